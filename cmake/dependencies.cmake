@@ -1,0 +1,11 @@
+# Every find_package in one place, with the floors we build and test against (Debian 12).
+set(Boost_NO_WARN_NEW_VERSIONS ON)
+find_package(Boost 1.81 REQUIRED COMPONENTS json program_options)
+find_package(CURL 7.88 REQUIRED)
+find_package(LibArchive 3.6 REQUIRED)
+find_package(LibLZMA 5.4 REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(Threads REQUIRED)
+if(OCX_BUILD_TESTS)
+  find_package(doctest 2.4 REQUIRED)
+endif()

@@ -1,0 +1,43 @@
+#pragma once
+// Options every command accepts (release.md: --format json, -v/--verbose, --quiet, --help) and the
+// shared way of turning an Error into stderr text + exit code.
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.hpp"
+#include "util/result.hpp"
+
+namespace ocx::cli {
+
+enum class Format { text, json };
+
+struct CommonOptions {
+    Format format = Format::text;
+    int verbosity = 0;  // count of -v
+    bool quiet = false;
+    bool help = false;
+};
+
+/// Adds --format, -v/--verbose (repeatable), -q/--quiet, -h/--help to `desc`, bound to `common`.
+void add_common_options(boost::program_options::options_description& desc, CommonOptions& common);
+
+/// Parses `args` against `desc` (+ positional), storing into bound variables. Usage errors come
+/// back as ErrorKind::usage naming the flag. Applies the log level from `common` on success.
+Status parse_args(const Args& args, const boost::program_options::options_description& desc,
+                  const boost::program_options::positional_options_description* positional,
+                  CommonOptions& common, boost::program_options::variables_map* vm_out = nullptr);
+
+/// Prints "usage: …" and the options to stdout (help is asked-for output).
+void print_help(std::string_view usage, const boost::program_options::options_description& desc);
+
+/// Logs the error (redacted) and returns its exit code.
+int fail(const Error& error);
+
+/// Writes text to stdout and flushes (machine output).
+void print_stdout(std::string_view text);
+
+}  // namespace ocx::cli
