@@ -1,0 +1,68 @@
+#pragma once
+// The seam between publishing decisions and storage. Two implementations:
+//  * registry::RegistryTarget — the OCI distribution API over HTTP(S) (registry/),
+//  * layout::LayoutTarget     — an OCI image layout directory on disk (layout/).
+// Unit tests use an in-memory fake. Every call names one repository (fixed at construction).
+// "Not there" is a value (nullopt/false), never an error; errors carry an ErrorKind that says
+// whether retrying could help (transient) and map to exit codes.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "digest/digest.hpp"
+#include "util/result.hpp"
+
+namespace ocx::publish {
+
+/// A manifest or index document exactly as stored: the digest is over `bytes`.
+struct Manifest {
+    std::string media_type;
+    std::string bytes;
+    Digest digest;
+};
+
+/// Where a blob's bytes come from when uploading: a file on disk (streamed) or bytes in memory.
+struct BlobSource {
+    Digest digest;
+    std::uint64_t size = 0;
+    std::filesystem::path path;  // used when non-empty
+    std::string bytes;           // used when path is empty (config blobs)
+};
+
+/// Receives blob bytes as they arrive; returning an error aborts the download.
+using ByteSink = std::function<Status(const char* data, std::size_t size)>;
+
+class Target {
+public:
+    virtual ~Target() = default;
+
+    /// Human-readable place, for messages: "127.0.0.1:5000/acme/tool" or "oci:/path".
+    virtual std::string describe() const = 0;
+
+    /// True when the blob is present (registry: HEAD /v2/<repo>/blobs/<digest>).
+    virtual Result<bool> blob_exists(const Digest& digest) = 0;
+    /// Uploads a blob whose digest and size are known up front. Returns bytes sent.
+    virtual Result<std::uint64_t> upload_blob(const BlobSource& blob) = 0;
+    /// Cross-repository mount from `from_repository` on the same registry; false when the
+    /// target cannot mount (it then falls back to upload). Layout targets always return false.
+    virtual Result<bool> mount_blob(const Digest& digest, std::string_view from_repository) = 0;
+    /// Streams a blob into `sink`, verifying nothing (callers hash what they receive).
+    /// nullopt-like: ErrorKind::not_found when absent.
+    virtual Status fetch_blob(const Digest& digest, const ByteSink& sink) = 0;
+
+    /// GET a manifest or index by tag or "sha256:…" digest; nullopt when absent (404).
+    virtual Result<std::optional<Manifest>> get_manifest(std::string_view reference) = 0;
+    /// PUT a manifest/index under a tag or under its digest. For a digest reference the bytes
+    /// must hash to it.
+    virtual Status put_manifest(std::string_view reference, const Manifest& manifest) = 0;
+    /// All tags of the repository, complete (paginated by the implementation); nullopt when the
+    /// repository does not exist (404 NAME_UNKNOWN).
+    virtual Result<std::optional<std::vector<std::string>>> list_tags() = 0;
+};
+
+}  // namespace ocx::publish
