@@ -62,11 +62,11 @@ std::vector<std::string> cascade_targets(const Version& v) {
 CascadePlan plan_cascade(const Version& pushed, const std::vector<std::string>& existing_tags) {
     // Versions of the pushed track, ascending; each tag once, kept as spelled (it is what the caller GETs).
     std::vector<std::pair<Version, std::string>> track;
+    std::set<std::string_view> seen;
     for (const auto& tag : existing_tags) {
         auto v = parse_version(tag);
-        if (!v || !same_track(*v, pushed)) continue;
-        const bool seen = std::any_of(track.begin(), track.end(), [&](const auto& e) { return e.second == tag; });
-        if (!seen) track.emplace_back(std::move(*v), tag);
+        if (!v || !same_track(*v, pushed) || !seen.insert(tag).second) continue;
+        track.emplace_back(std::move(*v), tag);
     }
     std::stable_sort(track.begin(), track.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
