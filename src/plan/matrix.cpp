@@ -119,7 +119,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         else if (*ts == "datetime") m.build_timestamp = BuildTimestamp::datetime;
         else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + *ts + "\"");
     }
-    if (!m.tag.empty() && m.build_timestamp != BuildTimestamp::none) {
+    if (!m.tag.empty() && m.build_timestamp != BuildTimestamp::none && !overrides.tag_is_final) {
         if (m.tag.find('_') != std::string::npos)
             diag.add("/build_timestamp", "tag \"" + m.tag + "\" already has a build part; drop build_timestamp or the build");
         else

@@ -49,6 +49,7 @@ struct MatrixOverrides {
     std::optional<std::string> tag;                // --tag
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
     const char* default_registry = nullptr;        // OCX_DEFAULT_REGISTRY
+    bool tag_is_final = false;                     // the tag already has its build timestamp (finalize)
 };
 
 /// Parses matrix text. `file` names it in messages and anchors relative paths. Problems are added
