@@ -91,8 +91,14 @@ int cmd_finalize(const Args& args) {
             by_platform[p.platform] = std::move(p);
         }
     }
-    std::optional<std::string> tag_override = tag.empty() ? std::optional<std::string>(parts_tag) : std::optional<std::string>(tag);
-    auto loaded = load_matrix(files[0], tag_override, /*tag_is_final=*/tag.empty());
+    if (!tag.empty()) {
+        auto t = oci::normalize_tag(tag);
+        if (!t) return fail(t.error().context("--tag"));
+        if (parts_tag != *t && parts_tag.rfind(*t + "_", 0) != 0)
+            return fail(make_error(ErrorKind::data, "--tag " + tag + " does not match the parts' tag " + parts_tag));
+    }
+    // The shards' tag is final: a build timestamp in it is the shards' time, not ours.
+    auto loaded = load_matrix(files[0], parts_tag, /*tag_is_final=*/true);
     if (!loaded) return fail(loaded.error());
     auto& matrix = (*loaded)->matrix;
 
