@@ -39,7 +39,9 @@ emit() { # emit PATH: the result, for the next step and for people
 }
 
 if [ -n "${INPUT_BINARY:-}" ]; then
-  [ -f "$INPUT_BINARY" ] && [ -x "$INPUT_BINARY" ] || die "input 'binary': $INPUT_BINARY is not an executable file" 64
+  if [ ! -f "$INPUT_BINARY" ] || [ ! -x "$INPUT_BINARY" ]; then
+    die "input 'binary': $INPUT_BINARY is not an executable file" 64
+  fi
   emit "$(cd "$(dirname "$INPUT_BINARY")" && pwd)/$(basename "$INPUT_BINARY")"
 fi
 if found=$(command -v ocx-release 2>/dev/null); then
@@ -60,8 +62,9 @@ source_hash() {
   ) | sha256 | cut -c1-16
 }
 
-[ -f "$source_dir/CMakeLists.txt" ] && [ -d "$source_dir/src" ] ||
+if [ ! -f "$source_dir/CMakeLists.txt" ] || [ ! -d "$source_dir/src" ]; then
   die "no ocx-release on PATH and no source next to the action ($source_dir); give input 'binary'"
+fi
 hash=$(source_hash)
 if [ -n "${RUNNER_TOOL_CACHE:-}" ]; then
   cache="$RUNNER_TOOL_CACHE/ocx-release/$hash"

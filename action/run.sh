@@ -72,6 +72,7 @@ mode=release
 if [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
   mode=finalize
   set -f
+  # shellcheck disable=SC2206 # split on whitespace (not globbed: set -f), globs expanded below
   words=($parts_text)
   set +f
   for word in ${words[@]+"${words[@]}"}; do
@@ -124,7 +125,9 @@ cmd+=(${extra[@]+"${extra[@]}"})
 # Credentials from inputs: OCX_AUTH_<HOST>_* for the matrix package's registry (the variables OCX
 # reads; <HOST> with every non-alphanumeric character as '_').
 if [ -n "$user" ] || [ -n "$password" ]; then
-  [ -n "$user" ] && [ -n "$password" ] || usage_error "give both 'registry-username' and 'registry-password', or neither"
+  if [ -z "$user" ] || [ -z "$password" ]; then
+    usage_error "give both 'registry-username' and 'registry-password', or neither"
+  fi
   host=$("$python" "$here/summarize.py" host "$matrix")
   if [ -z "$host" ]; then
     $on_github && echo "::warning title=ocx-release::registry credentials given, but the matrix package names no registry host; they are not used"
