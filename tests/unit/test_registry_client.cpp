@@ -1,10 +1,17 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <deque>
 #include <functional>
+#include <mutex>
+#include <thread>
+#include <atomic>
 
 #include "registry/base64.hpp"
 #include "registry/client.hpp"
+#include "util/log.hpp"
 #include "util/redact.hpp"
 
 using namespace ocx;
@@ -367,4 +374,104 @@ TEST_CASE("merge_scopes merges actions per repository") {
     CHECK(merge_scopes({"repository:a:push"}, "repository:b:pull repository:a:pull") ==
           std::vector<std::string>{"repository:a:pull,push", "repository:b:pull"});
     CHECK(merge_scopes({}, "registry:catalog:*") == std::vector<std::string>{"registry:catalog:*"});
+}
+
+namespace {
+
+// Runs `body` with log level debug and returns everything written to stderr meanwhile.
+template <class F>
+std::string capture_stderr(F&& body) {
+    const log::Level saved = log::level();
+    log::set_level(log::Level::debug);
+    std::FILE* tmp = std::tmpfile();
+    REQUIRE(tmp != nullptr);
+    std::fflush(stderr);
+    const int saved_fd = ::dup(2);
+    ::dup2(::fileno(tmp), 2);
+    body();
+    std::fflush(stderr);
+    ::dup2(saved_fd, 2);
+    ::close(saved_fd);
+    log::set_level(saved);
+    std::rewind(tmp);
+    std::string text;
+    char buf[1024];
+    while (std::fgets(buf, sizeof buf, tmp)) text += buf;
+    std::fclose(tmp);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("secrets never reach stderr, even at debug level") {
+    auto transport = std::make_shared<ScriptedTransport>();
+    Clock clock;
+    transport->handler = [&](const HttpRequest& r) -> Result<HttpResponse> {
+        if (r.url.rfind("https://auth.example/token", 0) == 0)
+            return respond(200, {}, R"({"token":"issued-token-777","refresh_token":"refresh-token-888"})");
+        for (const auto& h : r.headers)
+            if (h.name == "Authorization" && h.value == "Bearer issued-token-777") return respond(200);
+        return respond(401, {{"www-authenticate", kBearerChallenge}});
+    };
+    std::string errors;
+    const std::string out = capture_stderr([&] {
+        Client c("registry.example", "acme/tool", basic("ci", "hunter2-password"), transport, {}, clock.fn());
+        CHECK(c.exchange(get("/v2/acme/tool/manifests/1.0"))->status == 200);
+        // A failing exchange too: its error text goes through the log as well.
+        transport->handler = [](const HttpRequest& r) -> Result<HttpResponse> {
+            return make_error(ErrorKind::transient, "GET " + r.url + ": Connection reset by peer");
+        };
+        auto failed = c.exchange(get("/v2/acme/tool/manifests/2.0"));
+        errors = failed.error().message;
+        log::error(errors);
+    });
+    CHECK(out.find("debug: > GET https://registry.example/v2/acme/tool/manifests/1.0") != std::string::npos);
+    CHECK(out.find("debug: < 200 GET https://registry.example/v2/acme/tool/manifests/1.0") != std::string::npos);
+    for (const std::string& secret : std::vector<std::string>{"hunter2-password", base64_encode("ci:hunter2-password"), std::string("issued-token-777"),
+                                     std::string("refresh-token-888")}) {
+        CHECK(out.find(secret) == std::string::npos);
+        CHECK(errors.find(secret) == std::string::npos);
+    }
+}
+
+TEST_CASE("concurrent requests share one token fetch") {
+    std::mutex m;
+    int token_requests = 0;
+    auto transport = std::make_shared<ScriptedTransport>();
+    Clock clock;
+    transport->handler = [&](const HttpRequest& r) -> Result<HttpResponse> {
+        if (r.url.rfind("https://auth.example/token", 0) == 0) {
+            ++token_requests;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the other threads pile up
+            return respond(200, {}, R"({"token":"shared-token"})");
+        }
+        for (const auto& h : r.headers)
+            if (h.name == "Authorization" && h.value == "Bearer shared-token") return respond(200);
+        return respond(401, {{"www-authenticate", kBearerChallenge}});
+    };
+    // The scripted transport is not thread-safe; serialize it the way a real one would not need to.
+    struct Locked : Transport {
+        std::shared_ptr<ScriptedTransport> inner;
+        std::mutex& m;
+        Locked(std::shared_ptr<ScriptedTransport> i, std::mutex& mm) : inner(std::move(i)), m(mm) {}
+        Result<HttpResponse> send(const HttpRequest& r) override {
+            std::lock_guard lock(m);
+            return inner->send(r);
+        }
+    };
+    Client c("registry.example", "acme/tool", basic("ci", "pw-123456"), std::make_shared<Locked>(transport, m), {},
+             clock.fn());
+    REQUIRE(c.exchange(get("/v2/first"))->status == 200);  // learn the challenge, get a first token
+    clock.t += std::chrono::seconds(61);                    // it expires: every thread wants a new one
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&, i] {
+            auto r = c.exchange(get("/v2/acme/tool/blobs/" + std::to_string(i)));
+            if (r.ok() && r->status == 200) ok.fetch_add(1);
+        });
+    for (auto& t : threads) t.join();
+    CHECK(ok.load() == 8);
+    CHECK(token_requests == 2);
+    CHECK(c.requests() == 3 + 1 + 8);  // 401, token, retry; one renewal; one request per thread
 }
