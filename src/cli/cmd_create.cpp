@@ -16,6 +16,7 @@
 #include "publish/naming.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -114,7 +115,11 @@ int cmd_create(const Args& args) {
     opts.level = *level;
     opts.threads = jobs;
     opts.overwrite = force;
-    auto result = bundle::create(opts);
+    auto result = [&] {
+        progress::Task task("bundling " + archive.filename().string());
+        opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+        return bundle::create(opts);
+    }();
     if (!result) return fail(result.error());
 
     if (meta) {
