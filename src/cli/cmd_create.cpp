@@ -2,6 +2,7 @@
 // sidecars, with OCX `package create` flag names.
 #include <boost/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -15,6 +16,7 @@
 #include "publish/naming.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -71,7 +73,8 @@ int cmd_create(const Args& args) {
     auto level = parse_level(level_text);
     if (!level) return fail(level.error());
 
-    auto ref = parse_reference(identifier);
+    // create only names things: a bare "mytool:1.0.0" is fine without a registry (as in OCX).
+    auto ref = oci::Reference::parse_name(identifier, std::getenv("OCX_DEFAULT_REGISTRY"));
     if (!ref) return fail(ref.error().context("-i"));
     if (ref->tag.empty()) return fail(make_error(ErrorKind::usage, "create: \"" + identifier + "\" has no tag (REPO:TAG)"));
     std::optional<oci::Platform> platform;
@@ -112,7 +115,11 @@ int cmd_create(const Args& args) {
     opts.level = *level;
     opts.threads = jobs;
     opts.overwrite = force;
-    auto result = bundle::create(opts);
+    auto result = [&] {
+        progress::Task task("bundling " + archive.filename().string());
+        opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+        return bundle::create(opts);
+    }();
     if (!result) return fail(result.error());
 
     if (meta) {

@@ -114,7 +114,15 @@ bool is_loopback_host(std::string_view host_port) {
     return dots == 3;
 }
 
+Result<Reference> Reference::parse_name(std::string_view text, const char* default_registry) {
+    return parse_impl(text, default_registry, false);
+}
+
 Result<Reference> Reference::parse(std::string_view text, const char* default_registry) {
+    return parse_impl(text, default_registry, true);
+}
+
+Result<Reference> Reference::parse_impl(std::string_view text, const char* default_registry, bool registry_required) {
     Reference r;
     if (text.substr(0, 4) == "oci:") {
         r.kind = Kind::layout;
@@ -156,7 +164,7 @@ Result<Reference> Reference::parse(std::string_view text, const char* default_re
         r.registry = default_registry;
         if (!valid_host(r.registry))
             return bad(text, "OCX_DEFAULT_REGISTRY is not a valid registry host: \"" + r.registry + "\"");
-    } else {
+    } else if (registry_required) {
         return bad(text, "no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
     }
     if (!valid_repository(rest))
@@ -181,7 +189,8 @@ Reference Reference::with_digest(Digest d) const {
 }
 
 std::string Reference::repository_str() const {
-    return is_layout() ? "oci:" + repository : registry + "/" + repository;
+    if (is_layout()) return "oci:" + repository;
+    return registry.empty() ? repository : registry + "/" + repository;
 }
 
 std::string Reference::str() const {

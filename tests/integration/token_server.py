@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -262,6 +263,12 @@ def main() -> None:
     users = dict(u.split(":", 1) for u in args.user) if args.user else None
     if args.dir:
         os.makedirs(args.dir, exist_ok=True)
+
+    def on_term(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough (timeout(1) signals twice)
+        raise KeyboardInterrupt  # leave the with-block so the key directory is removed
+
+    signal.signal(signal.SIGTERM, on_term)
     with TokenServer(users=users, allow_anonymous=args.anonymous, directory=args.dir) as server:
         print("realm=%s service=%s issuer=%s rootcertbundle=%s" %
               (server.realm, server.service, server.issuer, server.cert_file), flush=True)

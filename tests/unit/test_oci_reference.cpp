@@ -39,6 +39,10 @@ TEST_CASE("default registry") {
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().message ==
           "invalid reference \"mytool:1.0.0\": no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
+    auto name = Reference::parse_name("mytool:1.0.0", nullptr);
+    REQUIRE(name.ok());
+    CHECK(name->registry.empty());
+    CHECK(name->str() == "mytool:1.0.0");
     // "acme/tool": "acme" has no dot or port, so it is a path, not a host.
     CHECK(Reference::parse("acme/tool:1", "reg.example")->repository == "acme/tool");
 }

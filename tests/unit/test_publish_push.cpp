@@ -99,7 +99,9 @@ TEST_CASE("cascade stops at a newer version holding the platform") {
     CHECK(r.tags[1].action == report::TagAction::created);
     CHECK(r.tags[2].tag == "1");
     CHECK(r.tags[2].action == report::TagAction::blocked);
-    CHECK(r.tags[2].blocked_by == std::vector<std::string>{"1.3.0"});
+    // Both 1.3.0 and the rolling 1.3 it created (ascending version order) lie between 1.2 and 1 and hold linux/amd64.
+    CHECK(r.tags[2].blocked_by == std::vector<std::string>{"1.3.0", "1.3"});
+    CHECK(r.tags[2].platforms == std::vector<std::string>{"linux/amd64"});
     CHECK(r.tags[3].action == report::TagAction::blocked);
     // "1" still points at 1.3.0's index.
     CHECK(index_at(t, "1").manifests[0].digest == index_at(t, "1.3.0").manifests[0].digest);
