@@ -171,7 +171,8 @@ def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
             lines += ["```", *errs, "```"]
         return "\n".join(lines) + "\n"
 
-    ref = "%s:%s" % (report.get("package", ""), report.get("tag", ""))
+    # A matrix that could not be read leaves package (and maybe tag) empty: name the file instead.
+    ref = "%s:%s" % (report["package"], report.get("tag", "")) if report.get("package") else args.matrix
     status = report.get("status", "?")
     if report.get("dry_run"):
         title = "Dry run"

@@ -246,7 +246,7 @@ class Annotations(ActionTest):
             self.assertEqual(report["errors"][0]["step"], "validate")
             self.assertEqual(step.outputs["digest"], "")
             self.assertEqual(step.outputs["tags"], "")
-            self.assertIn("failed", step.summary.splitlines()[0])
+            self.assertEqual(step.summary.splitlines()[0], "## ocx-release release: `examples/hello/bad.json` — failed")
             self.assertIn("| validate | data |", step.summary)
             self.assertEqual(self.tag_list(reg), [])
             self.assertEqual(reg.count("PUT"), 0)
