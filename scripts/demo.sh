@@ -28,7 +28,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+bold="" plain=""
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }
 
 work=""

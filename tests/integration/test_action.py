@@ -361,6 +361,49 @@ class Shards(ActionTest):
             self.assertEqual(plan.json()["index"]["digest"], final.outputs["digest"])
 
 
+class Demo(unittest.TestCase):
+    """scripts/demo.sh, the README's first command (with OCX_RELEASE_BIN it skips the build)."""
+
+    def run_demo(self, *args) -> tuple:
+        tmp = tempfile.mkdtemp(prefix="ocx-demo-test-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        r = subprocess.run(["bash", str(SOURCE_DIR / "scripts" / "demo.sh"), *args], cwd=SOURCE_DIR,
+                           env=clean_env({"OCX_RELEASE_BIN": release_bin(), "TMPDIR": tmp}),
+                           capture_output=True, text=True, timeout=600)
+        return r, tmp
+
+    def test_demo_with_a_throwaway_registry(self):
+        r, tmp = self.run_demo()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        host = re.search(r"docker-registry on http://(127\.0\.0\.1:\d+)", r.stderr).group(1)
+        self.assertIn("$ skopeo inspect --raw --tls-verify=false docker://%s/examples/hello:1.0.0" % host, r.stderr)
+        self.assertIn("$ skopeo list-tags --tls-verify=false docker://%s/examples/hello" % host, r.stderr)
+        self.assertRegex(r.stderr, r"verified %s/examples/hello:1\.0\.0: \d+ checks, all match" % re.escape(host))
+        self.assertIn("(as planned by the dry run)", r.stderr)
+        tags = json.loads(r.stdout[r.stdout.rindex('{\n    "Repository"'):])["Tags"]
+        self.assertTrue({"1.0.0", "1.0", "1", "latest"} <= set(tags), tags)
+        # It cleaned up after itself: no temporary directory, no registry left answering.
+        self.assertEqual(os.listdir(tmp), [])
+        self.assertEqual(registry_get("http://" + host, "/v2/", timeout=2).status, 0)
+
+    def test_demo_into_a_layout(self):
+        with tempfile.TemporaryDirectory() as d:
+            layout = os.path.join(d, "layout")
+            r, tmp = self.run_demo("--layout", layout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn("docker-registry", r.stderr)
+            self.assertRegex(r.stderr, r"verified oci:%s:1\.0\.0: \d+ checks, all match" % re.escape(layout))
+            raw = skopeo_inspect_raw("oci:%s:1.0.0" % layout)
+            self.assertEqual(json.loads(raw)["mediaType"], "application/vnd.oci.image.index.v1+json")
+            self.assertEqual(len(json.loads(raw)["manifests"]), 3)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_demo_refuses_unknown_arguments(self):
+        r, _ = self.run_demo("--registry")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("demo: unknown argument '--registry' (try --help)", r.stderr)
+
+
 class Install(unittest.TestCase):
     def run_install(self, env: dict) -> tuple:
         with tempfile.TemporaryDirectory() as d:
