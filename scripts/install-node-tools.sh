@@ -33,7 +33,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # A private package.json so npm installs here and never walks up into the repository.
   [ -f "$dir/package.json" ] || printf '{\n  "name": "ocx-release-node-tools",\n  "private": true\n}\n' >"$dir/package.json"
   echo "install-node-tools: installing ${missing[*]} into $dir" >&2
+  # Retries stay short: an unreachable registry should fail in seconds, not minutes.
   if ! npm install --prefix "$dir" --save-exact --no-audit --no-fund --no-update-notifier --loglevel=error \
+    --fetch-retries=2 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=10000 \
     "${pins[@]}" >&2; then
     echo "install-node-tools: npm could not install ${missing[*]}; is the npm registry reachable?" >&2
     exit 69
