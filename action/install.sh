@@ -10,7 +10,8 @@
 # ~/.cache/ocx-release/<hash>/ocx-release  (add it to actions/cache to keep it on hosted runners).
 #
 # Build dependencies: Linux via scripts/install-deps.sh (apt, Debian 12 package names; sudo when
-# not root), macOS via Homebrew (boost curl libarchive xz openssl doctest cmake ninja).
+# not root), macOS via Homebrew (boost curl libarchive xz openssl doctest cmake ninja);
+# OCX_INSTALL_DEPS=0 skips that step (an image that already has the build tools).
 # Written for bash 3.2 too (macOS runners' /bin/bash).
 set -euo pipefail
 
@@ -80,9 +81,9 @@ say "building ocx-release from $source_dir (source $hash)"
 cmake_args=(-S "$source_dir" -B "$cache/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCX_BUILD_TESTS=OFF)
 case $(uname -s) in
   Linux)
-    if [ -f "$source_dir/scripts/install-deps.sh" ]; then
+    if [ "${OCX_INSTALL_DEPS:-1}" != 0 ] && [ -f "$source_dir/scripts/install-deps.sh" ]; then
       if [ "$(id -u)" -eq 0 ]; then
-        bash "$source_dir/scripts/install-deps.sh"
+        bash "$source_dir/scripts/install-deps.sh" || die "scripts/install-deps.sh failed (it expects Debian 12 package names; on other distributions install the build dependencies first or give input 'binary')"
       elif command -v sudo >/dev/null 2>&1; then
         sudo -n bash "$source_dir/scripts/install-deps.sh" || die "scripts/install-deps.sh failed (it expects Debian 12 package names; on other distributions install the build dependencies first or give input 'binary')"
       else
@@ -93,7 +94,7 @@ case $(uname -s) in
   Darwin)
     command -v brew >/dev/null 2>&1 || die "Homebrew is needed to build ocx-release on macOS"
     missing=()
-    for formula in boost curl libarchive xz openssl@3 doctest cmake ninja; do
+    [ "${OCX_INSTALL_DEPS:-1}" = 0 ] || for formula in boost curl libarchive xz openssl@3 doctest cmake ninja; do
       brew list --versions "$formula" >/dev/null 2>&1 || missing+=("$formula")
     done
     if [ "${#missing[@]}" -gt 0 ]; then

@@ -433,6 +433,33 @@ class Install(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(outputs["binary"], os.path.join(d, "ocx-release"))
 
+    def test_a_build_from_source_is_cached_by_source_hash(self):
+        # A stand-in cmake "builds" by copying the real binary: this checks the cache, not CMake.
+        with tempfile.TemporaryDirectory() as d:
+            tools, cache = os.path.join(d, "tools"), os.path.join(d, "tool-cache")
+            os.makedirs(tools)
+            log = os.path.join(d, "cmake.log")
+            fake = os.path.join(tools, "cmake")
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\necho \"$*\" >> %s\n"
+                        "[ \"$1\" = --build ] && cp %s \"$2/ocx-release\"\n"
+                        "[ \"$1\" = -S ] && mkdir -p \"$4\"\nexit 0\n" % (log, release_bin()))
+            os.chmod(fake, 0o755)
+            env = {"PATH": tools + os.pathsep + "/usr/bin:/bin", "RUNNER_TOOL_CACHE": cache, "OCX_INSTALL_DEPS": "0"}
+            r, outputs, _ = self.run_install(env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            built = outputs["binary"]
+            self.assertRegex(built, r"^%s/ocx-release/[0-9a-f]{16}/ocx-release$" % re.escape(cache))
+            self.assertIn("building ocx-release from %s (source %s)" % (SOURCE_DIR, built.split("/")[-2]), r.stderr)
+            self.assertIn("-DOCX_BUILD_TESTS=OFF", Path(log).read_text())
+            self.assertFalse(os.path.exists(os.path.join(os.path.dirname(built), "build")))
+
+            os.remove(fake)  # no cmake now: the second run must not build
+            r2, outputs2, _ = self.run_install(env)
+            self.assertEqual(r2.returncode, 0, r2.stderr)
+            self.assertEqual(outputs2["binary"], built)
+            self.assertIn("cached build " + built.split("/")[-2], r2.stderr)
+
     def test_a_bad_binary_input_is_a_usage_error(self):
         r, outputs, _ = self.run_install({"INPUT_BINARY": "/nonexistent/ocx-release"})
         self.assertEqual(r.returncode, 64)
