@@ -106,6 +106,9 @@ def annotations(report: dict | None, stderr_text: str, matrix: str) -> list[str]
                 out.append(a if a else command("error", line[len("error: "):], title="ocx-release"))
             elif current and line.startswith(matrix + ":"):
                 out.append(validation_annotation(line, matrix))
+            elif current and re.match(r"^[^\s:]+:(/\S*)?: ", line):
+                # The next line of a multi-line error about another file ("part.json:/status: …").
+                out.append(command("error", line, title="ocx-release"))
             else:
                 current = False
     seen, unique = set(), []

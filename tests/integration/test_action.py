@@ -189,8 +189,11 @@ class Release(ActionTest):
     def test_dry_run_plans_what_a_release_then_publishes(self):
         with Registry() as reg:
             package = reg.host + "/examples/hello"
-            plan = self.run_step({"matrix": self.matrix_for(package), "tag": "2.0.0", "dry-run": "true"})
+            plan = self.run_step({"matrix": self.matrix_for(package), "tag": "2.0.0", "dry-run": "true",
+                                  "args": "--jobs 2 --format 'json'"})
             self.assertEqual(plan.returncode, 0, str(plan))
+            self.assertIn("--dry-run --jobs 2 --format json\n", plan.stdout)
+            self.assertIn('"status": "planned"', plan.stdout)  # --format json: the report on stdout too
             report = plan.report()
             self.assertEqual(report["status"], "planned")
             self.assertTrue(report["dry_run"])
@@ -402,6 +405,24 @@ class Demo(unittest.TestCase):
         r, _ = self.run_demo("--registry")
         self.assertEqual(r.returncode, 64)
         self.assertIn("demo: unknown argument '--registry' (try --help)", r.stderr)
+
+
+class FinalizeRefusal(ActionTest):
+    def test_a_refused_part_is_annotated_from_stderr(self):
+        # finalize refuses before it has a report: the annotation comes from its stderr.
+        package = "oci:" + os.path.join(self.tmp, "layout-refused")
+        matrix = self.matrix_for(package, "refused.json")
+        (self.work / "bad-part.json").write_text('{"schema": 2}')
+        step = self.run_step({"matrix": matrix, "finalize-parts": "bad-part.json"})
+        self.assertEqual(step.returncode, 65, str(step))
+        errors = [line for line in step.stdout.splitlines() if line.startswith("::error")]
+        self.assertEqual(errors[0], "::error title=ocx-release::bad-part.json:/schema: unsupported report schema 2 "
+                                    "(this tool reads 1)")
+        self.assertIn("::error title=ocx-release::bad-part.json:/status: required key is missing", errors)
+        self.assertEqual(step.outputs["report"], "")
+        self.assertEqual(step.outputs["digest"], "")
+        self.assertTrue(step.summary.startswith("## ocx-release finalize: failed (exit 65)"), step.summary)
+        self.assertIn("bad-part.json:/schema: unsupported report schema 2", step.summary)
 
 
 class Install(unittest.TestCase):
