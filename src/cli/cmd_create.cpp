@@ -10,7 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/target.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
 #include "publish/naming.hpp"
@@ -123,9 +123,9 @@ int cmd_create(const Args& args) {
     if (!result) return fail(result.error());
 
     if (meta) {
-        if (auto s = layout::write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
+        if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
     }
-    if (auto s = layout::write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
+    if (auto s = write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
         return fail(s.error());
 
     log::info("created " + archive.string() + " (" + std::to_string(result->size) + " bytes, " + result->digest.str() + ")");

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "bundle/bundle.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -64,7 +64,7 @@ void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseO
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
-        if (auto s = layout::write_file_atomic(sidecar, work.input->metadata_pretty); !s)
+        if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s)
             return add_error(rep, rep_mutex, "bundle " + name, s.error());
         log::info(name + ": bundled " + out.filename().string() + " (" + std::to_string(made->size) + " bytes, " +
                   made->digest.str() + ")");
