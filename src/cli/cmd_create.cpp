@@ -27,13 +27,6 @@ namespace {
 constexpr std::string_view kUsage =
     "ocx-release create PATH -i REPO:TAG -p PLATFORM [-m META] [-o OUT] [-f] [-l fast|default|best] [-j N]";
 
-Result<bundle::Level> parse_level(const std::string& s) {
-    if (s == "fast") return bundle::Level::fast;
-    if (s == "default") return bundle::Level::default_;
-    if (s == "best") return bundle::Level::best;
-    return make_error(ErrorKind::usage, "-l/--level: expected fast, default or best, got \"" + s + "\"");
-}
-
 std::string receipt_json(const std::string& platform, const std::string& identifier) {
     boost::json::object o;
     o["version"] = 1;
@@ -70,8 +63,9 @@ int cmd_create(const Args& args) {
     if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
     if (!metadata_path.empty() && platform_text.empty())
         return fail(make_error(ErrorKind::usage, "create: -m requires -p (metadata belongs to one platform)"));
-    auto level = parse_level(level_text);
-    if (!level) return fail(level.error());
+    auto level = bundle::parse_level(level_text);
+    if (!level)
+        return fail(make_error(ErrorKind::usage, "-l/--level: expected fast, default or best, got \"" + level_text + "\""));
 
     // create only names things: a bare "mytool:1.0.0" is fine without a registry (as in OCX).
     auto ref = oci::Reference::parse_name(identifier, std::getenv("OCX_DEFAULT_REGISTRY"));

@@ -16,15 +16,6 @@ namespace ocx::publish {
 namespace fs = std::filesystem;
 
 namespace {
-bundle::Level to_bundle_level(plan::Compression c) {
-    switch (c) {
-        case plan::Compression::fast: return bundle::Level::fast;
-        case plan::Compression::best: return bundle::Level::best;
-        case plan::Compression::default_: break;
-    }
-    return bundle::Level::default_;
-}
-
 void add_error(report::Report& r, std::mutex& m, std::string step, const Error& e) {
     std::lock_guard lock(m);
     r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
@@ -51,7 +42,7 @@ void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseO
         bundle::BundleOptions bo;
         bo.source = *spec.content;
         bo.output = out;
-        bo.level = to_bundle_level(matrix.level);
+        bo.level = matrix.level;
         bo.threads = threads;
         bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
         auto made = [&] {
