@@ -175,13 +175,15 @@ public:
         archive_read_support_filter_gzip(a);
         archive_read_support_filter_zstd(a);
         if (archive_read_open_filename(a, layer.path.c_str(), 1 << 16) != ARCHIVE_OK)
-            return make_error(ErrorKind::data, layer.label + ": not a tar archive (xz, gzip, zstd or plain): " + reader_error(a));
+            return make_error(ErrorKind::data, layer.label + ": not a readable tar archive (xz, gzip, zstd or plain): " +
+                                                   reader_error(a));
         for (;;) {
             archive_entry* in = nullptr;
             int r = archive_read_next_header(a, &in);
             if (r == ARCHIVE_EOF) break;
             if (r < ARCHIVE_WARN)
-                return make_error(ErrorKind::data, layer.label + ": not a readable tar archive: " + reader_error(a));
+                return make_error(ErrorKind::data, layer.label + ": not a readable tar archive (xz, gzip, zstd or plain): " +
+                                                   reader_error(a));
             if (Status s = add_member(a, in, layer, *prefix); !s) return s;
         }
         return {};
@@ -249,10 +251,11 @@ private:
             return refuse(text);
         }
 
+        if (parts->empty()) return {};  // the package root itself ("./")
         auto placed = place(*parts, layer.placement, prefix);
         if (!placed || placed->empty()) {
-            if (!placed) ++stats.skipped;
-            return {};  // stripped away, or the package root itself ("./")
+            ++stats.skipped;  // stripped away
+            return {};
         }
         for (std::size_t i = 1; i < placed->size(); ++i) {
             std::string parent = join(*placed, i);

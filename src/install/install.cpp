@@ -46,8 +46,7 @@ Status download(publish::Target& target, const oci::Descriptor& d, const fs::pat
     Status fetched = target.fetch_blob(d.digest, [&](const char* data, std::size_t size) -> Status {
         received += size;
         if (received > d.size)
-            return make_error(ErrorKind::data, std::string(what) + ": more than the " + std::to_string(d.size) +
-                                                   " bytes its descriptor declares");
+            return make_error(ErrorKind::data, "more than the " + std::to_string(d.size) + " bytes its descriptor declares");
         hash.update(data, size);
         if (std::fwrite(data, 1, size, out.get()) != size)
             return make_error(ErrorKind::io, "cannot write " + file.string() + ": " + std::strerror(errno));
@@ -68,8 +67,7 @@ Result<std::string> fetch_config(publish::Target& target, const oci::Descriptor&
     std::string bytes;
     Status fetched = target.fetch_blob(d.digest, [&](const char* data, std::size_t size) -> Status {
         if (bytes.size() + size > d.size)
-            return make_error(ErrorKind::data, what + ": more than the " + std::to_string(d.size) +
-                                                   " bytes its descriptor declares");
+            return make_error(ErrorKind::data, "more than the " + std::to_string(d.size) + " bytes its descriptor declares");
         bytes.append(data, size);
         return {};
     });
