@@ -10,12 +10,13 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/target.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
 #include "publish/naming.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -114,13 +115,17 @@ int cmd_create(const Args& args) {
     opts.level = *level;
     opts.threads = jobs;
     opts.overwrite = force;
-    auto result = bundle::create(opts);
+    auto result = [&] {
+        progress::Task task("bundling " + archive.filename().string());
+        opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+        return bundle::create(opts);
+    }();
     if (!result) return fail(result.error());
 
     if (meta) {
-        if (auto s = layout::write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
+        if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
     }
-    if (auto s = layout::write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
+    if (auto s = write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
         return fail(s.error());
 
     log::info("created " + archive.string() + " (" + std::to_string(result->size) + " bytes, " + result->digest.str() + ")");

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "layout/layout_target.hpp"
+#include "registry/registry_target.hpp"
 
 namespace po = boost::program_options;
 
@@ -43,7 +44,13 @@ Result<std::uint64_t> parse_size(const std::string& text) {
 
 Result<std::unique_ptr<publish::Target>> open_target(const oci::Reference& ref, const TargetOptions& options) {
     if (ref.is_layout()) return layout::open_layout(ref.repository);
-    (void)parse_size; (void)options; return make_error(ErrorKind::internal, "registry not merged yet");
+    auto chunk = parse_size(options.chunk_size);
+    if (!chunk) return std::move(chunk).error();
+    registry::RegistryOptions ro;
+    ro.insecure_registries = options.insecure_registries;
+    ro.ca_file = options.ca_file;
+    ro.chunk_size = *chunk;
+    return registry::open_registry(ref, ro);
 }
 
 }  // namespace ocx::cli
