@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "layout/files.hpp"
+#include "util/files.hpp"
 
 namespace ocx::install {
 
@@ -36,7 +36,7 @@ Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, 
     }
     fs::create_directories(root, ec);
     if (ec) return make_error(ErrorKind::io, "cannot create " + root.string() + ": " + ec.message());
-    auto lock = layout::FileLock::acquire(root / (resolved.digest.hex() + ".lock"));
+    auto lock = FileLock::acquire(root / (resolved.digest.hex() + ".lock"));
     if (!lock) return std::move(lock).error();
     if (fs::exists(metadata_file(out.dir), ec)) {  // another process finished it while we waited
         out.reused = true;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "install/select.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
@@ -205,7 +205,7 @@ Result<Installed> install(publish::Target& target, const Resolved& resolved, con
         if (!extracted) return std::move(extracted).error();
         out.extracted = *extracted;
         for (const auto& l : layers) fs::remove(l.path, ec);
-        if (Status s = layout::write_file_atomic(metadata_file(staging->path()), out.config_bytes); !s)
+        if (Status s = write_file_atomic(metadata_file(staging->path()), out.config_bytes); !s)
             return std::move(s).error();
 
         // Into place: the old marker goes first and the new one comes last.
@@ -227,7 +227,7 @@ Result<Installed> install(publish::Target& target, const Resolved& resolved, con
 }
 
 Result<metadata::Metadata> load_installed(const fs::path& dir) {
-    auto text = layout::read_file(metadata_file(dir));
+    auto text = read_file(metadata_file(dir));
     if (!text) return std::move(text).error();
     if (!*text)
         return make_error(ErrorKind::not_found, dir.string() + ": not an installed package (no metadata.json; see `ocx-release install`)");
