@@ -5,6 +5,7 @@ package environment, the exec cache, and deep verification of a release."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -318,6 +319,29 @@ class ConsumerRegistryTest(ConsumerTests, unittest.TestCase):
 class ConsumerLayoutTest(ConsumerTests, unittest.TestCase):
     def ref(self, repo: str, tag: str) -> str:
         return "oci:%s:%s" % (self.dir / "layouts" / repo.replace("/", "_"), tag)
+
+    def test_verify_deep_catches_a_config_that_is_not_canonical(self):
+        # Another publisher wrote the same metadata with different whitespace: valid, installable,
+        # but not the form ocx-release publishes (and so not byte-identical to a re-release).
+        rep = self.publish("acme/canon", "1.0.0", "linux/amd64", hello_tree(self.dir / "src", "canon"))
+        layout = self.dir / "layouts" / "acme_canon"
+        blobs = layout / "blobs" / "sha256"
+
+        def put(data: bytes) -> dict:
+            digest = hashlib.sha256(data).hexdigest()
+            (blobs / digest).write_bytes(data)
+            return {"digest": "sha256:" + digest, "size": len(data)}
+
+        platform = rep["platforms"][0]
+        manifest = json.loads((blobs / platform["manifest"]["digest"][7:]).read_bytes())
+        config = put(json.dumps(METADATA, indent=1).encode())
+        manifest["config"].update(config)
+        platform["config"] = config
+        platform["manifest"] = put(json.dumps(manifest, separators=(",", ":")).encode())
+        r = self.deep_verify(rep, "canon")
+        self.assertEqual(r.returncode, 65, str(r))
+        self.assertIn("platform linux/amd64: config %s is valid metadata but not in the canonical published form (%s)"
+                      % (config["digest"], json.dumps(METADATA, separators=(",", ":"))), r.json()["problems"])
 
 
 if __name__ == "__main__":
