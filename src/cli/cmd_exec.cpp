@@ -64,13 +64,14 @@ int cmd_exec(const Args& all_args) {
     if (!target) return fail(target.error());
 
     const std::string at = ref->digest ? ref->digest->str() : ref->tag.empty() ? std::string("latest") : ref->tag;
+    const std::string name = ref->repository_str() + (ref->digest ? "@" : ":") + at;
     auto resolved = install::resolve(**target, at, *required);
     if (!resolved) return fail(resolved.error());
     auto cached = install::ensure_cached(**target, *resolved, *root);
     if (!cached) return fail(cached.error());
     target->reset();  // no connection or descriptor of ours survives into CMD
-    log::verbose((cached->reused ? "using cached " : "installed ") + ref->repository_str() + " " + at + " (" +
-                 resolved->digest.str() + ") at " + cached->dir.string());
+    log::verbose((cached->reused ? "using cached " : "installed ") + name + " (" + resolved->digest.str() + ") at " +
+                 cached->dir.string());
 
     auto changes = install::package_environment(cached->dir, install::process_environment());
     if (!changes) return fail(changes.error());

@@ -52,10 +52,11 @@ int cmd_install(const Args& args) {
     if (!target) return fail(target.error());
 
     const std::string at = ref->digest ? ref->digest->str() : ref->tag.empty() ? std::string("latest") : ref->tag;
+    const std::string name = ref->repository_str() + (ref->digest ? "@" : ":") + at;
     auto resolved = install::resolve(**target, at, *required);
     if (!resolved) return fail(resolved.error());
     const std::string platform = resolved->platform ? resolved->platform->str() : std::string("no index");
-    log::info("installing " + ref->repository_str() + " " + at + " (" + platform + ", " + resolved->digest.str() +
+    log::info("installing " + name + " (" + platform + ", " + resolved->digest.str() +
               ") into " + output);
     auto installed = install::install(**target, *resolved, output, force ? install::Overwrite::replace
                                                                          : install::Overwrite::refuse);

@@ -151,3 +151,10 @@ TEST_CASE("select: is_compatible and score directly") {
     CHECK(score(platform("any")) < score(platform("linux/amd64")));
     CHECK(score(platform("linux/amd64+libc.glibc")) < score(platform("linux/arm64/v8")));
 }
+
+TEST_CASE("select: other os.features work like libc ones") {
+    auto idx = index_of({entry("windows/amd64", "plain"), entry("windows/amd64+win32k", "win32k")});
+    CHECK(chosen(idx, "windows/amd64+win32k", {"plain", "win32k"}) == "win32k");
+    CHECK(chosen(idx, "windows/amd64", {"plain", "win32k"}) == "plain");
+    CHECK(chosen(idx, "windows/amd64+libc.glibc", {"plain", "win32k"}) == "plain");
+}
