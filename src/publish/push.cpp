@@ -72,7 +72,7 @@ report::Report push_platform(Target& target, const std::string& package, const P
 
     if (!failed && options.canonical_tag) {
         std::string canonical = built.manifest.digest.canonical_tag();
-        if (auto s = target.put_manifest(canonical, built.manifest); !s) {
+        if (auto s = put_manifest_retrying(target, canonical, built.manifest); !s) {
             record(r, "canonical tag " + canonical, s.error());
             failed = true;
         } else {
