@@ -82,7 +82,7 @@ Status put_manifest_retrying(Target& target, std::string_view reference, const M
 }
 
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
-                                        std::string_view mount_from) {
+                                        std::string_view mount_from, const RefusalRetry& retry) {
     report::BlobCounts counts;
     for (const auto& layer : content.layers) {
         BlobSource src{layer.digest, layer.size, layer.path, {}};
@@ -91,7 +91,7 @@ Result<report::BlobCounts> push_content(Target& target, const PlatformContent& c
     }
     BlobSource config{built.config.digest, built.config.size, {}, content.config};
     if (auto s = push_blob(target, config, {}, counts); !s) return std::move(s).error().context("config blob");
-    if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest); !s)
+    if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, retry); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;
 }

@@ -55,8 +55,9 @@ Status put_manifest_retrying(Target& target, std::string_view reference, const M
                              const RefusalRetry& retry = {});
 
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
-/// then the config blob, then the manifest by digest. Returns what was uploaded/skipped.
+/// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
+/// uploaded/skipped.
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
-                                        std::string_view mount_from = {});
+                                        std::string_view mount_from = {}, const RefusalRetry& retry = {});
 
 }  // namespace ocx::publish

@@ -8,7 +8,6 @@
 
 #include "oci/media_types.hpp"
 #include "publish/cascade.hpp"
-#include "publish/content.hpp"
 #include "util/log.hpp"
 
 namespace ocx::publish {
@@ -177,7 +176,7 @@ Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotati
         std::chrono::milliseconds put_time{0};
         if (plan.write) {
             const auto start = std::chrono::steady_clock::now();
-            if (auto s = put_manifest_retrying(target, plan.tag, *plan.write); !s)
+            if (auto s = put_manifest_retrying(target, plan.tag, *plan.write, options.refused_put); !s)
                 return std::move(s).error().context("writing tag " + plan.tag);
             put_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
         }

@@ -276,9 +276,10 @@ class RegistryHarness(PushHarness):
         cls.reg.stop()
         super().tearDownClass()
 
-    def writes_since(self, mark: int) -> list:
-        return [(e.method, e.path) for e in self.reg.requests(since=mark) if e.method in ("PUT", "POST", "PATCH",
-                                                                                           "DELETE")]
+    def writes_since(self, mark: int, accepted_only: bool = False) -> list:
+        """(method, path) of every write request after `mark` (only those the registry accepted)."""
+        return [(e.method, e.path) for e in self.reg.requests(since=mark)
+                if e.method in ("PUT", "POST", "PATCH", "DELETE") and (not accepted_only or e.status < 400)]
 
     def blob_writes_since(self, mark: int) -> list:
         return [w for w in self.writes_since(mark) if "/blobs/" in w[1]]
