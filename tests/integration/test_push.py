@@ -456,7 +456,7 @@ class TestCascade(RegistryHarness):
         self.assertReportMatchesStore(report, repo)
         one = next(t for t in report["tags"] if t["tag"] == "1")
         self.assertEqual((one["action"], one["blocked_by"], one["platforms"]), ("blocked", ["1.3.0"], [AMD]))
-        self.assertNotIn(self.tag_actions(report)["latest"], ("created", "moved"))
+        self.assertEqual(self.tag_actions(report)["latest"], "blocked")
         self.assertTags(repo, {"1.3.0": {AMD: "1.3.0"}, "1.2.3": {AMD: "1.2.3"}, "1.2": {AMD: "1.2.3"}})
 
     def test_table_row_3_higher_prerelease_blocks_only_latest(self):
@@ -562,11 +562,13 @@ class TestCascade(RegistryHarness):
         repo = "cascade/stops"
         self.seed(repo, ("1.2.9", AMD))
         report, _ = self.push(repo, "1.2.5", AMD, None, "-c")
-        actions = self.tag_actions(report)
-        self.assertEqual(actions["1.2"], "blocked")
+        self.assertReportMatchesStore(report, repo)
+        lines = {t["tag"]: t for t in report["tags"]}
+        self.assertEqual((lines["1.2"]["action"], lines["1.2"]["blocked_by"]), ("blocked", ["1.2.9"]))
         # Nothing lies between 1.2 and 1 or above 1, but the cascade stopped at 1.2.
-        self.assertNotIn(actions["1"], ("created", "moved"))
-        self.assertNotIn(actions["latest"], ("created", "moved"))
+        for tag in ("1", "latest"):
+            self.assertEqual((lines[tag]["action"], lines[tag]["reason"], lines[tag].get("blocked_by")),
+                             ("blocked", "cascade stopped at 1.2", None), tag)
         self.assertTags(repo, {"1.2.9": {AMD: "1.2.9"}, "1.2.5": {AMD: "1.2.5"}})
 
     def test_non_version_tag_with_cascade_is_refused_before_any_write(self):
@@ -584,6 +586,93 @@ class TestCascade(RegistryHarness):
         # Without -c the same tag is a plain push.
         self.push(repo, "stable", ARM)
         self.assertTags(repo, {**before, "stable": {ARM: "stable"}})
+
+
+class TestPushInputs(RegistryHarness):
+    """Command-line forms and upload options of push, read back from the registry."""
+
+    def test_ocx_form_with_sidecar_metadata(self):
+        repo = "inputs/ocx"
+        tree = make_tree(Path(self._tmp, "ocx-tree"), {"bin": {"t": File("#!/bin/sh\n", 0o755)}})
+        out = Path(self._tmp, "ocx-out")
+        meta = Path(self._tmp, "ocx-meta.json")
+        meta.write_text(json.dumps({"type": "bundle", "version": 1, "binaries": ["t"]}))
+        run(["package", "create", tree, "-i", "tool:1.0.0", "-p", AMD, "-m", meta, "-o", out], check=True)
+        (archive,) = out.glob("*.tar.xz")
+        sidecar = Path(str(archive)[:-len(".tar.xz")] + "-metadata.json")
+        result = run(["package", "push", "-n", "-c", "-p", AMD, self.store.ref(repo, "1.0.0"), archive,
+                      "--format", "json"], check=True)
+        report = result.json()
+        config = self.store.blob(repo, report["platforms"][0]["config"]["digest"])
+        self.assertEqual(json.loads(config), json.loads(sidecar.read_text()))
+        self.assertEqual(config, b'{"type":"bundle","version":1,"binaries":["t"]}')
+        self.assertEqual(self.store.tag_list(repo), sorted(["1.0.0", "1.0", "1", "latest",
+                                                           report["platforms"][0]["canonical_tag"]]))
+        # Without -m and without a sidecar: a clear error, exit 65, nothing written.
+        lone = Path(self._tmp, "lone.tar.xz")
+        lone.write_bytes(archive.read_bytes())
+        mark = self.reg.mark()
+        result = run(["push", "-i", self.store.ref(repo, "1.0.0"), "-p", ARM, lone])
+        self.assertEqual(result.returncode, 65, str(result))
+        self.assertIn("no metadata for %s" % lone, result.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+
+    def test_several_layers_in_order_and_platform_any(self):
+        repo = "inputs/layers"
+        base = self.work.archive(AMD)
+        extra = self.work.archive(ARM, "extra")
+        report, _ = self.push_files(repo, "1.0.0", "any", [base, extra])
+        manifest = json.loads(self.store.manifest(repo, report["platforms"][0]["manifest"]["digest"]))
+        self.assertEqual([(l["digest"], l["size"]) for l in manifest["layers"]],
+                         [(sha256(p.read_bytes()), p.stat().st_size) for p in (base, extra)])
+        self.assertEqual([a["digest"] for a in [report["platforms"][0]["archive"]]], [sha256(base.read_bytes())])
+        self.assertEqual(self.index_of(repo, "1.0.0")["manifests"][0]["platform"], {"architecture": "any", "os": "any"})
+        skopeo_copy_all(self.store.ref(repo, "1.0.0"), str(Path(self._tmp, "layers-copy")), tag="x")
+
+    def test_mount_from_another_repository(self):
+        self.push("inputs/mount-src", "1.0.0", AMD, None, "-n")
+        mark = self.reg.mark()
+        report, _ = self.push("inputs/mount-dst", "1.0.0", AMD, "mounted", "-n", "--mount-from", "inputs/mount-src")
+        blobs = report["platforms"][0]["blobs"]
+        config_size = report["platforms"][0]["config"]["size"]
+        self.assertEqual((blobs["mounted"], blobs["uploaded"], blobs["bytes_uploaded"]), (1, 1, config_size))
+        self.assertEqual(self.reg.count("POST", r"/v2/inputs/mount-dst/blobs/uploads/\?.*mount=sha256", since=mark), 1)
+        self.assertBlobsPresent("inputs/mount-dst", report["platforms"][0]["manifest"]["digest"])
+
+    def test_chunked_upload(self):
+        repo = "inputs/chunked"
+        big_tree = make_tree(Path(self._tmp, "big-tree"), {"data.bin": os.urandom(48 * 1024)})
+        out = Path(self._tmp, "big-out")
+        run(["create", big_tree, "-i", "tool:1.0.0", "-p", AMD, "-m", self.work.metadata("big"), "-o", out,
+             "-l", "fast"], check=True)
+        (archive,) = out.glob("*.tar.xz")
+        mark = self.reg.mark()
+        report, _ = self.push_files(repo, "1.0.0", AMD, [archive], "--chunk-size", "16K", label="big")
+        self.assertEqual(report["platforms"][0]["blobs"]["bytes_uploaded"],
+                         archive.stat().st_size + report["platforms"][0]["config"]["size"])
+        self.assertGreaterEqual(self.reg.count("PATCH", r"/blobs/uploads/", since=mark), 3)
+        self.assertEqual(self.store.blob(repo, sha256(archive.read_bytes())), archive.read_bytes())
+
+    def test_read_only_registry_fails_cleanly(self):
+        with Registry(read_only=True) as ro:
+            archive = self.work.archive(AMD)
+            result = run(["push", "-i", "%s/inputs/ro:1.0.0" % ro.host, "-p", AMD, "-m", self.work.metadata("ro"),
+                          "-n", "-c", "--format", "json", archive])
+            self.assertEqual(result.returncode, 69, str(result))  # the registry said no: do not retry
+            report = result.json()
+            self.assertEqual(report["status"], "failed")
+            self.assertIn("POST blob upload %s/inputs/ro@" % ro.host, result.stderr)
+            self.assertIn("HTTP 405 Method Not Allowed", result.stderr)
+            self.assertEqual([e for e in ro.requests() if e.method in ("PUT", "POST", "PATCH") and e.status < 400], [])
+
+    def push_files(self, repo: str, tag: str, platform: str, archives: list, *flags: str, label: str | None = None):
+        label = label or tag
+        result = run(["push", "-i", self.store.ref(repo, tag), "-p", platform, "-m", self.work.metadata(label), "-n",
+                      "--format", "json", *flags, *archives])
+        self.assertEqual(result.returncode, 0, str(result))
+        report = result.json()
+        self.labels[report["platforms"][0]["manifest"]["digest"]] = label
+        return report, result
 
 
 class TestSkopeoReads(RegistryHarness):

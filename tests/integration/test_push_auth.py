@@ -136,8 +136,11 @@ class TestTokenServer(AuthHarness):
     def test_basic_credentials_are_exchanged_for_a_scoped_token(self):
         repo = "token/env"
         first = len(self.reg.token_server.requests)
-        self.push(repo, "1.0.0", AMD, None, "-n", "-c", env=self.env_creds())
-        self.push(repo, "1.0.0", ARM, None, "-c", env=self.docker_config(self.auth_entry("alice", PASSWORD)))
+        for platform, env in ((AMD, self.env_creds()), (ARM, self.docker_config(self.auth_entry("alice", PASSWORD)))):
+            _, result = self.push(repo, "1.0.0", platform, None, "-n", "-c", "-vv", env=env)
+            self.assertNoSecret(result, PASSWORD)
+            self.assertIn("debug: > GET %s/token?" % self.reg.token_server.url, result.stderr)
+            self.assertNotIn("eyJ", result.stdout + result.stderr)  # no JWT (the issued tokens) in any output
         both = {AMD: "1.0.0", ARM: "1.0.0"}
         self.assertTags(repo, {t: both for t in ("1.0.0", "1.0", "1", "latest")})
         requests = self.reg.token_server.requests[first:]
