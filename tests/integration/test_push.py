@@ -20,10 +20,11 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 from pathlib import Path
 
-from fixtures import (File, Registry, hermetic_env, make_tree, registry_get, release_bin, run, skopeo_copy,
-                      skopeo_copy_all, skopeo_inspect_raw, write_image_layout)
+from fixtures import (FaultProxy, File, Registry, hermetic_env, make_tree, registry_get, release_bin, respond, run,
+                      skopeo_copy, skopeo_copy_all, skopeo_inspect_raw, write_image_layout)
 
 INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -428,7 +429,19 @@ class TestCascade(RegistryHarness):
     def test_fresh_repository_with_new_moves_every_level(self):
         repo = "cascade/fresh"
         self.assertIsNone(self.store.manifest(repo, "latest"))
+        mark = self.reg.mark()
         report, _ = self.push(repo, "1.2.3", AMD, None, "-n", "-c")
+        # §5 write order: blobs, config, manifest by digest, primary, rolling most specific first, canonical.
+        plat = report["platforms"][0]
+        order = []
+        for method, path in self.writes_since(mark):
+            if method == "PUT" and "/blobs/uploads/" in path:
+                order.append("blob " + urllib.parse.unquote(path.split("digest=")[1].split("&")[0]))
+            elif method == "PUT":
+                order.append("manifest " + path.rsplit("/", 1)[1])
+        self.assertEqual(order, ["blob " + plat["archive"]["digest"], "blob " + plat["config"]["digest"],
+                                 "manifest " + plat["manifest"]["digest"], "manifest 1.2.3", "manifest 1.2",
+                                 "manifest 1", "manifest latest", "manifest " + plat["canonical_tag"]])
         self.assertEqual([(t["tag"], t["kind"], t["action"]) for t in report["tags"]], [
             ("1.2.3", "primary", "created"), ("1.2", "cascade", "created"), ("1", "cascade", "created"),
             ("latest", "cascade", "created")])
@@ -570,6 +583,28 @@ class TestCascade(RegistryHarness):
             self.assertEqual((lines[tag]["action"], lines[tag]["reason"], lines[tag].get("blocked_by")),
                              ("blocked", "cascade stopped at 1.2", None), tag)
         self.assertTags(repo, {"1.2.9": {AMD: "1.2.9"}, "1.2.5": {AMD: "1.2.5"}})
+
+    def test_a_failing_tag_listing_aborts_unless_new(self):
+        repo = "cascade/listing"
+        self.push(repo, "2.0.0", AMD, None, "-n")  # an existing higher version the listing would show
+        with FaultProxy(self.reg.host) as proxy:
+            proxy.inject(respond(403, {"Content-Type": "application/json"},
+                                 '{"errors":[{"code":"DENIED","message":"listing denied"}]}'),
+                         method="GET", path=r"/tags/list", times=100)
+            ref = "%s/%s:1.2.3" % (proxy.host, repo)
+            mark = self.reg.mark()
+            args = ["push", "-i", ref, "-p", AMD, "-m", self.work.metadata("1.2.3"), "-c", "--format", "json",
+                    self.work.archive(AMD)]
+            result = run(args)
+            self.assertEqual(result.returncode, 77, str(result))
+            self.assertIn("listing tags of", result.stderr)
+            self.assertIn("use --new for the first push of a package", result.stderr)
+            self.assertEqual(self.writes_since(mark), [])
+            # --new: the failing listing counts as "no tags", so 2.0.0 does not block latest.
+            result = run(args + ["-n"])
+            self.assertEqual(result.returncode, 0, str(result))
+            self.labels[result.json()["platforms"][0]["manifest"]["digest"]] = "1.2.3"
+        self.assertTags(repo, {"2.0.0": {AMD: "2.0.0"}, **{t: {AMD: "1.2.3"} for t in ("1.2.3", "1.2", "1", "latest")}})
 
     def test_non_version_tag_with_cascade_is_refused_before_any_write(self):
         repo = "cascade/notversion"
