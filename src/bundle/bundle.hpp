@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "digest/digest.hpp"
@@ -22,6 +23,10 @@ enum class Level { fast, default_, best };
 
 /// The xz preset for a level (0, 3 or 9).
 std::uint32_t xz_preset(Level level);
+/// "fast", "default" or "best".
+std::string_view to_string(Level level);
+/// Parses "fast", "default" or "best" (the -l / compression.level spelling); nullopt otherwise.
+std::optional<Level> parse_level(std::string_view text);
 
 enum class EntryType { directory, file, symlink };
 

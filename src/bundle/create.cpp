@@ -111,15 +111,6 @@ Status copy_file(const Entry& entry, TarWriter& tar, std::vector<char>& buffer,
 
 }  // namespace
 
-std::uint32_t xz_preset(Level level) {
-    switch (level) {
-        case Level::fast: return 0;
-        case Level::default_: return 3;
-        case Level::best: return 9;
-    }
-    return 3;
-}
-
 Result<BundleResult> create(const BundleOptions& options) {
     auto mtime = resolve_mtime(options.mtime);
     if (!mtime) return std::move(mtime).error();

@@ -10,12 +10,13 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/target.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
 #include "publish/naming.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -25,13 +26,6 @@ namespace ocx::cli {
 namespace {
 constexpr std::string_view kUsage =
     "ocx-release create PATH -i REPO:TAG -p PLATFORM [-m META] [-o OUT] [-f] [-l fast|default|best] [-j N]";
-
-Result<bundle::Level> parse_level(const std::string& s) {
-    if (s == "fast") return bundle::Level::fast;
-    if (s == "default") return bundle::Level::default_;
-    if (s == "best") return bundle::Level::best;
-    return make_error(ErrorKind::usage, "-l/--level: expected fast, default or best, got \"" + s + "\"");
-}
 
 std::string receipt_json(const std::string& platform, const std::string& identifier) {
     boost::json::object o;
@@ -69,8 +63,9 @@ int cmd_create(const Args& args) {
     if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
     if (!metadata_path.empty() && platform_text.empty())
         return fail(make_error(ErrorKind::usage, "create: -m requires -p (metadata belongs to one platform)"));
-    auto level = parse_level(level_text);
-    if (!level) return fail(level.error());
+    auto level = bundle::parse_level(level_text);
+    if (!level)
+        return fail(make_error(ErrorKind::usage, "-l/--level: expected fast, default or best, got \"" + level_text + "\""));
 
     // create only names things: a bare "mytool:1.0.0" is fine without a registry (as in OCX).
     auto ref = oci::Reference::parse_name(identifier, std::getenv("OCX_DEFAULT_REGISTRY"));
@@ -114,13 +109,17 @@ int cmd_create(const Args& args) {
     opts.level = *level;
     opts.threads = jobs;
     opts.overwrite = force;
-    auto result = bundle::create(opts);
+    auto result = [&] {
+        progress::Task task("bundling " + archive.filename().string());
+        opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+        return bundle::create(opts);
+    }();
     if (!result) return fail(result.error());
 
     if (meta) {
-        if (auto s = layout::write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
+        if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
     }
-    if (auto s = layout::write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
+    if (auto s = write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
         return fail(s.error());
 
     log::info("created " + archive.string() + " (" + std::to_string(result->size) + " bytes, " + result->digest.str() + ")");

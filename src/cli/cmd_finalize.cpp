@@ -8,7 +8,7 @@
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
 #include "cli/target.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "publish/release.hpp"
 #include "util/log.hpp"
@@ -74,7 +74,7 @@ int cmd_finalize(const Args& args) {
     std::map<std::string, report::PlatformResult> by_platform;
     std::string parts_tag;
     for (std::size_t i = 1; i < files.size(); ++i) {
-        auto text = layout::read_file(files[i]);
+        auto text = read_file(files[i]);
         if (!text) return fail(text.error());
         if (!*text) return fail(make_error(ErrorKind::not_found, files[i] + ": no such part report"));
         auto part = report::parse(**text, files[i]);

@@ -7,6 +7,7 @@
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
+#include "publish/naming.hpp"
 #include "publish/push.hpp"
 #include "util/log.hpp"
 
@@ -20,10 +21,6 @@ constexpr std::string_view kUsage =
     "ocx-release push [ARCHIVE...] -i REPO:TAG -p PLATFORM [-m META] [-n] [-c] [--annotation K=V]... "
     "[--no-canonical-tag]";
 
-// `<dir>/<stem>-metadata.json` next to an archive (the sidecar `create` writes).
-fs::path sidecar_for(const fs::path& archive) {
-    return archive.parent_path() / (std::string(oci::archive_stem(archive.filename().string())) + "-metadata.json");
-}
 
 Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items) {
     oci::Annotations out;
@@ -93,7 +90,7 @@ int cmd_push(const Args& args) {
         if (!layer) return fail(layer.error());
         content.layers.push_back(std::move(*layer));
     }
-    fs::path meta_file = metadata_path.empty() ? sidecar_for(positional_args.front()) : fs::path(metadata_path);
+    fs::path meta_file = metadata_path.empty() ? publish::sidecar_path(positional_args.front()) : fs::path(metadata_path);
     std::error_code ec;
     if (metadata_path.empty() && !fs::exists(meta_file, ec))
         return fail(make_error(ErrorKind::data, "no metadata for " + positional_args.front() + ": pass -m FILE or put " +

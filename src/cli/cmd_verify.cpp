@@ -5,7 +5,7 @@
 #include "cli/common.hpp"
 #include "cli/deep_verify.hpp"
 #include "cli/target.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "publish/verify.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
@@ -33,7 +33,7 @@ int cmd_verify(const Args& args) {
         return 0;
     }
     if (report_path.empty()) return fail(make_error(ErrorKind::usage, "verify: missing REPORT.json"));
-    auto text = layout::read_file(report_path);
+    auto text = read_file(report_path);
     if (!text) return fail(text.error());
     if (!*text) return fail(make_error(ErrorKind::not_found, report_path + ": no such report"));
     auto rep = report::parse(**text, report_path);

@@ -2,13 +2,13 @@
 
 #include <cstdlib>
 
-#include "layout/files.hpp"
+#include "util/files.hpp"
 
 namespace ocx::cli {
 
 Result<std::unique_ptr<LoadedMatrix>> load_matrix(const std::string& path, const std::optional<std::string>& tag_override,
                                                   bool tag_is_final) {
-    auto text = layout::read_file(path);
+    auto text = read_file(path);
     if (!text) return std::move(text).error();
     if (!*text) return make_error(ErrorKind::not_found, path + ": no such matrix file");
     plan::MatrixOverrides overrides;

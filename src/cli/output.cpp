@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "cli/common.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "util/log.hpp"
 
 namespace ocx::cli {
@@ -35,11 +35,11 @@ Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
     if (outputs.report_path == "-") {
         print_stdout(json);
     } else if (!outputs.report_path.empty()) {
-        if (auto s = layout::write_file_atomic(outputs.report_path, json); !s) return s;
+        if (auto s = write_file_atomic(outputs.report_path, json); !s) return s;
     }
     if (outputs.json_stdout && outputs.report_path != "-") print_stdout(json);
     if (!outputs.gitlab_dotenv.empty()) {
-        if (auto s = layout::write_file_atomic(outputs.gitlab_dotenv, gitlab_dotenv(r, outputs.report_path)); !s) return s;
+        if (auto s = write_file_atomic(outputs.gitlab_dotenv, gitlab_dotenv(r, outputs.report_path)); !s) return s;
     }
     // Summary for people.
     std::string head = std::string(r.dry_run ? "plan" : "release") + " " + r.package + ":" + r.tag + ": " +

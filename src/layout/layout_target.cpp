@@ -6,7 +6,7 @@
 #include <system_error>
 #include <vector>
 
-#include "layout/files.hpp"
+#include "util/files.hpp"
 
 namespace ocx::layout {
 

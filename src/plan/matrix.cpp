@@ -171,9 +171,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         json::ObjectReader cr(*comp, "/compression", diag);
         cr.reject_unknown(kCompressionKeys);
         if (auto level = cr.string("level", false)) {
-            if (*level == "fast") m.level = Compression::fast;
-            else if (*level == "default") m.level = Compression::default_;
-            else if (*level == "best") m.level = Compression::best;
+            if (auto parsed = bundle::parse_level(*level)) m.level = *parsed;
             else diag.add("/compression/level", "expected fast, default or best, got \"" + *level + "\"");
         }
         if (auto threads = cr.integer("threads", false)) {

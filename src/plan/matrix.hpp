@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/bundle.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/platform.hpp"
 #include "oci/reference.hpp"
@@ -19,7 +20,6 @@
 namespace ocx::plan {
 
 enum class BuildTimestamp { none, date, datetime };
-enum class Compression { fast, default_, best };
 
 struct PlatformSpec {
     oci::Platform platform;
@@ -39,7 +39,7 @@ struct Matrix {
     std::vector<std::string> aliases;
     bool canonical_tags = true;
     oci::Annotations annotations;
-    Compression level = Compression::default_;
+    bundle::Level level = bundle::Level::default_;
     unsigned threads = 0;                          // 0 = all cores
     std::optional<std::filesystem::path> output_dir;
     std::vector<PlatformSpec> platforms;           // matrix order

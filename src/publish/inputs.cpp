@@ -5,6 +5,7 @@
 #include "bundle/bundle.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
+#include "publish/naming.hpp"
 
 namespace ocx::publish {
 
@@ -23,9 +24,6 @@ void add_lines(json::Diagnostics& diag, const std::string& path, const std::stri
     }
 }
 
-fs::path sidecar_for(const fs::path& archive) {
-    return archive.parent_path() / (std::string(oci::archive_stem(archive.filename().string())) + "-metadata.json");
-}
 }  // namespace
 
 std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag) {
@@ -49,11 +47,11 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
         }
         std::optional<fs::path> meta = spec.metadata;
         if (!meta && spec.archive) {
-            fs::path side = sidecar_for(*spec.archive);
+            fs::path side = sidecar_path(*spec.archive);
             if (fs::exists(side, ec)) meta = side;
         }
         if (!meta) {
-            diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " + sidecar_for(*spec.archive).string() +
+            diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " + sidecar_path(*spec.archive).string() +
                                                         " next to the archive"
                                                   : "no metadata: set \"metadata\" here or at the top level");
         } else {

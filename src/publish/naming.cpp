@@ -1,5 +1,7 @@
 #include "publish/naming.hpp"
 
+#include "oci/media_types.hpp"
+
 namespace ocx::publish {
 
 std::string bundle_stem(const oci::Reference& ref, const oci::Platform* platform, WithFeatures features) {
@@ -17,6 +19,10 @@ std::string bundle_stem(const oci::Reference& ref, const oci::Platform* platform
     if (features == WithFeatures::yes)
         for (const auto& f : platform->features) stem += "-" + f;
     return stem;
+}
+
+std::filesystem::path sidecar_path(const std::filesystem::path& archive) {
+    return archive.parent_path() / (std::string(oci::archive_stem(archive.filename().string())) + "-metadata.json");
 }
 
 }  // namespace ocx::publish

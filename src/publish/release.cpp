@@ -6,24 +6,16 @@
 #include <thread>
 
 #include "bundle/bundle.hpp"
-#include "layout/files.hpp"
+#include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace ocx::publish {
 
 namespace fs = std::filesystem;
 
 namespace {
-bundle::Level to_bundle_level(plan::Compression c) {
-    switch (c) {
-        case plan::Compression::fast: return bundle::Level::fast;
-        case plan::Compression::best: return bundle::Level::best;
-        case plan::Compression::default_: break;
-    }
-    return bundle::Level::default_;
-}
-
 void add_error(report::Report& r, std::mutex& m, std::string step, const Error& e) {
     std::lock_guard lock(m);
     r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
@@ -50,16 +42,20 @@ void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseO
         bundle::BundleOptions bo;
         bo.source = *spec.content;
         bo.output = out;
-        bo.level = to_bundle_level(matrix.level);
+        bo.level = matrix.level;
         bo.threads = threads;
         bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
-        auto made = bundle::create(bo);
+        auto made = [&] {
+            progress::Task task("bundling " + name);
+            bo.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+            return bundle::create(bo);
+        }();
         if (!made) return add_error(rep, rep_mutex, "bundle " + name, made.error());
         work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
-        if (auto s = layout::write_file_atomic(sidecar, work.input->metadata_pretty); !s)
+        if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s)
             return add_error(rep, rep_mutex, "bundle " + name, s.error());
         log::info(name + ": bundled " + out.filename().string() + " (" + std::to_string(made->size) + " bytes, " +
                   made->digest.str() + ")");
@@ -76,7 +72,12 @@ void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseO
         work.ok = true;
         return;
     }
-    auto counts = push_content(*target, work.content, work.built, options.mount_from);
+    std::uint64_t total = 0;
+    for (const auto& l : work.content.layers) total += l.size;
+    auto counts = [&] {
+        progress::Task task("pushing " + name, total);
+        return push_content(*target, work.content, work.built, options.mount_from);
+    }();
     if (!counts) return add_error(rep, rep_mutex, "push " + name, counts.error());
     work.result.blobs = *counts;
     work.result.pushed = true;

@@ -66,7 +66,9 @@ std::string format_delay(milliseconds delay) {
 }
 
 void log_retry(std::string_view what, const Error& error, milliseconds delay, int next_attempt, int max_attempts) {
-    log::warn(std::string(what) + ": " + error.message + "; retrying in " + format_delay(delay) + " (attempt " +
+    // Messages usually start with the operation already ("PUT manifest …: HTTP 503"); say it once.
+    const bool named = error.message.compare(0, what.size(), what) == 0;
+    log::warn((named ? std::string() : std::string(what) + ": ") + error.message + "; retrying in " + format_delay(delay) + " (attempt " +
               std::to_string(next_attempt) + " of " + std::to_string(max_attempts) + ")");
 }
 

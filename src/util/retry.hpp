@@ -65,7 +65,8 @@ private:
 /// "1.5 s", "250 ms" — for log lines and messages.
 std::string format_delay(std::chrono::milliseconds delay);
 
-/// Logs one retry decision (a warning: CI logs should show that the network misbehaved).
+/// Logs one retry decision (a warning: CI logs should show that the network misbehaved);
+/// `what` is put in front unless the message already starts with it.
 void log_retry(std::string_view what, const Error& error, std::chrono::milliseconds delay, int next_attempt,
                int max_attempts);
 

@@ -47,7 +47,7 @@ TEST_CASE("a valid matrix becomes a typed plan") {
     CHECK(m.cascade);
     CHECK(m.canonical_tags);
     CHECK(m.aliases == std::vector<std::string>{"stable"});
-    CHECK(m.level == Compression::best);
+    CHECK(m.level == bundle::Level::best);
     CHECK(m.threads == 2);
     CHECK(*m.output_dir == "ci/dist/bundles");
     REQUIRE(m.platforms.size() == 4);

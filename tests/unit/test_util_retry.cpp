@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <vector>
 
 #include "util/log.hpp"
@@ -175,4 +178,28 @@ TEST_CASE("format_delay") {
     CHECK(format_delay(milliseconds(250)) == "250 ms");
     CHECK(format_delay(milliseconds(2000)) == "2 s");
     CHECK(format_delay(milliseconds(1500)) == "1.5 s");
+}
+
+TEST_CASE("log_retry names the operation once") {
+    // The log writes to stderr: point fd 2 at a temporary file for the duration.
+    log::Level saved = log::level();
+    log::set_level(log::Level::normal);
+    std::FILE* tmp = std::tmpfile();
+    REQUIRE(tmp != nullptr);
+    const int saved_fd = ::dup(2);
+    ::dup2(::fileno(tmp), 2);
+    log_retry("PUT manifest r/x:1", make_error(ErrorKind::transient, "PUT manifest r/x:1: HTTP 503"), milliseconds(1500), 2, 5);
+    log_retry("upload blob b", make_error(ErrorKind::transient, "PATCH u: Connection reset"), milliseconds(20), 3, 5);
+    std::fflush(stderr);
+    ::dup2(saved_fd, 2);
+    ::close(saved_fd);
+    log::set_level(saved);
+    std::rewind(tmp);
+    std::string text;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, tmp)) text += buf;
+    std::fclose(tmp);
+    CHECK(text ==
+          "warning: PUT manifest r/x:1: HTTP 503; retrying in 1.5 s (attempt 2 of 5)\n"
+          "warning: upload blob b: PATCH u: Connection reset; retrying in 20 ms (attempt 3 of 5)\n");
 }

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "layout/files.hpp"
+#include "util/files.hpp"
 
 using namespace ocx;
 namespace fs = std::filesystem;
@@ -41,29 +41,29 @@ TEST_CASE("write_file_atomic and read_file") {
     TempDir tmp;
     fs::path file = tmp.path / "index.json";
     SUBCASE("creates, then replaces, leaving no temp file behind") {
-        REQUIRE(layout::write_file_atomic(file, "first").ok());
-        REQUIRE(layout::write_file_atomic(file, "second").ok());
+        REQUIRE(write_file_atomic(file, "first").ok());
+        REQUIRE(write_file_atomic(file, "second").ok());
         CHECK(slurp(file) == "second");
         CHECK(entries_in(tmp.path) == 1);
-        auto back = layout::read_file(file);
+        auto back = read_file(file);
         REQUIRE(back.ok());
         REQUIRE(back->has_value());
         CHECK(**back == "second");
     }
     SUBCASE("honours the umask instead of mkstemp's 0600") {
         mode_t old = ::umask(022);
-        REQUIRE(layout::write_file_atomic(file, "x").ok());
+        REQUIRE(write_file_atomic(file, "x").ok());
         ::umask(old);
         CHECK((fs::status(file).permissions() & fs::perms::all) ==
               (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read));
     }
     SUBCASE("a missing file reads as nullopt") {
-        auto r = layout::read_file(tmp.path / "absent");
+        auto r = read_file(tmp.path / "absent");
         REQUIRE(r.ok());
         CHECK_FALSE(r->has_value());
     }
     SUBCASE("a missing directory is an I/O error naming the path") {
-        auto r = layout::write_file_atomic(tmp.path / "no" / "f", "x");
+        auto r = write_file_atomic(tmp.path / "no" / "f", "x");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::io);
         CHECK(r.error().message.find("cannot create " + (tmp.path / "no").string() + "/.tmp-f-") == 0);
@@ -77,7 +77,7 @@ TEST_CASE("copy_verified writes only what matches") {
     fs::path dest = tmp.path / good.hex();
 
     SUBCASE("from memory") {
-        auto r = layout::copy_verified({}, content, good, content.size(), dest);
+        auto r = copy_verified({}, content, good, content.size(), dest);
         REQUIRE(r.ok());
         CHECK(r->size == content.size());
         CHECK(r->digest == good);
@@ -88,14 +88,14 @@ TEST_CASE("copy_verified writes only what matches") {
         fs::path src = tmp.path / "src.bin";
         std::ofstream(src, std::ios::binary) << big;
         fs::path big_dest = tmp.path / "big";
-        auto r = layout::copy_verified(src, {}, Digest::of(big), big.size(), big_dest);
+        auto r = copy_verified(src, {}, Digest::of(big), big.size(), big_dest);
         REQUIRE(r.ok());
         CHECK(r->size == big.size());
         CHECK(slurp(big_dest) == big);
     }
     SUBCASE("a digest mismatch is refused and leaves nothing") {
         Digest wrong = Digest::of("other");
-        auto r = layout::copy_verified({}, content, wrong, content.size(), dest);
+        auto r = copy_verified({}, content, wrong, content.size(), dest);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
         CHECK(r.error().message == "refusing blob " + wrong.str() + ": bytes in memory holds 12 bytes with digest " +
@@ -105,7 +105,7 @@ TEST_CASE("copy_verified writes only what matches") {
     SUBCASE("a size mismatch is refused") {
         fs::path src = tmp.path / "src.bin";
         std::ofstream(src, std::ios::binary) << content;
-        auto r = layout::copy_verified(src, {}, good, 99, dest);
+        auto r = copy_verified(src, {}, good, 99, dest);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message == "refusing blob " + good.str() + ": " + src.string() +
                                        " holds 12 bytes with digest " + good.str() + ", expected 99 bytes");
@@ -113,7 +113,7 @@ TEST_CASE("copy_verified writes only what matches") {
         CHECK(entries_in(tmp.path) == 1);  // only the source
     }
     SUBCASE("a missing source is not_found") {
-        auto r = layout::copy_verified(tmp.path / "nope", {}, good, 1, dest);
+        auto r = copy_verified(tmp.path / "nope", {}, good, 1, dest);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::not_found);
         CHECK(r.error().message == "cannot open " + (tmp.path / "nope").string() + ": No such file or directory");
@@ -132,7 +132,7 @@ TEST_CASE("FileLock excludes other descriptors until released") {
         return got;
     };
     {
-        auto lock = layout::FileLock::acquire(lock_path);
+        auto lock = FileLock::acquire(lock_path);
         REQUIRE(lock.ok());
         CHECK_FALSE(try_lock());
         auto moved = std::move(*lock);  // moving keeps the lock held

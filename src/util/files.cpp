@@ -1,4 +1,4 @@
-#include "layout/files.hpp"
+#include "util/files.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -12,7 +12,7 @@
 #include <system_error>
 #include <vector>
 
-namespace ocx::layout {
+namespace ocx {
 
 namespace fs = std::filesystem;
 
@@ -210,4 +210,4 @@ Result<CopyResult> copy_verified(const fs::path& source_path, std::string_view s
     return CopyResult{got, written};
 }
 
-}  // namespace ocx::layout
+}  // namespace ocx

@@ -1,9 +1,8 @@
 #pragma once
-// Crash-safe file primitives for the OCI image layout target: every file the layout publishes
+// Crash-safe file primitives (the layout target, reports, sidecars): every file written here
 // appears complete or not at all (write a temp file in the same directory, fsync, rename, fsync
 // the directory), and index.json read-modify-write cycles are serialized across processes with
 // an flock(2) on a lock file. POSIX only, like the rest of the tool.
-// (These are layout-local; they could move to util/ if another module needs atomic files.)
 
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +13,7 @@
 #include "digest/digest.hpp"
 #include "util/result.hpp"
 
-namespace ocx::layout {
+namespace ocx {
 
 /// An exclusive flock(2) on a lock file, held until destruction. Move-only.
 class FileLock {
@@ -54,4 +53,4 @@ Result<CopyResult> copy_verified(const std::filesystem::path& source_path, std::
                                  const Digest& expected, std::uint64_t expected_size,
                                  const std::filesystem::path& dest);
 
-}  // namespace ocx::layout
+}  // namespace ocx
