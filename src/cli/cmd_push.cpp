@@ -111,7 +111,9 @@ int cmd_push(const Args& args) {
     options.aliases = std::move(alias_tags);
     options.mount_from = target_options.mount_from;
     // Several CI legs often push platforms of one tag at the same moment: confirm after a pause.
-    options.write.settle = std::chrono::milliseconds(ref->is_layout() ? 0 : 150);
+    // Layouts too: their lock covers one index.json update, not our read-merge-write of a tag, so
+    // without the pause a concurrent process drops entries (seen with 4 processes, 1 round in ~100).
+    options.write.settle = std::chrono::milliseconds(150);
     report::Report rep = publish::push_platform(**target, ref->repository_str(), content, options);
 
     if (common.format == Format::json) print_stdout(report::to_json(rep));

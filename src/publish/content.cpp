@@ -1,5 +1,7 @@
 #include "publish/content.hpp"
 
+#include <thread>
+
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
 
@@ -62,8 +64,25 @@ Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_
 }
 }  // namespace
 
+Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
+                             const RefusalRetry& retry) {
+    for (int attempt = 1;; ++attempt) {
+        Status s = target.put_manifest(reference, manifest);
+        if (s || attempt >= retry.attempts) return s;
+        // The registry's words, as registry::describe_error_body renders the distribution error code.
+        const bool refused_unknown = s.error().kind == ErrorKind::unavailable &&
+                                     s.error().message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos;
+        if (!refused_unknown) return s;
+        auto pause = retry.pause * attempt;
+        log::warn("PUT " + std::string(reference) + ": the registry reported a referenced blob or manifest as unknown "
+                  "(a concurrent writer may be linking it); trying again in " + std::to_string(pause.count()) +
+                  " ms (attempt " + std::to_string(attempt + 1) + " of " + std::to_string(retry.attempts) + ")");
+        std::this_thread::sleep_for(pause);
+    }
+}
+
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
-                                        std::string_view mount_from) {
+                                        std::string_view mount_from, const RefusalRetry& retry) {
     report::BlobCounts counts;
     for (const auto& layer : content.layers) {
         BlobSource src{layer.digest, layer.size, layer.path, {}};
@@ -72,7 +91,7 @@ Result<report::BlobCounts> push_content(Target& target, const PlatformContent& c
     }
     BlobSource config{built.config.digest, built.config.size, {}, content.config};
     if (auto s = push_blob(target, config, {}, counts); !s) return std::move(s).error().context("config blob");
-    if (auto s = target.put_manifest(built.manifest.digest.str(), built.manifest); !s)
+    if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, retry); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;
 }

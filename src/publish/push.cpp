@@ -35,7 +35,7 @@ report::Report push_platform(Target& target, const std::string& package, const P
         return r;
     }
 
-    auto counts = push_content(target, content, built, options.mount_from);
+    auto counts = push_content(target, content, built, options.mount_from, options.write.refused_put);
     if (!counts) {
         record(r, step, counts.error());
         r.platforms.push_back(pr);
@@ -72,7 +72,7 @@ report::Report push_platform(Target& target, const std::string& package, const P
 
     if (!failed && options.canonical_tag) {
         std::string canonical = built.manifest.digest.canonical_tag();
-        if (auto s = target.put_manifest(canonical, built.manifest); !s) {
+        if (auto s = put_manifest_retrying(target, canonical, built.manifest, options.write.refused_put); !s) {
             record(r, "canonical tag " + canonical, s.error());
             failed = true;
         } else {

@@ -166,19 +166,28 @@ bool holds_all(const TagContent& content, const std::vector<oci::IndexEntry>& en
 
 Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
     if (plan.entries.empty()) return {};
+    // Nothing to write on the first attempt: the tag already held our entries when compute_tag read
+    // it, so no write of ours can have dropped another writer's entry; there is nothing to confirm.
+    if (!plan.write) return {};
     const auto first_action = plan.action;
     const auto first_before = plan.before;
     thread_local std::mt19937 rng{std::random_device{}()};
     for (int attempt = 1;; ++attempt) {
+        std::chrono::milliseconds put_time{0};
         if (plan.write) {
-            if (auto s = target.put_manifest(plan.tag, *plan.write); !s)
+            const auto start = std::chrono::steady_clock::now();
+            if (auto s = put_manifest_retrying(target, plan.tag, *plan.write, options.refused_put); !s)
                 return std::move(s).error().context("writing tag " + plan.tag);
+            put_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
         }
         if (options.max_attempts <= 1) break;
-        if (options.settle.count() > 0) {
+        // Wait until a concurrent read-merge-write that started before our PUT has landed. A slow
+        // registry makes everyone's read-merge-write slow: wait at least 3x what our PUT took.
+        const auto settle = std::max(options.settle, plan.write ? put_time * 3 : std::chrono::milliseconds{0});
+        if (settle.count() > 0) {
             // Jitter spreads concurrent writers apart so their read-backs do not line up.
-            std::uniform_int_distribution<long> jitter(0, options.settle.count());
-            std::this_thread::sleep_for(options.settle + std::chrono::milliseconds(jitter(rng)));
+            std::uniform_int_distribution<long> jitter(0, static_cast<long>(settle.count()));
+            std::this_thread::sleep_for(settle + std::chrono::milliseconds(jitter(rng)));
         }
         auto state = read_tag(target, plan.tag);
         if (!state) return std::move(state).error();

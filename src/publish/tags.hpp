@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "oci/descriptor.hpp"
+#include "publish/content.hpp"
 #include "publish/merge.hpp"
 #include "publish/target.hpp"
 #include "report/report.hpp"
@@ -65,10 +66,13 @@ struct WriteOptions {
     /// Pause before the read-back, so a concurrent read-merge-write of another platform that
     /// started before our write has landed by the time we check (see README "Guarantees").
     std::chrono::milliseconds settle{0};
+    /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way.
+    RefusalRetry refused_put;
 };
 
-/// PUTs plan.write (if any), then confirms every entry of the plan is in the tag; re-merges and
-/// re-writes when not (bounded by max_attempts), logging that it did. Updates after/action.
+/// PUTs plan.write (if any), then, after the settle pause, confirms every entry of the plan is in
+/// the tag; re-merges and re-writes when not (bounded by max_attempts), logging that it did.
+/// Updates after/action. A plan that needed no write returns at once (nothing to confirm).
 Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options);
 
 /// The report line for a plan.

@@ -161,3 +161,151 @@ TEST_CASE("annotations are written on every tag") {
     }
     CHECK(r.tags.back().kind == report::TagKind::alias);
 }
+
+namespace {
+// Refuses the first `refusals` PUTs of `refuse` the way docker-registry's filesystem storage does
+// while a concurrent writer re-links a manifest or blob that the PUT document references.
+struct RefusingTarget : testing::FakeTarget {
+    std::string refuse;
+    int refusals = 0;
+    int refused = 0;
+    std::string body = "DIGEST_INVALID: provided digest did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob "
+                       "unknown to registry";
+    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        if (ref == refuse && refused < refusals) {
+            ++refused;
+            ++puts;
+            return make_error(ErrorKind::unavailable,
+                              "PUT manifest fake/repo:" + std::string(ref) + ": HTTP 400 Bad Request: " + body);
+        }
+        return FakeTarget::put_manifest(ref, m);
+    }
+};
+
+// After our PUT of `tag` lands, a concurrent writer whose read came before it replaces the tag
+// with `theirs` (an index without our entry), `times` times.
+struct RacingTarget : testing::FakeTarget {
+    std::string tag;
+    std::string theirs;  // digest of the index the other writer puts
+    int times = 0;
+    int raced = 0;
+    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        Status s = FakeTarget::put_manifest(ref, m);
+        if (s && ref == tag && raced < times) {
+            ++raced;
+            tags[tag] = theirs;
+        }
+        return s;
+    }
+};
+
+PushOptions fast(const std::string& tag, int attempts) {
+    PushOptions o = opts(tag, false, true);
+    o.write.max_attempts = attempts;
+    o.write.refused_put = {4, std::chrono::milliseconds(0)};
+    return o;
+}
+}  // namespace
+
+TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again") {
+    RefusingTarget t;
+    auto amd = content_for("linux/amd64", "refused payload");
+    const std::string manifest_digest = build_manifest(amd).manifest.digest.str();
+    const std::string canonical = "sha256." + manifest_digest.substr(7);
+
+    SUBCASE("the tag's index, refused twice") {
+        t.refuse = "1.0.0";
+        t.refusals = 2;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::published);
+        CHECK(t.refused == 2);
+        CHECK(index_at(t, "1.0.0").manifests.size() == 1);
+        CHECK(r.tags[0].action == report::TagAction::created);
+    }
+    SUBCASE("the platform manifest by digest, refused once") {
+        t.refuse = manifest_digest;
+        t.refusals = 1;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::published);
+        CHECK(t.refused == 1);
+        CHECK(t.manifests.count(manifest_digest) == 1);
+    }
+    SUBCASE("the canonical tag, refused three times of four attempts") {
+        t.refuse = canonical;
+        t.refusals = 3;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::published);
+        CHECK(r.platforms[0].canonical_tag == canonical);
+        CHECK(t.tags.count(canonical) == 1);
+    }
+    SUBCASE("refused on every attempt: the registry's words, and no rolling tag") {
+        t.refuse = "1.0.0";
+        t.refusals = 100;
+        auto o = fast("1.0.0", 2);
+        o.cascade = true;
+        auto r = push_platform(t, "reg/repo", amd, o);
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.refused == 4);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].step == "tag 1.0.0");
+        CHECK(r.errors[0].kind == "unavailable");
+        CHECK(r.errors[0].message ==
+              "writing tag 1.0.0: PUT manifest fake/repo:1.0.0: HTTP 400 Bad Request: DIGEST_INVALID: provided digest "
+              "did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry");
+        CHECK(t.tags.count("latest") == 0);
+    }
+    SUBCASE("any other refusal is not retried") {
+        t.refuse = "1.0.0";
+        t.refusals = 100;
+        t.body = "MANIFEST_INVALID: manifest invalid";
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.refused == 1);
+    }
+}
+
+TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
+    RacingTarget t;
+    // The other writer's view: the tag holding only linux/arm64.
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/arm64", "racing arm"), fast("0.9.0", 1)).status ==
+            report::Status::published);
+    t.tag = "1.0.0";
+    t.theirs = t.tags["0.9.0"];
+    auto amd = content_for("linux/amd64", "racing amd");
+
+    SUBCASE("once: the read-back sees it and writes the merge of both") {
+        t.times = 1;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 3));
+        CHECK(r.status == report::Status::published);
+        CHECK(t.raced == 1);
+        auto idx = index_at(t, "1.0.0");
+        REQUIRE(idx.manifests.size() == 2);
+        CHECK(idx.manifests[0].platform->str() == "linux/arm64");
+        CHECK(idx.manifests[1].platform->str() == "linux/amd64");
+        CHECK(r.tags[0].action == report::TagAction::created);
+        CHECK(!r.tags[0].before.has_value());
+        CHECK(r.index->digest.str() == t.tags["1.0.0"]);
+    }
+    SUBCASE("on every write: gives up after max_attempts as transient") {
+        t.times = 100;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 3));
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.raced == 3);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].kind == "transient");
+        CHECK(r.errors[0].message ==
+              "tag 1.0.0: a concurrent writer kept replacing the index (3 attempts); run again to merge");
+    }
+}
+
+TEST_CASE("a tag that needs no write is not read back") {
+    testing::FakeTarget t;
+    auto amd = content_for("linux/amd64", "read back");
+    REQUIRE(push_platform(t, "reg/repo", amd, fast("1.0.0", 2)).status == report::Status::published);
+    CHECK(t.gets == 2);  // compute + confirm
+    t.gets = 0;
+    auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+    CHECK(r.status == report::Status::published);
+    CHECK(r.tags[0].action == report::TagAction::unchanged);
+    CHECK(t.gets == 1);  // compute only
+}
