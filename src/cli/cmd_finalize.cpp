@@ -98,7 +98,7 @@ int cmd_finalize(const Args& args) {
             return fail(make_error(ErrorKind::data, "--tag " + tag + " does not match the parts' tag " + parts_tag));
     }
     // The shards' tag is final: a build timestamp in it is the shards' time, not ours.
-    auto loaded = load_matrix(files[0], parts_tag, /*tag_is_final=*/true);
+    auto loaded = load_matrix(files[0], parts_tag, /*tag_is_final=*/true, publish::InputChecks::metadata_only);
     if (!loaded) return fail(loaded.error());
     auto& matrix = (*loaded)->matrix;
 

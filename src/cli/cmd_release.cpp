@@ -65,7 +65,9 @@ int cmd_release(const Args& args) {
 
     auto loaded = load_matrix(matrix_path, tag.empty() ? std::nullopt : std::optional<std::string>(tag));
     if (!loaded) {
-        if (!outputs.report_path.empty()) (void)emit_report(validation_report("", tag, dry_run, loaded.error()), outputs);
+        // The problems go to stderr once (fail); the report file records them for the pipeline.
+        if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
+            (void)write_report(validation_report("", tag, dry_run, loaded.error()), outputs);
         return fail(loaded.error());
     }
     const auto& matrix = (*loaded)->matrix;

@@ -21,6 +21,7 @@ struct LoadedMatrix {
 /// problem per line, each starting with the matrix path.
 /// With `tag_is_final` the override is used as is (finalize: the shards added the build timestamp).
 Result<std::unique_ptr<LoadedMatrix>> load_matrix(const std::string& path, const std::optional<std::string>& tag_override,
-                                                  bool tag_is_final = false);
+                                                  bool tag_is_final = false,
+                                                  publish::InputChecks checks = publish::InputChecks::all);
 
 }  // namespace ocx::cli

@@ -30,7 +30,7 @@ std::string gitlab_dotenv(const report::Report& r, const std::string& report_pat
     return out;
 }
 
-Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
+Status write_report(const report::Report& r, const ReportOutputs& outputs) {
     std::string json = report::to_json(r);
     if (outputs.report_path == "-") {
         print_stdout(json);
@@ -41,7 +41,11 @@ Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
     if (!outputs.gitlab_dotenv.empty()) {
         if (auto s = write_file_atomic(outputs.gitlab_dotenv, gitlab_dotenv(r, outputs.report_path)); !s) return s;
     }
-    // Summary for people.
+    return {};
+}
+
+Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
+    if (auto s = write_report(r, outputs); !s) return s;
     std::string head = std::string(r.dry_run ? "plan" : "release") + " " + r.package + ":" + r.tag + ": " +
                        std::string(report::to_string(r.status));
     if (r.index) head += " (index " + r.index->digest.str() + ")";

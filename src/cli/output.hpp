@@ -15,7 +15,10 @@ struct ReportOutputs {
     bool json_stdout = false;   // --format json
 };
 
-/// Writes the report and dotenv files atomically; prints the summary to stderr.
+/// Writes the report and dotenv files atomically (and to stdout when asked); no summary.
+Status write_report(const report::Report& report, const ReportOutputs& outputs);
+
+/// write_report, then a short summary for people on stderr (platforms, tag moves, errors).
 Status emit_report(const report::Report& report, const ReportOutputs& outputs);
 
 /// GitLab dotenv lines: OCX_RELEASE_DIGEST, OCX_RELEASE_TAGS, OCX_RELEASE_REPORT (single-line values).

@@ -226,8 +226,9 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
                                                     "\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)");
             }
             if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
-            if (!spec.metadata && platform_ok) {
-                if (auto it = block.per_platform.find(spec.platform.str()); it != block.per_platform.end())
+            if (!spec.metadata) {
+                auto it = platform_ok ? block.per_platform.find(spec.platform.str()) : block.per_platform.end();
+                if (it != block.per_platform.end())
                     spec.metadata = it->second.first;
                 else if (block.default_file)
                     spec.metadata = block.default_file;

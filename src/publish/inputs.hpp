@@ -20,8 +20,14 @@ struct PlatformInput {
     std::string metadata_pretty;               // sidecar form, written next to created bundles
 };
 
+enum class InputChecks {
+    all,            // content trees scanned, archives present, metadata loaded (release)
+    metadata_only,  // only the metadata (finalize: the shards already pushed the content)
+};
+
 /// One PlatformInput per matrix platform, in matrix order (entries with problems are still
 /// returned, with an empty config; check `diag`).
-std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag);
+std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag,
+                                       InputChecks checks = InputChecks::all);
 
 }  // namespace ocx::publish

@@ -229,7 +229,10 @@ Result<Report> parse(std::string_view text, std::string_view source) {
             }
             p.config = read_blob(pr, "config", diag);
             p.manifest = read_blob(pr, "manifest", diag);
-            if (auto c = pr.string("canonical_tag", false)) p.canonical_tag = *c;
+            if (const auto* c = pr.get("canonical_tag"); c != nullptr && !c->is_null()) {
+                if (c->is_string()) p.canonical_tag = std::string(c->get_string());
+                else diag.add(path + "/canonical_tag", "expected a string or null");
+            }
             if (const auto* b = pr.get("blobs"); b != nullptr) {
                 json::ObjectReader br(*b, path + "/blobs", diag);
                 p.blobs.uploaded = read_u64(br, "uploaded", diag);

@@ -159,6 +159,22 @@ class ReleaseTest(unittest.TestCase):
         v = run(["verify", report])
         self.assertEqual(v.returncode, 0, str(v))
 
+    def test_finalize_needs_only_metadata_and_accepts_parts_without_canonical_tags(self):
+        matrix = make_project(self.dir, "%s/acme/hello-nocanon" % self.registry.host, canonical_tags=False)
+        parts = []
+        for i, platform in enumerate(["linux/amd64", "linux/arm64", "darwin/arm64"]):
+            parts.append(self.dir / ("part-%d.json" % i))
+            run(["release", matrix, "--shard", platform, "--report", parts[-1]], check=True)
+            self.assertIsNone(json.loads(parts[-1].read_text())["platforms"][0]["canonical_tag"])
+        # A finalize job has the matrix and the metadata, not the build outputs.
+        shutil.rmtree(self.dir / "build")
+        shutil.rmtree(self.dir / "dist")
+        report = self.dir / "final.json"
+        f = run(["finalize", matrix, *parts, "--report", report])
+        self.assertEqual(f.returncode, 0, str(f))
+        self.assertEqual(json.loads(report.read_text())["status"], "published")
+        self.assertFalse(any(t.startswith("sha256.") for t in tags_of(self.registry, "acme/hello-nocanon")))
+
     def test_finalize_refuses_a_missing_part(self):
         matrix = make_project(self.dir, "%s/acme/hello-missing-part" % self.registry.host)
         part = self.dir / "part.json"
@@ -212,6 +228,7 @@ class ReleaseTest(unittest.TestCase):
         for e in expected:
             self.assertTrue(any(e in l for l in problems), "missing %r in:\n%s" % (e, r.stderr))
         self.assertGreaterEqual(len(problems), 10, r.stderr)
+        self.assertEqual(len(problems), len(set(problems)), "a problem was printed twice:\n" + r.stderr)
         self.assertEqual(rep["status"], "failed")
         self.assertEqual(rep["errors"][0]["step"], "validate")
         for method in ("PUT", "POST", "PATCH", "DELETE"):

@@ -143,3 +143,10 @@ TEST_CASE("a layout package resolves against the matrix directory") {
     CHECK(p.matrix.package.repository == "ci/out/layout");
     CHECK(p.matrix.platforms[0].bundle_stem == "layout-1.0.0-any");
 }
+
+TEST_CASE("a bad platform string still gets the top-level metadata (no spurious second problem)") {
+    auto p = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0","metadata":"m.json",
+        "platforms":[{"platform":"linux/x86","content":"a"}]})");
+    REQUIRE(p.problems.size() == 1);
+    CHECK(*p.matrix.platforms[0].metadata == "ci/m.json");
+}
