@@ -65,6 +65,7 @@ struct WriteOptions {
     int max_attempts = 5;
     /// Pause before the read-back, so a concurrent read-merge-write of another platform that
     /// started before our write has landed by the time we check (see README "Guarantees").
+    /// The pause is at least 3x what the PUT took, plus a random jitter of up to as much again.
     std::chrono::milliseconds settle{0};
     /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way.
     RefusalRetry refused_put;
