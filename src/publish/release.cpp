@@ -122,7 +122,9 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
         rep.status = report::Status::planned;
         return;
     }
-    TagOptions topts{matrix.cascade, false, matrix.aliases};
+    // The first platform of a release is pushed with --new semantics (release.md step 3): a
+    // repository that does not exist yet has no tags. Any other listing failure still aborts.
+    TagOptions topts{matrix.cascade, true, matrix.aliases};
     auto plans = plan_tags(*target, matrix.tag, entries, topts);
     if (!plans) {
         record("plan tags", plans.error());

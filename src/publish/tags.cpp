@@ -63,6 +63,11 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
             log::verbose("tag listing failed (" + listed.error().message + "); --new: treating as no tags");
         } else if (*listed) {
             tags = std::move(**listed);
+        } else if (!options.new_repository) {
+            // wire-format.md §5: without --new, a failing listing (404 included) aborts, so a typo in
+            // the repository name cannot silently start a new package.
+            return make_error(ErrorKind::not_found, "repository " + target.describe() +
+                                                        " does not exist; use --new (-n) for the first push of a package");
         }
         CascadePlan cplan = plan_cascade(*version, tags);
         // Read each candidate blocker's index once, whatever the number of platforms.
@@ -130,7 +135,8 @@ Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
     if (plan.entries.empty()) {
         plan.after = plan.before;
         plan.after_size = state->stored ? state->stored->bytes.size() : 0;
-        plan.action = report::TagAction::blocked;
+        // Blocked here, or skipped because the cascade already stopped at an earlier level.
+        plan.action = plan.blocked_by.empty() ? report::TagAction::skipped : report::TagAction::blocked;
         return {};
     }
     MergeResult merged = merge_platforms(state->content, plan.entries, annotations);

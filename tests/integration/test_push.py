@@ -469,7 +469,7 @@ class TestCascade(RegistryHarness):
         self.assertReportMatchesStore(report, repo)
         one = next(t for t in report["tags"] if t["tag"] == "1")
         self.assertEqual((one["action"], one["blocked_by"], one["platforms"]), ("blocked", ["1.3.0"], [AMD]))
-        self.assertEqual(self.tag_actions(report)["latest"], "blocked")
+        self.assertEqual(self.tag_actions(report)["latest"], "skipped")  # the cascade stopped at 1
         self.assertTags(repo, {"1.3.0": {AMD: "1.3.0"}, "1.2.3": {AMD: "1.2.3"}, "1.2": {AMD: "1.2.3"}})
 
     def test_table_row_3_higher_prerelease_blocks_only_latest(self):
@@ -581,7 +581,7 @@ class TestCascade(RegistryHarness):
         # Nothing lies between 1.2 and 1 or above 1, but the cascade stopped at 1.2.
         for tag in ("1", "latest"):
             self.assertEqual((lines[tag]["action"], lines[tag]["reason"], lines[tag].get("blocked_by")),
-                             ("blocked", "cascade stopped at 1.2", None), tag)
+                             ("skipped", "cascade stopped at 1.2", None), tag)
         self.assertTags(repo, {"1.2.9": {AMD: "1.2.9"}, "1.2.5": {AMD: "1.2.5"}})
 
     def test_a_failing_tag_listing_aborts_unless_new(self):

@@ -102,7 +102,7 @@ TEST_CASE("cascade stops at a newer version holding the platform") {
     // Both 1.3.0 and the rolling 1.3 it created (ascending version order) lie between 1.2 and 1 and hold linux/amd64.
     CHECK(r.tags[2].blocked_by == std::vector<std::string>{"1.3.0", "1.3"});
     CHECK(r.tags[2].platforms == std::vector<std::string>{"linux/amd64"});
-    CHECK(r.tags[3].action == report::TagAction::blocked);
+    CHECK(r.tags[3].action == report::TagAction::skipped);
     // "1" still points at 1.3.0's index.
     CHECK(index_at(t, "1").manifests[0].digest == index_at(t, "1.3.0").manifests[0].digest);
 }
@@ -129,11 +129,17 @@ TEST_CASE("cascading a non-version tag is refused before any write") {
     CHECK(t.uploads == 0);
 }
 
-TEST_CASE("without --new an unknown repository is fine (404 = no tags), a failing listing is not") {
+TEST_CASE("cascading into an unknown repository needs --new") {
     testing::FakeTarget t;
     t.repository_exists = false;
     auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "y"), opts("2.0.0", true));
-    CHECK(r.status == report::Status::published);
+    CHECK(r.status == report::Status::failed);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].kind == "not_found");
+    CHECK(r.errors[0].message == "repository fake/repo does not exist; use --new (-n) for the first push of a package");
+    CHECK(t.puts == 0);
+    auto n = push_platform(t, "reg/repo", content_for("linux/amd64", "y"), opts("2.0.0", true, true));
+    CHECK(n.status == report::Status::published);
 }
 
 TEST_CASE("a failed primary tag write moves no rolling tag") {
