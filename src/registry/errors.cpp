@@ -49,6 +49,17 @@ std::string describe_error_body(std::string_view body) {
     return first_line(body);
 }
 
+bool has_error_code(std::string_view body, std::string_view code) {
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(body, ec);
+    if (ec || !v.is_object()) return false;
+    const auto* errors = v.as_object().if_contains("errors");
+    if (errors == nullptr || !errors->is_array()) return false;
+    for (const auto& e : errors->as_array())
+        if (e.is_object() && string_field(e.as_object(), "code") == code) return true;
+    return false;
+}
+
 bool is_transient_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
 
 ErrorKind error_kind_for_status(long status) {

@@ -18,6 +18,9 @@ namespace ocx::registry {
 /// body; the first line of a non-JSON body (at most 200 characters); "" for an empty body.
 std::string describe_error_body(std::string_view body);
 
+/// True when a distribution error body lists an error with this `code` (e.g. "BLOB_UNKNOWN").
+bool has_error_code(std::string_view body, std::string_view code);
+
 /// True for statuses worth retrying: 408, 429 and every 5xx.
 bool is_transient_status(long status);
 

@@ -172,7 +172,16 @@ Status RegistryTarget::put_manifest(std::string_view reference, const publish::M
         req.body = RequestBody{manifest.bytes, {}, 0, 0};
         auto r = client_->exchange(req);
         if (!r) return std::move(r).error();
-        if (r->status != 201 && r->status != 200) return failure(action, *r, hint);
+        if (r->status != 201 && r->status != 200) {
+            Error e = failure(action, *r, hint);
+            // Manifests are only PUT after every blob they name was confirmed (HEAD 200 or upload
+            // 201), so "blob unknown" means the registry's storage has not caught up: eventually
+            // consistent back ends, or docker-registry's filesystem driver, which rewrites a
+            // blob's link file in place while a concurrent push of the same blob is under way
+            // (found by tests/integration/test_races.py). Worth the bounded retries.
+            if (r->status == 400 && has_error_code(r->body, "MANIFEST_BLOB_UNKNOWN")) e.kind = ErrorKind::transient;
+            return e;
+        }
         return check_digest_header(action, *r, manifest.digest);
     });
 }

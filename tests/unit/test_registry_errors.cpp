@@ -27,6 +27,16 @@ TEST_CASE("error bodies become one line") {
     }
 }
 
+TEST_CASE("error codes in a body") {
+    const std::string body = R"({"errors":[{"code":"DIGEST_INVALID"},{"code":"MANIFEST_BLOB_UNKNOWN","message":"x"}]})";
+    CHECK(has_error_code(body, "MANIFEST_BLOB_UNKNOWN"));
+    CHECK(has_error_code(body, "DIGEST_INVALID"));
+    CHECK_FALSE(has_error_code(body, "BLOB_UNKNOWN"));
+    CHECK_FALSE(has_error_code("MANIFEST_BLOB_UNKNOWN", "MANIFEST_BLOB_UNKNOWN"));
+    CHECK_FALSE(has_error_code(R"({"errors":"MANIFEST_BLOB_UNKNOWN"})", "MANIFEST_BLOB_UNKNOWN"));
+    CHECK_FALSE(has_error_code("", "X"));
+}
+
 TEST_CASE("status classification") {
     CHECK(is_transient_status(408));
     CHECK(is_transient_status(429));

@@ -513,6 +513,36 @@ TEST_CASE("manifests") {
         CHECK(r.error().message ==
               "PUT manifest registry.example/acme/tool:1.0: HTTP 400 Bad Request: MANIFEST_INVALID: manifest invalid");
     }
+    SUBCASE("a blob the registry does not see yet (MANIFEST_BLOB_UNKNOWN) is retried, then reported") {
+        const std::string body =
+            R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},)"
+            R"({"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:ab"}]})";
+        for (int i = 0; i < 2; ++i)
+            fx.fake->faults.push_back([body](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+                return respond(400, {}, body);
+            });
+        REQUIRE(t->put_manifest("1.0", m).ok());
+        CHECK(fx.clock.sleeps.size() == 2);
+        for (int i = 0; i < 5; ++i)
+            fx.fake->faults.push_back([body](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+                return respond(400, {}, body);
+            });
+        auto r = t->put_manifest("1.1", m);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::transient);
+        CHECK(r.error().message ==
+              "PUT manifest registry.example/acme/tool:1.1: HTTP 400 Bad Request: DIGEST_INVALID: provided digest did not "
+              "match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (gave up after 5 attempts)");
+    }
+    SUBCASE("other 400s are not retried") {
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return respond(400, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
+        });
+        auto r = t->put_manifest("1.0", m);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::unavailable);
+        CHECK(fx.clock.sleeps.empty());
+    }
     SUBCASE("403 is a permission error") {
         fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
             return respond(403, {}, R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})");
