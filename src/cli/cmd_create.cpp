@@ -40,7 +40,7 @@ int cmd_create(const Args& args) {
     CommonOptions common;
     std::string source, identifier, platform_text, metadata_path, output, level_text = "default";
     bool force = false;
-    unsigned jobs = 0;
+    std::string jobs_text = "0";
     po::options_description desc("create options");
     desc.add_options()
         ("identifier,i", po::value(&identifier), "package reference REPO:TAG (names the bundle)")
@@ -49,7 +49,7 @@ int cmd_create(const Args& args) {
         ("output,o", po::value(&output), "output directory (name inferred) or .tar.xz file (default: .)")
         ("force,f", po::bool_switch(&force), "overwrite existing outputs")
         ("level,l", po::value(&level_text), "compression: fast (xz -0), default (xz -3), best (xz -9)")
-        ("jobs,j", po::value(&jobs), "compression threads, 0 = all cores (never changes the bytes)")
+        ("jobs,j", po::value(&jobs_text), "compression threads, 0 = all cores (never changes the bytes)")
         ("path", po::value(&source), "directory or file to bundle");
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -63,6 +63,8 @@ int cmd_create(const Args& args) {
     if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
     if (!metadata_path.empty() && platform_text.empty())
         return fail(make_error(ErrorKind::usage, "create: -m requires -p (metadata belongs to one platform)"));
+    auto jobs = parse_count(jobs_text, "-j/--jobs");
+    if (!jobs) return fail(jobs.error());
     auto level = bundle::parse_level(level_text);
     if (!level)
         return fail(make_error(ErrorKind::usage, "-l/--level: expected fast, default or best, got \"" + level_text + "\""));
@@ -107,7 +109,7 @@ int cmd_create(const Args& args) {
     opts.source = source;
     opts.output = archive;
     opts.level = *level;
-    opts.threads = jobs;
+    opts.threads = *jobs;
     opts.overwrite = force;
     auto result = [&] {
         progress::Task task("bundling " + archive.filename().string());

@@ -38,7 +38,7 @@ int cmd_release(const Args& args) {
     ReportOutputs outputs;
     std::string matrix_path, tag, shard;
     bool dry_run = false, offline = false;
-    unsigned jobs = 0;
+    std::string jobs_text = "0";
     po::options_description desc("release options");
     desc.add_options()
         ("matrix", po::value(&matrix_path), "release matrix (JSON)")
@@ -46,7 +46,7 @@ int cmd_release(const Args& args) {
         ("offline", po::bool_switch(&offline), "with --dry-run: do not read the target either")
         ("report", po::value(&outputs.report_path), "write the report to FILE (- for stdout)")
         ("tag", po::value(&tag), "override the matrix's tag (e.g. from docker/metadata-action)")
-        ("jobs", po::value(&jobs), "platforms bundled/pushed at once (default: cores, at least 2)")
+        ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
         ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
@@ -75,7 +75,9 @@ int cmd_release(const Args& args) {
     publish::ReleaseOptions options;
     options.dry_run = dry_run;
     options.offline = offline;
-    options.jobs = jobs;
+    auto jobs = parse_count(jobs_text, "--jobs");
+    if (!jobs) return fail(jobs.error());
+    options.jobs = *jobs;
     options.mount_from = target_options.mount_from;
     if (!shard.empty()) {
         auto p = oci::Platform::parse(shard);

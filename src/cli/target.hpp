@@ -19,9 +19,11 @@ struct TargetOptions {
     std::string ca_file;                           // --ca-file (SSL_CERT_FILE otherwise)
     std::string chunk_size = "0";                  // --chunk-size: 0 = monolithic upload
     std::string mount_from;                        // --mount-from REPO
+    std::string stall_timeout = "60";              // --stall-timeout SECONDS (< 1 KiB/s that long: abandon)
+    std::string connect_timeout = "15";            // --connect-timeout SECONDS
 };
 
-/// Adds --insecure-registry, --ca-file, --chunk-size, --mount-from.
+/// Adds --insecure-registry, --ca-file, --chunk-size, --mount-from, --stall-timeout, --connect-timeout.
 void add_target_options(boost::program_options::options_description& desc, TargetOptions& options);
 
 /// Parses a reference from the command line, using OCX_DEFAULT_REGISTRY for bare names.

@@ -66,6 +66,7 @@ bool valid_host(std::string_view host) {
         if (port.empty() || port.size() > 5 ||
             !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
             return false;
+        if (std::stoul(std::string(port)) > 65535) return false;
     }
     return true;
 }
