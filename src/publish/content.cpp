@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "bundle/check.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
 
@@ -16,9 +17,10 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
-    auto fd = digest_file(path);
-    if (!fd) return std::move(fd).error();
-    return Layer{path, fd->digest, fd->size, std::string(*media_type), {}};
+    // One read: hashed and checked (compression, members, links) as it streams by.
+    auto checked = bundle::check_archive(path, *media_type);
+    if (!checked) return std::move(checked).error();
+    return Layer{path, checked->digest, checked->size, std::string(*media_type), {}};
 }
 
 BuiltManifest build_manifest(const PlatformContent& content) {

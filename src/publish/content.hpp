@@ -35,7 +35,8 @@ struct BuiltManifest {
 };
 
 /// Describes an archive on disk as a layer: media type from the extension (refusing plain .tar,
-/// .zip, …), digest and size read once. Errors name the file.
+/// .zip, …), digest and size from one read that also checks the archive (bundle/check.hpp).
+/// Errors name the file.
 Result<Layer> layer_from_archive(const std::filesystem::path& path);
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).

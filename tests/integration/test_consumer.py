@@ -16,7 +16,7 @@ import tarfile
 import unittest
 from pathlib import Path
 
-from fixtures import File, Registry, Symlink, make_tree, run
+from fixtures import File, Registry, Symlink, make_tree, run, skopeo_copy
 from release_helpers import scratch
 
 METADATA = {
@@ -76,6 +76,59 @@ def evil_archive(path: Path, members: list) -> Path:
     return path
 
 
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+
+
+def compact(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def write_unchecked_layout(layout: Path, tag: str, platform: str, archive: Path, metadata: dict) -> dict:
+    """What a hostile (or careless) publisher with another tool can put at a tag: an OCX-shaped
+    index + manifest whose layer `push` would refuse. Written straight into an OCI layout; returns
+    a push-style report for it."""
+    blobs = layout / "blobs" / "sha256"
+    blobs.mkdir(parents=True, exist_ok=True)
+    (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+
+    def put(data: bytes) -> dict:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return {"digest": "sha256:" + digest, "size": len(data)}
+
+    layer_bytes = archive.read_bytes()
+    layer = put(layer_bytes)
+    config = put(compact(metadata))
+    manifest_bytes = compact({"schemaVersion": 2, "mediaType": MANIFEST_TYPE,
+                              "config": {"mediaType": "application/vnd.sh.ocx.package.v1+json", **config},
+                              "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+xz", **layer}],
+                              "artifactType": "application/vnd.sh.ocx.package.v1"})
+    manifest = put(manifest_bytes)
+    os_name, arch = platform.split("/")
+    index = put(compact({"schemaVersion": 2, "mediaType": INDEX_TYPE,
+                         "manifests": [{"mediaType": MANIFEST_TYPE, **manifest,
+                                        "platform": {"architecture": arch, "os": os_name}}],
+                         "artifactType": "application/vnd.sh.ocx.package.v1"}))
+    index_file = layout / "index.json"
+    top = json.loads(index_file.read_text()) if index_file.exists() else {"schemaVersion": 2, "manifests": []}
+    top["manifests"] = [m for m in top["manifests"]
+                        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != tag]
+    top["manifests"].append({"mediaType": INDEX_TYPE, **index,
+                             "annotations": {"org.opencontainers.image.ref.name": tag}})
+    index_file.write_text(json.dumps(top))
+    return {"schema": 1, "status": "published", "dry_run": False, "package": "", "tag": tag,
+            "index": {"digest": index["digest"], "size": index["size"], "reference": ""},
+            "platforms": [{"platform": platform,
+                           "archive": {"path": str(archive), "digest": layer["digest"], "size": layer["size"],
+                                       "created": False},
+                           "config": config, "manifest": manifest, "canonical_tag": None,
+                           "blobs": {"uploaded": 0, "skipped": 0, "mounted": 0, "bytes_uploaded": 0},
+                           "pushed": True}],
+            "tags": [{"tag": tag, "kind": "primary", "before": None, "after": index["digest"], "action": "created"}],
+            "errors": []}
+
+
 class ConsumerTests:
     """Scenarios shared by the registry and the layout target (mixed into unittest.TestCase)."""
 
@@ -110,6 +163,16 @@ class ConsumerTests:
         r = run(["push", source, "-i", self.ref(repo, tag), "-p", platform, "-m", meta, "--format", "json"])
         self.assertEqual(r.returncode, 0, str(r))
         return r.json()
+
+    def publish_unchecked(self, repo: str, tag: str, platform: str, archive: Path, metadata: dict = METADATA) -> dict:
+        """Publishes an archive that `push` refuses (see write_unchecked_layout)."""
+        raise NotImplementedError
+
+    def meta_file(self, metadata: dict = METADATA) -> Path:
+        self.counter += 1
+        meta = self.dir / ("metadata-%d.json" % self.counter)
+        meta.write_text(json.dumps(metadata))
+        return meta
 
     def install(self, ref: str, out: Path, *args):
         return run(["install", ref, "-o", out, *args])
@@ -207,7 +270,11 @@ class ConsumerTests:
             with self.subTest(name):
                 # A harmless member first, so a refusal comes after something was written.
                 archive = evil_archive(self.dir / ("evil-%s.tar.xz" % name), [("file", "bin/ok", 0o755)] + members)
-                self.publish(repo, name, "linux/amd64", archive)
+                # push refuses these before writing anything (bundle/check.hpp) ...
+                refused = run(["push", archive, "-i", self.ref(repo, name), "-p", "linux/amd64", "-m", self.meta_file()])
+                self.assertEqual(refused.returncode, 65, str(refused))
+                # ... so another tool publishes them, and install must refuse them too.
+                self.publish_unchecked(repo, name, "linux/amd64", archive)
                 parent = self.dir / ("install-" + name)
                 parent.mkdir()
                 r = self.install(self.ref(repo, name), parent / "out", "-p", "linux/amd64")
@@ -283,7 +350,7 @@ class ConsumerTests:
         self.assertEqual(r.json()["problems"], ["platform linux/amd64: binary \"hello\" (bin/hello) is not an executable file"])
 
         evil = evil_archive(self.dir / "evil.tar.xz", [("file", "bin/hello", 0o755), ("symlink", "bin/up", "../..")])
-        unsafe = self.publish(repo, "1.0.3", "linux/amd64", evil)
+        unsafe = self.publish_unchecked(repo, "1.0.3", "linux/amd64", evil)
         r = self.deep_verify(unsafe, "unsafe")
         self.assertEqual(r.returncode, 65, str(r))
         (problem,) = r.json()["problems"]
@@ -306,6 +373,13 @@ class ConsumerRegistryTest(ConsumerTests, unittest.TestCase):
     def mark(self) -> int:
         return self.registry.mark()
 
+    def publish_unchecked(self, repo: str, tag: str, platform: str, archive: Path, metadata: dict = METADATA) -> dict:
+        staging = self.dir / ("staging-%s-%s" % (repo.replace("/", "_"), tag))
+        rep = write_unchecked_layout(staging, tag, platform, archive, metadata)
+        skopeo_copy("oci:%s:%s" % (staging, tag), "docker://%s/%s:%s" % (self.registry.host, repo, tag))
+        rep["package"] = "%s/%s" % (self.registry.host, repo)
+        return rep
+
     def check_fetched_only(self, since: int, repo: str, fetched: list, not_fetched: list) -> None:
         for digest in fetched:
             self.assertEqual(self.registry.count("GET", "^/v2/%s/blobs/%s$" % (repo, digest), since=since), 1, digest)
@@ -319,6 +393,12 @@ class ConsumerRegistryTest(ConsumerTests, unittest.TestCase):
 class ConsumerLayoutTest(ConsumerTests, unittest.TestCase):
     def ref(self, repo: str, tag: str) -> str:
         return "oci:%s:%s" % (self.dir / "layouts" / repo.replace("/", "_"), tag)
+
+    def publish_unchecked(self, repo: str, tag: str, platform: str, archive: Path, metadata: dict = METADATA) -> dict:
+        layout = self.dir / "layouts" / repo.replace("/", "_")
+        rep = write_unchecked_layout(layout, tag, platform, archive, metadata)
+        rep["package"] = "oci:%s" % layout
+        return rep
 
     def test_verify_deep_catches_a_config_that_is_not_canonical(self):
         # Another publisher wrote the same metadata with different whitespace: valid, installable,
