@@ -44,12 +44,76 @@ std::set<std::string> platforms_held(const TagContent& content) {
 void add_unique(std::vector<std::string>& v, const std::string& s) {
     if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
 }
+
+TagPlan new_plan(std::string tag, report::TagKind kind, std::vector<oci::IndexEntry> entries) {
+    TagPlan p;
+    p.tag = std::move(tag);
+    p.kind = kind;
+    p.entries = std::move(entries);
+    return p;
+}
+
+// The cascade decision for each entry's platform, reading each candidate blocker's index once
+// whatever the number of platforms.
+std::vector<CascadeOutcome> decide_for_entries(Target& target, const CascadePlan& cplan,
+                                               const std::vector<oci::IndexEntry>& entries) {
+    std::map<std::string, Result<std::set<std::string>>> held;
+    std::vector<CascadeOutcome> outcomes;
+    for (const auto& e : entries) {
+        std::string key = e.platform ? e.platform->str() : std::string();
+        auto holds = [&](const std::string& tag) -> Result<bool> {
+            auto it = held.find(tag);
+            if (it == held.end()) {
+                auto state = read_tag(target, tag);
+                Result<std::set<std::string>> platforms = state ? Result<std::set<std::string>>(platforms_held(state->content))
+                                                                : Result<std::set<std::string>>(std::move(state).error());
+                it = held.emplace(tag, std::move(platforms)).first;
+            }
+            if (!it->second) return it->second.error();
+            return it->second->count(key) != 0;
+        };
+        outcomes.push_back(decide_cascade(cplan, holds, BlockerScan::all));
+    }
+    return outcomes;
+}
+
+// Right before a rolling tag moves, decides its level again against the tags as they are now:
+// a newer version pushed since plan_tags read the tag list must block us, or two releases
+// running at once could move a rolling tag back to the older one. Entries now blocked leave
+// the plan (and are reported as blocked).
+Status recheck_cascade(Target& target, TagPlan& plan) {
+    auto version = cascade_version(plan.cascade_of);
+    if (!version) return std::move(version).error();
+    auto listed = target.list_tags();
+    if (!listed) return std::move(listed).error().context("listing tags of " + target.describe());
+    CascadePlan cplan = plan_cascade(*version, *listed ? **listed : std::vector<std::string>{});
+    auto level = std::find_if(cplan.levels.begin(), cplan.levels.end(),
+                              [&](const CascadeLevel& l) { return l.tag == plan.tag; });
+    if (level == cplan.levels.end()) return {};
+    auto index = static_cast<std::size_t>(level - cplan.levels.begin());
+    std::vector<CascadeOutcome> outcomes = decide_for_entries(target, cplan, plan.entries);
+    std::vector<oci::IndexEntry> still;
+    for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+        const auto& d = outcomes[i].levels[index];
+        if (d.state == LevelState::written) {
+            still.push_back(plan.entries[i]);
+            continue;
+        }
+        log::warn("tag " + plan.tag + ": " + d.reason + " (it appeared while this release ran); not moving it for " +
+                  (plan.entries[i].platform ? plan.entries[i].platform->str() : std::string("this platform")));
+        add_unique(plan.blocked_platforms, plan.entries[i].platform ? plan.entries[i].platform->str() : "");
+        for (const auto& b : d.blocked_by) add_unique(plan.blocked_by, b);
+        if (plan.reason.empty()) plan.reason = d.reason;
+    }
+    plan.entries = std::move(still);
+    return {};
+}
 }  // namespace
 
 Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primary_tag,
                                        const std::vector<oci::IndexEntry>& entries, const TagOptions& options) {
     std::vector<TagPlan> plans;
-    plans.push_back(TagPlan{primary_tag, report::TagKind::primary, entries, {}, {}, {}, {}, {}, {}, 0, {}});
+    plans.push_back(new_plan(primary_tag, report::TagKind::primary, entries));
 
     if (options.cascade) {
         auto version = cascade_version(primary_tag);
@@ -70,30 +134,12 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
                                                         " does not exist; use --new (-n) for the first push of a package");
         }
         CascadePlan cplan = plan_cascade(*version, tags);
-        // Read each candidate blocker's index once, whatever the number of platforms.
-        std::map<std::string, Result<std::set<std::string>>> held;
-        HoldsPlatform holds_for;  // rebound per platform below
-        std::vector<CascadeOutcome> outcomes;
-        for (const auto& e : entries) {
-            std::string key = e.platform ? e.platform->str() : std::string();
-            auto holds = [&](const std::string& tag) -> Result<bool> {
-                auto it = held.find(tag);
-                if (it == held.end()) {
-                    auto state = read_tag(target, tag);
-                    Result<std::set<std::string>> platforms =
-                        state ? Result<std::set<std::string>>(platforms_held(state->content))
-                              : Result<std::set<std::string>>(std::move(state).error());
-                    it = held.emplace(tag, std::move(platforms)).first;
-                }
-                if (!it->second) return it->second.error();
-                return it->second->count(key) != 0;
-            };
-            outcomes.push_back(decide_cascade(cplan, holds, BlockerScan::all));
-        }
+        std::vector<CascadeOutcome> outcomes = decide_for_entries(target, cplan, entries);
         for (std::size_t level = 0; level < cplan.levels.size(); ++level) {
             TagPlan p;
             p.tag = cplan.levels[level].tag;
             p.kind = report::TagKind::cascade;
+            p.cascade_of = primary_tag;
             for (std::size_t i = 0; i < entries.size(); ++i) {
                 const auto& d = outcomes[i].levels[level];
                 if (d.state == LevelState::written) {
@@ -122,7 +168,7 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
                 }
             continue;
         }
-        plans.push_back(TagPlan{alias, report::TagKind::alias, entries, {}, {}, {}, {}, {}, {}, 0, {}});
+        plans.push_back(new_plan(alias, report::TagKind::alias, entries));
     }
     return plans;
 }
@@ -140,6 +186,16 @@ Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
         return {};
     }
     MergeResult merged = merge_platforms(state->content, plan.entries, annotations);
+    if (merged.changed && !plan.cascade_of.empty()) {
+        if (auto s = recheck_cascade(target, plan); !s) return s;
+        if (plan.entries.empty()) {
+            plan.after = plan.before;
+            plan.after_size = state->stored ? state->stored->bytes.size() : 0;
+            plan.action = report::TagAction::blocked;
+            return {};
+        }
+        merged = merge_platforms(state->content, plan.entries, annotations);
+    }
     if (!merged.changed && state->stored) {
         plan.after = state->stored->digest;
         plan.after_size = state->stored->bytes.size();

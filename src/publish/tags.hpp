@@ -35,6 +35,7 @@ struct TagPlan {
     std::vector<std::string> blocked_by;          // cascade blockers (for any platform)
     std::vector<std::string> blocked_platforms;   // platforms the cascade did not bring here
     std::string reason;                           // why some or all platforms were held back
+    std::string cascade_of;                       // cascade levels: the pushed version tag
 
     // Filled by compute_tag:
     std::optional<Digest> before;
@@ -57,7 +58,9 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
                                        const std::vector<oci::IndexEntry>& entries, const TagOptions& options);
 
 /// Reads the tag and computes its merged index: before/after digests, the action, and the bytes
-/// to write (none when unchanged — the stored bytes are kept, never re-serialized).
+/// to write (none when unchanged — the stored bytes are kept, never re-serialized). A cascade
+/// level that would move is decided again against the current tag list first, so a version
+/// pushed meanwhile blocks it.
 Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations);
 
 struct WriteOptions {

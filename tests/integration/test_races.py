@@ -79,11 +79,10 @@ def layout_platforms(layout: Path, tag: str) -> dict:
 
 
 class LayoutRaceTest(unittest.TestCase):
-    # BUG (reported): entries are lost. write_tag (src/publish/tags.cpp) reads the tag, merges and
+    # Regression: entries were lost. write_tag (src/publish/tags.cpp) reads the tag, merges and
     # PUTs; LayoutTarget::put_manifest holds the layout's flock only around its own index.json
-    # update, and cmd_push.cpp sets WriteOptions::settle to 0 for oci: targets, so the read-back
-    # happens before a concurrent writer's stale merge lands and that writer drops our entry.
-    @unittest.expectedFailure
+    # update, so push now settles before its read-back on layouts too (it used to skip it) and a
+    # concurrent writer's stale merge is seen and merged again.
     def test_concurrent_platform_pushes_to_a_layout_keep_every_entry(self):
         work = scratch()
         self.addCleanup(shutil.rmtree, work, True)
@@ -231,12 +230,10 @@ class RegistryRaceTest(unittest.TestCase):
             self.assertEqual(tag_map(self.registry, r), expected)
 
 
-    # BUG (reported): a rolling tag moves back to an older version. The cascade is decided from
-    # the tag list read when a push starts (plan_tags, src/publish/tags.cpp); when a newer version
-    # of the same platform is pushed and cascaded while the older push is between its listing and
-    # its rolling-tag writes, the older push still writes 1.1, 1 and latest, replacing the newer
-    # entry. The proxy stalls the older push's primary tag write to make the interleaving exact.
-    @unittest.expectedFailure
+    # Regression: a rolling tag moved back to an older version when the cascade was decided only
+    # from the tag list read when a push started. compute_tag now decides a moving level again
+    # against the current tags, so a newer version pushed meanwhile blocks it. The proxy stalls
+    # the older push's primary tag write to make the interleaving exact.
     def test_an_older_push_never_moves_a_rolling_tag_back(self):
         from fault_proxy import FaultProxy, stall
         repo = "race/backwards"
