@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory of pushing one big layer: starts a throwaway docker-registry on 127.0.0.1, makes a
-# sparse SIZE file named as a .tar.xz (hashing and uploading read every byte all the same), pushes
+# SIZE layer (a tar of zeros gzip'ed at level 0: a real archive, made without compressing), pushes
 # it monolithically and in chunks, and prints each run's peak RSS (wait4's ru_maxrss) and time.
 # A measurement, not a test: tests/integration/test_resources.py holds the bounded assertion.
 #   scripts/measure_rss.sh [SIZE_MIB]      default 2048 (2 GiB); needs SIZE of free disk twice
@@ -15,16 +15,12 @@ cd "$root/tests/integration"
 PYTHONDONTWRITEBYTECODE=1 python3 - "$size_mib" <<'PY'
 import json, os, shutil, subprocess, sys, tempfile, time
 from fixtures import Registry, hermetic_env, release_bin
-from release_helpers import METADATA
+from release_helpers import METADATA, big_layer
 
 size = int(sys.argv[1]) << 20
 work = tempfile.mkdtemp(prefix="ocx-rss-")
 try:
-    archive = os.path.join(work, "big-1.0.0-linux-amd64.tar.xz")
-    with open(archive, "wb") as f:
-        f.truncate(size)
-    with open(os.path.join(work, "big-1.0.0-linux-amd64-metadata.json"), "w") as f:
-        json.dump(METADATA, f)
+    archive = str(big_layer(work, size))
     print("%-24s %10s %12s %9s" % ("run", "layer MiB", "peak RSS MiB", "seconds"))
     with Registry() as reg:
         for name, extra in (("push monolithic", []), ("push chunked 8M", ["--chunk-size", "8M"]),

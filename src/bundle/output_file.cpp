@@ -1,5 +1,7 @@
 #include "bundle/output_file.hpp"
 
+#include "util/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,7 +66,10 @@ OutputFile::~OutputFile() { discard(); }
 
 void OutputFile::discard() {
     if (fd_ >= 0) ::close(std::exchange(fd_, -1));
-    if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+    if (!committed_ && !temp_.empty()) {
+        ::unlink(temp_.c_str());
+        untrack_temp_path(temp_);
+    }
     committed_ = true;
 }
 
@@ -77,7 +82,10 @@ Result<OutputFile> OutputFile::create(const fs::path& final_path) {
     for (int attempt = 0; attempt < 16; ++attempt) {
         fs::path temp = dir / (name + random_suffix());
         int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) return OutputFile(final_path, std::move(temp), fd);
+        if (fd >= 0) {
+            track_temp_path(temp);  // removed if a signal stops the process mid-write
+            return OutputFile(final_path, std::move(temp), fd);
+        }
         if (errno != EEXIST) return io_error(temp, "cannot create", errno);
     }
     return make_error(ErrorKind::io, "cannot create a temporary file in " + dir.string());
@@ -108,6 +116,7 @@ Status OutputFile::commit(ExistingOutput existing) {
         return io_error(final_, "cannot create", err);
     }
     committed_ = true;
+    untrack_temp_path(temp_);
     // Make the rename itself durable.
     if (int dir_fd = ::open(directory_of(final_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
         ::fsync(dir_fd);

@@ -61,7 +61,6 @@ int cmd_release(const Args& args) {
     outputs.json_stdout = common.format == Format::json;
     if (matrix_path.empty()) return fail(make_error(ErrorKind::usage, "release: missing MATRIX.json"));
     if (offline && !dry_run) return fail(make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)"));
-    install_cleanup_signal_handlers();
 
     auto loaded = load_matrix(matrix_path, tag.empty() ? std::nullopt : std::optional<std::string>(tag));
     if (!loaded) {

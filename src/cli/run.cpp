@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "util/log.hpp"
 #include "util/result.hpp"
+#include "util/temp_dir.hpp"
 
 namespace ocx::cli {
 
@@ -47,6 +48,9 @@ int run(int argc, char** argv) {
         std::cout << "ocx-release " << OCX_RELEASE_VERSION << "\n";
         return 0;
     }
+    // Temporary bundles and files are removed on SIGINT/SIGTERM. Not for exec, which replaces
+    // this process with the user's command and must not hand it a blocked signal mask.
+    if (command != "exec" && command != "env") install_cleanup_signal_handlers();
     try {
         if (command == "create") return cmd_create(args);
         if (command == "push") return cmd_push(args);

@@ -1,5 +1,7 @@
 #include "util/files.hpp"
 
+#include "util/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -58,7 +60,10 @@ public:
             fs::path tmp = dest.parent_path() / (".tmp-" + dest.filename().string() + "-" + suffix);
             // 0666 minus the umask, like any file a tool writes (mkstemp would force 0600).
             int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            if (fd >= 0) return TempFile(std::move(tmp), fd);
+            if (fd >= 0) {
+                track_temp_path(tmp);  // removed if a signal stops the process mid-write
+                return TempFile(std::move(tmp), fd);
+            }
             if (errno != EEXIST) return sys_error("cannot create", tmp, errno);
         }
         return make_error(ErrorKind::io, "cannot create a temporary file next to " + dest.string());
@@ -73,6 +78,7 @@ public:
     ~TempFile() {
         if (fd_ >= 0) ::close(fd_);
         if (!committed_) ::unlink(path_.c_str());
+        if (!path_.empty()) untrack_temp_path(path_);
     }
 
     Status write(const char* data, std::size_t size) {

@@ -6,6 +6,9 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+
+#include <pthread.h>
 #include <unistd.h>
 
 namespace ocx {
@@ -18,25 +21,19 @@ std::set<std::string>& live() {
     static std::set<std::string> s;
     return s;
 }
+}  // namespace
 
-void track(const fs::path& p) {
+void track_temp_path(const fs::path& p) {
     std::lock_guard lock(g_mutex);
     live().insert(p.string());
 }
-void untrack(const fs::path& p) {
+
+void untrack_temp_path(const fs::path& p) {
     std::lock_guard lock(g_mutex);
     live().erase(p.string());
 }
 
-extern "C" void on_signal(int sig) {
-    // Not strictly async-signal-safe (it walks directories), but the process is ending anyway and
-    // leaving gigabytes of temporary bundles behind is worse than a best-effort cleanup.
-    remove_live_temp_dirs();
-    std::_Exit(128 + sig);
-}
-}  // namespace
-
-TempDir::TempDir(fs::path p) : path_(std::move(p)) { track(path_); }
+TempDir::TempDir(fs::path p) : path_(std::move(p)) { track_temp_path(path_); }
 
 Result<TempDir> TempDir::create(std::string_view prefix, const fs::path& parent) {
     fs::path base = parent;
@@ -54,7 +51,7 @@ TempDir::~TempDir() {
     if (path_.empty()) return;
     std::error_code ec;
     fs::remove_all(path_, ec);
-    untrack(path_);
+    untrack_temp_path(path_);
 }
 
 TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
@@ -64,7 +61,7 @@ TempDir& TempDir::operator=(TempDir&& other) noexcept {
         if (!path_.empty()) {
             std::error_code ec;
             fs::remove_all(path_, ec);
-            untrack(path_);
+            untrack_temp_path(path_);
         }
         path_ = std::move(other.path_);
         other.path_.clear();
@@ -73,27 +70,42 @@ TempDir& TempDir::operator=(TempDir&& other) noexcept {
 }
 
 fs::path TempDir::release() {
-    untrack(path_);
+    untrack_temp_path(path_);
     fs::path p = std::move(path_);
     path_.clear();
     return p;
 }
 
-void remove_live_temp_dirs() noexcept {
-    std::unique_lock lock(g_mutex, std::try_to_lock);
-    if (!lock.owns_lock()) return;
+void remove_live_temp_paths() noexcept {
+    std::lock_guard lock(g_mutex);
     for (const auto& p : live()) {
         std::error_code ec;
-        fs::remove_all(p, ec);
+        if (fs::is_directory(p, ec)) {
+            // A tombstone first: workers writing into the old path now fail instead of leaving files.
+            fs::path tomb = p + ".removing";
+            fs::rename(p, tomb, ec);
+            fs::remove_all(ec ? fs::path(p) : tomb, ec);
+        } else {
+            fs::remove(p, ec);
+        }
     }
 }
 
 void install_cleanup_signal_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    static std::once_flag once;
+    std::call_once(once, [] {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        std::thread([set] {
+            int sig = 0;
+            if (sigwait(&set, &sig) != 0) return;
+            remove_live_temp_paths();
+            std::_Exit(128 + sig);
+        }).detach();
+    });
 }
 
 }  // namespace ocx

@@ -1,6 +1,12 @@
 #pragma once
-// Temporary directories that are removed when their owner goes out of scope, and also when the
-// process is stopped by SIGINT/SIGTERM (util/signals.hpp removes every live one before exiting).
+// Temporary directories that are removed when their owner goes out of scope, and every temporary
+// path (these directories, and temp files registered with track_temp_path) removed when the
+// process is stopped by SIGINT/SIGTERM.
+//
+// Signals are handled by a dedicated thread (sigwait), not in signal context: the cleanup may
+// allocate and walk directories safely while the worker threads are still running. Directories
+// are first renamed to a tombstone, so a worker that writes into one afterwards fails instead of
+// leaving a file behind, then removed; the process exits with 128 + the signal number.
 
 #include <filesystem>
 #include <string_view>
@@ -29,10 +35,16 @@ private:
     std::filesystem::path path_;
 };
 
-/// Removes every live TempDir (async-signal context: best effort). Called by the signal handler.
-void remove_live_temp_dirs() noexcept;
+/// Registers a temporary file or directory for removal if the process is stopped by a signal.
+void track_temp_path(const std::filesystem::path& path);
+/// The path was committed (renamed into place) or removed by its owner.
+void untrack_temp_path(const std::filesystem::path& path);
 
-/// Installs SIGINT/SIGTERM handlers that remove live temp dirs and exit with 128+signal.
+/// Removes every tracked temporary path. Called by the signal thread.
+void remove_live_temp_paths() noexcept;
+
+/// Blocks SIGINT/SIGTERM in this thread (and so in every thread started after it) and starts the
+/// thread that waits for them, cleans up and exits with 128+signal. Call before starting threads.
 void install_cleanup_signal_handlers();
 
 }  // namespace ocx

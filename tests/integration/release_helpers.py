@@ -89,3 +89,21 @@ def tag_digests(registry, repo: str) -> dict:
 
 def scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="ocx-release-it-"))
+
+
+def big_layer(directory: Path, size: int) -> Path:
+    """A real, valid layer of about `size` bytes, made fast: a tar holding one file of zeros,
+    gzip'ed at level 0 (stored blocks), so writing it costs I/O, not compression. push checks
+    every archive it publishes (bundle/check.hpp), so a layer must be a real archive."""
+    import tarfile
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = directory / "payload.bin"
+    with open(payload, "wb") as f:
+        f.truncate(size)
+    path = directory / "big-1.0.0-linux-amd64.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=0) as t:
+        t.add(payload, arcname="data/payload.bin")
+    payload.unlink()
+    (directory / "big-1.0.0-linux-amd64-metadata.json").write_text(json.dumps(METADATA))
+    return path

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from fault_proxy import FaultProxy, stall
 from fixtures import File, Registry, hermetic_env, make_tree, release_bin, run
-from release_helpers import METADATA, make_project, scratch
+from release_helpers import big_layer, METADATA, make_project, scratch
 
 MIB = 1 << 20
 RSS_LIMIT_MIB = 64
@@ -52,20 +52,13 @@ def run_measured(args: list, env: dict | None = None, timeout: float = 600) -> t
     return proc.returncode, usage.ru_maxrss, err
 
 
-def sparse_archive(directory: Path, size: int) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "big-1.0.0-linux-amd64.tar.xz"
-    with open(path, "wb") as f:
-        f.truncate(size)
-    (directory / "big-1.0.0-linux-amd64-metadata.json").write_text(json.dumps(METADATA))
-    return path
 
 
 class MemoryTest(unittest.TestCase):
     def test_pushing_512_mib_stays_under_64_mib_of_rss(self):
         work = scratch()
         self.addCleanup(shutil.rmtree, work, True)
-        archive = sparse_archive(work, 512 * MIB)
+        archive = big_layer(work, 512 * MIB)
         with Registry() as reg:
             for name, extra in (("monolithic", []), ("chunked", ["--chunk-size", "16M"])):
                 with self.subTest(name):
@@ -179,9 +172,8 @@ class TempCleanupTest(unittest.TestCase):
                 self.assertEqual(code, 128 + sig, context)
                 self.assert_clean(tmp, context)
 
-    # BUG (reported): the SIGINT/SIGTERM handler (util/temp_dir.cpp) removes live TempDirs only;
-    # bundle::OutputFile's ".NAME.tmp-PID-XXXX" next to the final bundle in output_dir stays.
-    @unittest.expectedFailure
+    # Regression: the signal cleanup once removed only temp directories, leaving bundle::OutputFile's
+    # ".NAME.tmp-PID-XXXX" next to the final bundle in output_dir.
     def test_an_interrupted_bundle_leaves_no_partial_file_in_output_dir(self):
         name = "sig-output-dir"
         tmp = self.tmpdir(name)
