@@ -5,8 +5,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake ninja-build pkg-config git
+  # toolchain (clang + its runtime: libFuzzer targets under ASan/UBSan)
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   # libraries (Boost 1.81: Debian 12's default 1.74 has no Boost.JSON)
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libcurl4-openssl-dev libarchive-dev liblzma-dev libssl-dev doctest-dev
