@@ -85,7 +85,11 @@ Status recheck_cascade(Target& target, TagPlan& plan) {
     auto version = cascade_version(plan.cascade_of);
     if (!version) return std::move(version).error();
     auto listed = target.list_tags();
-    if (!listed) return std::move(listed).error().context("listing tags of " + target.describe());
+    if (!listed) {
+        // With --new a failing listing counted as "no tags" when the plan was made; keep that plan.
+        if (plan.cascade_new) return {};
+        return std::move(listed).error().context("listing tags of " + target.describe());
+    }
     CascadePlan cplan = plan_cascade(*version, *listed ? **listed : std::vector<std::string>{});
     auto level = std::find_if(cplan.levels.begin(), cplan.levels.end(),
                               [&](const CascadeLevel& l) { return l.tag == plan.tag; });
@@ -140,6 +144,7 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
             p.tag = cplan.levels[level].tag;
             p.kind = report::TagKind::cascade;
             p.cascade_of = primary_tag;
+            p.cascade_new = options.new_repository;
             for (std::size_t i = 0; i < entries.size(); ++i) {
                 const auto& d = outcomes[i].levels[level];
                 if (d.state == LevelState::written) {

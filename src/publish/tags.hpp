@@ -36,6 +36,7 @@ struct TagPlan {
     std::vector<std::string> blocked_platforms;   // platforms the cascade did not bring here
     std::string reason;                           // why some or all platforms were held back
     std::string cascade_of;                       // cascade levels: the pushed version tag
+    bool cascade_new = false;                     // --new: a failing re-listing keeps the plan
 
     // Filled by compute_tag:
     std::optional<Digest> before;
