@@ -22,6 +22,12 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# The workflow validator (npm: @action-validator/cli) needs node and npm. Machines that ship a
+# nodejs package with npm inside (NodeSource) must not get Debian's npm on top of it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

@@ -1,9 +1,140 @@
+// `ocx-release create` (release.md "Commands", wire-format.md §6): a deterministic bundle plus its
+// sidecars, with OCX `package create` flag names.
+#include <boost/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "bundle/bundle.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/target.hpp"
+#include "util/files.hpp"
+#include "metadata/metadata.hpp"
+#include "oci/media_types.hpp"
+#include "publish/naming.hpp"
+#include "util/json.hpp"
+#include "util/log.hpp"
+#include "util/progress.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace ocx::cli {
 
-// Placeholder while the command is being built; replaced by the command's implementation.
-int cmd_create(const Args&) { return fail(make_error(ErrorKind::internal, "create: not built yet")); }
+namespace {
+constexpr std::string_view kUsage =
+    "ocx-release create PATH -i REPO:TAG -p PLATFORM [-m META] [-o OUT] [-f] [-l fast|default|best] [-j N]";
+
+std::string receipt_json(const std::string& platform, const std::string& identifier) {
+    boost::json::object o;
+    o["version"] = 1;
+    o["platform"] = platform;
+    o["identifier"] = identifier;
+    return json::pretty(o);
+}
+}  // namespace
+
+int cmd_create(const Args& args) {
+    CommonOptions common;
+    std::string source, identifier, platform_text, metadata_path, output, level_text = "default";
+    bool force = false;
+    std::string jobs_text = "0";
+    po::options_description desc("create options");
+    desc.add_options()
+        ("identifier,i", po::value(&identifier), "package reference REPO:TAG (names the bundle)")
+        ("platform,p", po::value(&platform_text), "platform: os/arch[/variant][+features] or any")
+        ("metadata,m", po::value(&metadata_path), "metadata file to validate and write as the sidecar (needs -p)")
+        ("output,o", po::value(&output), "output directory (name inferred) or .tar.xz file (default: .)")
+        ("force,f", po::bool_switch(&force), "overwrite existing outputs")
+        ("level,l", po::value(&level_text), "compression: fast (xz -0), default (xz -3), best (xz -9)")
+        ("jobs,j", po::value(&jobs_text), "compression threads, 0 = all cores (never changes the bytes)")
+        ("path", po::value(&source), "directory or file to bundle");
+    add_common_options(desc, common);
+    po::positional_options_description pos;
+    pos.add("path", 1);
+    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
+    if (common.help) {
+        print_help(kUsage, desc);
+        return 0;
+    }
+    if (source.empty()) return fail(make_error(ErrorKind::usage, "create: missing PATH (directory or file to bundle)"));
+    if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
+    if (!metadata_path.empty() && platform_text.empty())
+        return fail(make_error(ErrorKind::usage, "create: -m requires -p (metadata belongs to one platform)"));
+    auto jobs = parse_count(jobs_text, "-j/--jobs");
+    if (!jobs) return fail(jobs.error());
+    auto level = bundle::parse_level(level_text);
+    if (!level)
+        return fail(make_error(ErrorKind::usage, "-l/--level: expected fast, default or best, got \"" + level_text + "\""));
+
+    // create only names things: a bare "mytool:1.0.0" is fine without a registry (as in OCX).
+    auto ref = oci::Reference::parse_name(identifier, std::getenv("OCX_DEFAULT_REGISTRY"));
+    if (!ref) return fail(ref.error().context("-i"));
+    if (ref->tag.empty()) return fail(make_error(ErrorKind::usage, "create: \"" + identifier + "\" has no tag (REPO:TAG)"));
+    std::optional<oci::Platform> platform;
+    if (!platform_text.empty()) {
+        auto p = oci::Platform::parse(platform_text);
+        if (!p) return fail(p.error().context("-p"));
+        platform = *p;
+    }
+
+    // Everything is validated before anything is written.
+    std::optional<metadata::Metadata> meta;
+    if (!metadata_path.empty()) {
+        auto m = metadata::load(metadata_path);
+        if (!m) return fail(m.error());
+        meta = std::move(*m);
+    }
+    fs::path archive;
+    if (!output.empty() && oci::layer_media_type(output)) {
+        if (oci::layer_media_type(output) != oci::kLayerTarXz)
+            return fail(make_error(ErrorKind::usage, "-o " + output + ": create writes .tar.xz bundles"));
+        archive = output;
+    } else {
+        archive = fs::path(output.empty() ? "." : output) /
+                  (publish::bundle_stem(*ref, platform ? &*platform : nullptr) + ".tar.xz");
+    }
+    std::string stem(oci::archive_stem(archive.filename().string()));
+    fs::path metadata_out = archive.parent_path() / (stem + "-metadata.json");
+    fs::path receipt_out = archive.parent_path() / (stem + "-receipt.json");
+    std::error_code ec;
+    for (const auto& f : {archive, metadata_out, receipt_out}) {
+        if (!force && fs::exists(f, ec))
+            return fail(make_error(ErrorKind::data, f.string() + " already exists (use -f to overwrite)"));
+    }
+
+    bundle::BundleOptions opts;
+    opts.source = source;
+    opts.output = archive;
+    opts.level = *level;
+    opts.threads = *jobs;
+    opts.overwrite = force;
+    auto result = [&] {
+        progress::Task task("bundling " + archive.filename().string());
+        opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+        return bundle::create(opts);
+    }();
+    if (!result) return fail(result.error());
+
+    if (meta) {
+        if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
+    }
+    if (auto s = write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
+        return fail(s.error());
+
+    log::info("created " + archive.string() + " (" + std::to_string(result->size) + " bytes, " + result->digest.str() + ")");
+    if (common.format == Format::json) {
+        boost::json::object o;
+        o["path"] = archive.string();
+        o["digest"] = result->digest.str();
+        o["size"] = result->size;
+        o["metadata"] = meta ? boost::json::value(metadata_out.string()) : boost::json::value(nullptr);
+        o["receipt"] = receipt_out.string();
+        print_stdout(json::pretty(o));
+    }
+    return 0;
+}
 
 }  // namespace ocx::cli

@@ -1,9 +1,137 @@
+// `ocx-release finalize MATRIX.json PART.json…` (release.md "Commands"): after CI matrix legs
+// each ran `release --shard`, check every part against the matrix and the registry, then write
+// each tag once with all platforms and emit the full report.
+#include <map>
+
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/matrix_input.hpp"
+#include "cli/output.hpp"
+#include "cli/target.hpp"
+#include "util/files.hpp"
+#include "oci/media_types.hpp"
+#include "publish/release.hpp"
+#include "util/log.hpp"
+
+namespace po = boost::program_options;
 
 namespace ocx::cli {
 
-// Placeholder while the command is being built; replaced by the command's implementation.
-int cmd_finalize(const Args&) { return fail(make_error(ErrorKind::internal, "finalize: not built yet")); }
+namespace {
+constexpr std::string_view kUsage = "ocx-release finalize MATRIX.json PART.json... [--report FILE] [--tag T] [--dry-run]";
+
+// Checks one shard's platform against the registry: its manifest is there, hashes to the
+// reported digest, and carries the matrix's metadata as config.
+Status check_part(publish::Target& target, const report::PlatformResult& p, const std::string& expected_config) {
+    auto m = target.get_manifest(p.manifest.digest.str());
+    if (!m) return std::move(m).error();
+    if (!*m) return make_error(ErrorKind::not_found, "manifest " + p.manifest.digest.str() + " of " + p.platform +
+                                                         " is not in " + target.describe() + " (did its shard finish?)");
+    if (Digest::of((*m)->bytes) != p.manifest.digest || (*m)->bytes.size() != p.manifest.size)
+        return make_error(ErrorKind::data, "manifest of " + p.platform + " does not match its part report");
+    auto manifest = oci::ImageManifest::parse((*m)->bytes);
+    if (!manifest) return std::move(manifest).error();
+    if (manifest->config.digest != Digest::of(expected_config))
+        return make_error(ErrorKind::data, p.platform + ": the pushed config " + manifest->config.digest.str() +
+                                               " is not the matrix's metadata (" + Digest::of(expected_config).str() +
+                                               "); was the shard run from another commit?");
+    for (const auto& layer : manifest->layers) {
+        auto present = target.blob_exists(layer.digest);
+        if (!present) return std::move(present).error();
+        if (!*present) return make_error(ErrorKind::not_found, p.platform + ": layer " + layer.digest.str() + " is missing");
+    }
+    return {};
+}
+}  // namespace
+
+int cmd_finalize(const Args& args) {
+    CommonOptions common;
+    TargetOptions target_options;
+    ReportOutputs outputs;
+    std::vector<std::string> files;
+    std::string tag;
+    bool dry_run = false;
+    po::options_description desc("finalize options");
+    desc.add_options()
+        ("files", po::value(&files)->composing(), "MATRIX.json then the shards' part reports")
+        ("report", po::value(&outputs.report_path), "write the full report to FILE (- for stdout)")
+        ("tag", po::value(&tag), "the tag override the shards used")
+        ("dry-run", po::bool_switch(&dry_run), "check the parts and plan the tags, write nothing")
+        ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    add_target_options(desc, target_options);
+    add_common_options(desc, common);
+    po::positional_options_description pos;
+    pos.add("files", -1);
+    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
+    if (common.help) {
+        print_help(kUsage, desc);
+        return 0;
+    }
+    outputs.json_stdout = common.format == Format::json;
+    if (files.size() < 2) return fail(make_error(ErrorKind::usage, "finalize: expected MATRIX.json and at least one PART.json"));
+
+    // Parts first: with build_timestamp the shards' tag carries their build time, not ours.
+    std::map<std::string, report::PlatformResult> by_platform;
+    std::string parts_tag;
+    for (std::size_t i = 1; i < files.size(); ++i) {
+        auto text = read_file(files[i]);
+        if (!text) return fail(text.error());
+        if (!*text) return fail(make_error(ErrorKind::not_found, files[i] + ": no such part report"));
+        auto part = report::parse(**text, files[i]);
+        if (!part) return fail(part.error());
+        if (part->status != report::Status::published)
+            return fail(make_error(ErrorKind::data, files[i] + ": shard status is " + std::string(report::to_string(part->status)) +
+                                                        ", not published"));
+        if (!parts_tag.empty() && part->tag != parts_tag)
+            return fail(make_error(ErrorKind::data, files[i] + ": tag " + part->tag + " differs from the other parts' " + parts_tag));
+        parts_tag = part->tag;
+        for (auto& p : part->platforms) {
+            if (by_platform.count(p.platform) != 0)
+                return fail(make_error(ErrorKind::data, files[i] + ": platform " + p.platform + " appears in two parts"));
+            by_platform[p.platform] = std::move(p);
+        }
+    }
+    if (!tag.empty()) {
+        auto t = oci::normalize_tag(tag);
+        if (!t) return fail(t.error().context("--tag"));
+        if (parts_tag != *t && parts_tag.rfind(*t + "_", 0) != 0)
+            return fail(make_error(ErrorKind::data, "--tag " + tag + " does not match the parts' tag " + parts_tag));
+    }
+    // The shards' tag is final: a build timestamp in it is the shards' time, not ours.
+    auto loaded = load_matrix(files[0], parts_tag, /*tag_is_final=*/true, publish::InputChecks::metadata_only);
+    if (!loaded) return fail(loaded.error());
+    auto& matrix = (*loaded)->matrix;
+
+    auto target = open_target(matrix.package, target_options);
+    if (!target) return fail(target.error());
+
+    report::Report rep;
+    rep.dry_run = dry_run;
+    rep.package = matrix.package.repository_str();
+    rep.tag = matrix.tag;
+    std::vector<oci::IndexEntry> entries;
+    for (const auto& in : (*loaded)->inputs) {
+        std::string name = in.spec->platform.str();
+        auto it = by_platform.find(name);
+        if (it == by_platform.end())
+            return fail(make_error(ErrorKind::data, "no part report for platform " + name + " of " + files[0]));
+        if (auto s = check_part(**target, it->second, in.config); !s) return fail(s.error());
+        oci::IndexEntry e;
+        e.media_type = std::string(oci::kImageManifest);
+        e.digest = it->second.manifest.digest;
+        e.size = it->second.manifest.size;
+        e.platform = in.spec->platform;
+        entries.push_back(std::move(e));
+        rep.platforms.push_back(it->second);
+        by_platform.erase(it);
+    }
+    if (!by_platform.empty())
+        return fail(make_error(ErrorKind::data, "part report for " + by_platform.begin()->first + ", which is not in " + files[0]));
+
+    publish::WriteOptions write;
+    publish::write_release_tags(target->get(), matrix, entries, dry_run, false, write, rep);
+    if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
+    return report::exit_code_for(rep);
+}
 
 }  // namespace ocx::cli

@@ -1,9 +1,115 @@
+// `ocx-release release` (release.md "What release does"): the batch job, dry runs and shards.
+#include <filesystem>
+#include <thread>
+
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/matrix_input.hpp"
+#include "cli/output.hpp"
+#include "cli/target.hpp"
+#include "publish/release.hpp"
+#include "util/log.hpp"
+#include "util/temp_dir.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace ocx::cli {
 
-// Placeholder while the command is being built; replaced by the command's implementation.
-int cmd_release(const Args&) { return fail(make_error(ErrorKind::internal, "release: not built yet")); }
+namespace {
+constexpr std::string_view kUsage =
+    "ocx-release release MATRIX.json [--dry-run] [--offline] [--report FILE] [--tag T] [--jobs N] "
+    "[--shard PLATFORM] [--gitlab-dotenv FILE]";
+
+report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e) {
+    report::Report r;
+    r.status = report::Status::failed;
+    r.dry_run = dry_run;
+    r.package = package;
+    r.tag = tag;
+    r.errors.push_back({"validate", std::string(to_string(e.kind)), e.message});
+    return r;
+}
+}  // namespace
+
+int cmd_release(const Args& args) {
+    CommonOptions common;
+    TargetOptions target_options;
+    ReportOutputs outputs;
+    std::string matrix_path, tag, shard;
+    bool dry_run = false, offline = false;
+    std::string jobs_text = "0";
+    po::options_description desc("release options");
+    desc.add_options()
+        ("matrix", po::value(&matrix_path), "release matrix (JSON)")
+        ("dry-run", po::bool_switch(&dry_run), "bundle and read the target, write nothing; report the plan")
+        ("offline", po::bool_switch(&offline), "with --dry-run: do not read the target either")
+        ("report", po::value(&outputs.report_path), "write the report to FILE (- for stdout)")
+        ("tag", po::value(&tag), "override the matrix's tag (e.g. from docker/metadata-action)")
+        ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
+        ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg)")
+        ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    add_target_options(desc, target_options);
+    add_common_options(desc, common);
+    po::positional_options_description pos;
+    pos.add("matrix", 1);
+    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
+    if (common.help) {
+        print_help(kUsage, desc);
+        return 0;
+    }
+    outputs.json_stdout = common.format == Format::json;
+    if (matrix_path.empty()) return fail(make_error(ErrorKind::usage, "release: missing MATRIX.json"));
+    if (offline && !dry_run) return fail(make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)"));
+    install_cleanup_signal_handlers();
+
+    auto loaded = load_matrix(matrix_path, tag.empty() ? std::nullopt : std::optional<std::string>(tag));
+    if (!loaded) {
+        // The problems go to stderr once (fail); the report file records them for the pipeline.
+        if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
+            (void)write_report(validation_report("", tag, dry_run, loaded.error()), outputs);
+        return fail(loaded.error());
+    }
+    const auto& matrix = (*loaded)->matrix;
+
+    publish::ReleaseOptions options;
+    options.dry_run = dry_run;
+    options.offline = offline;
+    auto jobs = parse_count(jobs_text, "--jobs");
+    if (!jobs) return fail(jobs.error());
+    options.jobs = *jobs;
+    options.mount_from = target_options.mount_from;
+    if (!shard.empty()) {
+        auto p = oci::Platform::parse(shard);
+        if (!p) return fail(p.error().context("--shard"));
+        if (plan::find_platform(matrix, p->str()) == nullptr)
+            return fail(make_error(ErrorKind::usage, "--shard " + shard + ": not a platform of " + matrix_path));
+        options.shard = p->str();
+    }
+
+    // Bundles go to output_dir, or to a temporary directory removed at the end.
+    std::optional<TempDir> temp;
+    if (matrix.output_dir) {
+        options.bundle_dir = *matrix.output_dir;
+        std::error_code ec;
+        fs::create_directories(options.bundle_dir, ec);
+        if (ec) return fail(make_error(ErrorKind::io, options.bundle_dir.string() + ": " + ec.message()));
+    } else {
+        auto t = TempDir::create("ocx-release-bundles-");
+        if (!t) return fail(t.error());
+        temp = std::move(*t);
+        options.bundle_dir = temp->path();
+    }
+
+    std::unique_ptr<publish::Target> target;
+    if (!offline) {
+        auto t = open_target(matrix.package, target_options);
+        if (!t) return fail(t.error());
+        target = std::move(*t);
+    }
+    report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
+    if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
+    return report::exit_code_for(rep);
+}
 
 }  // namespace ocx::cli

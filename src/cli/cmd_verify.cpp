@@ -1,9 +1,76 @@
+// `ocx-release verify REPORT.json [--deep]` (release.md "Commands"): read a release back.
+#include <boost/json.hpp>
+
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/deep_verify.hpp"
+#include "cli/target.hpp"
+#include "util/files.hpp"
+#include "publish/verify.hpp"
+#include "util/json.hpp"
+#include "util/log.hpp"
+
+namespace po = boost::program_options;
 
 namespace ocx::cli {
 
-// Placeholder while the command is being built; replaced by the command's implementation.
-int cmd_verify(const Args&) { return fail(make_error(ErrorKind::internal, "verify: not built yet")); }
+int cmd_verify(const Args& args) {
+    CommonOptions common;
+    TargetOptions target_options;
+    std::string report_path;
+    bool deep = false;
+    po::options_description desc("verify options");
+    desc.add_options()
+        ("report", po::value(&report_path), "report written by release/finalize/push --format json")
+        ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries");
+    add_target_options(desc, target_options);
+    add_common_options(desc, common);
+    po::positional_options_description pos;
+    pos.add("report", 1);
+    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
+    if (common.help) {
+        print_help("ocx-release verify REPORT.json [--deep]", desc);
+        return 0;
+    }
+    if (report_path.empty()) return fail(make_error(ErrorKind::usage, "verify: missing REPORT.json"));
+    auto text = read_file(report_path);
+    if (!text) return fail(text.error());
+    if (!*text) return fail(make_error(ErrorKind::not_found, report_path + ": no such report"));
+    auto rep = report::parse(**text, report_path);
+    if (!rep) return fail(rep.error());
+    if (rep->dry_run || rep->status == report::Status::planned)
+        return fail(make_error(ErrorKind::data, report_path + ": a dry-run report describes a plan, not a release"));
+    auto ref = parse_reference(rep->package);
+    if (!ref) return fail(ref.error().context(report_path + ": /package"));
+    auto target = open_target(*ref, target_options);
+    if (!target) return fail(target.error());
+
+    auto result = publish::verify_report(**target, *rep);
+    if (!result) return fail(result.error());
+    std::size_t checks = result->checks;
+    std::vector<std::string> problems = std::move(result->problems);
+    if (deep) {
+        auto d = deep_verify(**target, *rep);
+        if (!d) return fail(d.error());
+        checks += d->checks;
+        problems.insert(problems.end(), d->problems.begin(), d->problems.end());
+    }
+    for (const auto& p : problems) log::error(p);
+    if (common.format == Format::json) {
+        boost::json::object o;
+        o["ok"] = problems.empty();
+        o["checks"] = checks;
+        boost::json::array a;
+        for (const auto& p : problems) a.emplace_back(p);
+        o["problems"] = std::move(a);
+        print_stdout(json::pretty(o));
+    }
+    if (!problems.empty()) {
+        log::error(std::to_string(problems.size()) + " problem(s): " + rep->package + " does not match " + report_path);
+        return exit_code(ErrorKind::data);
+    }
+    log::info("verified " + rep->package + ":" + rep->tag + ": " + std::to_string(checks) + " checks, all match");
+    return 0;
+}
 
 }  // namespace ocx::cli

@@ -14,7 +14,7 @@ void add_common_options(po::options_description& desc, CommonOptions& common) {
         ("format", po::value<std::string>()->default_value("text")->notifier([&common](const std::string& f) {
              common.format = f == "json" ? Format::json : Format::text;
          }), "output format on stdout: text or json")
-        ("verbose,v", po::bool_switch()->notifier([&common](bool) {}), "more detail on stderr (-vv for wire detail)")
+        ("verbose,v", po::bool_switch(), "more detail on stderr (-vv for wire detail)")
         ("quiet,q", po::bool_switch(&common.quiet), "only errors on stderr")
         ("help,h", po::bool_switch(&common.help), "show this help");
 }
@@ -61,6 +61,20 @@ Status parse_args(const Args& args, const po::options_description& desc,
 
 void print_help(std::string_view usage, const po::options_description& desc) {
     std::cout << "usage: " << usage << "\n\n" << desc << std::flush;
+}
+
+Result<unsigned> parse_count(const std::string& text, std::string_view flag, unsigned max) {
+    std::size_t pos = 0;
+    long long n = -1;
+    try {
+        n = std::stoll(text, &pos);
+    } catch (const std::exception&) {
+        pos = 0;
+    }
+    if (pos != text.size() || text.empty() || n < 0 || n > static_cast<long long>(max))
+        return make_error(ErrorKind::usage, std::string(flag) + ": expected a whole number from 0 to " + std::to_string(max) +
+                                                ", got \"" + text + "\"");
+    return static_cast<unsigned>(n);
 }
 
 int fail(const Error& error) {

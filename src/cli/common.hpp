@@ -34,6 +34,10 @@ Status parse_args(const Args& args, const boost::program_options::options_descri
 /// Prints "usage: …" and the options to stdout (help is asked-for output).
 void print_help(std::string_view usage, const boost::program_options::options_description& desc);
 
+/// A count flag (--jobs, -j): a whole number from 0 to `max`, else a usage error naming the flag.
+/// (program_options reads "-1" into an unsigned as 4294967295, so counts are parsed here.)
+Result<unsigned> parse_count(const std::string& text, std::string_view flag, unsigned max = 1024);
+
 /// Logs the error (redacted) and returns its exit code.
 int fail(const Error& error);
 

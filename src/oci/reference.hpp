@@ -25,6 +25,9 @@ struct Reference {
     /// Parses a reference. `default_registry` is used when the text names no registry host
     /// (callers pass getenv("OCX_DEFAULT_REGISTRY") or nullptr).
     static Result<Reference> parse(std::string_view text, const char* default_registry);
+    /// The same grammar, but a missing registry host is allowed (registry left empty): for
+    /// commands that only name things, such as `create`.
+    static Result<Reference> parse_name(std::string_view text, const char* default_registry);
 
     bool is_layout() const { return kind == Kind::layout; }
     /// Same place, another tag (digest dropped).
@@ -35,6 +38,9 @@ struct Reference {
     std::string repository_str() const;
     /// Full text form: "registry/repo:tag@digest" / "oci:DIR:tag".
     std::string str() const;
+
+private:
+    static Result<Reference> parse_impl(std::string_view text, const char* default_registry, bool registry_required);
 };
 
 /// Validates a tag (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`) after normalizing `+` to `_`;

@@ -12,12 +12,14 @@ namespace ocx::log {
 namespace {
 std::atomic<Level> g_level{Level::normal};
 std::mutex g_mutex;
+std::string g_status;  // the live line currently drawn, "" when none
 
 void emit(std::string_view prefix, std::string_view message) {
     std::string line(prefix);
     line += redact(message);
     line += '\n';
     std::lock_guard lock(g_mutex);
+    if (!g_status.empty()) line = "\r\033[K" + line + g_status;
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fflush(stderr);
 }
@@ -36,6 +38,16 @@ void info(std::string_view message) {
 void verbose(std::string_view message) {
     if (g_level >= Level::verbose) emit("", message);
 }
+void set_status(std::string_view text) {
+    std::string status = redact(text);
+    std::lock_guard lock(g_mutex);
+    if (status.size() > 200) status.resize(200);
+    std::string out = "\r\033[K" + status;
+    g_status = status;
+    std::fwrite(out.data(), 1, out.size(), stderr);
+    std::fflush(stderr);
+}
+
 void debug(std::string_view message) {
     if (g_level >= Level::debug) emit("debug: ", message);
 }

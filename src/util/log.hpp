@@ -22,4 +22,8 @@ void verbose(std::string_view message);
 /// Wire-level detail for -vv (requests, statuses).
 void debug(std::string_view message);
 
+/// Sets the live status line (terminal only; util/progress.hpp decides when). Log lines clear it
+/// before printing and redraw it after. An empty text removes it.
+void set_status(std::string_view text);
+
 }  // namespace ocx::log

@@ -32,6 +32,13 @@ std::string_view to_string(ErrorKind kind) {
     return "internal";
 }
 
+std::optional<ErrorKind> error_kind_from_string(std::string_view name) {
+    for (auto kind : {ErrorKind::usage, ErrorKind::data, ErrorKind::unavailable, ErrorKind::io, ErrorKind::transient,
+                      ErrorKind::permission, ErrorKind::not_found, ErrorKind::auth, ErrorKind::internal})
+        if (to_string(kind) == name) return kind;
+    return std::nullopt;
+}
+
 Error Error::context(std::string_view what) const& {
     return Error{kind, std::string(what) + ": " + message};
 }

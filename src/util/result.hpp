@@ -2,6 +2,7 @@
 // Errors are values. Every fallible function returns Result<T>; the ErrorKind decides the exit
 // code at the CLI edge (release.md, "Exit codes": OCX's taxonomy).
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,9 @@ int exit_code(ErrorKind kind);
 
 /// Short stable name ("usage", "data", …) used in reports.
 std::string_view to_string(ErrorKind kind);
+
+/// Inverse of to_string; nullopt for an unknown name.
+std::optional<ErrorKind> error_kind_from_string(std::string_view name);
 
 struct Error {
     ErrorKind kind = ErrorKind::internal;

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The GitHub Action's main step (action.yml): inputs -> ocx-release flags, run, then outputs,
+# job summary and annotations (release.md, "CI front ends").
+#
+# Inputs come as environment variables, as action.yml maps them:
+#   INPUT_MATRIX            release matrix (path, relative to the working directory)
+#   INPUT_TAG               --tag (e.g. docker/metadata-action's `version` output)
+#   INPUT_DRY_RUN           true|false: --dry-run (plan only; the summary says "Dry run")
+#   INPUT_REGISTRY_USERNAME / INPUT_REGISTRY_PASSWORD
+#                           credentials for the matrix package's registry, handed to the binary as
+#                           OCX_AUTH_<HOST>_TYPE=basic/_USER/_TOKEN (otherwise the Docker config
+#                           that docker/login-action wrote is used)
+#   INPUT_SHARD             release --shard PLATFORM (a CI matrix leg: content only, no tags)
+#   INPUT_FINALIZE_PARTS    finalize with these part reports (whitespace-separated paths or globs)
+#   INPUT_ARGS              extra arguments, shell-quoted (e.g. "--jobs 2 -v")
+#   INPUT_BINARY / OCX_RELEASE_BIN   the ocx-release to run (else the one on PATH)
+# Outputs: digest, tags, report, report-json (to $GITHUB_OUTPUT); exit code: the binary's.
+# Outside GitHub (no GITHUB_ACTIONS/GITHUB_OUTPUT) it runs the same and prints name=value lines.
+# Written for bash 3.2 too (macOS runners' /bin/bash): no mapfile, no associative arrays.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+python=${OCX_ACTION_PYTHON:-python3}
+on_github=false
+[ "${GITHUB_ACTIONS:-}" = true ] && on_github=true
+
+usage_error() {
+  if $on_github; then
+    echo "::error title=ocx-release::$1"
+  fi
+  echo "error: $1" >&2
+  exit 64
+}
+
+lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+
+matrix=${INPUT_MATRIX:-}
+tag=${INPUT_TAG:-}
+shard=${INPUT_SHARD:-}
+parts_text=${INPUT_FINALIZE_PARTS:-}
+user=${INPUT_REGISTRY_USERNAME:-}
+password=${INPUT_REGISTRY_PASSWORD:-}
+
+# Secrets first: masked before anything else is printed.
+if $on_github && [ -n "$password" ]; then
+  printf '%s\n' "$password" | while IFS= read -r line; do
+    [ -n "$line" ] && echo "::add-mask::$line"
+  done
+fi
+
+[ -n "$matrix" ] || usage_error "input 'matrix' is required (path to the release matrix)"
+
+case $(lower "${INPUT_DRY_RUN:-false}") in
+  true | yes | 1 | on) dry_run=true ;;
+  false | no | 0 | off | '') dry_run=false ;;
+  *) usage_error "input 'dry-run' must be true or false, got '${INPUT_DRY_RUN}'" ;;
+esac
+
+if [ -n "$shard" ] && [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
+  usage_error "inputs 'shard' and 'finalize-parts' exclude each other (a shard job runs before finalize)"
+fi
+
+bin=${INPUT_BINARY:-${OCX_RELEASE_BIN:-}}
+if [ -z "$bin" ]; then
+  bin=$(command -v ocx-release 2>/dev/null) || usage_error "ocx-release not found: give input 'binary' or run action/install.sh first"
+fi
+[ -x "$bin" ] || usage_error "ocx-release binary '$bin' is not an executable file"
+
+# Part reports: whitespace-separated paths or glob patterns, each of which must match.
+parts=()
+mode=release
+if [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
+  mode=finalize
+  set -f
+  # shellcheck disable=SC2206 # split on whitespace (not globbed: set -f), globs expanded below
+  words=($parts_text)
+  set +f
+  for word in ${words[@]+"${words[@]}"}; do
+    found=false
+    for file in $word; do # glob expansion happens here, on purpose
+      if [ -e "$file" ]; then
+        parts+=("$file")
+        found=true
+      fi
+    done
+    $found || usage_error "finalize-parts: nothing matches '$word'"
+  done
+elif [ -n "$shard" ]; then
+  mode=shard
+fi
+
+# Extra arguments, split like a shell would (quotes honoured, nothing expanded).
+extra=()
+if [ -n "${INPUT_ARGS:-}" ]; then
+  args_file=$(mktemp)
+  if ! "$python" -c 'import shlex, sys; sys.stdout.write("\0".join(shlex.split(sys.argv[1])) + "\0")' \
+    "$INPUT_ARGS" >"$args_file"; then
+    rm -f "$args_file"
+    usage_error "input 'args' is not valid shell quoting: $INPUT_ARGS"
+  fi
+  while IFS= read -r -d '' a; do extra+=("$a"); done <"$args_file"
+  rm -f "$args_file"
+fi
+
+# Where the report goes: a fresh directory per run, so two steps of one job never share a file.
+base=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+out_dir=$(mktemp -d "$base/ocx-release.XXXXXX")
+case $mode in
+  shard) report="$out_dir/part-$(printf '%s' "$shard" | tr -c 'A-Za-z0-9._-' '-').json" ;;
+  *) report="$out_dir/report.json" ;;
+esac
+stderr_file="$out_dir/stderr.log"
+
+cmd=()
+case $mode in
+  finalize) cmd=(finalize "$matrix" "${parts[@]}") ;;
+  *) cmd=(release "$matrix") ;;
+esac
+cmd+=(--report "$report")
+[ -n "$tag" ] && cmd+=(--tag "$tag")
+$dry_run && cmd+=(--dry-run)
+[ "$mode" = shard ] && cmd+=(--shard "$shard")
+cmd+=(${extra[@]+"${extra[@]}"})
+
+# Credentials from inputs: OCX_AUTH_<HOST>_* for the matrix package's registry (the variables OCX
+# reads; <HOST> with every non-alphanumeric character as '_').
+if [ -n "$user" ] || [ -n "$password" ]; then
+  if [ -z "$user" ] || [ -z "$password" ]; then
+    usage_error "give both 'registry-username' and 'registry-password', or neither"
+  fi
+  host=$("$python" "$here/summarize.py" host "$matrix")
+  if [ -z "$host" ]; then
+    $on_github && echo "::warning title=ocx-release::registry credentials given, but the matrix package names no registry host; they are not used"
+    echo "warning: registry credentials given, but the matrix package names no registry host; not used" >&2
+  else
+    slug=$(printf '%s' "$host" | tr -c 'A-Za-z0-9' '_')
+    export "OCX_AUTH_${slug}_TYPE=basic" "OCX_AUTH_${slug}_USER=$user" "OCX_AUTH_${slug}_TOKEN=$password"
+  fi
+fi
+
+if $on_github; then
+  echo "::group::ocx-release ${cmd[*]}"
+else
+  echo "+ ocx-release ${cmd[*]}" >&2
+fi
+# stderr goes to the log as it comes and to a file for the annotations; stdout passes through.
+set +e
+{ "$bin" "${cmd[@]}" 2>&1 1>&3 3>&- | tee "$stderr_file" >&2; } 3>&1
+rc=${PIPESTATUS[0]}
+set -e
+if $on_github; then
+  echo "::endgroup::"
+fi
+
+"$python" "$here/summarize.py" finish --matrix "$matrix" --report "$report" --stderr "$stderr_file" \
+  --mode "$mode" --shard "$shard" --rc "$rc" || echo "warning: could not write the outputs and summary" >&2
+rm -f "$stderr_file"
+exit "$rc"

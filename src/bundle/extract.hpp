@@ -1,0 +1,48 @@
+#pragma once
+// Safe extraction of package layers (the consumer side of wire-format.md §2 and §6): tar archives,
+// plain or compressed with xz, gzip or zstd (libarchive's read filters), extracted into one fresh
+// directory. This module is the only includer of archive.h (see bundle.hpp).
+//
+// Refused, as ErrorKind::data naming the layer and the member: absolute paths, any `..`
+// component, symlinks with an absolute target or one that leaves the package (targets are
+// resolved lexically from the link's directory and, once every layer is in, again through the
+// other symlinks of the tree, so chains cannot escape either), hardlinks to anything but a regular
+// file extracted before them, members under a path that is a symlink or a file, device nodes,
+// FIFOs and sockets, setuid/setgid bits, and the same non-directory path twice (layers are
+// merged, never overlaid: OCX refuses overlapping layers too). The sticky bit is dropped,
+// directories are always owner-writable, owners are never restored and the umask applies.
+// Leading `./` and empty components are ignored; strip_components then drops that many leading
+// components (members with no more are skipped) and the prefix is put in front.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace ocx::bundle {
+
+/// Where one layer's members go (sh.ocx.layer.strip-components / sh.ocx.layer.prefix).
+struct Placement {
+    unsigned strip_components = 0;
+    std::string prefix;  // relative, '/'-separated; "" for the package root
+};
+
+struct LayerFile {
+    std::filesystem::path path;  // the downloaded, verified archive
+    Placement placement;
+    std::string label;  // names the layer in errors: "layer 1 (sha256:…)"
+};
+
+struct ExtractStats {
+    std::uint64_t entries = 0;  // members written (directories, files, links)
+    std::uint64_t skipped = 0;  // members stripped away entirely by strip_components
+    std::uint64_t bytes = 0;    // regular file content written
+};
+
+/// Creates `dest` (which must not exist; its parent must) and extracts `layers` into it in order.
+/// On any error `dest` is removed again, so nothing is left half-extracted.
+Result<ExtractStats> extract(const std::vector<LayerFile>& layers, const std::filesystem::path& dest);
+
+}  // namespace ocx::bundle

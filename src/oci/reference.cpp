@@ -1,0 +1,204 @@
+// References (OCI distribution spec "pulling manifests": name and reference grammar) and the
+// `oci:DIR[:TAG]` layout form (release.md, "Targets").
+#include "oci/reference.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ocx::oci {
+
+namespace {
+bool is_alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// One path component: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*
+bool valid_component(std::string_view c) {
+    if (c.empty() || !is_alnum_lower(c.front()) || !is_alnum_lower(c.back())) return false;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        char ch = c[i];
+        if (is_alnum_lower(ch)) continue;
+        if (ch == '.') {
+            if (!is_alnum_lower(c[i + 1])) return false;
+        } else if (ch == '_') {
+            if (c[i + 1] == '_') {
+                ++i;
+                if (!is_alnum_lower(c[i + 1])) return false;
+            } else if (!is_alnum_lower(c[i + 1])) {
+                return false;
+            }
+        } else if (ch == '-') {
+            while (c[i + 1] == '-') ++i;
+            if (!is_alnum_lower(c[i + 1])) return false;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool valid_repository(std::string_view repo) {
+    if (repo.empty() || repo.size() > 255) return false;
+    std::size_t start = 0;
+    for (;;) {
+        auto slash = repo.find('/', start);
+        if (!valid_component(repo.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start)))
+            return false;
+        if (slash == std::string_view::npos) return true;
+        start = slash + 1;
+    }
+}
+
+bool valid_host(std::string_view host) {
+    if (host.empty()) return false;
+    if (host.front() == '[') {  // [ipv6]:port
+        auto close = host.find(']');
+        if (close == std::string_view::npos) return false;
+        auto rest = host.substr(close + 1);
+        return rest.empty() || (rest[0] == ':' && rest.size() > 1 &&
+                                std::all_of(rest.begin() + 1, rest.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }));
+    }
+    auto colon = host.find(':');
+    auto name = host.substr(0, colon);
+    if (name.empty()) return false;
+    for (char c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return false;
+    if (colon != std::string_view::npos) {
+        auto port = host.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+            return false;
+        if (std::stoul(std::string(port)) > 65535) return false;
+    }
+    return true;
+}
+
+bool looks_like_host(std::string_view first) {
+    return first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos ||
+           first == "localhost" || (!first.empty() && first.front() == '[');
+}
+
+Error bad(std::string_view text, std::string_view why) {
+    return make_error(ErrorKind::data, "invalid reference \"" + std::string(text) + "\": " + std::string(why));
+}
+}  // namespace
+
+Result<std::string> normalize_tag(std::string_view tag) {
+    std::string t(tag);
+    std::replace(t.begin(), t.end(), '+', '_');
+    bool ok = !t.empty() && t.size() <= 128 &&
+              (std::isalnum(static_cast<unsigned char>(t[0])) || t[0] == '_') &&
+              std::all_of(t.begin(), t.end(), [](char c) {
+                  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+              });
+    if (!ok)
+        return make_error(ErrorKind::data, "invalid tag \"" + std::string(tag) +
+                                               "\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' is read as '_')");
+    return t;
+}
+
+bool is_loopback_host(std::string_view host_port) {
+    std::string_view host = host_port;
+    if (!host.empty() && host.front() == '[') {
+        auto close = host.find(']');
+        return close != std::string_view::npos && host.substr(1, close - 1) == "::1";
+    }
+    if (host == "::1") return true;
+    host = host.substr(0, host.find(':'));
+    if (host == "localhost") return true;
+    if (host.substr(0, 4) != "127.") return false;
+    int dots = 0;
+    for (char c : host) {
+        if (c == '.')
+            ++dots;
+        else if (!std::isdigit(static_cast<unsigned char>(c)))
+            return false;
+    }
+    return dots == 3;
+}
+
+Result<Reference> Reference::parse_name(std::string_view text, const char* default_registry) {
+    return parse_impl(text, default_registry, false);
+}
+
+Result<Reference> Reference::parse(std::string_view text, const char* default_registry) {
+    return parse_impl(text, default_registry, true);
+}
+
+Result<Reference> Reference::parse_impl(std::string_view text, const char* default_registry, bool registry_required) {
+    Reference r;
+    if (text.substr(0, 4) == "oci:") {
+        r.kind = Kind::layout;
+        std::string_view rest = text.substr(4);
+        // oci:DIR[:TAG] — the last ':' starts a tag only when what follows has no '/'.
+        if (auto colon = rest.rfind(':'); colon != std::string_view::npos &&
+                                          rest.find('/', colon) == std::string_view::npos && colon != 0) {
+            auto tag = normalize_tag(rest.substr(colon + 1));
+            if (!tag) return bad(text, tag.error().message);
+            r.tag = *tag;
+            rest = rest.substr(0, colon);
+        }
+        if (rest.empty()) return bad(text, "no directory after \"oci:\"");
+        r.repository = std::string(rest);
+        return r;
+    }
+    if (text.empty()) return bad(text, "empty");
+    std::string_view rest = text;
+    if (auto at = rest.find('@'); at != std::string_view::npos) {
+        auto digest = Digest::parse(rest.substr(at + 1));
+        if (!digest) return bad(text, digest.error().message);
+        r.digest = *digest;
+        rest = rest.substr(0, at);
+    }
+    auto last_slash = rest.rfind('/');
+    if (auto colon = rest.rfind(':'); colon != std::string_view::npos &&
+                                      (last_slash == std::string_view::npos || colon > last_slash)) {
+        auto tag = normalize_tag(rest.substr(colon + 1));
+        if (!tag) return bad(text, tag.error().message);
+        r.tag = *tag;
+        rest = rest.substr(0, colon);
+    }
+    auto first_slash = rest.find('/');
+    if (first_slash != std::string_view::npos && looks_like_host(rest.substr(0, first_slash))) {
+        r.registry = std::string(rest.substr(0, first_slash));
+        rest = rest.substr(first_slash + 1);
+        if (!valid_host(r.registry)) return bad(text, "invalid registry host \"" + r.registry + "\"");
+    } else if (default_registry != nullptr && *default_registry != '\0') {
+        r.registry = default_registry;
+        if (!valid_host(r.registry))
+            return bad(text, "OCX_DEFAULT_REGISTRY is not a valid registry host: \"" + r.registry + "\"");
+    } else if (registry_required) {
+        return bad(text, "no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
+    }
+    if (!valid_repository(rest))
+        return bad(text, "invalid repository name \"" + std::string(rest) +
+                             "\": lowercase letters, digits and separators (. _ __ -) between path components");
+    r.repository = std::string(rest);
+    return r;
+}
+
+Reference Reference::with_tag(std::string new_tag) const {
+    Reference r = *this;
+    r.tag = std::move(new_tag);
+    r.digest.reset();
+    return r;
+}
+
+Reference Reference::with_digest(Digest d) const {
+    Reference r = *this;
+    r.tag.clear();
+    r.digest = std::move(d);
+    return r;
+}
+
+std::string Reference::repository_str() const {
+    if (is_layout()) return "oci:" + repository;
+    return registry.empty() ? repository : registry + "/" + repository;
+}
+
+std::string Reference::str() const {
+    std::string out = repository_str();
+    if (!tag.empty()) out += ":" + tag;
+    if (digest) out += "@" + digest->str();
+    return out;
+}
+
+}  // namespace ocx::oci

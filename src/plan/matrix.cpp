@@ -1,0 +1,261 @@
+#include "plan/matrix.hpp"
+
+#include <array>
+#include <ctime>
+#include <map>
+
+#include "oci/media_types.hpp"
+#include "publish/cascade.hpp"
+#include "publish/naming.hpp"
+
+namespace ocx::plan {
+
+namespace bj = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::array<std::string_view, 14> kTopKeys{
+    "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "aliases", "canonical_tags",
+    "metadata", "annotations", "compression", "output_dir", "platforms", "description"};
+constexpr std::array<std::string_view, 4> kPlatformKeys{"platform", "content", "archive", "metadata"};
+constexpr std::array<std::string_view, 2> kCompressionKeys{"level", "threads"};
+constexpr std::array<std::string_view, 2> kMetadataBlockKeys{"default", "platforms"};
+
+fs::path resolve(const fs::path& base, const std::string& p) {
+    fs::path path(p);
+    return path.is_absolute() ? path : base / path;
+}
+
+std::string timestamp_suffix(BuildTimestamp ts, std::chrono::system_clock::time_point now) {
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, ts == BuildTimestamp::date ? "%Y%m%d" : "%Y%m%d%H%M%S", &tm);
+    return std::string("_") + buf;
+}
+
+// "metadata": "file" or {"default": "file", "platforms": {"darwin/arm64": "file"}}
+struct MetadataBlock {
+    std::optional<fs::path> default_file;
+    std::map<std::string, std::pair<fs::path, std::string>> per_platform;  // platform -> (file, json path)
+};
+
+MetadataBlock read_metadata_block(const bj::value& v, const fs::path& base, json::Diagnostics& diag) {
+    MetadataBlock block;
+    if (v.is_string()) {
+        block.default_file = resolve(base, std::string(v.get_string()));
+        return block;
+    }
+    if (!v.is_object()) {
+        diag.add("/metadata", "expected a file path or {\"default\": …, \"platforms\": {…}}");
+        return block;
+    }
+    json::ObjectReader rd(v, "/metadata", diag);
+    rd.reject_unknown(kMetadataBlockKeys);
+    if (auto d = rd.string("default", false)) block.default_file = resolve(base, *d);
+    if (const auto* ps = rd.get("platforms")) {
+        if (!ps->is_object()) {
+            diag.add("/metadata/platforms", "expected an object mapping platforms to metadata files");
+            return block;
+        }
+        for (const auto& kv : ps->get_object()) {
+            std::string path = json::child_path("/metadata/platforms", kv.key());
+            auto p = oci::Platform::parse(kv.key());
+            if (!p) {
+                diag.add(path, p.error().message);
+                continue;
+            }
+            if (!kv.value().is_string()) {
+                diag.add(path, "expected a metadata file path");
+                continue;
+            }
+            block.per_platform[p->str()] = {resolve(base, std::string(kv.value().get_string())), path};
+        }
+    }
+    return block;
+}
+}  // namespace
+
+Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOverrides& overrides, json::Diagnostics& diag) {
+    Matrix m;
+    m.file = file;
+    const fs::path base = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    auto root = json::parse(text, file.string());
+    if (!root) {
+        diag.add("", root.error().message.substr(file.string().size() + 1));  // "line:col: invalid JSON: …"
+        return m;
+    }
+    json::ObjectReader rd(*root, "", diag);
+    if (!rd.valid()) return m;
+    rd.reject_unknown(kTopKeys);
+
+    if (auto schema = rd.integer("schema", true); schema && *schema != 1)
+        diag.add("/schema", "unsupported schema " + std::to_string(*schema) + " (this tool reads 1)");
+
+    if (auto pkg = rd.string("package", true)) {
+        auto ref = oci::Reference::parse(*pkg, overrides.default_registry);
+        if (!ref)
+            diag.add("/package", ref.error().message);
+        else if (!ref->tag.empty() || ref->digest)
+            diag.add("/package", "give the repository only (\"" + ref->repository_str() + "\"); the tag goes in \"tag\"");
+        else
+            m.package = *ref;
+        if (ref && ref->is_layout()) m.package.repository = resolve(base, ref->repository).lexically_normal().string();
+    }
+
+    std::optional<std::string> tag = overrides.tag ? overrides.tag : rd.string("tag", !overrides.tag.has_value());
+    if (tag) {
+        auto t = oci::normalize_tag(*tag);
+        if (!t)
+            diag.add(overrides.tag ? "--tag" : "/tag", t.error().message);
+        else
+            m.tag = *t;
+    }
+
+    if (auto ts = rd.string("build_timestamp", false)) {
+        if (*ts == "none") m.build_timestamp = BuildTimestamp::none;
+        else if (*ts == "date") m.build_timestamp = BuildTimestamp::date;
+        else if (*ts == "datetime") m.build_timestamp = BuildTimestamp::datetime;
+        else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + *ts + "\"");
+    }
+    if (!m.tag.empty() && m.build_timestamp != BuildTimestamp::none && !overrides.tag_is_final) {
+        if (m.tag.find('_') != std::string::npos)
+            diag.add("/build_timestamp", "tag \"" + m.tag + "\" already has a build part; drop build_timestamp or the build");
+        else
+            m.tag += timestamp_suffix(m.build_timestamp, overrides.now);
+    }
+
+    m.cascade = rd.boolean("cascade", false).value_or(false);
+    if (m.cascade && !m.tag.empty())
+        if (auto v = publish::cascade_version(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
+    m.canonical_tags = rd.boolean("canonical_tags", false).value_or(true);
+
+    if (const auto* aliases = rd.get("aliases")) {
+        if (!aliases->is_array()) {
+            diag.add("/aliases", "expected an array of tags");
+        } else {
+            std::size_t i = 0;
+            for (const auto& a : aliases->get_array()) {
+                std::string path = json::child_path("/aliases", i++);
+                if (!a.is_string()) {
+                    diag.add(path, "expected a tag string");
+                    continue;
+                }
+                auto t = oci::normalize_tag(a.get_string());
+                if (!t) diag.add(path, t.error().message);
+                else if (*t == m.tag) diag.add(path, "alias \"" + *t + "\" is the release tag itself");
+                else if (std::find(m.aliases.begin(), m.aliases.end(), *t) != m.aliases.end())
+                    diag.add(path, "duplicate alias \"" + *t + "\"");
+                else m.aliases.push_back(*t);
+            }
+        }
+    }
+
+    if (const auto* ann = rd.get("annotations")) {
+        if (!ann->is_object()) {
+            diag.add("/annotations", "expected an object of string values");
+        } else {
+            for (const auto& kv : ann->get_object()) {
+                if (!kv.value().is_string())
+                    diag.add(json::child_path("/annotations", kv.key()), "expected a string value");
+                else if (kv.key().empty())
+                    diag.add("/annotations", "empty annotation key");
+                else
+                    m.annotations[std::string(kv.key())] = std::string(kv.value().get_string());
+            }
+        }
+    }
+
+    if (const auto* comp = rd.get("compression")) {
+        json::ObjectReader cr(*comp, "/compression", diag);
+        cr.reject_unknown(kCompressionKeys);
+        if (auto level = cr.string("level", false)) {
+            if (auto parsed = bundle::parse_level(*level)) m.level = *parsed;
+            else diag.add("/compression/level", "expected fast, default or best, got \"" + *level + "\"");
+        }
+        if (auto threads = cr.integer("threads", false)) {
+            if (*threads < 0 || *threads > 1024) diag.add("/compression/threads", "expected 0 (all cores) to 1024");
+            else m.threads = static_cast<unsigned>(*threads);
+        }
+    }
+    if (auto out = rd.string("output_dir", false)) m.output_dir = resolve(base, *out);
+
+    MetadataBlock block;
+    if (const auto* meta = rd.get("metadata")) block = read_metadata_block(*meta, base, diag);
+
+    const auto* platforms = rd.get("platforms");
+    if (platforms == nullptr) {
+        diag.add("/platforms", "required key is missing");
+    } else if (!platforms->is_array() || platforms->get_array().empty()) {
+        diag.add("/platforms", "expected a non-empty array of platforms");
+    } else {
+        std::size_t i = 0;
+        std::map<std::string, std::string> seen;  // platform -> json path
+        for (const auto& pv : platforms->get_array()) {
+            std::string path = json::child_path("/platforms", i++);
+            json::ObjectReader pr(pv, path, diag);
+            if (!pr.valid()) continue;
+            pr.reject_unknown(kPlatformKeys);
+            PlatformSpec spec;
+            spec.json_path = path;
+            bool platform_ok = false;
+            if (auto ptext = pr.string("platform", true)) {
+                auto p = oci::Platform::parse(*ptext);
+                if (!p) {
+                    diag.add(path + "/platform", p.error().message);
+                } else {
+                    spec.platform = *p;
+                    platform_ok = true;
+                    auto [it, inserted] = seen.emplace(p->str(), path);
+                    if (!inserted)
+                        diag.add(path + "/platform", "duplicate platform \"" + p->str() + "\" (also at " + it->second + ")");
+                }
+            }
+            auto content = pr.string("content", false);
+            auto archive = pr.string("archive", false);
+            if (content && archive)
+                diag.add(path, "give either \"content\" or \"archive\", not both");
+            else if (!content && !archive && pr.valid())
+                diag.add(path, "needs \"content\" (a directory to bundle) or \"archive\" (a prebuilt .tar.xz)");
+            if (content) spec.content = resolve(base, *content);
+            if (archive) {
+                spec.archive = resolve(base, *archive);
+                if (!oci::layer_media_type(*archive))
+                    diag.add(path + "/archive", "\"" + *archive +
+                                                    "\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)");
+            }
+            if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
+            if (!spec.metadata) {
+                auto it = platform_ok ? block.per_platform.find(spec.platform.str()) : block.per_platform.end();
+                if (it != block.per_platform.end())
+                    spec.metadata = it->second.first;
+                else if (block.default_file)
+                    spec.metadata = block.default_file;
+            }
+            m.platforms.push_back(std::move(spec));
+        }
+        for (const auto& [platform, where] : block.per_platform)
+            if (seen.count(platform) == 0)
+                diag.add(where.second, "metadata for \"" + platform + "\", which is not in /platforms");
+    }
+
+    // Bundle names: os/arch[/variant]; features are added where two platforms would collide.
+    std::map<std::string, int> stems;
+    for (auto& p : m.platforms) {
+        oci::Reference named = m.package.with_tag(m.tag);
+        p.bundle_stem = publish::bundle_stem(named, &p.platform);
+        ++stems[p.bundle_stem];
+    }
+    for (auto& p : m.platforms)
+        if (stems[p.bundle_stem] > 1) p.bundle_stem = publish::bundle_stem(m.package.with_tag(m.tag), &p.platform, publish::WithFeatures::yes);
+    return m;
+}
+
+const PlatformSpec* find_platform(const Matrix& matrix, std::string_view platform) {
+    for (const auto& p : matrix.platforms)
+        if (p.platform.str() == platform) return &p;
+    return nullptr;
+}
+
+}  // namespace ocx::plan

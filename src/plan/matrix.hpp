@@ -1,0 +1,63 @@
+#pragma once
+// The release matrix (release.md "Release matrix (input)", schemas/release-matrix.v1.json) parsed
+// into a typed plan in one pass. Pure: no file system access — paths are resolved against the
+// matrix's directory but not checked here (publish/inputs.hpp does that). Every problem is
+// collected with its JSON path so a user sees all of them in one run.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bundle/bundle.hpp"
+#include "oci/descriptor.hpp"
+#include "oci/platform.hpp"
+#include "oci/reference.hpp"
+#include "util/json.hpp"
+
+namespace ocx::plan {
+
+enum class BuildTimestamp { none, date, datetime };
+
+struct PlatformSpec {
+    oci::Platform platform;
+    std::string json_path;                        // "/platforms/2", for messages
+    std::optional<std::filesystem::path> content; // directory or file to bundle
+    std::optional<std::filesystem::path> archive; // prebuilt archive used as is
+    std::optional<std::filesystem::path> metadata;// explicit metadata (platform, block or top-level)
+    std::string bundle_stem;                      // archive name stem when bundling content
+};
+
+struct Matrix {
+    std::filesystem::path file;       // the matrix file as given
+    oci::Reference package;           // registry/repo or oci:DIR, no tag
+    std::string tag;                  // as published: --tag override, '+' -> '_', build timestamp added
+    BuildTimestamp build_timestamp = BuildTimestamp::none;
+    bool cascade = false;
+    std::vector<std::string> aliases;
+    bool canonical_tags = true;
+    oci::Annotations annotations;
+    bundle::Level level = bundle::Level::default_;
+    unsigned threads = 0;                          // 0 = all cores
+    std::optional<std::filesystem::path> output_dir;
+    std::vector<PlatformSpec> platforms;           // matrix order
+};
+
+struct MatrixOverrides {
+    std::optional<std::string> tag;                // --tag
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+    const char* default_registry = nullptr;        // OCX_DEFAULT_REGISTRY
+    bool tag_is_final = false;                     // the tag already has its build timestamp (finalize)
+};
+
+/// Parses matrix text. `file` names it in messages and anchors relative paths. Problems are added
+/// to `diag` ("/platforms/2/platform: unknown platform …"); the Matrix is as complete as possible.
+Matrix parse_matrix(std::string_view text, const std::filesystem::path& file, const MatrixOverrides& overrides,
+                    json::Diagnostics& diag);
+
+/// Platform spec lookup by canonical platform string; nullptr when absent.
+const PlatformSpec* find_platform(const Matrix& matrix, std::string_view platform);
+
+}  // namespace ocx::plan

@@ -1,0 +1,101 @@
+#include "publish/content.hpp"
+
+#include <thread>
+
+#include "bundle/check.hpp"
+#include "oci/media_types.hpp"
+#include "util/log.hpp"
+
+namespace ocx::publish {
+
+Result<Layer> layer_from_archive(const std::filesystem::path& path) {
+    auto media_type = oci::layer_media_type(path.filename().string());
+    if (!media_type)
+        return make_error(ErrorKind::data, path.string() +
+                                               ": not a supported archive (expected .tar.xz, .txz, .tar.gz, .tgz, "
+                                               ".tar.zst, .tzst or .tar.zstd)");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        return make_error(ErrorKind::not_found, path.string() + ": no such archive");
+    // One read: hashed and checked (compression, members, links) as it streams by.
+    auto checked = bundle::check_archive(path, *media_type);
+    if (!checked) return std::move(checked).error();
+    return Layer{path, checked->digest, checked->size, std::string(*media_type), {}};
+}
+
+BuiltManifest build_manifest(const PlatformContent& content) {
+    BuiltManifest b;
+    b.config = {std::string(oci::kPackageConfig), Digest::of(content.config), content.config.size(), {}};
+    oci::ImageManifest m;
+    m.config = b.config;
+    for (const auto& l : content.layers) m.layers.push_back({l.media_type, l.digest, l.size, l.annotations});
+    b.manifest.media_type = std::string(oci::kImageManifest);
+    b.manifest.bytes = m.serialize();
+    b.manifest.digest = Digest::of(b.manifest.bytes);
+    b.entry.media_type = b.manifest.media_type;
+    b.entry.digest = b.manifest.digest;
+    b.entry.size = b.manifest.bytes.size();
+    b.entry.platform = content.platform;
+    return b;
+}
+
+namespace {
+Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts) {
+    auto exists = target.blob_exists(blob.digest);
+    if (!exists) return std::move(exists).error();
+    if (*exists) {
+        ++counts.skipped;
+        log::verbose("  blob " + blob.digest.str() + " already present, skipped");
+        return {};
+    }
+    if (!mount_from.empty()) {
+        auto mounted = target.mount_blob(blob.digest, mount_from);
+        if (!mounted) return std::move(mounted).error();
+        if (*mounted) {
+            ++counts.mounted;
+            log::verbose("  blob " + blob.digest.str() + " mounted from " + std::string(mount_from));
+            return {};
+        }
+    }
+    auto sent = target.upload_blob(blob);
+    if (!sent) return std::move(sent).error();
+    ++counts.uploaded;
+    counts.bytes_uploaded += *sent;
+    log::verbose("  blob " + blob.digest.str() + " uploaded (" + std::to_string(blob.size) + " bytes)");
+    return {};
+}
+}  // namespace
+
+Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
+                             const RefusalRetry& retry) {
+    for (int attempt = 1;; ++attempt) {
+        Status s = target.put_manifest(reference, manifest);
+        if (s || attempt >= retry.attempts) return s;
+        // The registry's words, as registry::describe_error_body renders the distribution error code.
+        const bool refused_unknown = s.error().kind == ErrorKind::unavailable &&
+                                     s.error().message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos;
+        if (!refused_unknown) return s;
+        auto pause = retry.pause * attempt;
+        log::warn("PUT " + std::string(reference) + ": the registry reported a referenced blob or manifest as unknown "
+                  "(a concurrent writer may be linking it); trying again in " + std::to_string(pause.count()) +
+                  " ms (attempt " + std::to_string(attempt + 1) + " of " + std::to_string(retry.attempts) + ")");
+        std::this_thread::sleep_for(pause);
+    }
+}
+
+Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
+                                        std::string_view mount_from, const RefusalRetry& retry) {
+    report::BlobCounts counts;
+    for (const auto& layer : content.layers) {
+        BlobSource src{layer.digest, layer.size, layer.path, {}};
+        if (auto s = push_blob(target, src, mount_from, counts); !s)
+            return std::move(s).error().context("layer " + layer.path.string());
+    }
+    BlobSource config{built.config.digest, built.config.size, {}, content.config};
+    if (auto s = push_blob(target, config, {}, counts); !s) return std::move(s).error().context("config blob");
+    if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, retry); !s)
+        return std::move(s).error().context("manifest " + built.manifest.digest.str());
+    return counts;
+}
+
+}  // namespace ocx::publish

@@ -1,0 +1,33 @@
+#pragma once
+// Checks a parsed release matrix against the file system before anything is written
+// (release.md "What release does", step 1): content trees are scanned (escaping symlinks, devices…),
+// archives exist, and every metadata file is loaded and validated. Problems are added to the
+// caller's Diagnostics with the platform's JSON path, so one run reports all of them.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "plan/matrix.hpp"
+#include "util/json.hpp"
+
+namespace ocx::publish {
+
+struct PlatformInput {
+    const plan::PlatformSpec* spec = nullptr;  // points into the Matrix, which must outlive this
+    std::filesystem::path metadata_file;       // the file the config came from
+    std::string config;                        // compact published metadata: the config blob
+    std::string metadata_pretty;               // sidecar form, written next to created bundles
+};
+
+enum class InputChecks {
+    all,            // content trees scanned, archives present, metadata loaded (release)
+    metadata_only,  // only the metadata (finalize: the shards already pushed the content)
+};
+
+/// One PlatformInput per matrix platform, in matrix order (entries with problems are still
+/// returned, with an empty config; check `diag`).
+std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag,
+                                       InputChecks checks = InputChecks::all);
+
+}  // namespace ocx::publish

@@ -1,0 +1,87 @@
+#include "publish/push.hpp"
+
+#include "util/log.hpp"
+
+namespace ocx::publish {
+
+namespace {
+void record(report::Report& r, std::string step, const Error& e) {
+    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+}
+}  // namespace
+
+report::Report push_platform(Target& target, const std::string& package, const PlatformContent& content,
+                             const PushOptions& options) {
+    report::Report r;
+    r.package = package;
+    r.tag = options.tag;
+    r.status = report::Status::failed;
+
+    BuiltManifest built = build_manifest(content);
+    report::PlatformResult pr;
+    pr.platform = content.platform.str();
+    for (const auto& l : content.layers)
+        pr.archives.push_back({l.path.string(), l.digest, l.size, false});
+    pr.config = {built.config.digest, built.config.size};
+    pr.manifest = {built.manifest.digest, built.manifest.bytes.size()};
+    const std::string step = "push " + pr.platform;
+
+    // Plan first (reads only): a bad cascade tag or an unreadable tag list stops before any write.
+    TagOptions topts{options.cascade, options.new_repository, options.aliases};
+    auto plans = plan_tags(target, options.tag, {built.entry}, topts);
+    if (!plans) {
+        record(r, "plan tags", plans.error());
+        r.platforms.push_back(pr);
+        return r;
+    }
+
+    auto counts = push_content(target, content, built, options.mount_from, options.write.refused_put);
+    if (!counts) {
+        record(r, step, counts.error());
+        r.platforms.push_back(pr);
+        return r;
+    }
+    pr.blobs = *counts;
+    pr.pushed = true;
+    log::info(pr.platform + ": manifest " + built.manifest.digest.str() + " (" +
+              std::to_string(counts->uploaded) + " blobs uploaded, " + std::to_string(counts->skipped) + " present)");
+
+    bool failed = false;
+    for (auto& plan : *plans) {
+        if (failed) {
+            plan.action = report::TagAction::skipped;
+            plan.reason = "not written: an earlier tag write failed";
+            r.tags.push_back(to_report(plan));
+            continue;
+        }
+        Status s = compute_tag(target, plan, options.annotations);
+        if (s) s = write_tag(target, plan, options.annotations, options.write);
+        if (!s) {
+            failed = true;
+            plan.action = report::TagAction::failed;
+            plan.reason = s.error().message;
+            record(r, "tag " + plan.tag, s.error());
+        } else {
+            log::info("tag " + plan.tag + ": " + std::string(report::to_string(plan.action)) +
+                      (plan.after ? " -> " + plan.after->str() : std::string()));
+            if (plan.kind == report::TagKind::primary && plan.after)
+                r.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
+        }
+        r.tags.push_back(to_report(plan));
+    }
+
+    if (!failed && options.canonical_tag) {
+        std::string canonical = built.manifest.digest.canonical_tag();
+        if (auto s = put_manifest_retrying(target, canonical, built.manifest, options.write.refused_put); !s) {
+            record(r, "canonical tag " + canonical, s.error());
+            failed = true;
+        } else {
+            pr.canonical_tag = canonical;
+        }
+    }
+    r.platforms.push_back(pr);
+    r.status = failed ? report::Status::failed : report::Status::published;
+    return r;
+}
+
+}  // namespace ocx::publish

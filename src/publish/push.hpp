@@ -1,0 +1,31 @@
+#pragma once
+// One platform, OCX `package push` semantics (wire-format.md §3, §5): content, then the primary
+// tag, then rolling tags most specific first, then explicit aliases, then the canonical tag.
+// An interruption leaves rolling tags stale, never pointing at missing content.
+
+#include <string>
+#include <vector>
+
+#include "publish/content.hpp"
+#include "publish/tags.hpp"
+#include "report/report.hpp"
+
+namespace ocx::publish {
+
+struct PushOptions {
+    std::string tag;
+    bool cascade = false;
+    bool new_repository = false;
+    bool canonical_tag = true;
+    oci::Annotations annotations;
+    std::vector<std::string> aliases;
+    std::string mount_from;  // repository to cross-mount blobs from ("" = none)
+    WriteOptions write;
+};
+
+/// Pushes one platform and reports every digest and tag move. Never throws; failures are in
+/// report.errors with status `failed` (content may be in place; no tag points at missing content).
+report::Report push_platform(Target& target, const std::string& package, const PlatformContent& content,
+                             const PushOptions& options);
+
+}  // namespace ocx::publish

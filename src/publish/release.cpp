@@ -1,0 +1,242 @@
+#include "publish/release.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "bundle/bundle.hpp"
+#include "util/files.hpp"
+#include "oci/media_types.hpp"
+#include "util/log.hpp"
+#include "util/progress.hpp"
+
+namespace ocx::publish {
+
+namespace fs = std::filesystem;
+
+namespace {
+void add_error(report::Report& r, std::mutex& m, std::string step, const Error& e) {
+    std::lock_guard lock(m);
+    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+}
+
+struct PlatformWork {
+    const PlatformInput* input = nullptr;
+    PlatformContent content;
+    BuiltManifest built;
+    report::PlatformResult result;
+    bool ok = false;
+};
+
+// Bundle (or digest) one platform, then push its content unless this is a dry run.
+void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options, unsigned threads,
+                      PlatformWork& work, report::Report& rep, std::mutex& rep_mutex) {
+    const auto& spec = *work.input->spec;
+    const std::string name = spec.platform.str();
+    work.result.platform = name;
+    work.content.platform = spec.platform;
+    work.content.config = work.input->config;
+    if (spec.content) {
+        fs::path out = options.bundle_dir / (spec.bundle_stem + ".tar.xz");
+        bundle::BundleOptions bo;
+        bo.source = *spec.content;
+        bo.output = out;
+        bo.level = matrix.level;
+        bo.threads = threads;
+        bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
+        auto made = [&] {
+            progress::Task task("bundling " + name);
+            bo.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+            return bundle::create(bo);
+        }();
+        if (!made) return add_error(rep, rep_mutex, "bundle " + name, made.error());
+        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
+        work.result.archives.push_back({out.string(), made->digest, made->size, true});
+        // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
+        auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
+        if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s)
+            return add_error(rep, rep_mutex, "bundle " + name, s.error());
+        log::info(name + ": bundled " + out.filename().string() + " (" + std::to_string(made->size) + " bytes, " +
+                  made->digest.str() + ")");
+    } else {
+        auto layer = layer_from_archive(*spec.archive);
+        if (!layer) return add_error(rep, rep_mutex, "archive " + name, layer.error());
+        work.result.archives.push_back({spec.archive->string(), layer->digest, layer->size, false});
+        work.content.layers.push_back(std::move(*layer));
+    }
+    work.built = build_manifest(work.content);
+    work.result.config = {work.built.config.digest, work.built.config.size};
+    work.result.manifest = {work.built.manifest.digest, work.built.manifest.bytes.size()};
+    if (options.dry_run) {
+        work.ok = true;
+        return;
+    }
+    std::uint64_t total = 0;
+    for (const auto& l : work.content.layers) total += l.size;
+    auto counts = [&] {
+        progress::Task task("pushing " + name, total);
+        return push_content(*target, work.content, work.built, options.mount_from);
+    }();
+    if (!counts) return add_error(rep, rep_mutex, "push " + name, counts.error());
+    work.result.blobs = *counts;
+    work.result.pushed = true;
+    work.ok = true;
+    log::info(name + ": pushed manifest " + work.built.manifest.digest.str() + " (" + std::to_string(counts->uploaded) +
+              " uploaded, " + std::to_string(counts->skipped) + " present, " + std::to_string(counts->bytes_uploaded) +
+              " bytes)");
+}
+
+Status write_canonical(Target& target, PlatformWork& w) {
+    std::string tag = w.built.manifest.digest.canonical_tag();
+    if (auto s = target.put_manifest(tag, w.built.manifest); !s) return s;
+    w.result.canonical_tag = tag;
+    return {};
+}
+}  // namespace
+
+void write_release_tags(Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
+                        bool dry_run, bool offline, const WriteOptions& write, report::Report& rep) {
+    const std::string package = matrix.package.repository_str();
+    auto record = [&](std::string step, const Error& e) {
+        rep.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    };
+    if (offline) {
+        // No reads: the tag is assumed new, so its index is all platforms in matrix order.
+        MergeResult merged = merge_platforms(TagContent{}, entries, matrix.annotations);
+        std::string bytes = merged.index.serialize();
+        Digest d = Digest::of(bytes);
+        rep.index = report::IndexInfo{d, bytes.size(), package + "@" + d.str()};
+        report::TagResult t;
+        t.tag = matrix.tag;
+        t.kind = report::TagKind::primary;
+        t.after = d;
+        t.action = report::TagAction::created;
+        t.reason = "offline: the target was not read; assumes the tag does not exist yet";
+        rep.tags.push_back(t);
+        for (const auto& alias : matrix.aliases)
+            rep.tags.push_back({alias, report::TagKind::alias, {}, d, report::TagAction::created, {}, {}, t.reason});
+        if (matrix.cascade)
+            rep.tags.push_back({"(rolling tags)", report::TagKind::cascade, {}, {}, report::TagAction::skipped, {}, {},
+                                "offline: rolling tags depend on the tags in the registry"});
+        rep.status = report::Status::planned;
+        return;
+    }
+    // The first platform of a release is pushed with --new semantics (release.md step 3): a
+    // repository that does not exist yet has no tags. Any other listing failure still aborts.
+    TagOptions topts{matrix.cascade, true, matrix.aliases};
+    auto plans = plan_tags(*target, matrix.tag, entries, topts);
+    if (!plans) {
+        record("plan tags", plans.error());
+        rep.status = report::Status::failed;
+        return;
+    }
+    bool primary_written = false, failed = false;
+    for (auto& plan : *plans) {
+        if (failed) {
+            plan.action = report::TagAction::skipped;
+            plan.reason = plan.kind == report::TagKind::primary ? "not written: content missing"
+                                                                : "not written: an earlier tag write failed";
+            rep.tags.push_back(to_report(plan));
+            continue;
+        }
+        Status s = compute_tag(*target, plan, matrix.annotations);
+        if (s && !dry_run) s = write_tag(*target, plan, matrix.annotations, write);
+        if (!s) {
+            failed = true;
+            plan.action = report::TagAction::failed;
+            plan.reason = s.error().message;
+            record("tag " + plan.tag, s.error());
+        } else {
+            if (plan.kind == report::TagKind::primary) {
+                primary_written = true;
+                if (plan.after) rep.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
+            }
+            log::info(std::string(dry_run ? "would write " : "") + "tag " + plan.tag + ": " +
+                      std::string(report::to_string(plan.action)) + (plan.after ? " -> " + plan.after->str() : ""));
+        }
+        rep.tags.push_back(to_report(plan));
+    }
+    if (!failed) rep.status = dry_run ? report::Status::planned : report::Status::published;
+    else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
+}
+
+report::Report run_release(Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
+                           const ReleaseOptions& options) {
+    report::Report rep;
+    rep.dry_run = options.dry_run;
+    rep.offline = options.offline;
+    rep.package = matrix.package.repository_str();
+    rep.tag = matrix.tag;
+    rep.status = report::Status::failed;
+    std::mutex rep_mutex;
+
+    std::vector<PlatformWork> work;
+    for (const auto& in : inputs)
+        if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false});
+
+    // Bounded parallelism: `jobs` platforms at once, the compression threads shared out so the
+    // cores are never oversubscribed. While one platform uploads, another compresses.
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores;
+    unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
+    jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
+    unsigned threads_each = std::max(1u, total_threads / jobs);
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i; (i = next++) < work.size();)
+            process_platform(target, matrix, options, threads_each, work[i], rep, rep_mutex);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < jobs; ++i) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+
+    bool all_ok = std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.ok; });
+    std::vector<oci::IndexEntry> entries;
+    for (auto& w : work) {
+        rep.platforms.push_back(w.result);
+        if (w.ok) entries.push_back(w.built.entry);
+    }
+    if (!all_ok) {
+        // No tag moves unless every platform it points to is in place.
+        rep.tags.push_back({matrix.tag, report::TagKind::primary, {}, {}, report::TagAction::skipped, {}, {},
+                            "not written: not every platform's content is in place"});
+        rep.status = report::Status::failed;
+        return rep;
+    }
+    if (options.shard) {
+        // A shard publishes content and its canonical tag only; finalize writes the tags.
+        if (!options.dry_run && matrix.canonical_tags)
+            for (auto& w : work)
+                if (auto s = write_canonical(*target, w); !s) rep.errors.push_back({"canonical tag", std::string(to_string(s.error().kind)), s.error().message});
+        rep.platforms.clear();
+        for (auto& w : work) rep.platforms.push_back(w.result);
+        rep.status = !rep.errors.empty() ? report::Status::failed
+                                         : (options.dry_run ? report::Status::planned : report::Status::published);
+        return rep;
+    }
+
+    write_release_tags(target, matrix, entries, options.dry_run, options.offline, options.write, rep);
+
+    // Canonical tags last (wire-format.md §5 write order): only after the tags are in place.
+    if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {
+        for (auto& w : work) {
+            if (auto s = write_canonical(*target, w); !s) {
+                rep.errors.push_back({"canonical tag " + w.result.platform, std::string(to_string(s.error().kind)), s.error().message});
+                rep.status = report::Status::partial;
+            }
+        }
+        rep.platforms.clear();
+        for (auto& w : work) rep.platforms.push_back(w.result);
+    } else if (options.dry_run && matrix.canonical_tags) {
+        rep.platforms.clear();
+        for (auto& w : work) {
+            w.result.canonical_tag = w.built.manifest.digest.canonical_tag();
+            rep.platforms.push_back(w.result);
+        }
+    }
+    return rep;
+}
+
+}  // namespace ocx::publish

@@ -1,0 +1,82 @@
+#pragma once
+// Tag writes (wire-format.md §3 merge, §5 cascade and write order): which tags a set of platform
+// entries goes to, what each tag's index becomes, and writing it so that concurrent writers of
+// other platforms do not lose each other's entries.
+//
+// Used by `push` (one platform) and `release`/`finalize` (all platforms of a release at once:
+// one index write per tag, the same end state as sequential `push --cascade` runs).
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/descriptor.hpp"
+#include "publish/content.hpp"
+#include "publish/merge.hpp"
+#include "publish/target.hpp"
+#include "report/report.hpp"
+
+namespace ocx::publish {
+
+/// What a tag holds now: the stored bytes (nullopt on 404) and their parsed form.
+struct TagState {
+    std::optional<Manifest> stored;
+    TagContent content;
+};
+
+/// GET the tag and parse it (index, or a plain manifest kept as a platform-less entry).
+Result<TagState> read_tag(Target& target, const std::string& tag);
+
+struct TagPlan {
+    std::string tag;
+    report::TagKind kind = report::TagKind::primary;
+    std::vector<oci::IndexEntry> entries;         // merged into this tag, in matrix order
+    std::vector<std::string> blocked_by;          // cascade blockers (for any platform)
+    std::vector<std::string> blocked_platforms;   // platforms the cascade did not bring here
+    std::string reason;                           // why some or all platforms were held back
+
+    // Filled by compute_tag:
+    std::optional<Digest> before;
+    std::optional<Manifest> write;  // what to PUT; nullopt when unchanged or blocked
+    std::optional<Digest> after;
+    std::uint64_t after_size = 0;
+    report::TagAction action = report::TagAction::skipped;
+};
+
+struct TagOptions {
+    bool cascade = false;
+    bool new_repository = false;       // --new: a failing tag listing counts as "no tags"
+    std::vector<std::string> aliases;  // explicit extra tags, always re-pointed
+};
+
+/// The tags `entries` go to, in write order: the primary tag, the cascade levels most specific
+/// first (per platform: a platform stops at its first blocked level), then explicit aliases.
+/// Reads the tag list and the candidate blockers' indexes when cascading.
+Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primary_tag,
+                                       const std::vector<oci::IndexEntry>& entries, const TagOptions& options);
+
+/// Reads the tag and computes its merged index: before/after digests, the action, and the bytes
+/// to write (none when unchanged — the stored bytes are kept, never re-serialized).
+Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations);
+
+struct WriteOptions {
+    /// Reads back after writing and merges again when a concurrent writer dropped an entry.
+    int max_attempts = 5;
+    /// Pause before the read-back, so a concurrent read-merge-write of another platform that
+    /// started before our write has landed by the time we check (see README "Guarantees").
+    /// The pause is at least 3x what the PUT took, plus a random jitter of up to as much again.
+    std::chrono::milliseconds settle{0};
+    /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way.
+    RefusalRetry refused_put;
+};
+
+/// PUTs plan.write (if any), then, after the settle pause, confirms every entry of the plan is in
+/// the tag; re-merges and re-writes when not (bounded by max_attempts), logging that it did.
+/// Updates after/action. A plan that needed no write returns at once (nothing to confirm).
+Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options);
+
+/// The report line for a plan.
+report::TagResult to_report(const TagPlan& plan);
+
+}  // namespace ocx::publish

@@ -1,0 +1,295 @@
+// The only includer of curl.h (STYLE.md: each C library behind one file with move-only RAII
+// handles). Redirects are not followed here and no curl auth is used: the client decides both.
+
+#include "registry/curl_transport.hpp"
+
+#include <curl/curl.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace ocx::registry {
+
+namespace {
+
+constexpr std::size_t kMaxIdleHandles = 16;
+
+// Move-only owner of a CURL easy handle.
+class CurlEasy {
+public:
+    CurlEasy() : handle_(curl_easy_init()) {}
+    ~CurlEasy() {
+        if (handle_ != nullptr) curl_easy_cleanup(handle_);
+    }
+    CurlEasy(CurlEasy&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+    CurlEasy& operator=(CurlEasy&& other) noexcept {
+        if (this != &other) {
+            if (handle_ != nullptr) curl_easy_cleanup(handle_);
+            handle_ = other.handle_;
+            other.handle_ = nullptr;
+        }
+        return *this;
+    }
+    CurlEasy(const CurlEasy&) = delete;
+    CurlEasy& operator=(const CurlEasy&) = delete;
+
+    CURL* get() const { return handle_; }
+
+private:
+    CURL* handle_;
+};
+
+// Move-only owner of a header list.
+class CurlHeaders {
+public:
+    CurlHeaders() = default;
+    ~CurlHeaders() { curl_slist_free_all(list_); }
+    CurlHeaders(const CurlHeaders&) = delete;
+    CurlHeaders& operator=(const CurlHeaders&) = delete;
+    void add(const std::string& line) {
+        curl_slist* next = curl_slist_append(list_, line.c_str());
+        if (next != nullptr) list_ = next;
+    }
+    curl_slist* get() const { return list_; }
+
+private:
+    curl_slist* list_ = nullptr;
+};
+
+struct FileCloser {
+    void operator()(std::FILE* f) const {
+        if (f != nullptr) std::fclose(f);
+    }
+};
+
+// State shared with the callbacks of one transfer.
+struct Transfer {
+    const HttpRequest* request = nullptr;
+    HttpResponse response;
+    std::size_t max_body = 0;
+    std::optional<Error> failure;  // set by a callback that aborted the transfer
+    // Body source.
+    std::unique_ptr<std::FILE, FileCloser> file;
+    std::uint64_t sent = 0;  // bytes of the body handed to curl
+};
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::size_t n = size * count;
+    std::string_view line(data, n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.rfind("HTTP/", 0) == 0) {
+        // A new response (after 100 Continue, or the final one): start over.
+        t->response.headers.clear();
+        const auto sp = line.find(' ');
+        if (sp != std::string_view::npos) t->response.status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
+        return n;
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return n;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    t->response.headers.push_back({ascii_lower(line.substr(0, colon)), std::string(value)});
+    return n;
+}
+
+std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::size_t n = size * count;
+    const long status = t->response.status;
+    if (t->request->sink != nullptr && status >= 200 && status < 300) {
+        Status s = (*t->request->sink)(data, n);
+        if (!s) {
+            t->failure = std::move(s).error();
+            return 0;
+        }
+        return n;
+    }
+    if (t->response.body.size() + n > t->max_body) {
+        t->failure = make_error(ErrorKind::unavailable, t->request->method + " " + t->request->url +
+                                                            ": response body larger than " +
+                                                            std::to_string(t->max_body / (1024 * 1024)) + " MiB");
+        return 0;
+    }
+    t->response.body.append(data, n);
+    return n;
+}
+
+std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const RequestBody& body = *t->request->body;
+    const std::uint64_t left = body.size() - t->sent;
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, size * count));
+    if (want == 0) return 0;
+    if (!body.is_file()) {
+        std::memcpy(buffer, body.bytes.data() + t->sent, want);
+        t->sent += want;
+        return want;
+    }
+    const std::size_t got = std::fread(buffer, 1, want, t->file.get());
+    if (got != want) {
+        t->failure = make_error(ErrorKind::io, "cannot read " + body.file.string() + ": " +
+                                                   (std::ferror(t->file.get()) ? std::strerror(errno) : "file shrank while uploading"));
+        return CURL_READFUNC_ABORT;
+    }
+    t->sent += got;
+    return got;
+}
+
+// curl rewinds the body when it must send it again (e.g. a connection that died before the
+// response started); position is relative to the start of the body.
+int on_seek(void* user, curl_off_t offset, int origin) {
+    auto* t = static_cast<Transfer*>(user);
+    if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
+    const RequestBody& body = *t->request->body;
+    const auto pos = static_cast<std::uint64_t>(offset);
+    if (pos > body.size()) return CURL_SEEKFUNC_FAIL;
+    if (body.is_file() && fseeko(t->file.get(), static_cast<off_t>(body.offset + pos), SEEK_SET) != 0)
+        return CURL_SEEKFUNC_FAIL;
+    t->sent = pos;
+    return CURL_SEEKFUNC_OK;
+}
+
+ErrorKind classify(CURLcode code) {
+    switch (code) {
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_SEND_FAIL_REWIND:
+        case CURLE_AGAIN:
+            return ErrorKind::transient;
+        case CURLE_READ_ERROR:
+            return ErrorKind::io;
+        default:
+            return ErrorKind::unavailable;
+    }
+}
+
+class CurlTransport final : public Transport {
+public:
+    explicit CurlTransport(TransportOptions options) : options_(std::move(options)) {
+        static std::once_flag once;
+        std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    }
+
+    Result<HttpResponse> send(const HttpRequest& request) override {
+        CurlEasy easy = acquire();
+        if (easy.get() == nullptr) return make_error(ErrorKind::internal, "curl_easy_init failed");
+        auto result = perform(easy.get(), request);
+        release(std::move(easy));
+        return result;
+    }
+
+private:
+    CurlEasy acquire() {
+        std::lock_guard lock(mutex_);
+        if (idle_.empty()) return CurlEasy();
+        CurlEasy easy = std::move(idle_.back());
+        idle_.pop_back();
+        curl_easy_reset(easy.get());  // options gone, connections and caches kept
+        return easy;
+    }
+
+    void release(CurlEasy easy) {
+        std::lock_guard lock(mutex_);
+        if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(easy));
+    }
+
+    Result<HttpResponse> perform(CURL* h, const HttpRequest& request) {
+        Transfer t;
+        t.request = &request;
+        t.max_body = options_.max_body;
+        if (request.body && request.body->is_file()) {
+            t.file.reset(std::fopen(request.body->file.c_str(), "rb"));
+            if (!t.file) return make_error(ErrorKind::io, "cannot open " + request.body->file.string() + ": " + std::strerror(errno));
+            if (fseeko(t.file.get(), static_cast<off_t>(request.body->offset), SEEK_SET) != 0)
+                return make_error(ErrorKind::io, "cannot seek in " + request.body->file.string() + ": " + std::strerror(errno));
+        }
+
+        char error_buffer[CURL_ERROR_SIZE] = {0};
+        curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+        if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
+        curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+
+        CurlHeaders headers;
+        for (const auto& hd : request.headers) headers.add(hd.name + ": " + hd.value);
+
+        if (request.method == "HEAD") {
+            curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        } else if (request.method != "GET") {
+            // Every other method goes through curl's upload path so bodies stream through on_read
+            // with a known Content-Length (0 when there is none).
+            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                             static_cast<curl_off_t>(request.body ? request.body->size() : 0));
+            if (request.body) {
+                curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+                curl_easy_setopt(h, CURLOPT_READDATA, &t);
+                curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+                curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
+            } else {
+                curl_easy_setopt(h, CURLOPT_READFUNCTION, +[](char*, std::size_t, std::size_t, void*) -> std::size_t { return 0; });
+            }
+            if (request.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        }
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+
+        const CURLcode code = curl_easy_perform(h);
+        // Unhook everything pointing into this stack frame before the handle goes back to the pool.
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+        if (t.failure) return std::move(*t.failure);
+        if (code != CURLE_OK) {
+            std::string message = request.method + " " + request.url + ": " + curl_easy_strerror(code);
+            if (error_buffer[0] != '\0') message += std::string(" (") + error_buffer + ")";
+            if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
+                message += "; to trust a private CA pass --ca-file or set SSL_CERT_FILE";
+            return make_error(classify(code), std::move(message));
+        }
+        long status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (status != 0) t.response.status = status;
+        return std::move(t.response);
+    }
+
+    TransportOptions options_;
+    std::mutex mutex_;
+    std::vector<CurlEasy> idle_;
+};
+
+}  // namespace
+
+std::shared_ptr<Transport> make_curl_transport(TransportOptions options) {
+    return std::make_shared<CurlTransport>(std::move(options));
+}
+
+}  // namespace ocx::registry

@@ -1,0 +1,69 @@
+#pragma once
+// The transport seam of the registry client: one HTTP exchange in, one response out. The libcurl
+// implementation lives in curl_transport.cpp (the only includer of curl.h); unit tests use an
+// in-memory fake. A transport follows no redirects and knows nothing about auth or retries: the
+// client (client.hpp) decides those, so they are testable without sockets.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "publish/target.hpp"
+#include "util/result.hpp"
+
+namespace ocx::registry {
+
+struct Header {
+    std::string name;   // as sent; lower-case in responses
+    std::string value;
+};
+
+/// A request body: bytes in memory, or a byte range of a file that is streamed (never loaded).
+struct RequestBody {
+    std::string bytes;                // used when `file` is empty
+    std::filesystem::path file;
+    std::uint64_t offset = 0;         // file range start
+    std::uint64_t length = 0;         // file range length
+
+    bool is_file() const { return !file.empty(); }
+    std::uint64_t size() const { return is_file() ? length : bytes.size(); }
+};
+
+struct HttpRequest {
+    std::string method;  // "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"
+    std::string url;     // absolute
+    std::vector<Header> headers;
+    std::optional<RequestBody> body;  // none: no body (GET/HEAD) or an empty one (Content-Length: 0)
+    /// When set, a 2xx response body goes here instead of HttpResponse::body.
+    const publish::ByteSink* sink = nullptr;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::vector<Header> headers;  // names lower-cased, in arrival order
+    std::string body;             // non-sink bodies (capped by the transport)
+    std::string url;              // the URL this response answers (set by the client)
+
+    /// First header with this (case-insensitive) name.
+    std::optional<std::string> header(std::string_view name) const;
+    /// Every header with this name, in order (WWW-Authenticate, Link may repeat).
+    std::vector<std::string> headers_named(std::string_view name) const;
+};
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+    /// Performs one exchange. Every HTTP status is a response; network failures are errors:
+    /// ErrorKind::transient when retrying may help (refused, reset, timeout, TLS handshake),
+    /// ErrorKind::unavailable when it cannot (certificate not trusted), ErrorKind::io for a
+    /// local file that cannot be read, or the sink's own error.
+    virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+};
+
+/// Lower-cases ASCII.
+std::string ascii_lower(std::string_view text);
+
+}  // namespace ocx::registry

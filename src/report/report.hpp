@@ -1,0 +1,97 @@
+#pragma once
+// The report (release.md, "Report (output)"): what a push/release did or would do — every digest
+// and every tag move — for downstream jobs. Schema: schemas/report.v1.json. Pure values; the
+// JSON writer keeps the documented key order, and the reader accepts what the writer writes
+// (finalize and verify read reports back).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "digest/digest.hpp"
+#include "util/result.hpp"
+
+namespace ocx::report {
+
+enum class Status { published, planned, partial, failed };
+enum class TagKind { primary, cascade, alias, canonical };
+enum class TagAction { created, moved, unchanged, blocked, skipped, failed };
+
+struct Blob {
+    Digest digest;
+    std::uint64_t size = 0;
+};
+
+struct Archive {
+    std::string path;
+    Digest digest;
+    std::uint64_t size = 0;
+    bool created = false;  // made by this run (create) rather than given prebuilt
+};
+
+struct BlobCounts {
+    std::uint64_t uploaded = 0;
+    std::uint64_t skipped = 0;
+    std::uint64_t mounted = 0;
+    std::uint64_t bytes_uploaded = 0;
+};
+
+struct PlatformResult {
+    std::string platform;           // canonical platform string
+    std::vector<Archive> archives;  // layers in manifest order; "archive" in JSON is the first
+    Blob config;
+    Blob manifest;
+    std::string canonical_tag;      // "" when not written (--no-canonical-tag)
+    BlobCounts blobs;
+    bool pushed = false;            // blobs + manifest are in place
+};
+
+struct TagResult {
+    std::string tag;
+    TagKind kind = TagKind::primary;
+    std::optional<Digest> before;
+    std::optional<Digest> after;
+    TagAction action = TagAction::skipped;
+    std::vector<std::string> blocked_by;  // versions that blocked (cascade)
+    std::vector<std::string> platforms;   // platforms the block applies to
+    std::string reason;                   // why skipped/failed, "" otherwise
+};
+
+struct IndexInfo {
+    Digest digest;
+    std::uint64_t size = 0;
+    std::string reference;  // "registry/repo@sha256:…"
+};
+
+struct StepError {
+    std::string step;     // "push linux/amd64", "tag 1.2", "validate", …
+    std::string kind;     // ErrorKind name
+    std::string message;  // redacted
+};
+
+struct Report {
+    Status status = Status::failed;
+    bool dry_run = false;
+    bool offline = false;
+    std::string package;  // "registry/repo" or "oci:DIR"
+    std::string tag;      // the primary tag as published
+    std::optional<IndexInfo> index;
+    std::vector<PlatformResult> platforms;
+    std::vector<TagResult> tags;
+    std::vector<StepError> errors;
+};
+
+std::string_view to_string(Status s);
+std::string_view to_string(TagKind k);
+std::string_view to_string(TagAction a);
+
+/// Pretty JSON in the documented key order, ending in a newline. Secrets are redacted.
+std::string to_json(const Report& report);
+/// Reads a report written by to_json (finalize, verify). Errors name `source` and the JSON path.
+Result<Report> parse(std::string_view text, std::string_view source);
+
+/// Exit code for a finished report: 0 for published/planned, else the first error's kind.
+int exit_code_for(const Report& report);
+
+}  // namespace ocx::report

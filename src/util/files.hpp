@@ -1,0 +1,56 @@
+#pragma once
+// Crash-safe file primitives (the layout target, reports, sidecars): every file written here
+// appears complete or not at all (write a temp file in the same directory, fsync, rename, fsync
+// the directory), and index.json read-modify-write cycles are serialized across processes with
+// an flock(2) on a lock file. POSIX only, like the rest of the tool.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "digest/digest.hpp"
+#include "util/result.hpp"
+
+namespace ocx {
+
+/// An exclusive flock(2) on a lock file, held until destruction. Move-only.
+class FileLock {
+public:
+    /// Creates `path` if needed and blocks until the exclusive lock is held.
+    static Result<FileLock> acquire(const std::filesystem::path& path);
+
+    FileLock(FileLock&& other) noexcept;
+    FileLock& operator=(FileLock&& other) noexcept;
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+    ~FileLock();
+
+private:
+    explicit FileLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
+/// Replaces `path` with `bytes` atomically (temp file in the same directory, fsync, rename,
+/// directory fsync). Readers see the old or the new content, never a mix.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+/// The whole content of a file; nullopt when it does not exist.
+Result<std::optional<std::string>> read_file(const std::filesystem::path& path);
+
+/// What a verified copy wrote.
+struct CopyResult {
+    Digest digest;
+    std::uint64_t size = 0;
+};
+
+/// Writes `source_path` (streamed) or, when it is empty, `source_bytes` into a temp file inside
+/// `dest`'s directory while hashing exactly the bytes written, then — only if they match
+/// `expected` and `expected_size` — fsyncs and renames it to `dest`. On any failure the temp file
+/// is removed and `dest` is untouched; a mismatch is ErrorKind::data naming both values.
+Result<CopyResult> copy_verified(const std::filesystem::path& source_path, std::string_view source_bytes,
+                                 const Digest& expected, std::uint64_t expected_size,
+                                 const std::filesystem::path& dest);
+
+}  // namespace ocx

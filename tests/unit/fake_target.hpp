@@ -1,0 +1,75 @@
+#pragma once
+// In-memory Target for unit tests of the publishing seam: blobs, manifests by digest, tags.
+// Counts calls and can be told to fail writes of a given tag.
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "publish/target.hpp"
+
+namespace ocx::testing {
+
+class FakeTarget : public publish::Target {
+public:
+    std::map<std::string, std::string> blobs;                 // digest -> bytes
+    std::map<std::string, publish::Manifest> manifests;       // digest -> manifest
+    std::map<std::string, std::string> tags;                  // tag -> digest
+    std::set<std::string> fail_tags;                          // put_manifest(tag) fails for these
+    bool repository_exists = true;
+    int uploads = 0, puts = 0, gets = 0, lists = 0;
+
+    std::string describe() const override { return "fake/repo"; }
+    Result<bool> blob_exists(const Digest& d) override { return blobs.count(d.str()) != 0; }
+    Result<std::uint64_t> upload_blob(const publish::BlobSource& b) override {
+        ++uploads;
+        std::string bytes = b.bytes;
+        if (!b.path.empty()) {
+            std::ifstream in(b.path, std::ios::binary);
+            std::ostringstream ss;
+            ss << in.rdbuf();
+            bytes = ss.str();
+        }
+        if (Digest::of(bytes) != b.digest) return make_error(ErrorKind::data, "digest mismatch");
+        blobs[b.digest.str()] = bytes;
+        repository_exists = true;
+        return static_cast<std::uint64_t>(bytes.size());
+    }
+    Result<bool> mount_blob(const Digest&, std::string_view) override { return false; }
+    Status fetch_blob(const Digest& d, const publish::ByteSink& sink) override {
+        auto it = blobs.find(d.str());
+        if (it == blobs.end()) return make_error(ErrorKind::not_found, "blob " + d.str());
+        return sink(it->second.data(), it->second.size());
+    }
+    Result<std::optional<publish::Manifest>> get_manifest(std::string_view ref) override {
+        ++gets;
+        std::string digest(ref);
+        if (ref.substr(0, 7) != "sha256:") {
+            auto t = tags.find(std::string(ref));
+            if (t == tags.end()) return std::optional<publish::Manifest>{};
+            digest = t->second;
+        }
+        auto m = manifests.find(digest);
+        if (m == manifests.end()) return std::optional<publish::Manifest>{};
+        return std::optional<publish::Manifest>{m->second};
+    }
+    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        ++puts;
+        if (fail_tags.count(std::string(ref)) != 0) return make_error(ErrorKind::unavailable, "refused write of " + std::string(ref));
+        if (Digest::of(m.bytes) != m.digest) return make_error(ErrorKind::data, "manifest digest mismatch");
+        manifests[m.digest.str()] = m;
+        if (ref.substr(0, 7) != "sha256:") tags[std::string(ref)] = m.digest.str();
+        repository_exists = true;
+        return {};
+    }
+    Result<std::optional<std::vector<std::string>>> list_tags() override {
+        ++lists;
+        if (!repository_exists) return std::optional<std::vector<std::string>>{};
+        std::vector<std::string> out;
+        for (const auto& [t, d] : tags) out.push_back(t);
+        return std::optional<std::vector<std::string>>{out};
+    }
+};
+
+}  // namespace ocx::testing

@@ -1,0 +1,92 @@
+#include <doctest/doctest.h>
+
+#include "bundle/bundle.hpp"
+#include "bundle/check.hpp"
+#include "oci/media_types.hpp"
+#include "test_bundle_support.hpp"
+
+using namespace ocx;
+using namespace ocx::bundle;
+using namespace ocx::bundle::test;
+namespace fs = std::filesystem;
+
+namespace {
+// Builds an archive with Python's tarfile: `members` is Python code adding entries to `t`.
+fs::path python_tar(const fs::path& path, const std::string& mode, const std::string& members) {
+    std::string script = "import io, sys, tarfile\nt = tarfile.open(sys.argv[1], '" + mode + "')\n" + members + "t.close()\n";
+    REQUIRE(run("python3 -c " + shell_quote(script) + " " + shell_quote(path)) == 0);
+    return path;
+}
+
+const std::string kFile = "i = tarfile.TarInfo('bin/tool'); i.size = 2; i.mode = 0o755; t.addfile(i, io.BytesIO(b'ok'))\n";
+}  // namespace
+
+TEST_CASE("a bundle made by create passes, with the digest create computed") {
+    TempDir tmp;
+    write_file(tmp / "src" / "bin" / "tool", "#!/bin/sh\n", 0755);
+    BundleOptions o;
+    o.source = tmp / "src";
+    o.output = tmp / "b.tar.xz";
+    auto made = create(o);
+    REQUIRE(made.ok());
+    auto checked = check_archive(o.output, oci::kLayerTarXz);
+    REQUIRE(checked.ok());
+    CHECK(checked->digest == made->digest);
+    CHECK(checked->size == made->size);
+    CHECK(checked->entries == made->entries);
+}
+
+TEST_CASE("refusals name the file and the member") {
+    TempDir tmp;
+    auto message = [&](const fs::path& p, std::string_view type = oci::kLayerTarXz) {
+        auto r = check_archive(p, type);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::data);
+        return r.error().message;
+    };
+    SUBCASE("compression other than the extension says") {
+        auto p = python_tar(tmp / "gz.tar.xz", "w:gz", kFile);
+        CHECK(message(p) == p.string() + ": the extension says xz but the data is gzip");
+    }
+    SUBCASE("truncated stream") {
+        auto p = python_tar(tmp / "cut.tar.xz", "w:xz", kFile + "i = tarfile.TarInfo('big'); i.size = 200000; t.addfile(i, io.BytesIO(bytes(range(256)) * 782))\n");
+        fs::resize_file(p, fs::file_size(p) / 2);
+        auto m = message(p);
+        INFO(m);
+        CHECK(m.rfind(p.string() + ": damaged or not a tar archive (", 0) == 0);
+    }
+    SUBCASE("not an archive") {
+        write_file(tmp / "text.tar.gz", "hello, not a tarball\n");
+        CHECK(message(tmp / "text.tar.gz", oci::kLayerTarGzip).rfind((tmp / "text.tar.gz").string() + ": ", 0) == 0);
+    }
+    SUBCASE("absolute path") {
+        auto p = python_tar(tmp / "abs.tar.xz", "w:xz", "i = tarfile.TarInfo('/etc/x'); t.addfile(i, io.BytesIO(b''))\n");
+        CHECK(message(p) == p.string() + ": absolute path: \"/etc/x\"");
+    }
+    SUBCASE("dot-dot") {
+        auto p = python_tar(tmp / "up.tar.xz", "w:xz", kFile + "i = tarfile.TarInfo('a/../../x'); t.addfile(i, io.BytesIO(b''))\n");
+        CHECK(message(p) == p.string() + ": path with a '..' component: \"a/../../x\"");
+    }
+    SUBCASE("symlink leaving the package") {
+        auto p = python_tar(tmp / "ln.tar.xz", "w:xz",
+                            "i = tarfile.TarInfo('bin/up'); i.type = tarfile.SYMTYPE; i.linkname = '../..'; t.addfile(i)\n");
+        CHECK(message(p) == p.string() + ": symlink bin/up -> ../.. leaves the package");
+    }
+    SUBCASE("device node") {
+        auto p = python_tar(tmp / "dev.tar.xz", "w:xz", "i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; t.addfile(i)\n");
+        CHECK(message(p) == p.string() + ": member null is a device, FIFO or socket; packages hold files, directories and links");
+    }
+    SUBCASE("setuid") {
+        auto p = python_tar(tmp / "su.tar.xz", "w:xz", "i = tarfile.TarInfo('su'); i.mode = 0o4755; t.addfile(i, io.BytesIO(b''))\n");
+        CHECK(message(p) == p.string() + ": member su has the setuid or setgid bit");
+    }
+}
+
+TEST_CASE("a symlink inside the package is fine") {
+    TempDir tmp;
+    auto p = python_tar(tmp / "ok.tar.xz", "w:xz",
+                        kFile + "i = tarfile.TarInfo('lib/link'); i.type = tarfile.SYMTYPE; i.linkname = '../bin/tool'; t.addfile(i)\n");
+    auto r = check_archive(p, oci::kLayerTarXz);
+    REQUIRE(r.ok());
+    CHECK(r->entries == 2);
+}

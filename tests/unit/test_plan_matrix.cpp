@@ -1,0 +1,152 @@
+#include <doctest/doctest.h>
+
+#include "plan/matrix.hpp"
+
+using namespace ocx;
+using namespace ocx::plan;
+
+namespace {
+struct Parsed {
+    Matrix matrix;
+    std::vector<std::string> problems;
+};
+
+Parsed parse(std::string_view text, MatrixOverrides o = {}) {
+    json::Diagnostics diag;
+    Parsed p;
+    p.matrix = parse_matrix(text, "ci/release.json", o, diag);
+    p.problems = diag.items();
+    return p;
+}
+
+constexpr std::string_view kGood = R"({
+  "schema": 1,
+  "package": "reg.example/acme/mytool",
+  "tag": "1.2.3",
+  "cascade": true,
+  "aliases": ["stable"],
+  "metadata": "packaging/metadata.json",
+  "annotations": {"org.opencontainers.image.source": "https://example.invalid/acme/mytool"},
+  "compression": {"level": "best", "threads": 2},
+  "output_dir": "dist/bundles",
+  "platforms": [
+    {"platform": "linux/amd64+libc.glibc", "content": "build/linux-amd64-gnu"},
+    {"platform": "linux/amd64+libc.musl", "content": "build/linux-amd64-musl"},
+    {"platform": "linux/arm64", "archive": "dist/mytool-1.2.3-linux-arm64.tar.xz"},
+    {"platform": "darwin/arm64", "content": "build/darwin-arm64", "metadata": "packaging/metadata-darwin.json"}
+  ]
+})";
+}  // namespace
+
+TEST_CASE("a valid matrix becomes a typed plan") {
+    auto p = parse(kGood);
+    REQUIRE(p.problems.empty());
+    const auto& m = p.matrix;
+    CHECK(m.package.str() == "reg.example/acme/mytool");
+    CHECK(m.tag == "1.2.3");
+    CHECK(m.cascade);
+    CHECK(m.canonical_tags);
+    CHECK(m.aliases == std::vector<std::string>{"stable"});
+    CHECK(m.level == bundle::Level::best);
+    CHECK(m.threads == 2);
+    CHECK(*m.output_dir == "ci/dist/bundles");
+    REQUIRE(m.platforms.size() == 4);
+    CHECK(*m.platforms[0].content == "ci/build/linux-amd64-gnu");
+    CHECK(*m.platforms[0].metadata == "ci/packaging/metadata.json");
+    CHECK(*m.platforms[3].metadata == "ci/packaging/metadata-darwin.json");
+    // glibc and musl builds of one os/arch get their features in the name; the others do not.
+    CHECK(m.platforms[0].bundle_stem == "mytool-1.2.3-linux-amd64-libc.glibc");
+    CHECK(m.platforms[1].bundle_stem == "mytool-1.2.3-linux-amd64-libc.musl");
+    CHECK(m.platforms[3].bundle_stem == "mytool-1.2.3-darwin-arm64");
+    CHECK(find_platform(m, "linux/arm64") == &m.platforms[2]);
+}
+
+TEST_CASE("--tag overrides, '+' becomes '_', build timestamps are appended in UTC") {
+    MatrixOverrides o;
+    o.tag = "2.0.0+b7";
+    auto p = parse(kGood, o);
+    REQUIRE(p.problems.empty());
+    CHECK(p.matrix.tag == "2.0.0_b7");
+
+    std::string with_ts(kGood);
+    with_ts.replace(with_ts.find("\"cascade\""), 0, "\"build_timestamp\": \"datetime\", ");
+    MatrixOverrides at;
+    at.now = std::chrono::system_clock::from_time_t(1700000000);  // 2023-11-14 22:13:20 UTC
+    auto t = parse(with_ts, at);
+    REQUIRE(t.problems.empty());
+    CHECK(t.matrix.tag == "1.2.3_20231114221320");
+}
+
+TEST_CASE("the OCX metadata block form") {
+    auto p = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0",
+        "metadata":{"default":"m.json","platforms":{"darwin/arm64":"m-darwin.json"}},
+        "platforms":[{"platform":"linux/amd64","content":"a"},{"platform":"darwin/arm64","content":"b"}]})");
+    REQUIRE(p.problems.empty());
+    CHECK(*p.matrix.platforms[0].metadata == "ci/m.json");
+    CHECK(*p.matrix.platforms[1].metadata == "ci/m-darwin.json");
+}
+
+TEST_CASE("ten mistakes, all reported in one run with their JSON paths") {
+    auto p = parse(R"({
+      "schema": 2,
+      "pakage": "reg.example/t",
+      "tag": "v1.2.3",
+      "cascade": true,
+      "build_timestamp": "weekly",
+      "aliases": ["ok", "bad tag"],
+      "compression": {"level": "max"},
+      "metadata": {"default": "m.json", "platforms": {"windows/amd64": "w.json"}},
+      "platforms": [
+        {"platform": "linux/x86", "content": "a"},
+        {"platform": "linux/arm64", "content": "b", "archive": "c.tar.xz"},
+        {"platform": "linux/arm64", "archive": "d.zip"},
+        {"platfrom": "darwin/arm64", "content": "e"}
+      ]
+    })");
+    const std::vector<std::string> expected{
+        "/pakage: unknown key \"pakage\"; did you mean \"package\"?",
+        "/schema: unsupported schema 2 (this tool reads 1)",
+        "/package: required key is missing",
+        "/build_timestamp: expected none, date or datetime, got \"weekly\"",
+        "/tag: cannot cascade \"v1.2.3\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])",
+        "/aliases/1: invalid tag \"bad tag\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' is read as '_')",
+        "/compression/level: expected fast, default or best, got \"max\"",
+        "/platforms/0/platform: unknown platform \"linux/x86\" (did you mean \"linux/amd64\"?); supported: linux/amd64, "
+        "linux/arm64, darwin/amd64, darwin/arm64, windows/amd64, windows/arm64, wasip1/wasm, wasip2/wasm, any",
+        "/platforms/1: give either \"content\" or \"archive\", not both",
+        "/platforms/2/platform: duplicate platform \"linux/arm64\" (also at /platforms/1)",
+        "/platforms/2/archive: \"d.zip\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)",
+        "/platforms/3/platfrom: unknown key \"platfrom\"; did you mean \"platform\"?",
+        "/platforms/3/platform: required key is missing",
+        "/metadata/platforms/windows~1amd64: metadata for \"windows/amd64\", which is not in /platforms",
+    };
+    CHECK(p.problems == expected);
+}
+
+TEST_CASE("structural problems") {
+    CHECK(parse("[]").problems == std::vector<std::string>{"expected an object, got array"});
+    CHECK(parse("{").problems.at(0).find("invalid JSON") != std::string::npos);
+    auto p = parse(R"({"schema":1,"package":"reg.example/t:1.0","tag":"1","platforms":[]})");
+    CHECK(p.problems == std::vector<std::string>{
+                            "/package: give the repository only (\"reg.example/t\"); the tag goes in \"tag\"",
+                            "/platforms: expected a non-empty array of platforms"});
+    auto dup = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0","aliases":["1.0.0","x","x"],
+        "platforms":[{"platform":"any","content":"a"}]})");
+    CHECK(dup.problems == std::vector<std::string>{"/aliases/0: alias \"1.0.0\" is the release tag itself",
+                                                   "/aliases/2: duplicate alias \"x\""});
+}
+
+TEST_CASE("a layout package resolves against the matrix directory") {
+    auto p = parse(R"({"schema":1,"package":"oci:out/layout","tag":"1.0.0","platforms":[{"platform":"any","content":"a"}]})");
+    REQUIRE(p.problems.empty());
+    CHECK(p.matrix.package.is_layout());
+    CHECK(p.matrix.package.repository == "ci/out/layout");
+    CHECK(p.matrix.platforms[0].bundle_stem == "layout-1.0.0-any");
+}
+
+TEST_CASE("a bad platform string still gets the top-level metadata (no spurious second problem)") {
+    auto p = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0","metadata":"m.json",
+        "platforms":[{"platform":"linux/x86","content":"a"}]})");
+    REQUIRE(p.problems.size() == 1);
+    CHECK(*p.matrix.platforms[0].metadata == "ci/m.json");
+}

@@ -1,0 +1,317 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fake_target.hpp"
+#include "oci/media_types.hpp"
+#include "publish/push.hpp"
+
+using namespace ocx;
+using namespace ocx::publish;
+
+namespace {
+struct Archive {
+    std::filesystem::path path;
+    Layer layer;
+};
+
+Archive make_archive(const std::string& name, const std::string& bytes) {
+    auto path = std::filesystem::temp_directory_path() / ("ocx_push_test_" + name + ".tar.xz");
+    std::ofstream(path, std::ios::binary) << bytes;
+    return {path, Layer{path, Digest::of(bytes), bytes.size(), std::string(oci::kLayerTarXz), {}}};
+}
+
+PlatformContent content_for(const std::string& platform, const std::string& payload) {
+    PlatformContent c;
+    c.platform = *oci::Platform::parse(platform);
+    c.layers.push_back(make_archive(platform.substr(0, platform.find('/')) + "_" + std::to_string(payload.size()) + payload.substr(0, 3), payload).layer);
+    c.config = R"({"type":"bundle","version":1})";
+    return c;
+}
+
+oci::ImageIndex index_at(testing::FakeTarget& t, const std::string& tag) {
+    auto m = t.get_manifest(tag);
+    REQUIRE(m.ok());
+    REQUIRE(m->has_value());
+    auto idx = oci::ImageIndex::parse((*m)->bytes);
+    REQUIRE(idx.ok());
+    return *idx;
+}
+
+PushOptions opts(const std::string& tag, bool cascade, bool is_new = false) {
+    PushOptions o;
+    o.tag = tag;
+    o.cascade = cascade;
+    o.new_repository = is_new;
+    o.write.max_attempts = 2;
+    return o;
+}
+}  // namespace
+
+TEST_CASE("first push, second platform merged, re-push changes nothing") {
+    testing::FakeTarget t;
+    t.repository_exists = false;
+    auto amd = content_for("linux/amd64", "amd64 payload");
+    auto arm = content_for("linux/arm64", "arm64 payload");
+
+    auto r1 = push_platform(t, "reg/repo", amd, opts("1.2.3", true, true));
+    REQUIRE(r1.status == report::Status::published);
+    CHECK(r1.platforms[0].blobs.uploaded == 2);
+    REQUIRE(r1.tags.size() == 4);
+    CHECK(r1.tags[0].tag == "1.2.3");
+    CHECK(r1.tags[0].action == report::TagAction::created);
+    CHECK(r1.tags[1].tag == "1.2");
+    CHECK(r1.tags[2].tag == "1");
+    CHECK(r1.tags[3].tag == "latest");
+    CHECK(t.tags.count("sha256." + r1.platforms[0].manifest.digest.hex()) == 1);
+
+    auto r2 = push_platform(t, "reg/repo", arm, opts("1.2.3", true));
+    REQUIRE(r2.status == report::Status::published);
+    CHECK(r2.tags[0].action == report::TagAction::moved);
+    auto idx = index_at(t, "latest");
+    REQUIRE(idx.manifests.size() == 2);
+    CHECK(idx.manifests[0].platform->str() == "linux/amd64");
+    CHECK(idx.manifests[1].platform->str() == "linux/arm64");
+    CHECK(idx.artifact_type == std::string(oci::kPackageArtifact));
+
+    int puts_before = t.puts;
+    std::string bytes_before = t.manifests[t.tags["1.2.3"]].bytes;
+    auto r3 = push_platform(t, "reg/repo", amd, opts("1.2.3", true));
+    REQUIRE(r3.status == report::Status::published);
+    CHECK(r3.platforms[0].blobs.uploaded == 0);
+    CHECK(r3.platforms[0].blobs.skipped == 2);
+    for (const auto& tag : r3.tags) CHECK(tag.action == report::TagAction::unchanged);
+    CHECK(t.manifests[t.tags["1.2.3"]].bytes == bytes_before);
+    // Only the manifest by digest and the canonical tag are re-put (idempotent), no index.
+    CHECK(t.puts - puts_before == 2);
+}
+
+TEST_CASE("cascade stops at a newer version holding the platform") {
+    testing::FakeTarget t;
+    auto amd = content_for("linux/amd64", "v130");
+    REQUIRE(push_platform(t, "reg/repo", amd, opts("1.3.0", true, true)).status == report::Status::published);
+    auto old = content_for("linux/amd64", "v123");
+    auto r = push_platform(t, "reg/repo", old, opts("1.2.3", true));
+    REQUIRE(r.status == report::Status::published);
+    REQUIRE(r.tags.size() == 4);
+    CHECK(r.tags[1].tag == "1.2");
+    CHECK(r.tags[1].action == report::TagAction::created);
+    CHECK(r.tags[2].tag == "1");
+    CHECK(r.tags[2].action == report::TagAction::blocked);
+    // Both 1.3.0 and the rolling 1.3 it created (ascending version order) lie between 1.2 and 1 and hold linux/amd64.
+    CHECK(r.tags[2].blocked_by == std::vector<std::string>{"1.3.0", "1.3"});
+    CHECK(r.tags[2].platforms == std::vector<std::string>{"linux/amd64"});
+    CHECK(r.tags[3].action == report::TagAction::skipped);
+    // "1" still points at 1.3.0's index.
+    CHECK(index_at(t, "1").manifests[0].digest == index_at(t, "1.3.0").manifests[0].digest);
+}
+
+TEST_CASE("a newer version without this platform does not block it") {
+    testing::FakeTarget t;
+    REQUIRE(push_platform(t, "reg/repo", content_for("darwin/arm64", "d130"), opts("1.3.0", true, true)).status ==
+            report::Status::published);
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "l123"), opts("1.2.3", true));
+    REQUIRE(r.status == report::Status::published);
+    CHECK(r.tags[2].action == report::TagAction::moved);
+    CHECK(r.tags[3].action == report::TagAction::moved);
+    CHECK(index_at(t, "latest").manifests.size() == 2);
+}
+
+TEST_CASE("cascading a non-version tag is refused before any write") {
+    testing::FakeTarget t;
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "x"), opts("latest", true, true));
+    CHECK(r.status == report::Status::failed);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].kind == "data");
+    CHECK(r.errors[0].message.find("cannot cascade \"latest\"") != std::string::npos);
+    CHECK(t.puts == 0);
+    CHECK(t.uploads == 0);
+}
+
+TEST_CASE("cascading into an unknown repository needs --new") {
+    testing::FakeTarget t;
+    t.repository_exists = false;
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "y"), opts("2.0.0", true));
+    CHECK(r.status == report::Status::failed);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].kind == "not_found");
+    CHECK(r.errors[0].message == "repository fake/repo does not exist; use --new (-n) for the first push of a package");
+    CHECK(t.puts == 0);
+    auto n = push_platform(t, "reg/repo", content_for("linux/amd64", "y"), opts("2.0.0", true, true));
+    CHECK(n.status == report::Status::published);
+}
+
+TEST_CASE("a failed primary tag write moves no rolling tag") {
+    testing::FakeTarget t;
+    t.fail_tags.insert("1.0.0");
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "z"), opts("1.0.0", true, true));
+    CHECK(r.status == report::Status::failed);
+    CHECK(r.tags[0].action == report::TagAction::failed);
+    CHECK(r.tags[1].action == report::TagAction::skipped);
+    CHECK(t.tags.count("1.0") == 0);
+    CHECK(t.tags.count("latest") == 0);
+    CHECK(r.platforms[0].canonical_tag.empty());
+}
+
+TEST_CASE("annotations are written on every tag") {
+    testing::FakeTarget t;
+    auto o = opts("1.0.0", true, true);
+    o.annotations["org.opencontainers.image.source"] = "https://example.invalid/x";
+    o.aliases = {"stable"};
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "ann"), o);
+    REQUIRE(r.status == report::Status::published);
+    for (const auto& tag : {"1.0.0", "1.0", "1", "latest", "stable"}) {
+        CAPTURE(tag);
+        CHECK(index_at(t, tag).annotations.at("org.opencontainers.image.source") == "https://example.invalid/x");
+    }
+    CHECK(r.tags.back().kind == report::TagKind::alias);
+}
+
+namespace {
+// Refuses the first `refusals` PUTs of `refuse` the way docker-registry's filesystem storage does
+// while a concurrent writer re-links a manifest or blob that the PUT document references.
+struct RefusingTarget : testing::FakeTarget {
+    std::string refuse;
+    int refusals = 0;
+    int refused = 0;
+    std::string body = "DIGEST_INVALID: provided digest did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob "
+                       "unknown to registry";
+    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        if (ref == refuse && refused < refusals) {
+            ++refused;
+            ++puts;
+            return make_error(ErrorKind::unavailable,
+                              "PUT manifest fake/repo:" + std::string(ref) + ": HTTP 400 Bad Request: " + body);
+        }
+        return FakeTarget::put_manifest(ref, m);
+    }
+};
+
+// After our PUT of `tag` lands, a concurrent writer whose read came before it replaces the tag
+// with `theirs` (an index without our entry), `times` times.
+struct RacingTarget : testing::FakeTarget {
+    std::string tag;
+    std::string theirs;  // digest of the index the other writer puts
+    int times = 0;
+    int raced = 0;
+    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        Status s = FakeTarget::put_manifest(ref, m);
+        if (s && ref == tag && raced < times) {
+            ++raced;
+            tags[tag] = theirs;
+        }
+        return s;
+    }
+};
+
+PushOptions fast(const std::string& tag, int attempts) {
+    PushOptions o = opts(tag, false, true);
+    o.write.max_attempts = attempts;
+    o.write.refused_put = {4, std::chrono::milliseconds(0)};
+    return o;
+}
+}  // namespace
+
+TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again") {
+    RefusingTarget t;
+    auto amd = content_for("linux/amd64", "refused payload");
+    const std::string manifest_digest = build_manifest(amd).manifest.digest.str();
+    const std::string canonical = "sha256." + manifest_digest.substr(7);
+
+    SUBCASE("the tag's index, refused twice") {
+        t.refuse = "1.0.0";
+        t.refusals = 2;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::published);
+        CHECK(t.refused == 2);
+        CHECK(index_at(t, "1.0.0").manifests.size() == 1);
+        CHECK(r.tags[0].action == report::TagAction::created);
+    }
+    SUBCASE("the platform manifest by digest, refused once") {
+        t.refuse = manifest_digest;
+        t.refusals = 1;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::published);
+        CHECK(t.refused == 1);
+        CHECK(t.manifests.count(manifest_digest) == 1);
+    }
+    SUBCASE("the canonical tag, refused three times of four attempts") {
+        t.refuse = canonical;
+        t.refusals = 3;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::published);
+        CHECK(r.platforms[0].canonical_tag == canonical);
+        CHECK(t.tags.count(canonical) == 1);
+    }
+    SUBCASE("refused on every attempt: the registry's words, and no rolling tag") {
+        t.refuse = "1.0.0";
+        t.refusals = 100;
+        auto o = fast("1.0.0", 2);
+        o.cascade = true;
+        auto r = push_platform(t, "reg/repo", amd, o);
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.refused == 4);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].step == "tag 1.0.0");
+        CHECK(r.errors[0].kind == "unavailable");
+        CHECK(r.errors[0].message ==
+              "writing tag 1.0.0: PUT manifest fake/repo:1.0.0: HTTP 400 Bad Request: DIGEST_INVALID: provided digest "
+              "did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry");
+        CHECK(t.tags.count("latest") == 0);
+    }
+    SUBCASE("any other refusal is not retried") {
+        t.refuse = "1.0.0";
+        t.refusals = 100;
+        t.body = "MANIFEST_INVALID: manifest invalid";
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.refused == 1);
+    }
+}
+
+TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
+    RacingTarget t;
+    // The other writer's view: the tag holding only linux/arm64.
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/arm64", "racing arm"), fast("0.9.0", 1)).status ==
+            report::Status::published);
+    t.tag = "1.0.0";
+    t.theirs = t.tags["0.9.0"];
+    auto amd = content_for("linux/amd64", "racing amd");
+
+    SUBCASE("once: the read-back sees it and writes the merge of both") {
+        t.times = 1;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 3));
+        CHECK(r.status == report::Status::published);
+        CHECK(t.raced == 1);
+        auto idx = index_at(t, "1.0.0");
+        REQUIRE(idx.manifests.size() == 2);
+        CHECK(idx.manifests[0].platform->str() == "linux/arm64");
+        CHECK(idx.manifests[1].platform->str() == "linux/amd64");
+        CHECK(r.tags[0].action == report::TagAction::created);
+        CHECK(!r.tags[0].before.has_value());
+        CHECK(r.index->digest.str() == t.tags["1.0.0"]);
+    }
+    SUBCASE("on every write: gives up after max_attempts as transient") {
+        t.times = 100;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 3));
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.raced == 3);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].kind == "transient");
+        CHECK(r.errors[0].message ==
+              "tag 1.0.0: a concurrent writer kept replacing the index (3 attempts); run again to merge");
+    }
+}
+
+TEST_CASE("a tag that needs no write is not read back") {
+    testing::FakeTarget t;
+    auto amd = content_for("linux/amd64", "read back");
+    REQUIRE(push_platform(t, "reg/repo", amd, fast("1.0.0", 2)).status == report::Status::published);
+    CHECK(t.gets == 2);  // compute + confirm
+    t.gets = 0;
+    auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+    CHECK(r.status == report::Status::published);
+    CHECK(r.tags[0].action == report::TagAction::unchanged);
+    CHECK(t.gets == 1);  // compute only
+}
