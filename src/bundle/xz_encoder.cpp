@@ -5,14 +5,27 @@
 // `-j1`, `-j2` and `-j0` write identical bytes. (xz itself picks 3 x the dictionary size, and its
 // single-threaded mode writes one block, so its output changes with -T.)
 //
-// BLOCK SIZES, measured with xz 5.4.1 on a real tree: /usr/lib/gcc/x86_64-linux-gnu/12 (Debian 12,
-// 2672 entries, 248,012,800-byte tar). Growth over single-threaded `xz -T1 -<preset>` (one block):
-//   preset 0 (256 KiB dict):  1 MiB +0.75%, 2 MiB +0.38%, 4 MiB +0.20%, 8 MiB +0.10%
-//   preset 3 (4 MiB dict):   12 MiB (xz's mt default) +@P3_12@, 16 MiB +@P3_16@, 24 MiB +@P3_24@, 32 MiB +@P3_32@
-//   preset 9 (64 MiB dict): @P9@
-// Chosen: 4 MiB for preset 0, @P3_CHOICE@ for preset 3, @P9_CHOICE@ for preset 9 — each within 1% of
-// single-threaded xz with a margin, while a package of a few tens of MiB still spreads over cores.
-// Each worker holds about 3 x block_size plus the LZMA2 encoder's own memory (xz_threads() caps it).
+// BLOCK SIZES, measured with xz 5.4.1 (`xz -T2 --block-size=N -<preset>`, the same mt encoder) against
+// single-threaded `xz -T1 -<preset>` (one block) on two real trees, as deterministic tars:
+//   gcc:  /usr/lib/gcc/x86_64-linux-gnu/12, 2672 entries, 248,012,800-byte tar
+//   libs: the 474 *.so* files under 20 MB from /usr/lib/x86_64-linux-gnu, 238,090,240-byte tar
+// Growth over single-threaded:
+//   preset 0 (256 KiB dict), one block 71,739,504 / 74,908,112 bytes:
+//     1 MiB +0.75% / -, 2 MiB +0.38% / +0.32%, 4 MiB +0.20% / +0.19%, 8 MiB +0.09% / +0.10%
+//   preset 3 (4 MiB dict), one block 65,569,876 / 70,660,540 bytes:
+//     12 MiB (xz's mt default) +0.69% / +0.24%, 16 MiB +0.28% / +0.16%, 24 MiB +0.22% / +0.11%,
+//     32 MiB +0.14% / +0.09%, 64 MiB +0.06% / -
+//   preset 9 (64 MiB dict), one block 31,836,940 bytes (gcc):
+//     128 MiB +20.0%, 192 MiB (xz's mt default) +20.3%, 256 MiB (one block for this tree) +8 bytes
+// Preset 9 is the outlier: gcc's five compilers proper (cc1, cc1plus, f951, gnat1, lto1: 173 MB) share
+// GCC's middle and back end, which only a 64 MiB window reaching from one into the next finds; a block
+// boundary among them costs a fifth of the size. So:
+//   fast 4 MiB, default 16 MiB: within 0.3% on both trees (xz's 1 MiB / 12 MiB would be 0.75% / 0.69%),
+//     while packages of a few tens of MiB still spread over cores;
+//   best 256 MiB: a tree under 256 MiB is one block, as small as single-threaded xz -9 (the mt
+//     encoder only adds sizes to the block header); `best` asks for size, larger trees still use cores.
+// Each worker holds up to about 3 x block_size plus the LZMA2 encoder's own memory (674 MiB at preset
+// 9); xz_threads() lowers the thread count to fit a quarter of RAM, which never changes the bytes.
 
 #include "bundle/xz_encoder.hpp"
 
@@ -26,9 +39,9 @@ namespace ocx::bundle {
 
 std::uint64_t xz_block_size(std::uint32_t preset) {
     constexpr std::uint64_t MiB = 1024 * 1024;
-    if (preset <= 1) return 4 * MiB;
-    if (preset <= 6) return 32 * MiB;
-    return 256 * MiB;
+    if (preset <= 1) return 4 * MiB;   // fast
+    if (preset <= 6) return 16 * MiB;  // default
+    return 256 * MiB;                  // best
 }
 
 namespace {

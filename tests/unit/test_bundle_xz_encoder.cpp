@@ -74,7 +74,7 @@ TEST_CASE("xz of an empty input is a valid empty stream") {
 TEST_CASE("xz block sizes and thread counts") {
     constexpr std::uint64_t MiB = 1024 * 1024;
     CHECK(xz_block_size(0) == 4 * MiB);
-    CHECK(xz_block_size(3) == 32 * MiB);
+    CHECK(xz_block_size(3) == 16 * MiB);
     CHECK(xz_block_size(9) == 256 * MiB);
     CHECK(xz_threads({0, 4 * MiB, 3}) == 3);
     CHECK(xz_threads({0, 4 * MiB, 0}) >= 1);
