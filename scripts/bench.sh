@@ -9,6 +9,7 @@
 #                      (+ the upload strategy: monolithic vs chunk sizes)
 #             repush   the same content again: wall, requests, bytes uploaded vs hashing the file
 #             release  4 platforms end to end vs create + push per platform vs the creates alone
+#             overlap  the same release through a proxy that delays every upload (is it hidden?)
 #             memory   peak RSS pushing a 1 GiB layer and bundling a 1 GiB tree
 #           default: all of them, in that order (under 10 minutes on 2 idle cores)
 #   --quick  smaller sizes and fewer runs (a smoke test of the script, not numbers to quote)
