@@ -284,7 +284,7 @@ class Bench:
     # A layer plus what `push` would publish with it, as files: config blob, manifest (curl needs
     # them) and an OCI layout holding the same three (skopeo copies from it).
     def layer_set(self, name: str, size: int) -> dict:
-        d = self.work / name
+        d = self.work / ("%s-%d" % (name, size))  # cached by size: --quick and full runs share OCX_BENCH_DIR
         d.mkdir(exist_ok=True)
         layer = random_file(d / (name + ".tar.xz"), size)
         layout = d / "layout"
