@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -29,14 +31,19 @@ struct PlatformWork {
     bool ok = false;
 };
 
-// Bundle (or digest) one platform, then push its content unless this is a dry run.
-void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options, unsigned threads,
-                      PlatformWork& work, report::Report& rep, std::mutex& rep_mutex) {
+// Bundles (or digests) one platform and builds its manifest: the CPU-bound half of a platform.
+// Returns true when its content is ready to push (or, in a dry run, done).
+bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options, unsigned threads, PlatformWork& work,
+                      report::Report& rep, std::mutex& rep_mutex) {
     const auto& spec = *work.input->spec;
     const std::string name = spec.platform.str();
     work.result.platform = name;
     work.content.platform = spec.platform;
     work.content.config = work.input->config;
+    auto fail = [&](std::string step, const Error& e) {
+        add_error(rep, rep_mutex, std::move(step), e);
+        return false;
+    };
     if (spec.content) {
         fs::path out = options.bundle_dir / (spec.bundle_stem + ".tar.xz");
         bundle::BundleOptions bo;
@@ -50,33 +57,36 @@ void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseO
             bo.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
             return bundle::create(bo);
         }();
-        if (!made) return add_error(rep, rep_mutex, "bundle " + name, made.error());
+        if (!made) return fail("bundle " + name, made.error());
         work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
-        if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s)
-            return add_error(rep, rep_mutex, "bundle " + name, s.error());
+        if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s) return fail("bundle " + name, s.error());
         log::info(name + ": bundled " + out.filename().string() + " (" + std::to_string(made->size) + " bytes, " +
                   made->digest.str() + ")");
     } else {
         auto layer = layer_from_archive(*spec.archive);
-        if (!layer) return add_error(rep, rep_mutex, "archive " + name, layer.error());
+        if (!layer) return fail("archive " + name, layer.error());
         work.result.archives.push_back({spec.archive->string(), layer->digest, layer->size, false});
         work.content.layers.push_back(std::move(*layer));
     }
     work.built = build_manifest(work.content);
     work.result.config = {work.built.config.digest, work.built.config.size};
     work.result.manifest = {work.built.manifest.digest, work.built.manifest.bytes.size()};
-    if (options.dry_run) {
-        work.ok = true;
-        return;
-    }
+    if (options.dry_run) work.ok = true;
+    return true;
+}
+
+// Pushes a prepared platform's blobs and manifest: the I/O-bound half.
+void push_prepared(Target& target, const ReleaseOptions& options, PlatformWork& work, report::Report& rep,
+                   std::mutex& rep_mutex) {
+    const std::string& name = work.result.platform;
     std::uint64_t total = 0;
     for (const auto& l : work.content.layers) total += l.size;
     auto counts = [&] {
         progress::Task task("pushing " + name, total);
-        return push_content(*target, work.content, work.built, options.mount_from);
+        return push_content(target, work.content, work.built, options.mount_from);
     }();
     if (!counts) return add_error(rep, rep_mutex, "push " + name, counts.error());
     work.result.blobs = *counts;
@@ -85,6 +95,111 @@ void process_platform(Target* target, const plan::Matrix& matrix, const ReleaseO
     log::info(name + ": pushed manifest " + work.built.manifest.digest.str() + " (" + std::to_string(counts->uploaded) +
               " uploaded, " + std::to_string(counts->skipped) + " present, " + std::to_string(counts->bytes_uploaded) +
               " bytes)");
+}
+
+// Bytes a platform's preparation reads: the content tree's file sizes (what compression costs),
+// or 0 for a prebuilt archive (hashing it is cheap next to compressing). Errors count as 0: the
+// bundler reports them.
+std::uint64_t preparation_cost(const PlatformInput& in) {
+    if (!in.spec->content) return 0;
+    std::error_code ec;
+    const fs::path& root = *in.spec->content;
+    if (fs::is_regular_file(root, ec)) return fs::file_size(root, ec);
+    std::uint64_t total = 0;
+    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code fec;
+        if (it->is_regular_file(fec) && !it->is_symlink(fec)) total += it->file_size(fec);
+    }
+    return total;
+}
+
+// The order platforms are prepared in: prebuilt archives first (quickly hashed, their uploads then
+// run while the content platforms compress), then content trees largest first, so the last
+// platform to finish compressing is a small one and the cores are not left half idle at the end
+// (longest-processing-time-first scheduling). Ties keep matrix order. The report keeps matrix order.
+std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work) {
+    std::vector<std::uint64_t> cost(work.size());
+    std::vector<std::size_t> order(work.size());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        order[i] = i;
+        cost[i] = preparation_cost(*work[i].input);
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const bool archive_a = !work[a].input->spec->content, archive_b = !work[b].input->spec->content;
+        if (archive_a != archive_b) return archive_a;
+        return cost[a] > cost[b];
+    });
+    return order;
+}
+
+// Prepared platforms waiting for an uploader. Closed once every preparer is done.
+class PushQueue {
+public:
+    void put(PlatformWork* w) {
+        {
+            std::lock_guard lock(mutex_);
+            items_.push_back(w);
+        }
+        cv_.notify_one();
+    }
+    void close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        cv_.notify_all();
+    }
+    /// The next platform to push, or nullptr when the queue is closed and empty.
+    PlatformWork* take() {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
+        if (items_.empty()) return nullptr;
+        PlatformWork* w = items_.front();
+        items_.pop_front();
+        return w;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<PlatformWork*> items_;
+    bool closed_ = false;
+};
+
+// Prepares every platform on `jobs` preparers (the compression threads shared out between them)
+// and pushes each as soon as it is ready on `jobs` uploaders, so one platform's upload overlaps
+// the next platform's compression instead of holding its preparer (and its cores) idle.
+void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+                      std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
+    if (work.empty()) return;
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores;
+    unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
+    jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
+    unsigned threads_each = std::max(1u, total_threads / jobs);
+    const std::vector<std::size_t> order = preparation_order(work);
+    const bool pushing = !options.dry_run;
+
+    PushQueue queue;
+    std::atomic<std::size_t> next{0};
+    auto preparer = [&] {
+        for (std::size_t i; (i = next++) < order.size();) {
+            PlatformWork& w = work[order[i]];
+            if (prepare_platform(matrix, options, threads_each, w, rep, rep_mutex) && pushing) queue.put(&w);
+        }
+    };
+    auto uploader = [&] {
+        while (PlatformWork* w = queue.take()) push_prepared(*target, options, *w, rep, rep_mutex);
+    };
+    std::vector<std::thread> uploaders;
+    if (pushing)
+        for (unsigned i = 0; i < jobs; ++i) uploaders.emplace_back(uploader);
+    std::vector<std::thread> preparers;
+    for (unsigned i = 1; i < jobs; ++i) preparers.emplace_back(preparer);
+    preparer();
+    for (auto& t : preparers) t.join();
+    queue.close();
+    for (auto& t : uploaders) t.join();
 }
 
 Status write_canonical(Target& target, PlatformWork& w) {
@@ -175,22 +290,7 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false});
 
-    // Bounded parallelism: `jobs` platforms at once, the compression threads shared out so the
-    // cores are never oversubscribed. While one platform uploads, another compresses.
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores;
-    unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
-    jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
-    unsigned threads_each = std::max(1u, total_threads / jobs);
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i; (i = next++) < work.size();)
-            process_platform(target, matrix, options, threads_each, work[i], rep, rep_mutex);
-    };
-    std::vector<std::thread> pool;
-    for (unsigned i = 1; i < jobs; ++i) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    prepare_and_push(target, matrix, options, work, rep, rep_mutex);
 
     bool all_ok = std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.ok; });
     std::vector<oci::IndexEntry> entries;
