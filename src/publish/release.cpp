@@ -31,9 +31,45 @@ struct PlatformWork {
     bool ok = false;
 };
 
+// Shares the compression threads out between the bundles running at once. A bundle gets its fair
+// share of the threads (total / the number of bundles that can still run side by side), capped by
+// what is free, never less than one: two bundles of four platforms on 2 cores get one thread
+// each, and a content platform compressed alone (the only one, the last one, or next to prebuilt
+// archives that are only hashed) gets every core. The thread count never changes the bytes.
+class ThreadBudget {
+public:
+    ThreadBudget(unsigned total, unsigned slots, std::size_t bundles) : total_(total), slots_(slots), left_(bundles) {}
+
+    /// Threads for a bundle about to start; give them back with release().
+    unsigned acquire() {
+        std::lock_guard lock(mutex_);
+        const std::size_t side_by_side = std::max<std::size_t>(1, std::min<std::size_t>(slots_, running_ + left_));
+        const unsigned fair = std::max(1u, static_cast<unsigned>(total_ / side_by_side));
+        const unsigned free = total_ > in_use_ ? total_ - in_use_ : 0;
+        const unsigned threads = std::max(1u, std::min(fair, free));
+        if (left_ > 0) --left_;
+        ++running_;
+        in_use_ += threads;
+        return threads;
+    }
+    void release(unsigned threads) {
+        std::lock_guard lock(mutex_);
+        --running_;
+        in_use_ -= threads;
+    }
+
+private:
+    std::mutex mutex_;
+    const unsigned total_;
+    const unsigned slots_;
+    std::size_t left_;         // bundles not started yet
+    std::size_t running_ = 0;  // bundles compressing now
+    unsigned in_use_ = 0;      // their threads
+};
+
 // Bundles (or digests) one platform and builds its manifest: the CPU-bound half of a platform.
 // Returns true when its content is ready to push (or, in a dry run, done).
-bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options, unsigned threads, PlatformWork& work,
+bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options, ThreadBudget& budget, PlatformWork& work,
                       report::Report& rep, std::mutex& rep_mutex) {
     const auto& spec = *work.input->spec;
     const std::string name = spec.platform.str();
@@ -50,12 +86,15 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         bo.source = *spec.content;
         bo.output = out;
         bo.level = matrix.level;
-        bo.threads = threads;
         bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
         auto made = [&] {
             progress::Task task("bundling " + name);
             bo.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
-            return bundle::create(bo);
+            bo.threads = budget.acquire();
+            log::verbose(name + ": bundling with " + std::to_string(bo.threads) + " compression thread(s)");
+            auto result = bundle::create(bo);
+            budget.release(bo.threads);
+            return result;
         }();
         if (!made) return fail("bundle " + name, made.error());
         work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
@@ -166,7 +205,7 @@ private:
     bool closed_ = false;
 };
 
-// Prepares every platform on `jobs` preparers (the compression threads shared out between them)
+// Prepares every platform on `jobs` preparers (the compression threads shared out by ThreadBudget)
 // and pushes each as soon as it is ready on `jobs` uploaders, so one platform's upload overlaps
 // the next platform's compression instead of holding its preparer (and its cores) idle.
 void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
@@ -176,7 +215,9 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
     unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores;
     unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
     jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
-    unsigned threads_each = std::max(1u, total_threads / jobs);
+    const auto bundles = static_cast<std::size_t>(
+        std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return w.input->spec->content.has_value(); }));
+    ThreadBudget budget(total_threads, jobs, bundles);
     const std::vector<std::size_t> order = preparation_order(work);
     const bool pushing = !options.dry_run;
 
@@ -185,7 +226,7 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
     auto preparer = [&] {
         for (std::size_t i; (i = next++) < order.size();) {
             PlatformWork& w = work[order[i]];
-            if (prepare_platform(matrix, options, threads_each, w, rep, rep_mutex) && pushing) queue.put(&w);
+            if (prepare_platform(matrix, options, budget, w, rep, rep_mutex) && pushing) queue.put(&w);
         }
     };
     auto uploader = [&] {

@@ -89,6 +89,7 @@ Result<std::string> Client::base_url() {
     HttpRequest ping;
     ping.method = "GET";
     ping.url = https + "/v2/";
+    ping.tls_probe = true;
     auto secure = send_raw(ping);
     if (secure) {
         auth_.observe_ping(*secure);
@@ -98,6 +99,7 @@ Result<std::string> Client::base_url() {
     // Only a failed connection or handshake may fall back; an untrusted certificate may not.
     if (secure.error().kind != ErrorKind::transient) return std::move(secure).error();
     ping.url = "http://" + registry_ + "/v2/";
+    ping.tls_probe = false;
     auto plain = send_raw(ping);
     if (!plain) return std::move(secure).error();
     log::debug(registry_ + " speaks plain HTTP (allowed: loopback or insecure registry)");

@@ -17,6 +17,7 @@ namespace ocx::registry {
 namespace {
 
 constexpr std::size_t kMaxIdleHandles = 16;
+constexpr long kUploadBuffer = 1024 * 1024;
 
 // Move-only owner of a CURL easy handle.
 class CurlEasy {
@@ -188,7 +189,20 @@ public:
     Result<HttpResponse> send(const HttpRequest& request) override {
         CurlEasy easy = acquire();
         if (easy.get() == nullptr) return make_error(ErrorKind::internal, "curl_easy_init failed");
-        auto result = perform(easy.get(), request);
+        CURLcode code = CURLE_OK;
+        if (request.tls_probe && request.url.rfind("https://", 0) == 0) {
+            // Loading the system trust store takes ~20 ms, wasted on a loopback registry that
+            // speaks plain HTTP. Shake hands with an empty store first: a server that answers
+            // with something other than TLS, or nothing at all, is settled; one that speaks TLS
+            // fails verification here and is asked again below with the real store.
+            auto quick = perform(easy.get(), request, Trust::none, code);
+            if (settled_without_trust(code, quick)) {
+                release(std::move(easy));
+                return quick;
+            }
+            curl_easy_reset(easy.get());
+        }
+        auto result = perform(easy.get(), request, Trust::configured, code);
         release(std::move(easy));
         return result;
     }
@@ -208,7 +222,26 @@ private:
         if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(easy));
     }
 
-    Result<HttpResponse> perform(CURL* h, const HttpRequest& request) {
+    enum class Trust { configured, none };
+
+    // A probe with an empty trust store settles the question only when no TLS server answered:
+    // the peer sent something that is not TLS (a plain HTTP server: "wrong version number"), or
+    // there was nothing to connect to. Anything else — a verification failure above all — is
+    // asked again with the configured store.
+    static bool settled_without_trust(CURLcode code, const Result<HttpResponse>& result) {
+        switch (code) {
+            case CURLE_COULDNT_RESOLVE_HOST:
+            case CURLE_COULDNT_CONNECT:
+            case CURLE_OPERATION_TIMEDOUT:
+                return true;
+            case CURLE_SSL_CONNECT_ERROR:
+                return !result && result.error().message.find("wrong version number") != std::string::npos;
+            default:
+                return false;
+        }
+    }
+
+    Result<HttpResponse> perform(CURL* h, const HttpRequest& request, Trust trust, CURLcode& code_out) {
         Transfer t;
         t.request = &request;
         t.max_body = options_.max_body;
@@ -231,8 +264,14 @@ private:
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
-        if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
+        if (trust == Trust::none) {
+            // Verification stays on; with no CA it can only fail, never pass.
+            curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+            curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+        } else {
+            if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+            if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
+        }
         curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
         curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -252,6 +291,8 @@ private:
             curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
                              static_cast<curl_off_t>(request.body ? request.body->size() : 0));
             if (request.body) {
+                // Larger reads from disk per callback and send() per syscall than curl's 64 KiB.
+                if (request.body->is_file()) curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
                 curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
                 curl_easy_setopt(h, CURLOPT_READDATA, &t);
                 curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
@@ -264,6 +305,7 @@ private:
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
         const CURLcode code = curl_easy_perform(h);
+        code_out = code;
         // Unhook everything pointing into this stack frame before the handle goes back to the pool.
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);

@@ -39,6 +39,12 @@ struct HttpRequest {
     std::optional<RequestBody> body;  // none: no body (GET/HEAD) or an empty one (Content-Length: 0)
     /// When set, a 2xx response body goes here instead of HttpResponse::body.
     const publish::ByteSink* sink = nullptr;
+    /// The scheme probe (the client's first `GET /v2/` over https to a host that may speak plain
+    /// HTTP). The transport may first try the handshake without loading the trust store — which
+    /// is what costs time — and answer at once when the server does not speak TLS at all; a
+    /// server that does is asked again with the configured trust store, so nothing is ever
+    /// accepted unverified and the outcome is the same as without the flag.
+    bool tls_probe = false;
 };
 
 struct HttpResponse {
