@@ -46,29 +46,8 @@ report::Report push_platform(Target& target, const std::string& package, const P
     log::info(pr.platform + ": manifest " + built.manifest.digest.str() + " (" +
               std::to_string(counts->uploaded) + " blobs uploaded, " + std::to_string(counts->skipped) + " present)");
 
-    bool failed = false;
-    for (auto& plan : *plans) {
-        if (failed) {
-            plan.action = report::TagAction::skipped;
-            plan.reason = "not written: an earlier tag write failed";
-            r.tags.push_back(to_report(plan));
-            continue;
-        }
-        Status s = compute_tag(target, plan, options.annotations);
-        if (s) s = write_tag(target, plan, options.annotations, options.write);
-        if (!s) {
-            failed = true;
-            plan.action = report::TagAction::failed;
-            plan.reason = s.error().message;
-            record(r, "tag " + plan.tag, s.error());
-        } else {
-            log::info("tag " + plan.tag + ": " + std::string(report::to_string(plan.action)) +
-                      (plan.after ? " -> " + plan.after->str() : std::string()));
-            if (plan.kind == report::TagKind::primary && plan.after)
-                r.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
-        }
-        r.tags.push_back(to_report(plan));
-    }
+    const auto outcomes = write_tags(target, *plans, options.annotations, options.write);
+    bool failed = record_tags(*plans, outcomes, package, false, r).failed;
 
     if (!failed && options.canonical_tag) {
         std::string canonical = built.manifest.digest.canonical_tag();

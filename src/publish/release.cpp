@@ -287,32 +287,10 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
         rep.status = report::Status::failed;
         return;
     }
-    bool primary_written = false, failed = false;
-    for (auto& plan : *plans) {
-        if (failed) {
-            plan.action = report::TagAction::skipped;
-            plan.reason = plan.kind == report::TagKind::primary ? "not written: content missing"
-                                                                : "not written: an earlier tag write failed";
-            rep.tags.push_back(to_report(plan));
-            continue;
-        }
-        Status s = compute_tag(*target, plan, matrix.annotations);
-        if (s && !dry_run) s = write_tag(*target, plan, matrix.annotations, write);
-        if (!s) {
-            failed = true;
-            plan.action = report::TagAction::failed;
-            plan.reason = s.error().message;
-            record("tag " + plan.tag, s.error());
-        } else {
-            if (plan.kind == report::TagKind::primary) {
-                primary_written = true;
-                if (plan.after) rep.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
-            }
-            log::info(std::string(dry_run ? "would write " : "") + "tag " + plan.tag + ": " +
-                      std::string(report::to_string(plan.action)) + (plan.after ? " -> " + plan.after->str() : ""));
-        }
-        rep.tags.push_back(to_report(plan));
-    }
+    WriteOptions options = write;
+    options.compute_only = dry_run;
+    const auto outcomes = write_tags(*target, *plans, matrix.annotations, options);
+    const auto [failed, primary_written] = record_tags(*plans, outcomes, package, dry_run, rep);
     if (!failed) rep.status = dry_run ? report::Status::planned : report::Status::published;
     else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
 }

@@ -231,31 +231,39 @@ bool holds_all(const TagContent& content, const std::vector<oci::IndexEntry>& en
 }
 }  // namespace
 
-Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
-    if (plan.entries.empty()) return {};
-    // Nothing to write on the first attempt: the tag already held our entries when compute_tag read
-    // it, so no write of ours can have dropped another writer's entry; there is nothing to confirm.
-    if (!plan.write) return {};
+namespace {
+using std::chrono::milliseconds;
+
+// The pause before a read-back. The first one (jitter off) only has to outlast a concurrent
+// read-merge-write; the jitter on re-writes spreads writers that lost to each other apart, so
+// their next writes do not line up again.
+void settle(const WriteOptions& options, milliseconds longest_put, bool jitter) {
+    const milliseconds base = std::max(options.settle, longest_put * 3);
+    if (base.count() <= 0) return;
+    milliseconds pause = base;
+    if (jitter) {
+        thread_local std::mt19937 rng{std::random_device{}()};
+        std::uniform_int_distribution<long> extra(0, static_cast<long>(base.count()));
+        pause += milliseconds(extra(rng));
+    }
+    std::this_thread::sleep_for(pause);
+}
+
+// PUTs plan.write, if any; how long it took.
+Result<milliseconds> put_tag(Target& target, const TagPlan& plan, const WriteOptions& options) {
+    if (!plan.write) return milliseconds{0};
+    const auto start = std::chrono::steady_clock::now();
+    if (auto s = put_manifest_retrying(target, plan.tag, *plan.write, options.refused_put); !s)
+        return std::move(s).error().context("writing tag " + plan.tag);
+    return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+// Reads a written tag back (the first pause is already behind us) until it holds every entry of
+// the plan, merging and writing again when a concurrent writer dropped one.
+Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
     const auto first_action = plan.action;
     const auto first_before = plan.before;
-    thread_local std::mt19937 rng{std::random_device{}()};
     for (int attempt = 1;; ++attempt) {
-        std::chrono::milliseconds put_time{0};
-        if (plan.write) {
-            const auto start = std::chrono::steady_clock::now();
-            if (auto s = put_manifest_retrying(target, plan.tag, *plan.write, options.refused_put); !s)
-                return std::move(s).error().context("writing tag " + plan.tag);
-            put_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-        }
-        if (options.max_attempts <= 1) break;
-        // Wait until a concurrent read-merge-write that started before our PUT has landed. A slow
-        // registry makes everyone's read-merge-write slow: wait at least 3x what our PUT took.
-        const auto settle = std::max(options.settle, plan.write ? put_time * 3 : std::chrono::milliseconds{0});
-        if (settle.count() > 0) {
-            // Jitter spreads concurrent writers apart so their read-backs do not line up.
-            std::uniform_int_distribution<long> jitter(0, static_cast<long>(settle.count()));
-            std::this_thread::sleep_for(settle + std::chrono::milliseconds(jitter(rng)));
-        }
         auto state = read_tag(target, plan.tag);
         if (!state) return std::move(state).error();
         if (holds_all(state->content, plan.entries)) break;
@@ -265,11 +273,69 @@ Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotati
         log::warn("tag " + plan.tag + ": a concurrent writer replaced the index; merging again (attempt " +
                   std::to_string(attempt + 1) + ")");
         if (auto s = compute_tag(target, plan, annotations); !s) return s;
+        auto took = put_tag(target, plan, options);
+        if (!took) return std::move(took).error();
+        settle(options, *took, true);
     }
     // Report the move as seen from before our first write.
     plan.before = first_before;
     if (first_action == report::TagAction::created || first_action == report::TagAction::moved) plan.action = first_action;
     return {};
+}
+}  // namespace
+
+std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPlan>& plans,
+                                              const oci::Annotations& annotations, const WriteOptions& options) {
+    std::vector<std::optional<Status>> out(plans.size());
+    std::vector<std::size_t> written;
+    milliseconds longest{0};
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        TagPlan& plan = plans[i];
+        Status s = compute_tag(target, plan, annotations);
+        if (s && !options.compute_only && plan.write) {
+            auto took = put_tag(target, plan, options);
+            if (took) {
+                longest = std::max(longest, *took);
+                written.push_back(i);
+            } else {
+                s = std::move(took).error();
+            }
+        }
+        const bool failed = !s;
+        out[i] = std::move(s);
+        if (failed) break;
+    }
+    if (written.empty() || options.max_attempts <= 1) return out;
+    settle(options, longest, false);
+    for (std::size_t i : written) out[i] = confirm_tag(target, plans[i], annotations, options);
+    return out;
+}
+
+TagsRecorded record_tags(std::vector<TagPlan>& plans, const std::vector<std::optional<Status>>& outcomes,
+                         const std::string& package, bool dry_run, report::Report& rep) {
+    TagsRecorded done;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        TagPlan& plan = plans[i];
+        const auto& outcome = outcomes[i];
+        if (!outcome) {
+            plan.action = report::TagAction::skipped;
+            plan.reason = "not written: an earlier tag write failed";
+        } else if (!*outcome) {
+            done.failed = true;
+            plan.action = report::TagAction::failed;
+            plan.reason = outcome->error().message;
+            rep.errors.push_back({"tag " + plan.tag, std::string(to_string(outcome->error().kind)), outcome->error().message});
+        } else {
+            if (plan.kind == report::TagKind::primary) {
+                done.primary_written = true;
+                if (plan.after) rep.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
+            }
+            log::info(std::string(dry_run ? "would write " : "") + "tag " + plan.tag + ": " +
+                      std::string(report::to_string(plan.action)) + (plan.after ? " -> " + plan.after->str() : ""));
+        }
+        rep.tags.push_back(to_report(plan));
+    }
+    return done;
 }
 
 report::TagResult to_report(const TagPlan& plan) {

@@ -69,16 +69,31 @@ struct WriteOptions {
     int max_attempts = 5;
     /// Pause before the read-back, so a concurrent read-merge-write of another platform that
     /// started before our write has landed by the time we check (see README "Guarantees").
-    /// The pause is at least 3x what the PUT took, plus a random jitter of up to as much again.
+    /// The pause is at least 3x the longest PUT; re-writes add a random jitter of up to as much again.
     std::chrono::milliseconds settle{0};
     /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way.
     RefusalRetry refused_put;
+    /// Compute every plan (reads only) and write nothing: a dry run.
+    bool compute_only = false;
 };
 
-/// PUTs plan.write (if any), then, after the settle pause, confirms every entry of the plan is in
-/// the tag; re-merges and re-writes when not (bounded by max_attempts), logging that it did.
-/// Updates after/action. A plan that needed no write returns at once (nothing to confirm).
-Status write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options);
+/// Computes and PUTs each plan in write order (a failure stops there: later plans get nullopt,
+/// not attempted), then pauses once for all the tags it wrote and reads each back, in order;
+/// a tag a concurrent writer replaced without our entries is merged and written again, with its
+/// own pause (bounded by max_attempts, then a transient error). Updates after/action of each plan.
+/// A plan that needed no write is not read back (nothing to confirm). One pause per call, not per
+/// tag: a cascade of four tags waits as long as one.
+std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPlan>& plans,
+                                              const oci::Annotations& annotations, const WriteOptions& options);
+
+/// What write_tags did, recorded into the report: one tag line per plan (in order), an error per
+/// failed tag, rep.index from the primary tag, and a log line per tag ("would write" in dry runs).
+struct TagsRecorded {
+    bool failed = false;
+    bool primary_written = false;
+};
+TagsRecorded record_tags(std::vector<TagPlan>& plans, const std::vector<std::optional<Status>>& outcomes,
+                         const std::string& package, bool dry_run, report::Report& rep);
 
 /// The report line for a plan.
 report::TagResult to_report(const TagPlan& plan);

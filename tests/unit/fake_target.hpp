@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "publish/target.hpp"
 
@@ -19,6 +20,7 @@ public:
     std::set<std::string> fail_tags;                          // put_manifest(tag) fails for these
     bool repository_exists = true;
     int uploads = 0, puts = 0, gets = 0, lists = 0;
+    std::vector<std::string> calls;                           // "get REF" / "put REF", in order
 
     std::string describe() const override { return "fake/repo"; }
     Result<bool> blob_exists(const Digest& d) override { return blobs.count(d.str()) != 0; }
@@ -44,6 +46,7 @@ public:
     }
     Result<std::optional<publish::Manifest>> get_manifest(std::string_view ref) override {
         ++gets;
+        calls.push_back("get " + std::string(ref));
         std::string digest(ref);
         if (ref.substr(0, 7) != "sha256:") {
             auto t = tags.find(std::string(ref));
@@ -56,6 +59,7 @@ public:
     }
     Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
         ++puts;
+        calls.push_back("put " + std::string(ref));
         if (fail_tags.count(std::string(ref)) != 0) return make_error(ErrorKind::unavailable, "refused write of " + std::string(ref));
         if (Digest::of(m.bytes) != m.digest) return make_error(ErrorKind::data, "manifest digest mismatch");
         manifests[m.digest.str()] = m;

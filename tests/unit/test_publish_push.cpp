@@ -315,3 +315,25 @@ TEST_CASE("a tag that needs no write is not read back") {
     CHECK(r.tags[0].action == report::TagAction::unchanged);
     CHECK(t.gets == 1);  // compute only
 }
+
+TEST_CASE("a cascade writes every tag, then pauses once and reads each back") {
+    testing::FakeTarget t;
+    auto o = opts("1.2.3", true, true);
+    o.canonical_tag = false;
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "one pause"), o);
+    REQUIRE(r.status == report::Status::published);
+    const std::vector<std::string> tags = {"1.2.3", "1.2", "1", "latest"};
+    REQUIRE(r.tags.size() == tags.size());
+    // The tag calls after the manifest PUT: for each tag in write order a read (merge) and a PUT,
+    // then the read-backs, in the same order, with no write among them.
+    std::vector<std::string> tag_calls;
+    for (const auto& c : t.calls)
+        if (c.find("sha256:") == std::string::npos) tag_calls.push_back(c);
+    std::vector<std::string> want;
+    for (const auto& tag : tags) {
+        want.push_back("get " + tag);
+        want.push_back("put " + tag);
+    }
+    for (const auto& tag : tags) want.push_back("get " + tag);
+    CHECK(tag_calls == want);
+}
