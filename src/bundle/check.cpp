@@ -2,17 +2,21 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <lzma.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "oci/media_types.hpp"
+#include "util/files.hpp"
 
 namespace ocx::bundle {
 
@@ -268,6 +272,70 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
     out.digest = reader.hash.finish();
     out.size = reader.size;
     return out;
+}
+
+namespace {
+std::string_view record_kind(std::string_view media_type) {
+    if (media_type == oci::kLayerTarXz) return "xz";
+    if (media_type == oci::kLayerTarGzip) return "gzip";
+    return "zstd";
+}
+
+fs::path record_path(const fs::path& records, std::string_view media_type, const Digest& digest) {
+    return records / (digest.hex() + "." + std::string(record_kind(media_type)));
+}
+
+// SHA-256 and size of a file, in one sequential read.
+Result<std::pair<Digest, std::uint64_t>> hash_file(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, path.string() + ": " + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    Sha256 hash;
+    std::uint64_t size = 0;
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return make_error(ErrorKind::io, path.string() + ": " + std::strerror(errno));
+        }
+        if (n == 0) break;
+        hash.update(buf.data(), static_cast<std::size_t>(n));
+        size += static_cast<std::uint64_t>(n);
+    }
+    return std::make_pair(hash.finish(), size);
+}
+}  // namespace
+
+void remember_checked(const fs::path& records, std::string_view media_type, const ArchiveCheck& check) {
+    std::error_code ec;
+    fs::create_directories(records, ec);
+    if (ec) return;
+    (void)write_file_atomic(record_path(records, media_type, check.digest),
+                            std::to_string(check.entries) + " " + std::to_string(check.size) + "\n");
+}
+
+Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records) {
+    auto hashed = hash_file(path);
+    if (!hashed) return std::move(hashed).error();
+    const auto& [digest, size] = *hashed;
+    if (auto record = read_file(record_path(records, media_type, digest)); record && *record) {
+        std::istringstream in(**record);
+        std::uint64_t entries = 0, recorded_size = 0;
+        if (in >> entries >> recorded_size && recorded_size == size && entries > 0)
+            return ArchiveCheck{digest, size, entries, true};
+    }
+    auto checked = check_archive(path, media_type);
+    if (!checked) return checked;
+    if (checked->digest != digest || checked->size != size)
+        return make_error(ErrorKind::io, path.string() + " changed while it was being read");
+    remember_checked(records, media_type, *checked);
+    return checked;
 }
 
 }  // namespace ocx::bundle

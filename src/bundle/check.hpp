@@ -21,10 +21,26 @@ struct ArchiveCheck {
     Digest digest;             // SHA-256 of the whole file
     std::uint64_t size = 0;    // file size in bytes
     std::uint64_t entries = 0; // tar members
+    bool from_record = false;  // check_archive_remembered: not walked, a record vouched for these bytes
 };
 
 /// Hashes and validates `path` whose layer media type is `media_type` (oci/media_types.hpp).
 /// Problems are ErrorKind::data naming the file and, where there is one, the member.
 Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type);
+
+// Checked before: walking an archive costs its decompression (seconds for tens of MB of xz), and
+// the same bytes are often pushed again (a re-run, `create` then `push` in one job). A record
+// <records>/<sha256 hex>.<xz|gzip|zstd> says that exactly those bytes passed check_archive as that
+// compression on this machine, or were written by `create` from a tree it had checked. The
+// records live in util cache_dir("checked"); they name a digest, so they cannot vouch for other bytes.
+
+/// Records that `check` (bytes of `media_type`) passed. Failures to write are ignored: a missing
+/// record only costs a walk.
+void remember_checked(const std::filesystem::path& records, std::string_view media_type, const ArchiveCheck& check);
+
+/// check_archive, with the walk skipped when `records` says these bytes passed before: the file
+/// is hashed first (one fast read), and walked only when there is no record; a pass is recorded.
+Result<ArchiveCheck> check_archive_remembered(const std::filesystem::path& path, std::string_view media_type,
+                                              const std::filesystem::path& records);
 
 }  // namespace ocx::bundle

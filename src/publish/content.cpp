@@ -4,6 +4,7 @@
 
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
+#include "util/files.hpp"
 #include "util/log.hpp"
 
 namespace ocx::publish {
@@ -17,9 +18,14 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
-    // One read: hashed and checked (compression, members, links) as it streams by.
-    auto checked = bundle::check_archive(path, *media_type);
+    // Hashed, then walked (compression, members, links) unless these bytes passed before here.
+    auto records = cache_dir("checked");
+    auto checked = records ? bundle::check_archive_remembered(path, *media_type, *records)
+                           : bundle::check_archive(path, *media_type);
     if (!checked) return std::move(checked).error();
+    if (checked->from_record)
+        log::verbose(path.string() + ": these bytes passed the archive check before (record in " + records->string() +
+                     "); not walked again");
     return Layer{path, checked->digest, checked->size, std::string(*media_type), {}};
 }
 

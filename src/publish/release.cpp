@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bundle/bundle.hpp"
+#include "bundle/check.hpp"
 #include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
@@ -97,6 +98,8 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
             return result;
         }();
         if (!made) return fail("bundle " + name, made.error());
+        if (auto records = cache_dir("checked"))
+            bundle::remember_checked(*records, oci::kLayerTarXz, {made->digest, made->size, made->entries});
         work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -214,6 +215,26 @@ Result<CopyResult> copy_verified(const fs::path& source_path, std::string_view s
     }
     if (auto c = tmp->commit(dest); !c) return std::move(c).error();
     return CopyResult{got, written};
+}
+
+namespace {
+const char* non_empty_env(const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : nullptr;
+}
+}  // namespace
+
+Result<std::filesystem::path> cache_dir(std::string_view part) {
+    namespace fs = std::filesystem;
+    fs::path base;
+    if (const char* v = non_empty_env("OCX_RELEASE_CACHE")) base = fs::path(v);
+    else if (const char* x = non_empty_env("XDG_CACHE_HOME")) base = fs::path(x) / "ocx-release";
+    else if (const char* h = non_empty_env("HOME")) base = fs::path(h) / ".cache" / "ocx-release";
+    else return make_error(ErrorKind::usage, "no cache directory: set OCX_RELEASE_CACHE, XDG_CACHE_HOME or HOME");
+    fs::path dir = base / part;
+    std::error_code ec;
+    fs::path absolute = fs::absolute(dir, ec);
+    return ec ? dir : absolute.lexically_normal();
 }
 
 }  // namespace ocx

@@ -15,6 +15,11 @@
 
 namespace ocx {
 
+/// <base>/<part> for the tool's caches: base is $OCX_RELEASE_CACHE when set, else
+/// $XDG_CACHE_HOME/ocx-release, else $HOME/.cache/ocx-release; made absolute. ErrorKind::usage
+/// when none of the variables is set. Nothing is created.
+Result<std::filesystem::path> cache_dir(std::string_view part);
+
 /// An exclusive flock(2) on a lock file, held until destruction. Move-only.
 class FileLock {
 public:

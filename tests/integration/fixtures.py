@@ -424,13 +424,16 @@ def release_bin() -> str:
 
 def hermetic_env(env: dict | None = None) -> dict:
     """os.environ without credentials/registry settings that could leak in from the host, with an
-    empty DOCKER_CONFIG; then `env` applied (a None value removes a variable)."""
+    empty DOCKER_CONFIG and a scratch OCX_RELEASE_CACHE; then `env` applied (a None value removes
+    a variable)."""
     out = {k: v for k, v in os.environ.items()
            if not k.startswith("OCX_AUTH_") and k not in ("OCX_INSECURE_REGISTRIES", "OCX_DEFAULT_REGISTRY",
                                                           "SSL_CERT_FILE", "REGISTRY_AUTH_FILE")}
     docker_config = os.path.join(_scratch(), "docker-config")
     os.makedirs(docker_config, exist_ok=True)
     out["DOCKER_CONFIG"] = docker_config
+    # Caches (exec's packages, the records of archives already checked) stay out of the user's home.
+    out["OCX_RELEASE_CACHE"] = os.path.join(_scratch(), "cache")
     out.setdefault("NO_COLOR", "1")
     for k, v in (env or {}).items():
         if v is None:

@@ -125,3 +125,57 @@ TEST_CASE("a symlink inside the package is fine") {
     REQUIRE(r.ok());
     CHECK(r->entries == 2);
 }
+
+TEST_CASE("check_archive_remembered walks bytes once, records passes only, and trusts a record by digest") {
+    TempDir tmp;
+    const fs::path records = tmp / "records";
+    auto good = python_tar(tmp / "good.tar.xz", "w:xz", kFile);
+    auto bad = python_tar(tmp / "bad.tar.xz", "w:xz", "i = tarfile.TarInfo('/etc/x'); t.addfile(i, io.BytesIO(b''))\n");
+
+    auto first = check_archive_remembered(good, oci::kLayerTarXz, records);
+    REQUIRE(first.ok());
+    const fs::path record = records / (first->digest.hex() + ".xz");
+    CHECK(read_file(record) == "1 " + std::to_string(fs::file_size(good)) + "\n");
+    auto again = check_archive_remembered(good, oci::kLayerTarXz, records);
+    REQUIRE(again.ok());
+    CHECK(again->digest == first->digest);
+    CHECK(again->size == first->size);
+    CHECK(again->entries == 1);
+
+    SUBCASE("a refusal is not recorded") {
+        auto r = check_archive_remembered(bad, oci::kLayerTarXz, records);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == bad.string() + ": absolute path: \"/etc/x\"");
+        CHECK(std::distance(fs::directory_iterator(records), fs::directory_iterator()) == 1);
+    }
+    SUBCASE("a record vouches for its digest, so the walk is skipped") {
+        auto bad_digest = check_archive_remembered(tmp / "none", oci::kLayerTarXz, records);
+        CHECK(bad_digest.error().kind == ErrorKind::not_found);
+        // A record for the bad bytes (as if they had passed): trusted without walking them.
+        const Digest d = Digest::of(read_file(bad));
+        write_file(records / (d.hex() + ".xz"), "1 " + std::to_string(fs::file_size(bad)) + "\n");
+        CHECK(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
+        // A record whose size does not match, or of another compression, is not.
+        write_file(records / (d.hex() + ".xz"), "1 7\n");
+        CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
+        write_file(records / (d.hex() + ".xz"), "garbage");
+        CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
+    }
+    SUBCASE("records are per compression: xz bytes named .tar.gz are walked and refused") {
+        fs::copy_file(good, tmp / "good.tar.gz");
+        auto r = check_archive_remembered(tmp / "good.tar.gz", oci::kLayerTarGzip, records);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == (tmp / "good.tar.gz").string() + ": the extension says gzip but the data is xz");
+    }
+    SUBCASE("remember_checked records what create wrote") {
+        write_file(tmp / "src" / "bin" / "tool", "#!/bin/sh\n", 0755);
+        BundleOptions o;
+        o.source = tmp / "src";
+        o.output = tmp / "made.tar.xz";
+        auto made = create(o);
+        REQUIRE(made.ok());
+        remember_checked(records, oci::kLayerTarXz, {made->digest, made->size, made->entries});
+        CHECK(read_file(records / (made->digest.hex() + ".xz")) ==
+              std::to_string(made->entries) + " " + std::to_string(made->size) + "\n");
+    }
+}
