@@ -276,9 +276,19 @@ class Bench:
         self.env = fixtures.hermetic_env()
         self.policy = fixtures._policy_file()
         self.have_skopeo = shutil.which("skopeo") is not None
+        self.caches = 0
 
     def ocx(self, *args) -> list[str]:
         return [self.bin, *map(str, args)]
+
+    def ocx_with(self, cache: Path | None, *args) -> list[str]:
+        """ocx-release with OCX_RELEASE_CACHE at `cache` (its checked/ records), or at a new empty
+        directory when None: an archive this machine has never seen, walked in full."""
+        if cache is None:
+            self.caches += 1
+            cache = self.work / "caches" / ("c%d" % self.caches)
+            shutil.rmtree(cache, ignore_errors=True)
+        return ["env", "OCX_RELEASE_CACHE=%s" % cache, *self.ocx(*args)]
 
     def skopeo_copy(self, src: str, dest_host: str, repo: str) -> list[str]:
         return ["skopeo", "--policy", self.policy, "copy", "--all", "--preserve-digests", "--quiet",
@@ -286,33 +296,45 @@ class Bench:
 
     def random_archive(self, d: Path, name: str, size: int) -> Path:
         """A real .tar.xz (push checks every archive before it writes anything) holding one file of
-        `size` random bytes: xz stores incompressible data as uncompressed LZMA2 chunks, so the
-        archive is a little over `size` and costs what compressed data costs to hash and send."""
+        `size` random bytes, bundled at level fast: xz stores incompressible data as uncompressed
+        LZMA2 chunks, so the archive is a little over `size` and cheap to walk."""
         layer = d / name
-        if layer.exists():
-            return layer
-        content = d / "content"
-        content.mkdir(exist_ok=True)
-        random_file(content / "payload.bin", size)
-        r = subprocess.run(self.ocx("create", content, "-i", "bench:1.0.0", "-p", "linux/amd64", "-o",
-                                    d / ("." + name), "-l", "fast", "-j", "0", "-f", "-q"),
-                           env=self.env, capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit("bench: bundling the random layer failed: " + r.stderr)
-        (d / ("." + name)).rename(layer)
-        shutil.rmtree(content)
+        if not layer.exists():
+            content = d / "content"
+            content.mkdir(exist_ok=True)
+            random_file(content / "payload.bin", size)
+            self.bundle(content, d / ("." + name), "fast", d / "cache")
+            (d / ("." + name)).rename(layer)
+            shutil.rmtree(content)
         return layer
 
+    def bundle(self, tree: Path, out: Path, level: str, cache: Path) -> None:
+        r = subprocess.run(self.ocx_with(cache, "create", tree, "-i", "bench:1.0.0", "-p", "linux/amd64", "-o", out,
+                                         "-l", level, "-j", "0", "-f", "-q"),
+                           env=self.env, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bench: bundling %s failed: %s" % (tree, r.stderr))
+
     # A layer plus what `push` would publish with it, as files: config blob, manifest (curl needs
-    # them) and an OCI layout holding the same three (skopeo copies from it).
-    def layer_set(self, name: str, size: int) -> dict:
-        d = self.work / ("%s-%d" % (name, size))  # cached by size: --quick and full runs share OCX_BENCH_DIR
-        d.mkdir(exist_ok=True)
-        layer = self.random_archive(d, name + ".tar.xz", size)
+    # them) and an OCI layout holding the same three (skopeo copies from it). Its cache directory
+    # holds the record `create` wrote for it.
+    def layer_set(self, name: str, size: int = 0, tree: Path | None = None) -> dict:
+        if tree is None:  # random bytes; cached by size: --quick and full runs share OCX_BENCH_DIR
+            d = self.work / ("%s-%d" % (name, size))
+            d.mkdir(exist_ok=True)
+            layer = self.random_archive(d, name + ".tar.xz", size)
+        else:  # a real tree bundled at level default
+            d = self.work / ("%s-%s" % (name, tree.name))
+            d.mkdir(exist_ok=True)
+            layer = d / (name + ".tar.xz")
+            if not layer.exists():
+                self.bundle(tree, d / (".%s.tar.xz" % name), "default", d / "cache")
+                (d / (".%s.tar.xz" % name)).rename(layer)
+        # The record create wrote names the bytes, not the path: it stays valid after the rename.
         layout = d / "layout"
         if not layout.exists():
-            r = subprocess.run(self.ocx("push", "-n", "-p", "linux/amd64", "-m", self.meta, "-i",
-                                        "oci:%s:1.0.0" % layout, layer, "--no-canonical-tag", "-q"),
+            r = subprocess.run(self.ocx_with(d / "cache", "push", "-n", "-p", "linux/amd64", "-m", self.meta, "-i",
+                                             "oci:%s:1.0.0" % layout, layer, "--no-canonical-tag", "-q"),
                                env=self.env, capture_output=True, text=True)
             if r.returncode != 0:
                 sys.exit("bench: preparing the OCI layout failed: " + r.stderr)
@@ -328,7 +350,7 @@ class Bench:
         matrix = {"schema": 1, "package": "REGISTRY/bench/release", "tag": "1.0.0", "metadata": str(self.meta),
                   "platforms": [{"platform": "linux/amd64", "archive": str(layer)}]}
         return {"layer": layer, "config": d / "config.json", "manifest": d / "manifest.json",
-                "layout": layout, "matrix": matrix, "dir": d}
+                "layout": layout, "matrix": matrix, "dir": d, "cache": d / "cache"}
 
     def matrix_file(self, matrix: dict, host: str, path: Path) -> Path:
         m = dict(matrix)
@@ -336,17 +358,23 @@ class Bench:
         path.write_text(json.dumps(m))
         return path
 
+    WALKED = "ocx-release push, archive walked (not seen here before)"
+    RECORDED = "ocx-release push, archive recorded (created or pushed here before)"
+    RELEASE = "ocx-release release (1 archive), walked"
+
     def push_variants(self, ls: dict, reg: fixtures.Registry, fresh_repo: str, repush: bool = False) -> dict:
         """name -> command for one push of the layer set into reg."""
         host = reg.host
         script = CURL_REPUSH if repush else CURL_PUSH
         base = "%s/v2/bench/%s" % (reg.url, fresh_repo)
+        push = ("push", "-n", "-p", "linux/amd64", "-m", self.meta, "-i", "%s/bench/%s:1.0.0" % (host, fresh_repo),
+                ls["layer"])
         v = {
-            "ocx-release push": self.ocx("push", "-n", "-p", "linux/amd64", "-m", self.meta, "-i",
-                                         "%s/bench/%s:1.0.0" % (host, fresh_repo), ls["layer"]),
-            "ocx-release release (1 archive)": self.ocx(
-                "release", self.matrix_file(dict(ls["matrix"], package="REGISTRY/bench/" + fresh_repo), host,
-                                            ls["dir"] / ("matrix-%s.json" % fresh_repo))),
+            self.WALKED: self.ocx_with(None, *push),
+            self.RECORDED: self.ocx_with(ls["cache"], *push),
+            self.RELEASE: self.ocx_with(None, "release", self.matrix_file(
+                dict(ls["matrix"], package="REGISTRY/bench/" + fresh_repo), host,
+                ls["dir"] / ("matrix-%s.json" % fresh_repo))),
             "curl (sha256sum)": ["bash", "-c", script, "curl", "sha256sum", str(ls["layer"]), str(ls["config"]),
                                  str(ls["manifest"]), base],
             "curl (openssl dgst)": ["bash", "-c", script, "curl", "openssl dgst -sha256 -r", str(ls["layer"]),
@@ -394,9 +422,29 @@ class Bench:
                      "", goal("create wall ≤ 1.00× tar|xz", o[0] / t[0], 1.0)])
 
     # -- 2. first push ----------------------------------------------------------------------------
-    def push(self):
+    def real_tree(self) -> Path:
+        """The tree of scenario 1: gcc 12's files (real binaries)."""
+        if self.quick:
+            return copy_tree(self.work / "tree-quick", None, {"gnat1", "cc1plus", "f951", "cc1", "lto1"})
+        return copy_tree(self.work / "tree", None, {"gnat1"})
+
+    def layer_sets(self) -> list[tuple[str, dict]]:
+        """(description, layer set): random bytes of the issue's size, and a real default-level bundle."""
         size = 16 * MiB if self.quick else 60 * MiB
-        ls = self.layer_set("push", size)
+        random_set = self.layer_set("push", size)
+        real_set = self.layer_set("real", tree=self.real_tree())
+        return [("a .tar.xz of %d MiB of random bytes (stored: cheap to walk)" % (size // MiB), random_set),
+                ("a %.1f MB bundle of gcc 12 at level default (xz -3: walking it means decompressing %.0f MB)"
+                 % (real_set["layer"].stat().st_size / 1e6, tree_bytes(self.real_tree()) / 1e6), real_set)]
+
+    def push(self):
+        sets = self.layer_sets()
+        for k, (what, ls) in enumerate(sets):
+            self.first_push(ls, what, "2" if k == 0 else "2d")
+        self.upload_strategy(sets[0][1])
+        self.cold_cache(sets[0][1])
+
+    def first_push(self, ls: dict, what: str, number: str):
         runs = self.args.runs or (3 if self.quick else 5)
         results: dict[str, list[Sample]] = {}
         for i in range(runs):
@@ -414,19 +462,21 @@ class Bench:
             rows.append([name, spread([s.wall for s in ss]), "%.2f×" % (w / floor), "%.2f" % med([s.cpu for s in ss]),
                          "%d" % med([s.reqs for s in ss]), "%.1f" % (med([s.rss_kib for s in ss]) / 1024),
                          "%.1f" % (med([s.bytes_up for s in ss]) / 1e6)])
-        ocx = med([s.wall for s in results["ocx-release push"]])
-        notes = ["a .tar.xz of %d MiB of random bytes as the layer (stored, as compressed data would be), a fresh registry "
-                 "per command, %d runs interleaved; ratio = wall / curl (sha256sum); load before: %s"
-                 % (size // MiB, runs, self.load0), "",
-                 goal("first push ≤ 1.2× bare curl (sha256sum)", ocx / floor, 1.2)]
-        if "skopeo copy (oci: layout)" in results:
-            sk = med([s.wall for s in results["skopeo copy (oci: layout)"]])
-            notes.append(goal("first push below skopeo (ocx / skopeo < 1)", ocx / sk, 0.999))
-        print_table("2. first push of a %d MiB layer to a local docker-registry" % (size // MiB),
+        size_mb = ls["layer"].stat().st_size / 1e6
+        notes = ["the layer: %s; a fresh registry per command, %d runs interleaved; ratio = wall / curl (sha256sum); "
+                 "load before: %s" % (what, runs, self.load0),
+                 "`push` ends with a 150 ms pause before it reads its tags back (README \"Concurrent writers\"); "
+                 "`release` owns its tags and does not pause", ""]
+        sk = med([s.wall for s in results["skopeo copy (oci: layout)"]]) if "skopeo copy (oci: layout)" in results else None
+        for row in (self.WALKED, self.RECORDED):
+            ocx = med([s.wall for s in results[row]])
+            short = "walked" if row == self.WALKED else "recorded"
+            notes.append(goal("first push (%s) ≤ 1.2× bare curl (sha256sum)" % short, ocx / floor, 1.2))
+            if sk is not None:
+                notes.append(goal("first push (%s) below skopeo (ocx / skopeo < 1)" % short, ocx / sk, 0.999))
+        print_table("%s. first push of a %.1f MB layer to a local docker-registry" % (number, size_mb),
                     ["command", "wall s (min–max)", "× curl", "cpu s", "requests", "peak RSS MiB", "MB uploaded"],
                     rows, notes)
-        self.upload_strategy(ls)
-        self.cold_cache(ls)
 
     def cold_cache(self, ls: dict):
         """First push with the layer evicted from the page cache before each run (posix_fadvise
@@ -443,7 +493,7 @@ class Bench:
                 os.close(fd)
 
         names = [n for n in self.push_variants(ls, _Dummy(), "x") if n in
-                 ("ocx-release push", "curl (sha256sum)", "skopeo copy (oci: layout)")]
+                 (self.WALKED, "curl (sha256sum)", "skopeo copy (oci: layout)")]
         for _ in range(runs):
             for name in names:
                 with fixtures.Registry() as reg:
@@ -486,8 +536,10 @@ class Bench:
 
     # -- 3. re-push -------------------------------------------------------------------------------
     def repush(self):
-        size = 16 * MiB if self.quick else 60 * MiB
-        ls = self.layer_set("push", size)
+        for k, (what, ls) in enumerate(self.layer_sets()):
+            self.repush_one(ls, what, "3" if k == 0 else "3b")
+
+    def repush_one(self, ls: dict, what: str, number: str):
         runs = self.args.runs or 5
         results: dict[str, list[Sample]] = {}
         hashes: dict[str, list[Sample]] = {"sha256sum": [], "openssl dgst -sha256": []}
@@ -509,8 +561,8 @@ class Bench:
                 hashes["openssl dgst -sha256"].append(measure(["openssl", "dgst", "-sha256", str(ls["layer"])]))
             probes = []
             for _ in range(3):
-                r = subprocess.run(self.ocx("push", "-n", "-p", "linux/amd64", "-m", self.meta, "-i",
-                                            "%s/bench/r0:1.0.0" % reg.host, ls["layer"], "-vv"),
+                r = subprocess.run(self.ocx_with(ls["cache"], "push", "-n", "-p", "linux/amd64", "-m", self.meta, "-i",
+                                                 "%s/bench/r0:1.0.0" % reg.host, ls["layer"], "-vv"),
                                    env=self.env, capture_output=True, text=True)
                 m = re.search(r"GET https://\S+ failed after (\d+) ms", r.stderr)
                 if m:
@@ -521,22 +573,25 @@ class Bench:
                          "%.1f" % (med([s.client_reqs for s in ss]) / 2), "%d" % med([s.bytes_up for s in ss]),
                          "%.1f" % (med([s.rss_kib for s in ss]) / 1024)])
         for name, ss in hashes.items():
-            rows.append([name + " (the file alone)", spread([s.wall for s in ss], "%.3f"), "", "", "", 
+            rows.append([name + " (the file alone)", spread([s.wall for s in ss], "%.3f"), "", "", "",
                          "%.1f" % (med([s.rss_kib for s in ss]) / 1024)])
         sha = med([s.wall for s in hashes["sha256sum"]])
-        ocx = med([s.wall for s in results["ocx-release push"]])
-        ocx_blob_reqs = med([s.client_reqs for s in results["ocx-release push"]]) / 2
-        ocx_bytes = med([s.bytes_up for s in results["ocx-release push"]])
         budget = 1.5 * sha + 0.1
-        notes = ["the same %d MiB layer, config and manifest again, into the repository each tool pushed it to first; "
-                 "%d runs interleaved; load before: %s" % (size // MiB, runs, self.load0),
+        notes = ["the layer: %s; the same layer, config and manifest again, into the repository each tool pushed "
+                 "it to first; %d runs interleaved; load before: %s" % (what, runs, self.load0),
                  "curl rows: hash each blob, HEAD it, PUT the manifest (what a re-push must at least do)",
                  "ocx-release's https probe before falling back to plain http on loopback (not in the registry's "
-                 "log): %s ms (median of %d, from -vv)" % (("%d" % med(probes)) if probes else "n/a", len(probes)), "",
-                 goal("re-push uploads 0 bytes", ocx_bytes, 0, "%d B"),
-                 goal("re-push ≤ 1 request per blob", ocx_blob_reqs, 1.0, "%.1f"),
-                 goal("re-push wall ≤ 1.5 × sha256sum + 0.1 s = %.3f s" % budget, ocx, budget, "%.3f s")]
-        print_table("3. re-push of the same content (everything already in the registry)",
+                 "log): %s ms (median of %d, from -vv)" % (("%d" % med(probes)) if probes else "n/a", len(probes)), ""]
+        for row in (self.RECORDED, self.WALKED):
+            short = "walked" if row == self.WALKED else "recorded"
+            ocx = med([s.wall for s in results[row]])
+            notes += [goal("re-push (%s) uploads 0 bytes" % short, med([s.bytes_up for s in results[row]]), 0, "%d B"),
+                      goal("re-push (%s) ≤ 1 request per blob" % short,
+                           med([s.client_reqs for s in results[row]]) / 2, 1.0, "%.1f"),
+                      goal("re-push (%s) wall ≤ 1.5 × sha256sum + 0.1 s = %.3f s" % (short, budget), ocx, budget,
+                           "%.3f s")]
+        print_table("%s. re-push of the same content (%.1f MB layer, everything already in the registry)"
+                    % (number, ls["layer"].stat().st_size / 1e6),
                     ["command", "wall s (min–max)", "requests", "blob requests per blob", "bytes uploaded",
                      "peak RSS MiB"], rows, notes)
 
@@ -655,9 +710,17 @@ class Bench:
                 continue
             with fixtures.Registry() as reg:
                 s = measure(self.push_variants(ls, reg, "big")[name])
-                if name == "ocx-release push":
+                if name == self.WALKED:
                     push_rss = s.rss_kib / 1024
                 rows.append(["push: " + name, "%.2f" % s.wall, "%.2f" % s.cpu, "%.1f" % (s.rss_kib / 1024)])
+        # The walk's decoder holds up to two xz blocks per thread pair: what a default-level bundle
+        # (16 MiB blocks) costs, whatever its size.
+        real = self.layer_set("real", tree=self.real_tree())
+        with fixtures.Registry() as reg:
+            s = measure(self.push_variants(real, reg, "real")[self.WALKED])
+            real_rss = s.rss_kib / 1024
+            rows.append(["push: %s — the %.1f MB default-level gcc bundle" % (self.WALKED, real["layer"].stat().st_size / 1e6),
+                         "%.2f" % s.wall, "%.2f" % s.cpu, "%.1f" % real_rss])
         # A tree of zero-filled files: its content compresses fast, and the encoder's memory does not
         # depend on the content; what is measured is whether memory grows with the tree.
         tree = self.work / ("zeros-%d" % (size // MiB))
@@ -679,9 +742,12 @@ class Bench:
                      "%.1f" % (s.rss_kib / 1024)])
         print_table("5. memory: a %d MiB layer pushed, a %d MiB tree bundled" % (size // MiB, size // MiB),
                     ["command", "wall s", "cpu s", "peak RSS MiB"], rows,
-                    ["one run each; the layer is a .tar.xz of random bytes; the tree is 8 zero-filled files (the encoder's "
-                     "memory does not depend on the content); load before: %s" % self.load0, "",
-                     goal("push peak RSS ≤ 64 MiB at %d MiB" % (size // MiB), push_rss, 64.0, "%.1f MiB")])
+                    ["one run each; the layer is a .tar.xz of random bytes (level fast: 4 MiB xz blocks); the tree is "
+                     "8 zero-filled files (the encoder's memory does not depend on the content); load before: %s"
+                     % self.load0, "",
+                     goal("push peak RSS ≤ 64 MiB at %d MiB" % (size // MiB), push_rss, 64.0, "%.1f MiB"),
+                     goal("push peak RSS ≤ 64 MiB for a default-level bundle (16 MiB xz blocks, any size)", real_rss,
+                          64.0, "%.1f MiB")])
 
 
 class _Dummy:
