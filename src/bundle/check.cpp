@@ -281,6 +281,10 @@ std::string_view record_kind(std::string_view media_type) {
     return "zstd";
 }
 
+// The rules check_archive applies; a record made under other rules vouches for nothing. Bump it
+// whenever check_archive refuses something it used to pass.
+constexpr std::string_view kCheckRules = "rules-1";
+
 fs::path record_path(const fs::path& records, std::string_view media_type, const Digest& digest) {
     return records / (digest.hex() + "." + std::string(record_kind(media_type)));
 }
@@ -317,7 +321,8 @@ void remember_checked(const fs::path& records, std::string_view media_type, cons
     fs::create_directories(records, ec);
     if (ec) return;
     (void)write_file_atomic(record_path(records, media_type, check.digest),
-                            std::to_string(check.entries) + " " + std::to_string(check.size) + "\n");
+                            std::string(kCheckRules) + " " + std::to_string(check.entries) + " " +
+                                std::to_string(check.size) + "\n");
 }
 
 Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records) {
@@ -326,8 +331,9 @@ Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_
     const auto& [digest, size] = *hashed;
     if (auto record = read_file(record_path(records, media_type, digest)); record && *record) {
         std::istringstream in(**record);
+        std::string rules;
         std::uint64_t entries = 0, recorded_size = 0;
-        if (in >> entries >> recorded_size && recorded_size == size && entries > 0)
+        if (in >> rules >> entries >> recorded_size && rules == kCheckRules && recorded_size == size && entries > 0)
             return ArchiveCheck{digest, size, entries, true};
     }
     auto checked = check_archive(path, media_type);

@@ -30,9 +30,10 @@ Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::strin
 
 // Checked before: walking an archive costs its decompression (seconds for tens of MB of xz), and
 // the same bytes are often pushed again (a re-run, `create` then `push` in one job). A record
-// <records>/<sha256 hex>.<xz|gzip|zstd> says that exactly those bytes passed check_archive as that
-// compression on this machine, or were written by `create` from a tree it had checked. The
-// records live in util cache_dir("checked"); they name a digest, so they cannot vouch for other bytes.
+// <records>/<sha256 hex>.<xz|gzip|zstd> ("rules-1 <members> <size>") says that exactly those bytes
+// passed check_archive as that compression on this machine, under these rules, or were written by
+// `create` from a tree it had checked. The records live in util cache_dir("checked"); they name a
+// digest, so they cannot vouch for other bytes.
 
 /// Records that `check` (bytes of `media_type`) passed. Failures to write are ignored: a missing
 /// record only costs a walk.

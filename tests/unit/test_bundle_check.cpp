@@ -135,7 +135,7 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
     auto first = check_archive_remembered(good, oci::kLayerTarXz, records);
     REQUIRE(first.ok());
     const fs::path record = records / (first->digest.hex() + ".xz");
-    CHECK(read_file(record) == "1 " + std::to_string(fs::file_size(good)) + "\n");
+    CHECK(read_file(record) == "rules-1 1 " + std::to_string(fs::file_size(good)) + "\n");
     auto again = check_archive_remembered(good, oci::kLayerTarXz, records);
     REQUIRE(again.ok());
     CHECK(again->digest == first->digest);
@@ -153,10 +153,12 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
         CHECK(bad_digest.error().kind == ErrorKind::not_found);
         // A record for the bad bytes (as if they had passed): trusted without walking them.
         const Digest d = Digest::of(read_file(bad));
-        write_file(records / (d.hex() + ".xz"), "1 " + std::to_string(fs::file_size(bad)) + "\n");
+        write_file(records / (d.hex() + ".xz"), "rules-1 1 " + std::to_string(fs::file_size(bad)) + "\n");
         CHECK(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
-        // A record whose size does not match, or of another compression, is not.
-        write_file(records / (d.hex() + ".xz"), "1 7\n");
+        // A record whose size does not match, made under other rules, or unreadable, is not.
+        write_file(records / (d.hex() + ".xz"), "rules-1 1 7\n");
+        CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
+        write_file(records / (d.hex() + ".xz"), "rules-0 1 " + std::to_string(fs::file_size(bad)) + "\n");
         CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
         write_file(records / (d.hex() + ".xz"), "garbage");
         CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
@@ -176,6 +178,6 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
         REQUIRE(made.ok());
         remember_checked(records, oci::kLayerTarXz, {made->digest, made->size, made->entries});
         CHECK(read_file(records / (made->digest.hex() + ".xz")) ==
-              std::to_string(made->entries) + " " + std::to_string(made->size) + "\n");
+              "rules-1 " + std::to_string(made->entries) + " " + std::to_string(made->size) + "\n");
     }
 }
