@@ -21,12 +21,13 @@ fs::path python_tar(const fs::path& path, const std::string& mode, const std::st
 const std::string kFile = "i = tarfile.TarInfo('bin/tool'); i.size = 2; i.mode = 0o755; t.addfile(i, io.BytesIO(b'ok'))\n";
 }  // namespace
 
-TEST_CASE("a bundle made by create passes, with the digest create computed") {
-    TempDir tmp;
-    write_file(tmp / "src" / "bin" / "tool", "#!/bin/sh\n", 0755);
+namespace {
+// Bundles tmp/src at `level` and checks the bundle: it must pass with what create computed.
+fs::path bundle_and_check(const fs::path& tmp, Level level) {
     BundleOptions o;
     o.source = tmp / "src";
     o.output = tmp / "b.tar.xz";
+    o.level = level;
     auto made = create(o);
     REQUIRE(made.ok());
     auto checked = check_archive(o.output, oci::kLayerTarXz);
@@ -34,6 +35,14 @@ TEST_CASE("a bundle made by create passes, with the digest create computed") {
     CHECK(checked->digest == made->digest);
     CHECK(checked->size == made->size);
     CHECK(checked->entries == made->entries);
+    return o.output;
+}
+}  // namespace
+
+TEST_CASE("a bundle made by create passes, with the digest create computed") {
+    TempDir tmp;
+    write_file(tmp / "src" / "bin" / "tool", "#!/bin/sh\n", 0755);
+    bundle_and_check(tmp.path(), Level::default_);
 }
 
 TEST_CASE("a multi-block bundle decodes on every core to the same verdict and digest") {
@@ -47,20 +56,9 @@ TEST_CASE("a multi-block bundle decodes on every core to the same verdict and di
     }
     write_file(tmp / "src" / "lib" / "big.bin", big);
     write_file(tmp / "src" / "bin" / "tool", "#!/bin/sh\n", 0755);
-    BundleOptions o;
-    o.source = tmp / "src";
-    o.output = tmp / "b.tar.xz";
-    o.level = Level::fast;
-    auto made = create(o);
-    REQUIRE(made.ok());
-    auto checked = check_archive(o.output, oci::kLayerTarXz);
-    REQUIRE(checked.ok());
-    CHECK(checked->digest == made->digest);
-    CHECK(checked->size == made->size);
-    CHECK(checked->entries == made->entries);
+    const fs::path bundle = bundle_and_check(tmp.path(), Level::fast);
     // The same stream with garbage after it: the decoder reads to the end and refuses it.
-    std::string bytes = read_file(o.output);
-    write_file(tmp / "tail.tar.xz", bytes + std::string(64, 'g'));
+    write_file(tmp / "tail.tar.xz", read_file(bundle) + std::string(64, 'g'));
     auto tail = check_archive(tmp / "tail.tar.xz", oci::kLayerTarXz);
     REQUIRE_FALSE(tail.ok());
     CHECK(tail.error().message == (tmp / "tail.tar.xz").string() + ": the xz data is corrupt");
