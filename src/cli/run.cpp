@@ -29,10 +29,27 @@ constexpr std::string_view kUsage =
     "\n"
     "`package create` and `package push` are accepted as OCX-style aliases.\n"
     "Run `ocx-release <command> --help` for a command's options.\n";
+
+// The options every command has (-v/-vv, -q, --format), when written before the command word
+// (`ocx-release -v push …`): they are taken off the front and handed to the command.
+Args take_leading_common_options(Args& args) {
+    Args taken;
+    while (!args.empty()) {
+        const std::string& a = args.front();
+        const bool flag = a == "-v" || a == "-vv" || a == "--verbose" || a == "-q" || a == "--quiet" ||
+                          a.rfind("--format=", 0) == 0;
+        const bool with_value = a == "--format" && args.size() > 1;
+        if (!flag && !with_value) break;
+        taken.insert(taken.end(), args.begin(), args.begin() + (with_value ? 2 : 1));
+        args.erase(args.begin(), args.begin() + (with_value ? 2 : 1));
+    }
+    return taken;
+}
 }  // namespace
 
 int run(int argc, char** argv) {
     Args args(argv + 1, argv + argc);
+    const Args leading = take_leading_common_options(args);
     if (!args.empty() && args[0] == "package") args.erase(args.begin());  // OCX spelling
     if (args.empty()) {
         std::cerr << kUsage;
@@ -40,6 +57,7 @@ int run(int argc, char** argv) {
     }
     std::string command = args[0];
     args.erase(args.begin());
+    args.insert(args.begin(), leading.begin(), leading.end());
     if (command == "--help" || command == "-h" || command == "help") {
         std::cout << kUsage;
         return 0;

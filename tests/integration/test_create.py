@@ -53,6 +53,21 @@ class CreateTest(unittest.TestCase):
         self.assertEqual(names, ["bin/", "bin/mytool", "empty/", "lib/", "lib/libx.so", "lib/link.so"])
         self.assertTrue(all(" 0/0 " in line for line in listing.splitlines()), listing)
 
+    def test_common_options_before_the_command_word(self):
+        args = ["create", self.tree, "-i", "mytool:1.0.0", "-p", "linux/amd64", "-o", self.dir / "out", "-f"]
+        plain = run(args)
+        self.assertNotEqual(plain.stderr, "")  # says what it created
+        verbose = run(["-v", "--format", "json", *args])
+        self.assertEqual(verbose.returncode, 0, str(verbose))
+        self.assertEqual(verbose.json()["digest"], sha256(self.dir / "out" / "mytool-1.0.0-linux-amd64.tar.xz"))
+        quiet = run(["-q", "--format=json", *args])
+        self.assertEqual((quiet.returncode, quiet.stderr), (0, ""))
+        self.assertEqual(quiet.json()["digest"], verbose.json()["digest"])
+        self.assertEqual(run(["-v", "package", *args]).returncode, 0)
+        bad = run(["-v", "publish"])
+        self.assertEqual(bad.returncode, 64)
+        self.assertIn('unknown command "publish"', bad.stderr)
+
     def test_identical_bytes_for_every_thread_count(self):
         digests = set()
         for j in ("1", "2", "0"):
