@@ -1,5 +1,5 @@
 // References (OCI distribution spec "pulling manifests": name and reference grammar) and the
-// `oci:DIR[:TAG]` layout form (release.md, "Targets").
+// `oci:DIR[:TAG]` / `oci:DIR@sha256:…` layout form (release.md, "Targets").
 #include "oci/reference.hpp"
 
 #include <algorithm>
@@ -128,6 +128,14 @@ Result<Reference> Reference::parse_impl(std::string_view text, const char* defau
     if (text.substr(0, 4) == "oci:") {
         r.kind = Kind::layout;
         std::string_view rest = text.substr(4);
+        // oci:DIR@sha256:HEX — by digest, when what follows the last '@' is one.
+        if (auto at = rest.rfind('@'); at != std::string_view::npos && at != 0) {
+            if (auto digest = Digest::parse(rest.substr(at + 1))) {
+                r.digest = *digest;
+                r.repository = std::string(rest.substr(0, at));
+                return r;
+            }
+        }
         // oci:DIR[:TAG] — the last ':' starts a tag only when what follows has no '/'.
         if (auto colon = rest.rfind(':'); colon != std::string_view::npos &&
                                           rest.find('/', colon) == std::string_view::npos && colon != 0) {

@@ -197,6 +197,18 @@ class ConsumerTests:
             self.check_fetched_only(since, repo, [own["archive"]["digest"], own["config"]["digest"]],
                                     [theirs["archive"]["digest"], theirs["manifest"]["digest"]])
 
+    def test_install_by_index_digest(self):
+        repo = "acme/bydigest"
+        tree = hello_tree(self.dir / "src", "by digest")
+        rep = self.publish(repo, "1.0.0", "linux/amd64", tree)
+        by_tag = self.ref(repo, "1.0.0")
+        by_digest = by_tag[:-len(":1.0.0")] + "@" + rep["index"]["digest"]
+        out = self.dir / "out"
+        r = self.install(by_digest, out, "-p", "linux/amd64", "--format", "json")
+        self.assertEqual(r.returncode, 0, str(r))
+        self.assertEqual(r.json()["manifest"], rep["platforms"][0]["manifest"]["digest"])
+        self.assertEqual(tree_of(out / "content"), tree_of(tree))
+
     def test_install_into_a_non_empty_directory_needs_force(self):
         repo = "acme/force"
         self.publish(repo, "1", "linux/amd64", hello_tree(self.dir / "v1", "v1"))

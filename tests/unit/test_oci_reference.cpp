@@ -58,6 +58,20 @@ TEST_CASE("layout references") {
     CHECK(notag->repository == "./dir");
     CHECK(notag->tag.empty());
     CHECK(Reference::parse("oci:", nullptr).error().message == "invalid reference \"oci:\": no directory after \"oci:\"");
+    const std::string hex(64, 'a');
+    auto by_digest = Reference::parse("oci:/tmp/out@sha256:" + hex, nullptr);
+    REQUIRE(by_digest.ok());
+    CHECK(by_digest->repository == "/tmp/out");
+    CHECK(by_digest->tag.empty());
+    REQUIRE(by_digest->digest.has_value());
+    CHECK(by_digest->digest->hex() == hex);
+    CHECK(by_digest->str() == "oci:/tmp/out@sha256:" + hex);
+    // An '@' that does not start a digest is part of the directory name.
+    auto at_dir = Reference::parse("oci:/tmp/a@b:1.0", nullptr);
+    REQUIRE(at_dir.ok());
+    CHECK(at_dir->repository == "/tmp/a@b");
+    CHECK(at_dir->tag == "1.0");
+    CHECK_FALSE(at_dir->digest.has_value());
 }
 
 TEST_CASE("reference rejections") {
