@@ -1,10 +1,115 @@
 #include "util/json.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
+
 #include <algorithm>
+#include <set>
 
 namespace ocx::json {
 
 namespace bj = boost::json;
+
+namespace {
+// "line:col" of byte offset `at` in `text`.
+std::string position(std::string_view text, std::size_t at) {
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < std::min(at, text.size()); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return std::to_string(line) + ":" + std::to_string(col);
+}
+
+// A basic_parser handler that builds nothing and stops at the first key an object names twice.
+// RFC 8259 leaves duplicate names to the reader, and Boost.JSON keeps the last one: a matrix with
+// "metadata" twice would silently lose the first. `duplicate` is the JSON Pointer of the key.
+class DuplicateKeyFinder {
+public:
+    constexpr static std::size_t max_object_size = std::size_t(-1);
+    constexpr static std::size_t max_array_size = std::size_t(-1);
+    constexpr static std::size_t max_key_size = std::size_t(-1);
+    constexpr static std::size_t max_string_size = std::size_t(-1);
+
+    std::string duplicate;
+
+    bool on_document_begin(bj::error_code&) { return true; }
+    bool on_document_end(bj::error_code&) { return true; }
+    bool on_object_begin(bj::error_code&) { return open(true); }
+    bool on_object_end(std::size_t, bj::error_code&) { return close(); }
+    bool on_array_begin(bj::error_code&) { return open(false); }
+    bool on_array_end(std::size_t, bj::error_code&) { return close(); }
+    bool on_key_part(bj::string_view part, std::size_t, bj::error_code&) {
+        key_.append(part.data(), part.size());
+        return true;
+    }
+    bool on_key(bj::string_view part, std::size_t, bj::error_code& ec) {
+        key_.append(part.data(), part.size());
+        Frame& f = frames_.back();
+        if (!f.keys.insert(key_).second) {
+            duplicate = child_path(parent_pointer(), key_);
+            ec = bj::error::syntax;  // stops the parser; `duplicate` says why
+            return false;
+        }
+        f.key = std::move(key_);
+        key_.clear();
+        return true;
+    }
+    bool on_string_part(bj::string_view, std::size_t, bj::error_code&) { return true; }
+    bool on_string(bj::string_view, std::size_t, bj::error_code&) { return scalar(); }
+    bool on_number_part(bj::string_view, bj::error_code&) { return true; }
+    bool on_int64(std::int64_t, bj::string_view, bj::error_code&) { return scalar(); }
+    bool on_uint64(std::uint64_t, bj::string_view, bj::error_code&) { return scalar(); }
+    bool on_double(double, bj::string_view, bj::error_code&) { return scalar(); }
+    bool on_bool(bool, bj::error_code&) { return scalar(); }
+    bool on_null(bj::error_code&) { return scalar(); }
+    bool on_comment_part(bj::string_view, bj::error_code&) { return true; }
+    bool on_comment(bj::string_view, bj::error_code&) { return true; }
+
+private:
+    struct Frame {
+        bool object = true;
+        std::set<std::string> keys;
+        std::string key;        // objects: the member being read
+        std::size_t index = 0;  // arrays: the element being read
+        bool any = false;
+    };
+
+    // A value starts: in an array, it is the next element.
+    void element() {
+        if (frames_.empty() || frames_.back().object) return;
+        Frame& f = frames_.back();
+        if (f.any) ++f.index;
+        f.any = true;
+    }
+    bool scalar() {
+        element();
+        return true;
+    }
+    bool open(bool object) {
+        element();
+        frames_.push_back(Frame{object, {}, {}, 0, false});
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
+        return true;
+    }
+    // Pointer of the innermost open object or array (the one the duplicate is in).
+    std::string parent_pointer() const {
+        std::string out;
+        for (std::size_t i = 0; i + 1 < frames_.size(); ++i)
+            out = frames_[i].object ? child_path(out, frames_[i].key) : child_path(out, frames_[i].index);
+        return out;
+    }
+
+    std::vector<Frame> frames_;
+    std::string key_;
+};
+}  // namespace
 
 Result<bj::value> parse(std::string_view text, std::string_view source, std::size_t max_depth) {
     bj::parse_options opt;
@@ -13,21 +118,20 @@ Result<bj::value> parse(std::string_view text, std::string_view source, std::siz
     bj::error_code ec;
     std::size_t used = p.write_some(text.data(), text.size(), ec);
     if (!ec) p.finish(ec);
-    if (!ec && p.done()) return p.release();
-    // Position of the failure: write_some stops where the parser gave up.
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < std::min(used, text.size()); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
+    if (!ec && p.done()) {
+        // Syntax is fine; one more pass, building nothing, for names repeated within an object.
+        bj::basic_parser<DuplicateKeyFinder> finder(opt);
+        bj::error_code dup_ec;
+        const std::size_t at = finder.write_some(false, text.data(), text.size(), dup_ec);
+        if (!finder.handler().duplicate.empty())
+            return make_error(ErrorKind::data, std::string(source) + ":" + position(text, at) + ": " +
+                                                   finder.handler().duplicate + ": the key appears twice in its object");
+        return p.release();
     }
+    // Position of the failure: write_some stops where the parser gave up.
     std::string what = ec ? ec.message() : "incomplete JSON";
     if (ec == bj::error::too_deep) what = "nesting deeper than " + std::to_string(max_depth) + " levels";
-    return make_error(ErrorKind::data, std::string(source) + ":" + std::to_string(line) + ":" +
-                                           std::to_string(col) + ": invalid JSON: " + what);
+    return make_error(ErrorKind::data, std::string(source) + ":" + position(text, used) + ": invalid JSON: " + what);
 }
 
 std::string compact(const bj::value& v) { return bj::serialize(v); }
