@@ -394,10 +394,7 @@ class Bench:
 
     # -- 1. create --------------------------------------------------------------------------------
     def create(self):
-        if self.quick:
-            tree = copy_tree(self.work / "tree-quick", None, {"gnat1", "cc1plus", "f951", "cc1", "lto1"})
-        else:
-            tree = copy_tree(self.work / "tree", None, {"gnat1"})
+        tree = self.real_tree()
         runs = self.args.runs or (1 if self.quick else 3)
         samples = {"ocx": [], "tar+xz": []}
         for _ in range(runs):

@@ -316,6 +316,13 @@ Result<std::pair<Digest, std::uint64_t>> hash_file(const fs::path& path) {
 }
 }  // namespace
 
+Result<fs::path> check_records_dir() { return cache_dir("checked"); }
+
+void remember_bundle(const BundleResult& bundle) {
+    if (auto records = check_records_dir())
+        remember_checked(*records, oci::kLayerTarXz, {bundle.digest, bundle.size, bundle.entries});
+}
+
 void remember_checked(const fs::path& records, std::string_view media_type, const ArchiveCheck& check) {
     std::error_code ec;
     fs::create_directories(records, ec);

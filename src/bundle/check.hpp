@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "bundle/bundle.hpp"
 #include "digest/digest.hpp"
 #include "util/result.hpp"
 
@@ -35,9 +36,16 @@ Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::strin
 // `create` from a tree it had checked. The records live in util cache_dir("checked"); they name a
 // digest, so they cannot vouch for other bytes.
 
+/// Where the records are kept: util cache_dir("checked"); an error when no cache directory is known.
+Result<std::filesystem::path> check_records_dir();
+
 /// Records that `check` (bytes of `media_type`) passed. Failures to write are ignored: a missing
 /// record only costs a walk.
 void remember_checked(const std::filesystem::path& records, std::string_view media_type, const ArchiveCheck& check);
+
+/// Records a bundle create() just wrote (a .tar.xz of a tree scan() accepted) in
+/// check_records_dir(), when there is one, so a later push of those bytes need not walk them.
+void remember_bundle(const BundleResult& bundle);
 
 /// check_archive, with the walk skipped when `records` says these bytes passed before: the file
 /// is hashed first (one fast read), and walked only when there is no record; a pass is recorded.

@@ -118,8 +118,7 @@ int cmd_create(const Args& args) {
         return bundle::create(opts);
     }();
     if (!result) return fail(result.error());
-    if (auto records = cache_dir("checked"))  // a later `push` of these bytes need not walk them again
-        bundle::remember_checked(*records, oci::kLayerTarXz, {result->digest, result->size, result->entries});
+    bundle::remember_bundle(*result);
 
     if (meta) {
         if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());

@@ -4,7 +4,6 @@
 
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
-#include "util/files.hpp"
 #include "util/log.hpp"
 
 namespace ocx::publish {
@@ -19,7 +18,7 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path, ec))
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
     // Hashed, then walked (compression, members, links) unless these bytes passed before here.
-    auto records = cache_dir("checked");
+    auto records = bundle::check_records_dir();
     auto checked = records ? bundle::check_archive_remembered(path, *media_type, *records)
                            : bundle::check_archive(path, *media_type);
     if (!checked) return std::move(checked).error();

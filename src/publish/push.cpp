@@ -47,7 +47,7 @@ report::Report push_platform(Target& target, const std::string& package, const P
               std::to_string(counts->uploaded) + " blobs uploaded, " + std::to_string(counts->skipped) + " present)");
 
     const auto outcomes = write_tags(target, *plans, options.annotations, options.write);
-    bool failed = record_tags(*plans, outcomes, package, false, r).failed;
+    bool failed = record_tags(*plans, outcomes, package, options.write.compute_only, r).failed;
 
     if (!failed && options.canonical_tag) {
         std::string canonical = built.manifest.digest.canonical_tag();

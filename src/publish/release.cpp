@@ -98,8 +98,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
             return result;
         }();
         if (!made) return fail("bundle " + name, made.error());
-        if (auto records = cache_dir("checked"))
-            bundle::remember_checked(*records, oci::kLayerTarXz, {made->digest, made->size, made->entries});
+        bundle::remember_bundle(*made);
         work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
@@ -293,7 +292,7 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
     WriteOptions options = write;
     options.compute_only = dry_run;
     const auto outcomes = write_tags(*target, *plans, matrix.annotations, options);
-    const auto [failed, primary_written] = record_tags(*plans, outcomes, package, dry_run, rep);
+    const auto [failed, primary_written] = record_tags(*plans, outcomes, package, options.compute_only, rep);
     if (!failed) rep.status = dry_run ? report::Status::planned : report::Status::published;
     else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
 }
