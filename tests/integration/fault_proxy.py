@@ -244,7 +244,15 @@ class FaultProxy:
         record = {"method": method, "path": target, "status": None, "fault": action.kind if action else None}
         with self._lock:
             self.requests.append(record)
+        try:
+            self._serve(handler, method, target, action, record)
+        finally:
+            # A client killed mid-request makes reading its body (or answering it) raise: the
+            # request is over all the same, and must not look in flight forever.
+            if record["status"] is None:
+                record["status"] = "client gone"
 
+    def _serve(self, handler, method: str, target: str, action: "Action | None", record: dict) -> None:
         if action is not None and action.kind == "reset":
             self._read_body(handler, action.params["after_bytes"])
             record["status"] = "reset"
