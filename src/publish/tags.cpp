@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <map>
-#include <random>
 #include <set>
-#include <thread>
 
 #include "oci/media_types.hpp"
 #include "publish/cascade.hpp"
@@ -199,6 +197,11 @@ Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
             plan.action = report::TagAction::blocked;
             return {};
         }
+        // The recheck made requests of its own: merge into the tag as it is now, so that the
+        // bytes we PUT are no older than they must be (see write_tag).
+        state = read_tag(target, plan.tag);
+        if (!state) return std::move(state).error();
+        plan.before = state->stored ? std::optional<Digest>(state->stored->digest) : std::nullopt;
         merged = merge_platforms(state->content, plan.entries, annotations);
     }
     if (!merged.changed && state->stored) {
@@ -237,25 +240,46 @@ using std::chrono::milliseconds;
 // The pause before a read-back. The first one (jitter off) only has to outlast a concurrent
 // read-merge-write; the jitter on re-writes spreads writers that lost to each other apart, so
 // their next writes do not line up again.
-void settle(const WriteOptions& options, milliseconds longest_put, bool jitter) {
-    const milliseconds base = std::max(options.settle, longest_put * 3);
+void settle(const WriteOptions& options, milliseconds longest_write, bool jitter) {
+    const milliseconds base = std::max(options.settle, longest_write * 3);
     if (base.count() <= 0) return;
     milliseconds pause = base;
-    if (jitter) {
-        thread_local std::mt19937 rng{std::random_device{}()};
-        std::uniform_int_distribution<long> extra(0, static_cast<long>(base.count()));
-        pause += milliseconds(extra(rng));
-    }
-    std::this_thread::sleep_for(pause);
+    if (jitter) pause += milliseconds(static_cast<long>(options.clock.uniform() * static_cast<double>(base.count())));
+    options.clock.sleep(pause);
 }
 
-// PUTs plan.write, if any; how long it took.
-Result<milliseconds> put_tag(Target& target, const TagPlan& plan, const WriteOptions& options) {
-    if (!plan.write) return milliseconds{0};
-    const auto start = std::chrono::steady_clock::now();
-    if (auto s = put_manifest_retrying(target, plan.tag, *plan.write, options.refused_put); !s)
-        return std::move(s).error().context("writing tag " + plan.tag);
-    return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+// A failure that another read-merge-write may cure: a transient one, or the registry calling a
+// referenced manifest unknown while a concurrent writer re-links it (see put_manifest_retrying).
+bool worth_another_write(const Error& e) {
+    return e.kind == ErrorKind::transient ||
+           (e.kind == ErrorKind::unavailable && e.message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos);
+}
+
+// Reads the tag, merges and PUTs the result (compute_tag, then one PUT attempt) as one unit;
+// how long the whole read-merge-write took. A failed PUT is never sent again as it was: its bytes
+// were merged from a read that a concurrent writer may overtake during the backoff, and sending
+// them afterwards would drop that writer's entry after it had already read the tag back and left.
+// Each retry reads and merges again. With compute_only, or when nothing changed, nothing is PUT.
+Result<milliseconds> write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations,
+                               const WriteOptions& options) {
+    Backoff backoff(options.tag_retry, options.clock);
+    for (;;) {
+        const auto start = options.clock.now();
+        if (auto s = compute_tag(target, plan, annotations); !s) return std::move(s).error();
+        if (options.compute_only || !plan.write) return milliseconds{0};
+        RetryHint hint;
+        Status put = target.put_manifest_once(plan.tag, *plan.write, hint);
+        if (put) return std::chrono::duration_cast<milliseconds>(options.clock.now() - start);
+        Error e = std::move(put).error();
+        if (!worth_another_write(e) || hint.final) return std::move(e).context("writing tag " + plan.tag);
+        auto delay = backoff.next(hint);
+        if (!delay) {
+            if (backoff.attempts() > 1) e.message += " (gave up " + backoff.give_up_reason() + ")";
+            return std::move(e).context("writing tag " + plan.tag);
+        }
+        log_retry("writing tag " + plan.tag, e, *delay, backoff.attempts() + 1, options.tag_retry.max_attempts);
+        options.clock.sleep(*delay);
+    }
 }
 
 // Reads a written tag back (the first pause is already behind us) until it holds every entry of
@@ -272,8 +296,7 @@ Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
                                                         std::to_string(attempt) + " attempts); run again to merge");
         log::warn("tag " + plan.tag + ": a concurrent writer replaced the index; merging again (attempt " +
                   std::to_string(attempt + 1) + ")");
-        if (auto s = compute_tag(target, plan, annotations); !s) return s;
-        auto took = put_tag(target, plan, options);
+        auto took = write_tag(target, plan, annotations, options);
         if (!took) return std::move(took).error();
         settle(options, *took, true);
     }
@@ -291,18 +314,13 @@ std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPla
     milliseconds longest{0};
     for (std::size_t i = 0; i < plans.size(); ++i) {
         TagPlan& plan = plans[i];
-        Status s = compute_tag(target, plan, annotations);
-        if (s && !options.compute_only && plan.write) {
-            auto took = put_tag(target, plan, options);
-            if (took) {
-                longest = std::max(longest, *took);
-                written.push_back(i);
-            } else {
-                s = std::move(took).error();
-            }
+        auto took = write_tag(target, plan, annotations, options);
+        const bool failed = !took;
+        if (took && plan.write && !options.compute_only) {
+            longest = std::max(longest, *took);
+            written.push_back(i);
         }
-        const bool failed = !s;
-        out[i] = std::move(s);
+        out[i] = took ? Status{} : Status(std::move(took).error());
         if (failed) break;
     }
     if (written.empty() || options.max_attempts <= 1) return out;

@@ -16,6 +16,7 @@
 #include "publish/merge.hpp"
 #include "publish/target.hpp"
 #include "report/report.hpp"
+#include "util/retry.hpp"
 
 namespace ocx::publish {
 
@@ -71,8 +72,13 @@ struct WriteOptions {
     /// started before our write has landed by the time we check (see README "Guarantees").
     /// The pause is at least 3x the longest PUT; re-writes add a random jitter of up to as much again.
     std::chrono::milliseconds settle{0};
-    /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way.
+    /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way
+    /// (manifests by digest and canonical tags: the same bytes are always right for them).
     RefusalRetry refused_put;
+    /// A tag PUT that failed in a way another attempt may cure is tried again this way, each time
+    /// from a fresh read and merge, never with the bytes that failed.
+    RetryPolicy tag_retry;
+    RetryClock clock = RetryClock::system();
     /// Compute every plan (reads only) and write nothing: a dry run.
     bool compute_only = false;
 };

@@ -16,6 +16,7 @@
 
 #include "digest/digest.hpp"
 #include "util/result.hpp"
+#include "util/retry.hpp"
 
 namespace ocx::publish {
 
@@ -60,6 +61,15 @@ public:
     /// PUT a manifest/index under a tag or under its digest. For a digest reference the bytes
     /// must hash to it.
     virtual Status put_manifest(std::string_view reference, const Manifest& manifest) = 0;
+    /// put_manifest with one attempt: a transient failure comes back at once (with the server's
+    /// Retry-After in `hint`) instead of being sent again later. For documents merged from a read
+    /// (tag indexes): after a pause the caller must read and merge again, since the same bytes sent
+    /// later would drop whatever a concurrent writer added meanwhile. Targets whose put_manifest
+    /// makes one attempt anyway need not override this.
+    virtual Status put_manifest_once(std::string_view reference, const Manifest& manifest, RetryHint& hint) {
+        (void)hint;
+        return put_manifest(reference, manifest);
+    }
     /// All tags of the repository, complete (paginated by the implementation); nullopt when the
     /// repository does not exist (404 NAME_UNKNOWN).
     virtual Result<std::optional<std::vector<std::string>>> list_tags() = 0;

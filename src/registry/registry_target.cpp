@@ -158,32 +158,40 @@ Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::strin
 }
 
 Status RegistryTarget::put_manifest(std::string_view reference, const publish::Manifest& manifest) {
+    return with_retry<void>("PUT manifest " + ref_text(reference),
+                            [&](RetryHint& hint) { return put_manifest_attempt(reference, manifest, hint); });
+}
+
+Status RegistryTarget::put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) {
+    return put_manifest_attempt(reference, manifest, hint);
+}
+
+Status RegistryTarget::put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest,
+                                            RetryHint& hint) {
     const std::string action = "PUT manifest " + ref_text(reference);
     // Callers hash once and push exactly those bytes; anything else is a bug upstream.
     if (Digest::of(manifest.bytes) != manifest.digest)
         return make_error(ErrorKind::internal, action + ": the bytes do not hash to " + manifest.digest.str());
     if (is_digest_reference(reference) && reference != manifest.digest.str())
         return make_error(ErrorKind::internal, action + ": the manifest's digest is " + manifest.digest.str());
-    return with_retry<void>(action, [&](RetryHint& hint) -> Status {
-        RegistryRequest req;
-        req.method = "PUT";
-        req.target = manifests_path(reference);
-        req.headers.push_back({"Content-Type", manifest.media_type});
-        req.body = RequestBody{manifest.bytes, {}, 0, 0};
-        auto r = client_->exchange(req);
-        if (!r) return std::move(r).error();
-        if (r->status != 201 && r->status != 200) {
-            Error e = failure(action, *r, hint);
-            // Manifests are only PUT after every blob they name was confirmed (HEAD 200 or upload
-            // 201), so "blob unknown" means the registry's storage has not caught up: eventually
-            // consistent back ends, or docker-registry's filesystem driver, which rewrites a
-            // blob's link file in place while a concurrent push of the same blob is under way
-            // (found by tests/integration/test_races.py). Worth the bounded retries.
-            if (r->status == 400 && has_error_code(r->body, "MANIFEST_BLOB_UNKNOWN")) e.kind = ErrorKind::transient;
-            return e;
-        }
-        return check_digest_header(action, *r, manifest.digest);
-    });
+    RegistryRequest req;
+    req.method = "PUT";
+    req.target = manifests_path(reference);
+    req.headers.push_back({"Content-Type", manifest.media_type});
+    req.body = RequestBody{manifest.bytes, {}, 0, 0};
+    auto r = client_->exchange(req);
+    if (!r) return std::move(r).error();
+    if (r->status != 201 && r->status != 200) {
+        Error e = failure(action, *r, hint);
+        // Manifests are only PUT after every blob they name was confirmed (HEAD 200 or upload
+        // 201), so "blob unknown" means the registry's storage has not caught up: eventually
+        // consistent back ends, or docker-registry's filesystem driver, which rewrites a
+        // blob's link file in place while a concurrent push of the same blob is under way
+        // (found by tests/integration/test_races.py). Worth the bounded retries.
+        if (r->status == 400 && has_error_code(r->body, "MANIFEST_BLOB_UNKNOWN")) e.kind = ErrorKind::transient;
+        return e;
+    }
+    return check_digest_header(action, *r, manifest.digest);
 }
 
 Result<std::optional<std::vector<std::string>>> RegistryTarget::list_tags() {

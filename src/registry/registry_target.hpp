@@ -75,6 +75,7 @@ public:
     Status fetch_blob(const Digest& digest, const publish::ByteSink& sink) override;
     Result<std::optional<publish::Manifest>> get_manifest(std::string_view reference) override;
     Status put_manifest(std::string_view reference, const publish::Manifest& manifest) override;
+    Status put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) override;
     Result<std::optional<std::vector<std::string>>> list_tags() override;
 
     RegistryStats stats() const;
@@ -86,6 +87,7 @@ private:
     Error failure(std::string_view action, const HttpResponse& response, RetryHint& hint) const;
     /// ErrorKind::data when the response's Docker-Content-Digest differs from `expected`.
     Status check_digest_header(std::string_view what, const HttpResponse& response, const Digest& expected) const;
+    Status put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint);
     Result<std::uint64_t> upload_once(const publish::BlobSource& blob, RetryHint& hint);
     std::string blobs_path(const Digest& digest) const;
     std::string manifests_path(std::string_view reference) const;

@@ -11,6 +11,7 @@ URLs point back at the proxy). Rules inject faults into chosen requests:
         proxy.inject(stall(5), method="HEAD")                   # client timeout (bounded sleep)
         proxy.inject(truncate(10), method="GET", path=r"/blobs/sha256:")
         proxy.inject(wrong_digest(), method="PUT", path=r"/manifests/")
+        proxy.inject(held(event, 503), method="PUT", path=r"/manifests/1\.0$")  # 503 once event is set
         ... run the client against proxy.host ...
         proxy.count("PUT", r"/manifests/")  # requests seen (faulted ones included)
 
@@ -30,6 +31,7 @@ import re
 import socket
 import struct
 import threading
+import time
 
 MAX_STALL_SECONDS = 60.0
 WRONG_DIGEST = "sha256:" + hashlib.sha256(b"ocx-fault-proxy-wrong-digest").hexdigest()
@@ -66,6 +68,12 @@ def stall(seconds: float, then: str = "forward") -> Action:
     if then not in ("forward", "close"):
         raise ValueError("then must be 'forward' or 'close'")
     return Action("stall", seconds=min(float(seconds), MAX_STALL_SECONDS), then=then)
+
+
+def held(release: threading.Event, status: int) -> Action:
+    """Hold the request, unforwarded, until `release` is set (at most MAX_STALL_SECONDS), then
+    answer `status`: a write that fails only after the test has done something meanwhile."""
+    return Action("held", release=release, status=status)
 
 
 def truncate(keep_bytes: int) -> Action:
@@ -263,6 +271,14 @@ class FaultProxy:
             p = action.params
             record["status"] = p["status"]
             self._send(handler, p["status"], list(p["headers"].items()), p["body"], head=method == "HEAD")
+            return
+        if action is not None and action.kind == "held":
+            p = action.params
+            deadline = time.monotonic() + MAX_STALL_SECONDS
+            while not p["release"].is_set() and not self._stopping.is_set() and time.monotonic() < deadline:
+                p["release"].wait(0.05)
+            record["status"] = p["status"]
+            self._send(handler, p["status"], [], b"")
             return
         if action is not None and action.kind == "stall":
             self._stopping.wait(action.params["seconds"])

@@ -6,7 +6,7 @@ Everything here runs real processes on 127.0.0.1 only:
                 storage and log files; variants: htpasswd Basic auth, TLS (throwaway CA), token
                 auth (with token_server.TokenServer), read-only storage. A missing binary raises.
 * TokenServer   (token_server.py) issues JWTs the registry accepts.
-* FaultProxy    (fault_proxy.py) injects 5xx/429/resets/stalls/truncation/wrong digests.
+* FaultProxy    (fault_proxy.py) injects 5xx/429/resets/stalls/held answers/truncation/wrong digests.
 * run()         runs $OCX_RELEASE_BIN with captured output in a hermetic environment.
 * skopeo_*()    an independent reader: inspect --raw, copy --all into an OCI layout; skopeo_copy
                 and write_image_layout seed a registry with foreign (non-OCX) images.
@@ -40,7 +40,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fault_proxy import FaultProxy, reset, respond, stall, truncate, wrong_digest  # noqa: F401 (re-exported)
+from fault_proxy import FaultProxy, held, reset, respond, stall, truncate, wrong_digest  # noqa: F401 (re-exported)
 from token_server import TokenServer  # noqa: F401 (re-exported)
 
 REGISTRY_BIN = os.environ.get("OCX_REGISTRY_BIN", "/usr/bin/docker-registry")

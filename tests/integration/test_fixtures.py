@@ -7,13 +7,14 @@ import json
 import os
 import stat
 import tempfile
+import threading
 import time
 import unittest
 from pathlib import Path
 
 import fixtures
 from fault_proxy import WRONG_DIGEST
-from fixtures import (FaultProxy, File, Registry, Symlink, TokenServer, make_tree, registry_get, reset, respond,
+from fixtures import (FaultProxy, File, Registry, Symlink, TokenServer, held, make_tree, registry_get, reset, respond,
                       run, skopeo_copy, skopeo_copy_all, skopeo_inspect_raw, stall, truncate, write_image_layout,
                       wrong_digest)
 
@@ -191,6 +192,19 @@ class TestFaultProxy(unittest.TestCase):
             self.assertEqual(lied.headers["docker-content-digest"], WRONG_DIGEST)
             self.assertEqual(lied.headers["content-length"], str(len(data)))
             self.assertEqual(registry_get(proxy.url, blob_path, method="HEAD").headers["docker-content-digest"], digest)
+
+            # A held request is answered only once the test says so, and never reaches the registry.
+            release = threading.Event()
+            proxy.inject(held(release, 503), method="GET", path="/held/")
+            answer = []
+            waiter = threading.Thread(target=lambda: answer.append(registry_get(proxy.url, "/v2/held/tags/list")))
+            waiter.start()
+            waiter.join(0.5)
+            self.assertEqual(answer, [])
+            release.set()
+            waiter.join(10)
+            self.assertEqual(answer[0].status, 503)
+            self.assertEqual(reg.count("GET", "/held/"), 0)
 
             proxy.inject(stall(5), method="GET", path="/stalled/")
             started = time.monotonic()

@@ -19,11 +19,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 import urllib.parse
 from pathlib import Path
 
-from fixtures import (FaultProxy, File, Registry, hermetic_env, make_tree, registry_get, release_bin, respond, run,
+from fixtures import (FaultProxy, File, Registry, held, hermetic_env, make_tree, registry_get, release_bin, respond, run,
                       skopeo_copy, skopeo_copy_all, skopeo_inspect_raw, write_image_layout)
 
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -786,6 +788,36 @@ class TestConcurrentPush(RegistryHarness):
             self.assertEqual(tags[t], {p: last for p in self.PLATFORMS}, t)
         for i in range(self.ROUNDS):
             self.assertEqual(tags["1.%d.0" % i], {p: "1.%d.0" % i for p in self.PLATFORMS})
+
+    def test_a_failed_tag_write_is_merged_again_not_sent_again(self):
+        """A tag PUT that fails is retried from a fresh read. Sending the failed bytes again after
+        the backoff drops a platform that another writer added, and read back, in the meantime
+        (seen in CI: a 400 MANIFEST_BLOB_UNKNOWN, retried 443 ms later, lost linux/amd64)."""
+        repo = "concurrent/resent"
+        release = threading.Event()
+        with FaultProxy(self.reg.host) as proxy:
+            rule = proxy.inject(held(release, 503), method="PUT", path=r"/manifests/1\.0\.0$")
+            args = [a.replace(self.reg.host, proxy.host, 1) for a in self.push_args(repo, "1.0.0", AMD, "1.0.0", "-n")]
+            slow = subprocess.Popen(args, env=hermetic_env(self.env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+            try:
+                deadline = time.monotonic() + 60
+                while rule.fired == 0 and slow.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                self.assertEqual(rule.fired, 1, "the linux/amd64 push never wrote its tag")
+                # While its tag write hangs, linux/arm64 is pushed (straight to the registry),
+                # reads its entry back and is done.
+                self.push(repo, "1.0.0", ARM, None, "-n")
+                self.assertEqual(dict(self.entries(repo, "1.0.0")), {ARM: "1.0.0"})
+            finally:
+                release.set()
+                out, err = slow.communicate(timeout=120)
+        self.assertEqual(slow.returncode, 0, err)
+        report = json.loads(out)
+        self.labels[report["platforms"][0]["manifest"]["digest"]] = "1.0.0"
+        self.assertEqual(dict(self.entries(repo, "1.0.0")), {ARM: "1.0.0", AMD: "1.0.0"})
+        self.assertIn("writing tag 1.0.0: PUT manifest", err)  # the retry was the tag-level one
+        self.assertEqual(report["tags"][0]["after"], sha256(self.store.manifest(repo, "1.0.0")))
 
 
 if __name__ == "__main__":

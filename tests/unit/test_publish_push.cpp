@@ -205,10 +205,29 @@ struct RacingTarget : testing::FakeTarget {
     }
 };
 
+// The first PUT of `tag` fails (a 503, say), and while we back off a concurrent writer lands
+// `theirs` there: an index with its own entry that it has read back and left with.
+struct FailsWhileOthersWriteTarget : testing::FakeTarget {
+    std::string tag;
+    std::string theirs;
+    std::vector<std::string> sent;  // digests of the documents PUT to `tag`, failed ones included
+    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        if (ref == tag) sent.push_back(m.digest.str());
+        if (ref == tag && sent.size() == 1) {
+            ++puts;
+            tags[tag] = theirs;
+            return make_error(ErrorKind::transient, "PUT manifest fake/repo:" + tag + ": HTTP 503 Service Unavailable");
+        }
+        return FakeTarget::put_manifest(ref, m);
+    }
+};
+
 PushOptions fast(const std::string& tag, int attempts) {
     PushOptions o = opts(tag, false, true);
     o.write.max_attempts = attempts;
     o.write.refused_put = {4, std::chrono::milliseconds(0)};
+    o.write.tag_retry.max_attempts = 4;
+    o.write.clock.sleep = [](std::chrono::milliseconds) {};
     return o;
 }
 }  // namespace
@@ -257,7 +276,8 @@ TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again"
         CHECK(r.errors[0].kind == "unavailable");
         CHECK(r.errors[0].message ==
               "writing tag 1.0.0: PUT manifest fake/repo:1.0.0: HTTP 400 Bad Request: DIGEST_INVALID: provided digest "
-              "did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry");
+              "did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (gave up after 4 "
+              "attempts)");
         CHECK(t.tags.count("latest") == 0);
     }
     SUBCASE("any other refusal is not retried") {
@@ -304,6 +324,24 @@ TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
     }
 }
 
+TEST_CASE("a failed tag PUT is retried from a fresh read, not with the bytes that failed") {
+    FailsWhileOthersWriteTarget t;
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/arm64", "other writer"), fast("0.9.0", 1)).status ==
+            report::Status::published);
+    t.tag = "1.0.0";
+    t.theirs = t.tags["0.9.0"];
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "ours"), fast("1.0.0", 3));
+    CHECK(r.status == report::Status::published);
+    // Sending the first bytes again would have dropped linux/arm64 after its writer had left.
+    REQUIRE(t.sent.size() == 2);
+    CHECK(t.sent[0] != t.sent[1]);
+    auto idx = index_at(t, "1.0.0");
+    REQUIRE(idx.manifests.size() == 2);
+    CHECK(idx.manifests[0].platform->str() == "linux/arm64");
+    CHECK(idx.manifests[1].platform->str() == "linux/amd64");
+    CHECK(r.tags[0].action == report::TagAction::moved);
+}
+
 TEST_CASE("a tag that needs no write is not read back") {
     testing::FakeTarget t;
     auto amd = content_for("linux/amd64", "read back");
@@ -332,6 +370,9 @@ TEST_CASE("a cascade writes every tag, then pauses once and reads each back") {
     std::vector<std::string> want;
     for (const auto& tag : tags) {
         want.push_back("get " + tag);
+        // A rolling tag is read again after its cascade level was re-decided: the merge that is
+        // PUT starts from a read made just before.
+        if (tag != "1.2.3") want.push_back("get " + tag);
         want.push_back("put " + tag);
     }
     for (const auto& tag : tags) want.push_back("get " + tag);
