@@ -273,10 +273,7 @@ Result<milliseconds> write_tag(Target& target, TagPlan& plan, const oci::Annotat
         Error e = std::move(put).error();
         if (!worth_another_write(e) || hint.final) return std::move(e).context("writing tag " + plan.tag);
         auto delay = backoff.next(hint);
-        if (!delay) {
-            if (backoff.attempts() > 1) e.message += " (gave up " + backoff.give_up_reason() + ")";
-            return std::move(e).context("writing tag " + plan.tag);
-        }
+        if (!delay) return gave_up(std::move(e), backoff, hint).context("writing tag " + plan.tag);
         log_retry("writing tag " + plan.tag, e, *delay, backoff.attempts() + 1, options.tag_retry.max_attempts);
         options.clock.sleep(*delay);
     }
