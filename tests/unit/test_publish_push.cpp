@@ -39,6 +39,13 @@ oci::ImageIndex index_at(testing::FakeTarget& t, const std::string& tag) {
     return *idx;
 }
 
+// The platforms of the index at `tag`, in index order.
+std::vector<std::string> platforms_at(testing::FakeTarget& t, const std::string& tag) {
+    std::vector<std::string> out;
+    for (const auto& e : index_at(t, tag).manifests) out.push_back(e.platform ? e.platform->str() : "");
+    return out;
+}
+
 PushOptions opts(const std::string& tag, bool cascade, bool is_new = false) {
     PushOptions o;
     o.tag = tag;
@@ -69,10 +76,8 @@ TEST_CASE("first push, second platform merged, re-push changes nothing") {
     auto r2 = push_platform(t, "reg/repo", arm, opts("1.2.3", true));
     REQUIRE(r2.status == report::Status::published);
     CHECK(r2.tags[0].action == report::TagAction::moved);
+    CHECK(platforms_at(t, "latest") == std::vector<std::string>{"linux/amd64", "linux/arm64"});
     auto idx = index_at(t, "latest");
-    REQUIRE(idx.manifests.size() == 2);
-    CHECK(idx.manifests[0].platform->str() == "linux/amd64");
-    CHECK(idx.manifests[1].platform->str() == "linux/arm64");
     CHECK(idx.artifact_type == std::string(oci::kPackageArtifact));
 
     int puts_before = t.puts;
@@ -230,6 +235,14 @@ PushOptions fast(const std::string& tag, int attempts) {
     o.write.clock.sleep = [](std::chrono::milliseconds) {};
     return o;
 }
+
+// What a concurrent writer that never saw our entry puts at our tag: an index holding only
+// linux/arm64 (published under 0.9.0 here); returns its digest.
+std::string other_writers_index(testing::FakeTarget& t) {
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/arm64", "other writer"), fast("0.9.0", 1)).status ==
+            report::Status::published);
+    return t.tags["0.9.0"];
+}
 }  // namespace
 
 TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again") {
@@ -292,11 +305,8 @@ TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again"
 
 TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
     RacingTarget t;
-    // The other writer's view: the tag holding only linux/arm64.
-    REQUIRE(push_platform(t, "reg/repo", content_for("linux/arm64", "racing arm"), fast("0.9.0", 1)).status ==
-            report::Status::published);
     t.tag = "1.0.0";
-    t.theirs = t.tags["0.9.0"];
+    t.theirs = other_writers_index(t);
     auto amd = content_for("linux/amd64", "racing amd");
 
     SUBCASE("once: the read-back sees it and writes the merge of both") {
@@ -304,10 +314,7 @@ TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
         auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 3));
         CHECK(r.status == report::Status::published);
         CHECK(t.raced == 1);
-        auto idx = index_at(t, "1.0.0");
-        REQUIRE(idx.manifests.size() == 2);
-        CHECK(idx.manifests[0].platform->str() == "linux/arm64");
-        CHECK(idx.manifests[1].platform->str() == "linux/amd64");
+        CHECK(platforms_at(t, "1.0.0") == std::vector<std::string>{"linux/arm64", "linux/amd64"});
         CHECK(r.tags[0].action == report::TagAction::created);
         CHECK(!r.tags[0].before.has_value());
         CHECK(r.index->digest.str() == t.tags["1.0.0"]);
@@ -326,19 +333,14 @@ TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
 
 TEST_CASE("a failed tag PUT is retried from a fresh read, not with the bytes that failed") {
     FailsWhileOthersWriteTarget t;
-    REQUIRE(push_platform(t, "reg/repo", content_for("linux/arm64", "other writer"), fast("0.9.0", 1)).status ==
-            report::Status::published);
     t.tag = "1.0.0";
-    t.theirs = t.tags["0.9.0"];
+    t.theirs = other_writers_index(t);
     auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "ours"), fast("1.0.0", 3));
     CHECK(r.status == report::Status::published);
     // Sending the first bytes again would have dropped linux/arm64 after its writer had left.
     REQUIRE(t.sent.size() == 2);
     CHECK(t.sent[0] != t.sent[1]);
-    auto idx = index_at(t, "1.0.0");
-    REQUIRE(idx.manifests.size() == 2);
-    CHECK(idx.manifests[0].platform->str() == "linux/arm64");
-    CHECK(idx.manifests[1].platform->str() == "linux/amd64");
+    CHECK(platforms_at(t, "1.0.0") == std::vector<std::string>{"linux/arm64", "linux/amd64"});
     CHECK(r.tags[0].action == report::TagAction::moved);
 }
 
