@@ -255,21 +255,45 @@ bool worth_another_write(const Error& e) {
            (e.kind == ErrorKind::unavailable && e.message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos);
 }
 
-// Reads the tag, merges and PUTs the result (compute_tag, then one PUT attempt) as one unit;
-// how long the whole read-merge-write took. A failed PUT is never sent again as it was: its bytes
-// were merged from a read that a concurrent writer may overtake during the backoff, and sending
-// them afterwards would drop that writer's entry after it had already read the tag back and left.
-// Each retry reads and merges again. With compute_only, or when nothing changed, nothing is PUT.
-Result<milliseconds> write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations,
-                               const WriteOptions& options) {
+// After merging again, reports the tag as it was before our first write: `before` from the first
+// read, and created/moved rather than unchanged when the later read found our own earlier write.
+// A tag the recheck blocked meanwhile stays blocked.
+void report_from_first_read(TagPlan& plan, const std::optional<Digest>& first_before, report::TagAction first_action) {
+    if (plan.action == report::TagAction::blocked || plan.action == report::TagAction::skipped) return;
+    plan.before = first_before;
+    if (first_action == report::TagAction::created || first_action == report::TagAction::moved) plan.action = first_action;
+}
+
+struct TagWrite {
+    bool sent = false;       // a PUT went out: it may have landed even if its answer was a failure
+    milliseconds took{0};    // the longest read-merge-write that sent one
+};
+
+// Reads the tag, merges and PUTs the result (compute_tag, then one PUT attempt) as one unit.
+// A failed PUT is never sent again as it was: its bytes were merged from a read that a concurrent
+// writer may overtake during the backoff, and sending them afterwards would drop that writer's
+// entry after it had already read the tag back and left. Each retry reads and merges again; one
+// that finds nothing left to write (the failed PUT had landed after all) still counts as sent, so
+// the tag is read back. With compute_only, or when nothing changed, nothing is PUT.
+Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations,
+                           const WriteOptions& options) {
     Backoff backoff(options.tag_retry, options.clock);
+    TagWrite w;
+    std::optional<Digest> first_before;
+    auto first_action = report::TagAction::unchanged;
     for (;;) {
         const auto start = options.clock.now();
         if (auto s = compute_tag(target, plan, annotations); !s) return std::move(s).error();
-        if (options.compute_only || !plan.write) return milliseconds{0};
+        if (!w.sent) {
+            first_before = plan.before;
+            first_action = plan.action;
+        }
+        if (options.compute_only || !plan.write) break;
         RetryHint hint;
         Status put = target.put_manifest_once(plan.tag, *plan.write, hint);
-        if (put) return std::chrono::duration_cast<milliseconds>(options.clock.now() - start);
+        w.sent = true;
+        w.took = std::max(w.took, std::chrono::duration_cast<milliseconds>(options.clock.now() - start));
+        if (put) break;
         Error e = std::move(put).error();
         if (!worth_another_write(e) || hint.final) return std::move(e).context("writing tag " + plan.tag);
         auto delay = backoff.next(hint);
@@ -277,6 +301,8 @@ Result<milliseconds> write_tag(Target& target, TagPlan& plan, const oci::Annotat
         log_retry("writing tag " + plan.tag, e, *delay, backoff.attempts() + 1, options.tag_retry.max_attempts);
         options.clock.sleep(*delay);
     }
+    if (w.sent) report_from_first_read(plan, first_before, first_action);
+    return w;
 }
 
 // Reads a written tag back (the first pause is already behind us) until it holds every entry of
@@ -293,13 +319,11 @@ Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
                                                         std::to_string(attempt) + " attempts); run again to merge");
         log::warn("tag " + plan.tag + ": a concurrent writer replaced the index; merging again (attempt " +
                   std::to_string(attempt + 1) + ")");
-        auto took = write_tag(target, plan, annotations, options);
-        if (!took) return std::move(took).error();
-        settle(options, *took, true);
+        auto again = write_tag(target, plan, annotations, options);
+        if (!again) return std::move(again).error();
+        settle(options, again->took, true);
     }
-    // Report the move as seen from before our first write.
-    plan.before = first_before;
-    if (first_action == report::TagAction::created || first_action == report::TagAction::moved) plan.action = first_action;
+    report_from_first_read(plan, first_before, first_action);
     return {};
 }
 }  // namespace
@@ -310,15 +334,16 @@ std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPla
     std::vector<std::size_t> written;
     milliseconds longest{0};
     for (std::size_t i = 0; i < plans.size(); ++i) {
-        TagPlan& plan = plans[i];
-        auto took = write_tag(target, plan, annotations, options);
-        const bool failed = !took;
-        if (took && plan.write && !options.compute_only) {
-            longest = std::max(longest, *took);
+        auto w = write_tag(target, plans[i], annotations, options);
+        if (!w) {
+            out[i] = std::move(w).error();
+            break;
+        }
+        out[i] = Status{};
+        if (w->sent) {
+            longest = std::max(longest, w->took);
             written.push_back(i);
         }
-        out[i] = took ? Status{} : Status(std::move(took).error());
-        if (failed) break;
     }
     if (written.empty() || options.max_attempts <= 1) return out;
     settle(options, longest, false);

@@ -61,16 +61,17 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
 
 /// Reads the tag and computes its merged index: before/after digests, the action, and the bytes
 /// to write (none when unchanged — the stored bytes are kept, never re-serialized). A cascade
-/// level that would move is decided again against the current tag list first, so a version
-/// pushed meanwhile blocks it.
+/// level that would move is decided again against the current tag list, so a version pushed
+/// meanwhile blocks it; the tag is then read again, so the merge starts from a fresh read.
 Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations);
 
 struct WriteOptions {
     /// Reads back after writing and merges again when a concurrent writer dropped an entry.
     int max_attempts = 5;
     /// Pause before the read-back, so a concurrent read-merge-write of another platform that
-    /// started before our write has landed by the time we check (see README "Guarantees").
-    /// The pause is at least 3x the longest PUT; re-writes add a random jitter of up to as much again.
+    /// started before our write has landed by the time we check (README "Concurrent writers").
+    /// The pause is at least 3x the longest read-merge-write (the cascade recheck's reads
+    /// included); re-writes add a random jitter of up to as much again.
     std::chrono::milliseconds settle{0};
     /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way
     /// (manifests by digest and canonical tags: the same bytes are always right for them).
@@ -86,9 +87,10 @@ struct WriteOptions {
 /// Computes and PUTs each plan in write order (a failure stops there: later plans get nullopt,
 /// not attempted), then pauses once for all the tags it wrote and reads each back, in order;
 /// a tag a concurrent writer replaced without our entries is merged and written again, with its
-/// own pause (bounded by max_attempts, then a transient error). Updates after/action of each plan.
-/// A plan that needed no write is not read back (nothing to confirm). One pause per call, not per
-/// tag: a cascade of four tags waits as long as one.
+/// own pause (bounded by max_attempts, then a transient error). A tag PUT that fails is retried
+/// (tag_retry) from a fresh read and merge. Updates before/after/action of each plan, as seen from
+/// before its first write. A plan that sent no PUT is not read back (nothing to confirm). One
+/// pause per call, not per tag: a cascade of four tags waits as long as one.
 std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPlan>& plans,
                                               const oci::Annotations& annotations, const WriteOptions& options);
 

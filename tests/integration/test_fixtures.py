@@ -197,11 +197,14 @@ class TestFaultProxy(unittest.TestCase):
             release = threading.Event()
             proxy.inject(held(release, 503), method="GET", path="/held/")
             answer = []
-            waiter = threading.Thread(target=lambda: answer.append(registry_get(proxy.url, "/v2/held/tags/list")))
+            waiter = threading.Thread(target=lambda: answer.append(registry_get(proxy.url, "/v2/held/tags/list")),
+                                      daemon=True)
             waiter.start()
-            waiter.join(0.5)
-            self.assertEqual(answer, [])
-            release.set()
+            try:
+                waiter.join(0.5)
+                self.assertEqual(answer, [])
+            finally:
+                release.set()
             waiter.join(10)
             self.assertEqual(answer[0].status, 503)
             self.assertEqual(reg.count("GET", "/held/"), 0)

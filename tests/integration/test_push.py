@@ -811,7 +811,11 @@ class TestConcurrentPush(RegistryHarness):
                 self.assertEqual(dict(self.entries(repo, "1.0.0")), {ARM: "1.0.0"})
             finally:
                 release.set()
-                out, err = slow.communicate(timeout=120)
+                try:
+                    out, err = slow.communicate(timeout=120)
+                except subprocess.TimeoutExpired:
+                    slow.kill()
+                    out, err = slow.communicate()
         self.assertEqual(slow.returncode, 0, err)
         report = json.loads(out)
         self.labels[report["platforms"][0]["manifest"]["digest"]] = "1.0.0"

@@ -210,20 +210,27 @@ struct RacingTarget : testing::FakeTarget {
     }
 };
 
-// The first PUT of `tag` fails (a 503, say), and while we back off a concurrent writer lands
-// `theirs` there: an index with its own entry that it has read back and left with.
-struct FailsWhileOthersWriteTarget : testing::FakeTarget {
+// The first PUT of `tag` fails (a 503, say). With `lands`, the registry stored it all the same
+// (the answer was lost); with `theirs`, a concurrent writer lands that index there while we back
+// off: one with its own entry, that it has read back and left with.
+struct FailsOnceTarget : testing::FakeTarget {
     std::string tag;
     std::string theirs;
+    bool lands = false;
     std::vector<std::string> sent;  // digests of the documents PUT to `tag`, failed ones included
+    int sent_once = 0;              // of those, how many went through put_manifest_once
+    Status put_manifest_once(std::string_view ref, const publish::Manifest& m, RetryHint& hint) override {
+        if (ref == tag) ++sent_once;
+        return FakeTarget::put_manifest_once(ref, m, hint);
+    }
     Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
-        if (ref == tag) sent.push_back(m.digest.str());
-        if (ref == tag && sent.size() == 1) {
-            ++puts;
-            tags[tag] = theirs;
-            return make_error(ErrorKind::transient, "PUT manifest fake/repo:" + tag + ": HTTP 503 Service Unavailable");
-        }
-        return FakeTarget::put_manifest(ref, m);
+        if (ref != tag) return FakeTarget::put_manifest(ref, m);
+        sent.push_back(m.digest.str());
+        if (sent.size() > 1) return FakeTarget::put_manifest(ref, m);
+        if (lands) FakeTarget::put_manifest(ref, m);
+        else ++puts;
+        if (!theirs.empty()) tags[tag] = theirs;
+        return make_error(ErrorKind::transient, "PUT manifest fake/repo:" + tag + ": HTTP 503 Service Unavailable");
     }
 };
 
@@ -332,7 +339,7 @@ TEST_CASE("a concurrent writer that dropped our entry is merged with again") {
 }
 
 TEST_CASE("a failed tag PUT is retried from a fresh read, not with the bytes that failed") {
-    FailsWhileOthersWriteTarget t;
+    FailsOnceTarget t;
     t.tag = "1.0.0";
     t.theirs = other_writers_index(t);
     auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "ours"), fast("1.0.0", 3));
@@ -340,8 +347,58 @@ TEST_CASE("a failed tag PUT is retried from a fresh read, not with the bytes tha
     // Sending the first bytes again would have dropped linux/arm64 after its writer had left.
     REQUIRE(t.sent.size() == 2);
     CHECK(t.sent[0] != t.sent[1]);
+    CHECK(t.sent_once == 2);  // never through put_manifest, whose transport may resend on its own
     CHECK(platforms_at(t, "1.0.0") == std::vector<std::string>{"linux/arm64", "linux/amd64"});
-    CHECK(r.tags[0].action == report::TagAction::moved);
+    // As seen before our first write: the tag did not exist.
+    CHECK(r.tags[0].action == report::TagAction::created);
+    CHECK(!r.tags[0].before.has_value());
+}
+
+TEST_CASE("a tag PUT that failed but landed is still read back, and reported as our write") {
+    FailsOnceTarget t;
+    t.tag = "1.0.0";
+    t.lands = true;
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "landed"), fast("1.0.0", 3));
+    CHECK(r.status == report::Status::published);
+    CHECK(t.sent.size() == 1);  // the fresh read found our bytes there: nothing left to send
+    std::vector<std::string> tag_reads;
+    for (const auto& c : t.calls)
+        if (c == "get 1.0.0") tag_reads.push_back(c);
+    CHECK(tag_reads.size() == 3);  // the first read, the retry's read, the read-back
+    CHECK(r.tags[0].action == report::TagAction::created);
+    CHECK(!r.tags[0].before.has_value());
+    CHECK(r.index->digest.str() == t.tags["1.0.0"]);
+}
+
+TEST_CASE("a rolling tag that a newer version blocks while we merge again is reported blocked") {
+    // After our write of `1` lands, another release replaces it without our entry and publishes
+    // 1.1.0 for our platform: merging again, the recheck finds 1 now belongs to 1.1.0.
+    struct NewerArrives : testing::FakeTarget {
+        std::string theirs, newer;
+        bool raced = false;
+        Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+            Status s = FakeTarget::put_manifest(ref, m);
+            if (s && ref == "1" && !raced) {
+                raced = true;
+                tags["1"] = theirs;
+                tags["1.1.0"] = newer;
+            }
+            return s;
+        }
+    } t;
+    t.theirs = other_writers_index(t);
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/amd64", "newer"), fast("newer", 1)).status ==
+            report::Status::published);
+    t.newer = t.tags["newer"];
+    auto o = fast("1.0.0", 3);
+    o.cascade = true;
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "older"), o);
+    CHECK(r.status == report::Status::published);
+    REQUIRE(r.tags.size() == 4);
+    REQUIRE(r.tags[2].tag == "1");
+    CHECK(r.tags[2].action == report::TagAction::blocked);
+    CHECK(r.tags[2].blocked_by == std::vector<std::string>{"1.1.0"});
+    CHECK(t.tags["1"] == t.theirs);
 }
 
 TEST_CASE("a tag that needs no write is not read back") {

@@ -550,6 +550,22 @@ TEST_CASE("manifests") {
         auto r = t->put_manifest("1.0", m);
         CHECK(r.error().kind == ErrorKind::permission);
     }
+    SUBCASE("put_manifest_once: one request, a 503 comes back at once with the server's Retry-After") {
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return fail_with(503, {{"retry-after", "7"}});
+        });
+        RetryHint hint;
+        auto r = t->put_manifest_once("1.0", m, hint);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::transient);
+        CHECK(fx.fake->log == std::vector<std::string>{"PUT /v2/acme/tool/manifests/1.0"});
+        CHECK(fx.clock.sleeps.empty());
+        REQUIRE(hint.retry_after.has_value());
+        CHECK(*hint.retry_after == milliseconds(7000));
+        RetryHint again;
+        REQUIRE(t->put_manifest_once("1.0", m, again).ok());
+        CHECK(fx.fake->manifests["acme/tool"]["1.0"].bytes == m.bytes);
+    }
     SUBCASE("429 with an HTTP-date Retry-After in the past retries at once") {
         fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
             return fail_with(429, {{"retry-after", "Sun, 06 Nov 1994 08:49:37 GMT"}});
