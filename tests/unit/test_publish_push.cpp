@@ -227,7 +227,7 @@ struct FailsOnceTarget : testing::FakeTarget {
         if (ref != tag) return FakeTarget::put_manifest(ref, m);
         sent.push_back(m.digest.str());
         if (sent.size() > 1) return FakeTarget::put_manifest(ref, m);
-        if (lands) FakeTarget::put_manifest(ref, m);
+        if (lands) REQUIRE(FakeTarget::put_manifest(ref, m).ok());
         else ++puts;
         if (!theirs.empty()) tags[tag] = theirs;
         return make_error(ErrorKind::transient, "PUT manifest fake/repo:" + tag + ": HTTP 503 Service Unavailable");
