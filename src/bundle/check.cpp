@@ -2,9 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
 #include <lzma.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -288,32 +286,6 @@ constexpr std::string_view kCheckRules = "rules-1";
 fs::path record_path(const fs::path& records, std::string_view media_type, const Digest& digest) {
     return records / (digest.hex() + "." + std::string(record_kind(media_type)));
 }
-
-// SHA-256 and size of a file, in one sequential read.
-Result<std::pair<Digest, std::uint64_t>> hash_file(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, path.string() + ": " + std::strerror(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    Sha256 hash;
-    std::uint64_t size = 0;
-    std::vector<char> buf(1 << 20);
-    for (;;) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return make_error(ErrorKind::io, path.string() + ": " + std::strerror(errno));
-        }
-        if (n == 0) break;
-        hash.update(buf.data(), static_cast<std::size_t>(n));
-        size += static_cast<std::uint64_t>(n);
-    }
-    return std::make_pair(hash.finish(), size);
-}
 }  // namespace
 
 Result<fs::path> check_records_dir() { return cache_dir("checked"); }
@@ -333,7 +305,7 @@ void remember_checked(const fs::path& records, std::string_view media_type, cons
 }
 
 Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records) {
-    auto hashed = hash_file(path);
+    auto hashed = digest_file(path);
     if (!hashed) return std::move(hashed).error();
     const auto& [digest, size] = *hashed;
     if (auto record = read_file(record_path(records, media_type, digest)); record && *record) {

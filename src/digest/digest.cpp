@@ -1,5 +1,6 @@
 #include "digest/digest.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -77,6 +78,7 @@ Result<FileDigest> digest_file(const std::filesystem::path& path) {
     if (f == nullptr)
         return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io,
                           path.string() + ": " + std::strerror(errno));
+    ::posix_fadvise(::fileno(f), 0, 0, POSIX_FADV_SEQUENTIAL);  // a larger read-ahead
     Sha256 h;
     std::vector<char> buf(1 << 20);
     FileDigest out;
@@ -88,9 +90,11 @@ Result<FileDigest> digest_file(const std::filesystem::path& path) {
         }
         if (n < buf.size()) break;
     }
-    bool failed = std::ferror(f) != 0;
+    const bool failed = std::ferror(f) != 0;
+    const int read_errno = errno;
     std::fclose(f);
-    if (failed) return make_error(ErrorKind::io, path.string() + ": read error");
+    if (failed)
+        return make_error(ErrorKind::io, path.string() + ": " + (read_errno != 0 ? std::strerror(read_errno) : "read error"));
     out.digest = h.finish();
     return out;
 }
