@@ -71,15 +71,16 @@ Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_
 }
 }  // namespace
 
+bool refused_as_unknown(const Error& e) {
+    return e.kind == ErrorKind::unavailable && e.message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos;
+}
+
 Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
                              const RefusalRetry& retry) {
     for (int attempt = 1;; ++attempt) {
         Status s = target.put_manifest(reference, manifest);
         if (s || attempt >= retry.attempts) return s;
-        // The registry's words, as registry::describe_error_body renders the distribution error code.
-        const bool refused_unknown = s.error().kind == ErrorKind::unavailable &&
-                                     s.error().message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos;
-        if (!refused_unknown) return s;
+        if (!refused_as_unknown(s.error())) return s;
         auto pause = retry.pause * attempt;
         log::warn("PUT " + std::string(reference) + ": the registry reported a referenced blob or manifest as unknown "
                   "(a concurrent writer may be linking it); trying again in " + std::to_string(pause.count()) +

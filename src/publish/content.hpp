@@ -48,6 +48,10 @@ struct RefusalRetry {
     std::chrono::milliseconds pause{100};
 };
 
+/// True when the registry refused a PUT calling a referenced blob or manifest "unknown"
+/// (MANIFEST_BLOB_UNKNOWN, as registry::describe_error_body renders the distribution error code).
+bool refused_as_unknown(const Error& e);
+
 /// PUTs a manifest or index under `reference`. When the registry refuses it because a blob or
 /// manifest it references is "unknown" (MANIFEST_BLOB_UNKNOWN) — what docker-registry's
 /// filesystem storage answers while a concurrent writer re-links that same blob or manifest —

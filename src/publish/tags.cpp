@@ -250,10 +250,7 @@ void settle(const WriteOptions& options, milliseconds longest_write, bool jitter
 
 // A failure that another read-merge-write may cure: a transient one, or the registry calling a
 // referenced manifest unknown while a concurrent writer re-links it (see put_manifest_retrying).
-bool worth_another_write(const Error& e) {
-    return e.kind == ErrorKind::transient ||
-           (e.kind == ErrorKind::unavailable && e.message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos);
-}
+bool worth_another_write(const Error& e) { return e.kind == ErrorKind::transient || refused_as_unknown(e); }
 
 // After merging again, reports the tag as it was before our first write: `before` from the first
 // read, and created/moved rather than unchanged when the later read found our own earlier write.
@@ -277,30 +274,28 @@ struct TagWrite {
 // the tag is read back. With compute_only, or when nothing changed, nothing is PUT.
 Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations,
                            const WriteOptions& options) {
-    Backoff backoff(options.tag_retry, options.clock);
     TagWrite w;
     std::optional<Digest> first_before;
     auto first_action = report::TagAction::unchanged;
-    for (;;) {
+    Status done = retry_if<void>(options.tag_retry, options.clock, "writing tag " + plan.tag, worth_another_write,
+                                 [&](RetryHint& hint) -> Status {
         const auto start = options.clock.now();
-        if (auto s = compute_tag(target, plan, annotations); !s) return std::move(s).error();
+        if (auto s = compute_tag(target, plan, annotations); !s) {
+            hint.final = true;  // its reads were retried already
+            return s;
+        }
         if (!w.sent) {
             first_before = plan.before;
             first_action = plan.action;
         }
-        if (options.compute_only || !plan.write) break;
-        RetryHint hint;
+        if (options.compute_only || !plan.write) return {};
         Status put = target.put_manifest_once(plan.tag, *plan.write, hint);
         w.sent = true;
         w.took = std::max(w.took, std::chrono::duration_cast<milliseconds>(options.clock.now() - start));
-        if (put) break;
-        Error e = std::move(put).error();
-        if (!worth_another_write(e) || hint.final) return std::move(e).context("writing tag " + plan.tag);
-        auto delay = backoff.next(hint);
-        if (!delay) return gave_up(std::move(e), backoff, hint).context("writing tag " + plan.tag);
-        log_retry("writing tag " + plan.tag, e, *delay, backoff.attempts() + 1, options.tag_retry.max_attempts);
-        options.clock.sleep(*delay);
-    }
+        if (!put) return std::move(put).error().context("writing tag " + plan.tag);
+        return put;
+    });
+    if (!done) return std::move(done).error();
     if (w.sent) report_from_first_read(plan, first_before, first_action);
     return w;
 }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "util/result.hpp"
 
@@ -70,29 +71,36 @@ std::string format_delay(std::chrono::milliseconds delay);
 void log_retry(std::string_view what, const Error& error, std::chrono::milliseconds delay, int next_attempt,
                int max_attempts);
 
-/// The error to return when `backoff` gave up after `error`: with "(gave up after N attempts)"-
-/// style context, unless there was only one attempt and no Retry-After to explain.
-inline Error gave_up(Error error, const Backoff& backoff, const RetryHint& hint) {
-    if (backoff.attempts() > 1 || hint.retry_after) error.message += " (gave up " + backoff.give_up_reason() + ")";
-    return error;
-}
-
-/// Runs `attempt(RetryHint&)` (returning Result<T>) until it succeeds, fails with a non-transient
-/// error, marks its failure final, or the policy gives up. `what` names the operation in logs.
-/// A give-up after several attempts appends "(gave up after N attempts)"-style context.
-template <class T, class Attempt>
-Result<T> retry(const RetryPolicy& policy, const RetryClock& clock, std::string_view what, Attempt&& attempt) {
+/// Runs `attempt(RetryHint&)` (returning Result<T>) until it succeeds, fails in a way
+/// `worth_retrying(const Error&)` declines, marks its failure final, or the policy gives up.
+/// `what` names the operation in logs. A give-up after several attempts (or against a server's
+/// Retry-After) appends "(gave up after N attempts)"-style context.
+template <class T, class Worth, class Attempt>
+Result<T> retry_if(const RetryPolicy& policy, const RetryClock& clock, std::string_view what, Worth&& worth_retrying,
+                   Attempt&& attempt) {
     Backoff backoff(policy, clock);
     for (;;) {
         RetryHint hint;
         Result<T> result = attempt(hint);
         if (result.ok()) return result;
-        if (result.error().kind != ErrorKind::transient || hint.final) return result;
+        if (!worth_retrying(result.error()) || hint.final) return result;
         std::optional<std::chrono::milliseconds> delay = backoff.next(hint);
-        if (!delay) return gave_up(std::move(result).error(), backoff, hint);
+        if (!delay) {
+            if (backoff.attempts() <= 1 && !hint.retry_after) return result;
+            Error error = std::move(result).error();
+            error.message += " (gave up " + backoff.give_up_reason() + ")";
+            return error;
+        }
         log_retry(what, result.error(), *delay, backoff.attempts() + 1, policy.max_attempts);
         clock.sleep(*delay);
     }
+}
+
+/// retry_if for ErrorKind::transient failures, the ones retrying may help (release.md, "Exit codes").
+template <class T, class Attempt>
+Result<T> retry(const RetryPolicy& policy, const RetryClock& clock, std::string_view what, Attempt&& attempt) {
+    return retry_if<T>(policy, clock, what, [](const Error& e) { return e.kind == ErrorKind::transient; },
+                       std::forward<Attempt>(attempt));
 }
 
 }  // namespace ocx
