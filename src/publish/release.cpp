@@ -263,14 +263,6 @@ void push_all(Target& target, const ReleaseOptions& options, std::vector<Platfor
     for (auto& t : uploaders) t.join();
 }
 
-// The platforms the version tag holds now (platform -> manifest digest), read before anything is
-// pushed so that a release that would replace one is refused before its first upload.
-Result<TagContent> published_now(Target& target, const std::string& tag) {
-    auto state = read_tag(target, tag);
-    if (!state) return std::move(state).error();
-    return std::move(state->content);
-}
-
 bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work) {
     const auto* idx = std::get_if<oci::ImageIndex>(&content);
     if (idx == nullptr) return false;
@@ -350,15 +342,15 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     // one of our platforms, every platform is prepared first and compared before the first upload;
     // compute_tag checks again where the tag is merged, so a release racing ours is caught too.
     // Otherwise no entry can conflict, and uploads overlap compression.
-    std::optional<TagContent> published;
+    std::optional<TagState> published;
     if (!matrix.replace && target != nullptr) {
-        auto now = published_now(*target, matrix.tag);
+        auto now = read_tag(*target, matrix.tag);
         if (!now) {
             add_error(rep, rep_mutex, "read tag " + matrix.tag, now.error());
             for (auto& w : work) rep.platforms.push_back(w.result);
             return rep;
         }
-        if (holds_any(*now, work)) published = std::move(*now);
+        if (holds_any(now->content, work)) published = std::move(*now);
     }
     if (!published) {
         prepare_and_push(target, matrix, options, work, rep, rep_mutex, !options.dry_run);
@@ -367,12 +359,13 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
         std::vector<oci::IndexEntry> prepared;
         for (const auto& w : work)
             if (w.prepared) prepared.push_back(w.built.entry);
-        auto conflicts = published_conflicts(*published, prepared);
+        auto conflicts = published_conflicts(published->content, prepared);
         if (!conflicts.empty()) {
             const Error e = published_conflict_error(target->describe(), matrix.tag, conflicts);
             rep.errors.push_back({"replace " + conflicts.front().platform, std::string(to_string(e.kind)), e.message});
             for (auto& w : work) rep.platforms.push_back(w.result);
-            rep.tags.push_back({matrix.tag, report::TagKind::primary, {}, {}, report::TagAction::skipped, {}, {},
+            const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
+            rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},
                                 "not written: it would replace a published platform's content"});
             return rep;
         }

@@ -214,6 +214,9 @@ class PipelineTest(unittest.TestCase):
         self.assertIn(way_out, r.stderr)
         self.assertEqual(rep["status"], "failed")
         self.assertEqual(rep["errors"][0]["step"], "replace linux/amd64")
+        self.assertEqual([(t["tag"], t["before"], t["after"], t["action"], t["reason"]) for t in rep["tags"]],
+                         [("1.2.3", before["1.2.3"], before["1.2.3"], "skipped",
+                           "not written: it would replace a published platform's content")])
         for method in WRITES:
             self.assertEqual(self.registry.count(method, None, since=mark), 0, method)
         self.assertEqual(tag_digests(self.registry, repo), before)
