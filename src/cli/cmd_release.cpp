@@ -49,7 +49,7 @@ int cmd_release(const Args& args) {
         ("package", po::value(&package), "override the matrix's package (REGISTRY/REPO or oci:DIR)")
         ("replace", po::bool_switch(&replace), "allow replacing platforms already published in the tag with new content")
         ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
-        ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg)")
+        ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
     add_common_options(desc, common);
