@@ -5,6 +5,7 @@
 # Inputs come as environment variables, as action.yml maps them:
 #   INPUT_MATRIX            release matrix (path, relative to the working directory)
 #   INPUT_TAG               --tag (e.g. docker/metadata-action's `version` output)
+#   INPUT_PACKAGE           --package (overrides the matrix's package; credentials are for its host)
 #   INPUT_DRY_RUN           true|false: --dry-run (plan only; the summary says "Dry run")
 #   INPUT_REGISTRY_USERNAME / INPUT_REGISTRY_PASSWORD
 #                           credentials for the matrix package's registry, handed to the binary as
@@ -36,6 +37,7 @@ lower() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
 
 matrix=${INPUT_MATRIX:-}
 tag=${INPUT_TAG:-}
+package=${INPUT_PACKAGE:-}
 shard=${INPUT_SHARD:-}
 parts_text=${INPUT_FINALIZE_PARTS:-}
 user=${INPUT_REGISTRY_USERNAME:-}
@@ -118,6 +120,7 @@ case $mode in
 esac
 cmd+=(--report "$report")
 [ -n "$tag" ] && cmd+=(--tag "$tag")
+[ -n "$package" ] && cmd+=(--package "$package")
 $dry_run && cmd+=(--dry-run)
 [ "$mode" = shard ] && cmd+=(--shard "$shard")
 cmd+=(${extra[@]+"${extra[@]}"})
@@ -128,7 +131,7 @@ if [ -n "$user" ] || [ -n "$password" ]; then
   if [ -z "$user" ] || [ -z "$password" ]; then
     usage_error "give both 'registry-username' and 'registry-password', or neither"
   fi
-  host=$("$python" "$here/summarize.py" host "$matrix")
+  host=$("$python" "$here/summarize.py" host "$matrix" --package "$package")
   if [ -z "$host" ]; then
     $on_github && echo "::warning title=ocx-release::registry credentials given, but the matrix package names no registry host; they are not used"
     echo "warning: registry credentials given, but the matrix package names no registry host; not used" >&2

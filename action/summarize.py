@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Helpers of action/run.sh (standard library only, Python 3.8+ as on every hosted runner).
 
-  summarize.py host MATRIX
+  summarize.py host MATRIX [--package PACKAGE]
       The registry host of the matrix's package (what OCX_AUTH_<HOST>_* is keyed by), or nothing
       for an oci: layout or an unreadable matrix (the binary reports those itself).
 
@@ -38,6 +38,9 @@ def registry_host(package: str) -> str:
 
 
 def cmd_host(args) -> int:
+    if args.package:  # the package input (--package) overrides the matrix's
+        print(registry_host(args.package))
+        return 0
     try:
         with open(args.matrix, encoding="utf-8") as f:
             package = json.load(f).get("package", "")
@@ -267,6 +270,7 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     h = sub.add_parser("host")
     h.add_argument("matrix")
+    h.add_argument("--package", default="")
     f = sub.add_parser("finish")
     f.add_argument("--matrix", required=True)
     f.add_argument("--report", required=True)

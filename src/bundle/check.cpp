@@ -199,7 +199,7 @@ std::string path_problem(const std::string& name) {
 }
 }  // namespace
 
-Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type) {
+Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const MemberVisitor& visit) {
     const std::string file = path.string();
     auto bad = [&](const std::string& why) { return make_error(ErrorKind::data, file + ": " + why); };
     Reader reader;
@@ -256,6 +256,22 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         }
         if ((archive_entry_perm(entry) & (S_ISUID | S_ISGID)) != 0)
             return bad("member " + name + " has the setuid or setgid bit");
+        if (visit) {
+            ArchiveMember m;
+            m.name = name.rfind("./", 0) == 0 ? name.substr(2) : name;
+            while (!m.name.empty() && m.name.back() == '/') m.name.pop_back();
+            m.mode = static_cast<std::uint32_t>(archive_entry_perm(entry));
+            if (hardlink != nullptr) {
+                m.hardlink = true;
+                m.link = hardlink;
+            } else if (type == AE_IFLNK) {
+                m.type = EntryType::symlink;
+                m.link = archive_entry_symlink(entry);
+            } else if (type == AE_IFDIR) {
+                m.type = EntryType::directory;
+            }
+            visit(m);
+        }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.
         const void* block = nullptr;
         std::size_t len = 0;

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "bundle/bundle.hpp"
@@ -25,9 +27,22 @@ struct ArchiveCheck {
     bool from_record = false;  // check_archive_remembered: not walked, a record vouched for these bytes
 };
 
+/// A member as check_archive walks it, for a caller that looks at the listing too (the package
+/// gate looks for declared binaries), so an archive is never walked twice.
+struct ArchiveMember {
+    std::string name;     // as stored, without a leading "./" or a trailing '/'
+    EntryType type = EntryType::file;
+    bool hardlink = false;  // a hardlink to `link` (type file)
+    std::uint32_t mode = 0;  // permission bits
+    std::string link;     // symlink target as stored, or the hardlink's target
+};
+using MemberVisitor = std::function<void(const ArchiveMember&)>;
+
 /// Hashes and validates `path` whose layer media type is `media_type` (oci/media_types.hpp).
-/// Problems are ErrorKind::data naming the file and, where there is one, the member.
-Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type);
+/// Problems are ErrorKind::data naming the file and, where there is one, the member. `visit`, when
+/// given, sees every member that passed, in archive order.
+Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type,
+                                   const MemberVisitor& visit = {});
 
 // Checked before: walking an archive costs its decompression (seconds for tens of MB of xz), and
 // the same bytes are often pushed again (a re-run, `create` then `push` in one job). A record

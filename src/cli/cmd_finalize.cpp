@@ -18,10 +18,13 @@ namespace po = boost::program_options;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage = "ocx-release finalize MATRIX.json PART.json... [--report FILE] [--tag T] [--dry-run]";
+constexpr std::string_view kUsage =
+    "ocx-release finalize MATRIX.json PART.json... [--report FILE] [--tag T] [--package REF] [--replace] [--dry-run]";
 
 // Checks one shard's platform against the registry: its manifest is there, hashes to the
-// reported digest, and carries the matrix's metadata as config.
+// reported digest, and carries the matrix's metadata as config. The finalize runner may hold no
+// build at all: when the platform's metadata is not here (a prebuilt archive's sidecar), the
+// config is checked against the part report instead.
 Status check_part(publish::Target& target, const report::PlatformResult& p, const std::string& expected_config) {
     auto m = target.get_manifest(p.manifest.digest.str());
     if (!m) return std::move(m).error();
@@ -31,10 +34,15 @@ Status check_part(publish::Target& target, const report::PlatformResult& p, cons
         return make_error(ErrorKind::data, "manifest of " + p.platform + " does not match its part report");
     auto manifest = oci::ImageManifest::parse((*m)->bytes);
     if (!manifest) return std::move(manifest).error();
-    if (manifest->config.digest != Digest::of(expected_config))
+    if (expected_config.empty()) {
+        if (manifest->config.digest != p.config.digest)
+            return make_error(ErrorKind::data, p.platform + ": the pushed config " + manifest->config.digest.str() +
+                                                   " is not the part report's " + p.config.digest.str());
+    } else if (manifest->config.digest != Digest::of(expected_config)) {
         return make_error(ErrorKind::data, p.platform + ": the pushed config " + manifest->config.digest.str() +
                                                " is not the matrix's metadata (" + Digest::of(expected_config).str() +
                                                "); was the shard run from another commit?");
+    }
     for (const auto& layer : manifest->layers) {
         auto present = target.blob_exists(layer.digest);
         if (!present) return std::move(present).error();
@@ -49,13 +57,15 @@ int cmd_finalize(const Args& args) {
     TargetOptions target_options;
     ReportOutputs outputs;
     std::vector<std::string> files;
-    std::string tag;
-    bool dry_run = false;
+    std::string tag, package;
+    bool dry_run = false, replace = false;
     po::options_description desc("finalize options");
     desc.add_options()
         ("files", po::value(&files)->composing(), "MATRIX.json then the shards' part reports")
         ("report", po::value(&outputs.report_path), "write the full report to FILE (- for stdout)")
         ("tag", po::value(&tag), "the tag override the shards used")
+        ("package", po::value(&package), "the package override the shards used (REGISTRY/REPO or oci:DIR)")
+        ("replace", po::bool_switch(&replace), "allow replacing platforms already published in the tag with new content")
         ("dry-run", po::bool_switch(&dry_run), "check the parts and plan the tags, write nothing")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
@@ -72,7 +82,7 @@ int cmd_finalize(const Args& args) {
 
     // Parts first: with build_timestamp the shards' tag carries their build time, not ours.
     std::map<std::string, report::PlatformResult> by_platform;
-    std::string parts_tag;
+    std::string parts_tag, parts_package;
     for (std::size_t i = 1; i < files.size(); ++i) {
         auto text = read_file(files[i]);
         if (!text) return fail(text.error());
@@ -84,7 +94,11 @@ int cmd_finalize(const Args& args) {
                                                         ", not published"));
         if (!parts_tag.empty() && part->tag != parts_tag)
             return fail(make_error(ErrorKind::data, files[i] + ": tag " + part->tag + " differs from the other parts' " + parts_tag));
+        if (!parts_package.empty() && part->package != parts_package)
+            return fail(make_error(ErrorKind::data, files[i] + ": package " + part->package + " differs from the other parts' " +
+                                                        parts_package));
         parts_tag = part->tag;
+        parts_package = part->package;
         for (auto& p : part->platforms) {
             if (by_platform.count(p.platform) != 0)
                 return fail(make_error(ErrorKind::data, files[i] + ": platform " + p.platform + " appears in two parts"));
@@ -98,9 +112,21 @@ int cmd_finalize(const Args& args) {
             return fail(make_error(ErrorKind::data, "--tag " + tag + " does not match the parts' tag " + parts_tag));
     }
     // The shards' tag is final: a build timestamp in it is the shards' time, not ours.
-    auto loaded = load_matrix(files[0], parts_tag, /*tag_is_final=*/true, publish::InputChecks::metadata_only);
+    MatrixLoad load;
+    load.tag = parts_tag;
+    load.tag_is_final = true;
+    if (!package.empty()) load.package = package;
+    load.replace = replace;
+    load.scope.checks = publish::InputChecks::metadata_only;
+    auto loaded = load_matrix(files[0], load);
     if (!loaded) return fail(loaded.error());
     auto& matrix = (*loaded)->matrix;
+    // (An oci: layout's path is spelled as each run resolved it, so only registry packages compare.)
+    if (!matrix.package.is_layout() && parts_package != matrix.package.repository_str())
+        return fail(make_error(ErrorKind::data, "the parts were published to " + parts_package + ", not " +
+                                                    matrix.package.repository_str() + " (" +
+                                                    (package.empty() ? files[0] : "--package") +
+                                                    "); give finalize the --package the shards used"));
 
     auto target = open_target(matrix.package, target_options);
     if (!target) return fail(target.error());

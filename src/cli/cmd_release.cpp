@@ -18,8 +18,8 @@ namespace ocx::cli {
 
 namespace {
 constexpr std::string_view kUsage =
-    "ocx-release release MATRIX.json [--dry-run] [--offline] [--report FILE] [--tag T] [--jobs N] "
-    "[--shard PLATFORM] [--gitlab-dotenv FILE]";
+    "ocx-release release MATRIX.json [--dry-run] [--offline] [--report FILE] [--tag T] [--package REF] [--replace] "
+    "[--jobs N] [--shard PLATFORM --report FILE] [--gitlab-dotenv FILE]";
 
 report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e) {
     report::Report r;
@@ -36,8 +36,8 @@ int cmd_release(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
     ReportOutputs outputs;
-    std::string matrix_path, tag, shard;
-    bool dry_run = false, offline = false;
+    std::string matrix_path, tag, package, shard;
+    bool dry_run = false, offline = false, replace = false;
     std::string jobs_text = "0";
     po::options_description desc("release options");
     desc.add_options()
@@ -46,8 +46,10 @@ int cmd_release(const Args& args) {
         ("offline", po::bool_switch(&offline), "with --dry-run: do not read the target either")
         ("report", po::value(&outputs.report_path), "write the report to FILE (- for stdout)")
         ("tag", po::value(&tag), "override the matrix's tag (e.g. from docker/metadata-action)")
+        ("package", po::value(&package), "override the matrix's package (REGISTRY/REPO or oci:DIR)")
+        ("replace", po::bool_switch(&replace), "allow replacing platforms already published in the tag with new content")
         ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
-        ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg)")
+        ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
     add_common_options(desc, common);
@@ -61,8 +63,20 @@ int cmd_release(const Args& args) {
     outputs.json_stdout = common.format == Format::json;
     if (matrix_path.empty()) return fail(make_error(ErrorKind::usage, "release: missing MATRIX.json"));
     if (offline && !dry_run) return fail(make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)"));
+    MatrixLoad load;
+    if (!tag.empty()) load.tag = tag;
+    if (!package.empty()) load.package = package;
+    load.replace = replace;
+    if (!shard.empty()) {
+        // A shard's part report is what finalize needs: without it the shard's work is lost.
+        if (outputs.report_path.empty())
+            return fail(make_error(ErrorKind::usage, "--shard needs --report FILE (the part report finalize reads)"));
+        auto p = oci::Platform::parse(shard);
+        if (!p) return fail(p.error().context("--shard"));
+        load.scope.shard = p->str();
+    }
 
-    auto loaded = load_matrix(matrix_path, tag.empty() ? std::nullopt : std::optional<std::string>(tag));
+    auto loaded = load_matrix(matrix_path, load);
     if (!loaded) {
         // The problems go to stderr once (fail); the report file records them for the pipeline.
         if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
@@ -78,12 +92,10 @@ int cmd_release(const Args& args) {
     if (!jobs) return fail(jobs.error());
     options.jobs = *jobs;
     options.mount_from = target_options.mount_from;
-    if (!shard.empty()) {
-        auto p = oci::Platform::parse(shard);
-        if (!p) return fail(p.error().context("--shard"));
-        if (plan::find_platform(matrix, p->str()) == nullptr)
+    if (load.scope.shard) {
+        if (plan::find_platform(matrix, *load.scope.shard) == nullptr)
             return fail(make_error(ErrorKind::usage, "--shard " + shard + ": not a platform of " + matrix_path));
-        options.shard = p->str();
+        options.shard = load.scope.shard;
     }
 
     // Bundles go to output_dir, or to a temporary directory removed at the end.
@@ -108,6 +120,9 @@ int cmd_release(const Args& args) {
     }
     report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
+    if (options.shard && (rep.status == report::Status::published || rep.status == report::Status::planned))
+        log::info("shard " + *options.shard + ": content " + (dry_run ? "would be published" : "published") +
+                  ", no release tag written (finalize writes the tags from the part reports)");
     return report::exit_code_for(rep);
 }
 

@@ -17,22 +17,26 @@ namespace ocx::cli {
 int cmd_verify(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
-    std::string report_path;
+    std::string report_path, tags_text = "all";
     bool deep = false;
     po::options_description desc("verify options");
     desc.add_options()
         ("report", po::value(&report_path), "report written by release/finalize/push --format json")
-        ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries");
+        ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")
+        ("tags", po::value(&tags_text), "primary: check the primary tag only; all (default): every tag of the report");
     add_target_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("report", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help("ocx-release verify REPORT.json [--deep]", desc);
+        print_help("ocx-release verify REPORT.json [--deep] [--tags primary|all]", desc);
         return 0;
     }
     if (report_path.empty()) return fail(make_error(ErrorKind::usage, "verify: missing REPORT.json"));
+    if (tags_text != "primary" && tags_text != "all")
+        return fail(make_error(ErrorKind::usage, "--tags: expected primary or all, got \"" + tags_text + "\""));
+    const auto tags = tags_text == "primary" ? publish::VerifyTags::primary : publish::VerifyTags::all;
     auto text = read_file(report_path);
     if (!text) return fail(text.error());
     if (!*text) return fail(make_error(ErrorKind::not_found, report_path + ": no such report"));
@@ -45,24 +49,51 @@ int cmd_verify(const Args& args) {
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
 
-    auto result = publish::verify_report(**target, *rep);
+    auto result = publish::verify_report(**target, *rep, tags);
     if (!result) return fail(result.error());
     std::size_t checks = result->checks;
-    std::vector<std::string> problems = std::move(result->problems);
+    std::vector<publish::VerifyProblem> problems = std::move(result->problems);
     if (deep) {
         auto d = deep_verify(**target, *rep);
         if (!d) return fail(d.error());
         checks += d->checks;
         problems.insert(problems.end(), d->problems.begin(), d->problems.end());
     }
-    for (const auto& p : problems) log::error(p);
+    for (const auto& s : result->superseded) {
+        std::string by;
+        for (const auto& v : s.by) by += (by.empty() ? "" : ", ") + v;
+        log::info("tag " + s.tag + ": superseded by " + by + " (a newer version moved it on, as the cascade rules say)");
+    }
+    for (const auto& p : problems) log::error(p.message);
     if (common.format == Format::json) {
+        // null for a field a problem has no value for
+        auto text_or_null = [](const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); };
         boost::json::object o;
         o["ok"] = problems.empty();
         o["checks"] = checks;
         boost::json::array a;
-        for (const auto& p : problems) a.emplace_back(p);
+        for (const auto& p : problems) {
+            boost::json::object entry;
+            entry["tag"] = text_or_null(p.tag);
+            entry["platform"] = text_or_null(p.platform);
+            entry["expected"] = text_or_null(p.expected);
+            entry["found"] = text_or_null(p.found);
+            entry["message"] = p.message;
+            a.push_back(std::move(entry));
+        }
         o["problems"] = std::move(a);
+        boost::json::array sup;
+        for (const auto& s : result->superseded) {
+            boost::json::object so;
+            so["tag"] = s.tag;
+            so["expected"] = s.expected;
+            so["found"] = s.found;
+            boost::json::array by;
+            for (const auto& v : s.by) by.emplace_back(v);
+            so["by"] = std::move(by);
+            sup.push_back(std::move(so));
+        }
+        o["superseded"] = std::move(sup);
         print_stdout(json::pretty(o));
     }
     if (!problems.empty()) {

@@ -3,19 +3,16 @@
 // with the same refusals as `install`), then:
 //  * the config must be valid published metadata and byte-identical to its canonical compact
 //    form (metadata::to_compact), as `create`/`push` write it (wire-format.md §4);
-//  * every declared `binaries` name must be a regular file with an execute bit (symlinks followed;
-//    they cannot leave the package) in one of the package's PATH directories. Those are the
-//    values of its env entries with key PATH and type path, each resolved on its own with
-//    ${installPath} = the content directory and split at ':', keeping only directories inside the
-//    content (an entry that needs a dependency installed is skipped). A package that declares
-//    no PATH entry is looked up in content/bin.
+//  * every declared `binaries` name must be where metadata/binaries.hpp says: a regular file in
+//    one of the package's PATH directories, with an execute bit except on windows/* platforms
+//    (where NAME.exe counts too); symlinks are followed (they cannot leave the package).
 // Install refusals (bad data, missing blobs) become problems; transport and I/O errors end the run.
 #include "cli/deep_verify.hpp"
 
 #include <sys/stat.h>
 
 #include "install/install.hpp"
-#include "metadata/env.hpp"
+#include "metadata/binaries.hpp"
 #include "util/log.hpp"
 #include "util/temp_dir.hpp"
 
@@ -25,44 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The PATH directories the package puts inside `content` (see the file comment).
-std::vector<fs::path> path_dirs(const metadata::Metadata& meta, const fs::path& content) {
-    using metadata::EnvVar;
-    std::vector<fs::path> out;
-    bool declared = false;
-    for (std::size_t i = 0; i < meta.env.size(); ++i) {
-        if (meta.env[i].key != "PATH" || meta.env[i].type != EnvVar::Type::path) continue;
-        declared = true;
-        metadata::Metadata only = meta;  // entry i alone visible, the others still resolvable
-        for (std::size_t j = 0; j < only.env.size(); ++j)
-            only.env[j].visibility = j == i ? EnvVar::Visibility::public_ : EnvVar::Visibility::private_;
-        auto changes = metadata::resolve_env(only, content, {}, metadata::Surface::consumer);
-        if (!changes) {
-            log::verbose("verify --deep: PATH entry /env/" + std::to_string(i) + " skipped: " + changes.error().message);
-            continue;
-        }
-        for (const auto& c : *changes) {
-            if (c.key != "PATH") continue;
-            std::size_t start = 0;
-            while (start <= c.value.size()) {
-                std::size_t colon = c.value.find(':', start);
-                if (colon == std::string::npos) colon = c.value.size();
-                fs::path dir = fs::path(c.value.substr(start, colon - start)).lexically_normal();
-                fs::path rel = dir.lexically_relative(content);
-                if (!dir.empty() && !rel.empty() && *rel.begin() != "..") out.push_back(dir);
-                start = colon + 1;
-            }
-        }
-    }
-    if (!declared) out.push_back(content / "bin");
-    return out;
-}
-
-std::string relative_list(const std::vector<fs::path>& dirs, const fs::path& content) {
-    if (dirs.empty()) return "none inside the package";
-    std::string out;
-    for (const auto& d : dirs) out += (out.empty() ? "" : ", ") + d.lexically_relative(content).generic_string();
-    return out;
+// What is at `relative` under `content`, following symlinks (install refused any that leave it).
+metadata::FileState file_state(const fs::path& content, const std::string& relative) {
+    struct stat st {};
+    if (::stat((content / relative).c_str(), &st) != 0) return metadata::FileState::absent;
+    if (!S_ISREG(st.st_mode)) return metadata::FileState::other;
+    return (st.st_mode & 0111) != 0 ? metadata::FileState::executable : metadata::FileState::plain;
 }
 
 }  // namespace
@@ -83,41 +48,23 @@ Result<publish::VerifyResult> deep_verify(publish::Target& target, const report:
         if (!installed) {
             const ErrorKind kind = installed.error().kind;
             if (kind != ErrorKind::data && kind != ErrorKind::not_found) return std::move(installed).error();
-            out.problems.push_back(what + ": install failed: " + installed.error().message);
+            out.problems.push_back({"", p.platform, "", "", what + ": install failed: " + installed.error().message});
             continue;
         }
 
         ++out.checks;
         if (metadata::to_compact(installed->metadata) != installed->config_bytes)
-            out.problems.push_back(what + ": config " + installed->config.str() +
-                                   " is valid metadata but not in the canonical published form (" +
-                                   metadata::to_compact(installed->metadata) + ")");
+            out.problems.push_back({"", p.platform, metadata::to_compact(installed->metadata), installed->config_bytes,
+                                    what + ": config " + installed->config.str() +
+                                        " is valid metadata but not in the canonical published form (" +
+                                        metadata::to_compact(installed->metadata) + ")"});
 
         if (!installed->metadata.binaries) continue;
         const fs::path content = install::content_dir(dir);
-        const std::vector<fs::path> dirs = path_dirs(installed->metadata, content);
-        for (const auto& name : *installed->metadata.binaries) {
-            ++out.checks;
-            std::string not_executable;
-            bool found = false;
-            for (const auto& d : dirs) {
-                struct stat st {};
-                const fs::path file = d / name;
-                if (::stat(file.c_str(), &st) != 0) continue;
-                if (S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0) {
-                    found = true;
-                    break;
-                }
-                if (not_executable.empty()) not_executable = file.lexically_relative(content).generic_string();
-            }
-            if (found) continue;
-            if (!not_executable.empty())
-                out.problems.push_back(what + ": binary \"" + name + "\" (" + not_executable +
-                                       ") is not an executable file");
-            else
-                out.problems.push_back(what + ": binary \"" + name + "\" is declared but not in the package's PATH (" +
-                                       relative_list(dirs, content) + ")");
-        }
+        out.checks += installed->metadata.binaries->size();
+        const auto problems = metadata::binary_problems(installed->metadata, metadata::binary_rule(p.platform),
+                                                        [&](const std::string& rel) { return file_state(content, rel); });
+        for (const auto& problem : problems) out.problems.push_back({"", p.platform, "", "", what + ": " + problem});
     }
     return out;
 }

@@ -17,11 +17,17 @@ struct LoadedMatrix {
     std::vector<publish::PlatformInput> inputs;  // point into `matrix`: keep the object in place
 };
 
+/// What the command line changes about a matrix, and which of its files this run needs.
+struct MatrixLoad {
+    std::optional<std::string> tag;      // --tag
+    std::optional<std::string> package;  // --package
+    bool replace = false;                // --replace
+    bool tag_is_final = false;           // finalize: the override is used as is (the shards added the build timestamp)
+    publish::InputScope scope;           // --shard, or finalize's metadata_only
+};
+
 /// Reads, parses and checks the matrix. On problems returns ErrorKind::data whose message has one
 /// problem per line, each starting with the matrix path.
-/// With `tag_is_final` the override is used as is (finalize: the shards added the build timestamp).
-Result<std::unique_ptr<LoadedMatrix>> load_matrix(const std::string& path, const std::optional<std::string>& tag_override,
-                                                  bool tag_is_final = false,
-                                                  publish::InputChecks checks = publish::InputChecks::all);
+Result<std::unique_ptr<LoadedMatrix>> load_matrix(const std::string& path, const MatrixLoad& load);
 
 }  // namespace ocx::cli

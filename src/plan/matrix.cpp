@@ -14,8 +14,8 @@ namespace bj = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::array<std::string_view, 14> kTopKeys{
-    "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "aliases", "canonical_tags",
+constexpr std::array<std::string_view, 15> kTopKeys{
+    "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "replace", "aliases", "canonical_tags",
     "metadata", "annotations", "compression", "output_dir", "platforms", "description"};
 constexpr std::array<std::string_view, 4> kPlatformKeys{"platform", "content", "archive", "metadata"};
 constexpr std::array<std::string_view, 2> kCompressionKeys{"level", "threads"};
@@ -93,15 +93,22 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     if (auto schema = rd.integer("schema", true); schema && *schema != 1)
         diag.add("/schema", "unsupported schema " + std::to_string(*schema) + " (this tool reads 1)");
 
-    if (auto pkg = rd.string("package", true)) {
+    // --package replaces the matrix's value (which must still be a string when present); an
+    // oci:DIR given on the command line is relative to the working directory, not the matrix.
+    std::optional<std::string> pkg = rd.string("package", !overrides.package.has_value());
+    if (overrides.package) pkg = overrides.package;
+    if (pkg) {
+        const std::string where = overrides.package ? "--package" : "/package";
         auto ref = oci::Reference::parse(*pkg, overrides.default_registry);
         if (!ref)
-            diag.add("/package", ref.error().message);
+            diag.add(where, ref.error().message);
         else if (!ref->tag.empty() || ref->digest)
-            diag.add("/package", "give the repository only (\"" + ref->repository_str() + "\"); the tag goes in \"tag\"");
+            diag.add(where, "give the repository only (\"" + ref->repository_str() + "\"); the tag goes in " +
+                                (overrides.package ? "--tag" : "\"tag\""));
         else
             m.package = *ref;
-        if (ref && ref->is_layout()) m.package.repository = resolve(base, ref->repository).lexically_normal().string();
+        if (ref && ref->is_layout() && !overrides.package)
+            m.package.repository = resolve(base, ref->repository).lexically_normal().string();
     }
 
     std::optional<std::string> tag = overrides.tag ? overrides.tag : rd.string("tag", !overrides.tag.has_value());
@@ -127,8 +134,10 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     }
 
     m.cascade = rd.boolean("cascade", false).value_or(false);
+    // A tag that is not an OCX version is published without rolling tags; only "v1.2.3" is refused.
     if (m.cascade && !m.tag.empty())
-        if (auto v = publish::cascade_version(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
+        if (auto v = publish::cascade_start(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
+    m.replace = rd.boolean("replace", false).value_or(false) || overrides.replace;
     m.canonical_tags = rd.boolean("canonical_tags", false).value_or(true);
 
     if (const auto* aliases = rd.get("aliases")) {

@@ -36,6 +36,7 @@ struct Matrix {
     std::string tag;                  // as published: --tag override, '+' -> '_', build timestamp added
     BuildTimestamp build_timestamp = BuildTimestamp::none;
     bool cascade = false;
+    bool replace = false;             // a platform already published in the tag may get new content
     std::vector<std::string> aliases;
     bool canonical_tags = true;
     oci::Annotations annotations;
@@ -47,6 +48,8 @@ struct Matrix {
 
 struct MatrixOverrides {
     std::optional<std::string> tag;                // --tag
+    std::optional<std::string> package;            // --package: registry/repo or oci:DIR (relative to the working directory)
+    bool replace = false;                          // --replace (or'ed with the matrix's "replace")
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
     const char* default_registry = nullptr;        // OCX_DEFAULT_REGISTRY
     bool tag_is_final = false;                     // the tag already has its build timestamp (finalize)

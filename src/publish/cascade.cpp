@@ -49,6 +49,59 @@ Result<Version> cascade_version(std::string_view tag) {
                                            std::string{kGrammar} + ")");
 }
 
+namespace {
+// "1.4.0-rc.1" -> 1.4.0 (and "slim-1.4.0-rc.1" -> slim-1.4.0): the release a pre-release that the
+// grammar refuses belongs to, read SemVer's way (everything after the '-' that follows X.Y.Z is
+// the pre-release). nullopt when no such split exists.
+std::optional<Version> semver_release(std::string_view tag) {
+    for (std::size_t dash = tag.find('-'); dash != std::string_view::npos; dash = tag.find('-', dash + 1)) {
+        if (dash + 1 == tag.size()) break;
+        auto head = parse_version(tag.substr(0, dash));
+        if (head && head->patch && !head->is_prerelease() && !head->has_build()) return head;
+    }
+    return std::nullopt;
+}
+
+// The version a tag names once a leading "v" is dropped, if it names one.
+std::optional<std::string> without_v(std::string_view tag) {
+    if (tag.size() < 2 || (tag[0] != 'v' && tag[0] != 'V')) return std::nullopt;
+    std::string_view rest = tag.substr(1);
+    if (parse_version(rest) || semver_release(rest)) return std::string{rest};
+    return std::nullopt;
+}
+}  // namespace
+
+Result<CascadeStart> cascade_start(std::string_view tag) {
+    CascadeStart start;
+    const std::string quoted = "\"" + std::string{tag} + "\"";
+    if (auto v = parse_version(tag)) {
+        start.version = *v;
+        if (v->is_prerelease()) {
+            Version release = *v;
+            release.pre.clear();
+            release.build.clear();
+            const std::vector<std::string> moved = cascade_targets(*v);
+            for (auto& t : cascade_targets(release))
+                if (std::find(moved.begin(), moved.end(), t) == moved.end()) start.skipped.push_back(std::move(t));
+            start.reason = quoted + " is a pre-release: OCX never cascades a pre-release";
+        }
+        return start;
+    }
+    if (auto fixed = without_v(tag))
+        return make_error(ErrorKind::data, "tag " + quoted + " is not an OCX version (OCX versions have no \"v\"): use --tag " +
+                                               *fixed + ", or ${GITHUB_REF_NAME#v} in a GitHub workflow");
+    if (auto release = semver_release(tag)) {
+        start.skipped = cascade_targets(*release);
+        start.reason = quoted + " is a pre-release, and not an OCX version at all (a dotted pre-release is not in " +
+                       std::string{kGrammar} + "): OCX never cascades a pre-release; only " + quoted + " is written";
+        return start;
+    }
+    if (tag != "latest") start.skipped.push_back("latest");
+    start.reason = quoted + " is not an OCX version (" + std::string{kGrammar} + "): no rolling tag moves; only " + quoted +
+                   " is written";
+    return start;
+}
+
 std::string track_tag(const Version& v) { return v.variant.empty() ? std::string{"latest"} : v.variant; }
 
 std::vector<std::string> cascade_targets(const Version& v) {

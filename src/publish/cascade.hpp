@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,6 +35,23 @@ namespace ocx::publish {
 /// The pushed tag as a version; ErrorKind::data `cannot cascade "<tag>": not a version tag (…)` when
 /// the tag does not parse.
 Result<Version> cascade_version(std::string_view tag);
+
+/// How a tag pushed with cascade on takes part in the cascade. OCX cascades versions only, and
+/// never a pre-release past its own tag; a tag that is not a version is still published, it just
+/// moves no rolling tag:
+///  * an OCX version ("1.4.0", "slim-2.1"): `version` is set; for a pre-release ("1.4.0-rc1")
+///    `skipped` lists the rolling tags of its release (1.4, 1, latest) that it does not move;
+///  * not an OCX version ("nightly", "1.4.0-rc.1" whose dotted pre-release the grammar refuses):
+///    no `version`; `skipped` lists the rolling tags a user may expect to move ("latest" at least);
+///  * a version behind a "v" ("v1.4.0"): ErrorKind::data, with the fix spelled out, because such
+///    a tag is nearly always a git tag name passed on by mistake.
+/// `reason` says why the `skipped` tags do not move ("" when nothing is skipped).
+struct CascadeStart {
+    std::optional<Version> version;
+    std::vector<std::string> skipped;
+    std::string reason;
+};
+Result<CascadeStart> cascade_start(std::string_view tag);
 
 /// The tag a track rolls to: "latest" for the default track, else the variant name.
 std::string track_tag(const Version& v);

@@ -5,6 +5,7 @@
 #include "bundle/bundle.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
+#include "publish/gate.hpp"
 #include "publish/naming.hpp"
 
 namespace ocx::publish {
@@ -26,10 +27,10 @@ void add_lines(json::Diagnostics& diag, const std::string& path, const std::stri
 
 }  // namespace
 
-std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag, InputChecks checks) {
+std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag, const InputScope& scope) {
     std::vector<PlatformInput> inputs;
     struct Loaded {
-        bool ok = false;
+        std::optional<metadata::Metadata> meta;
         std::string compact, pretty;
     };
     std::map<fs::path, Loaded> cache;  // a metadata file shared by platforms is read once
@@ -37,18 +38,28 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
     for (const auto& spec : matrix.platforms) {
         PlatformInput in;
         in.spec = &spec;
-        if (spec.content && checks == InputChecks::all) {
+        in.needed = scope.checks == InputChecks::all && (!scope.shard || spec.platform.str() == *scope.shard);
+        std::optional<std::vector<bundle::Entry>> tree;
+        bool archive_present = false;
+        if (spec.content && in.needed) {
             auto scanned = bundle::scan(*spec.content);
             if (!scanned) add_lines(diag, spec.json_path + "/content", scanned.error().message);
+            else tree = std::move(*scanned);
         }
-        if (spec.archive && checks == InputChecks::all && oci::layer_media_type(spec.archive->filename().string())) {
-            if (!fs::is_regular_file(*spec.archive, ec))
-                diag.add(spec.json_path + "/archive", "no such file: " + spec.archive->string());
+        if (spec.archive && in.needed && oci::layer_media_type(spec.archive->filename().string())) {
+            archive_present = fs::is_regular_file(*spec.archive, ec);
+            if (!archive_present) diag.add(spec.json_path + "/archive", "no such file: " + spec.archive->string());
         }
         std::optional<fs::path> meta = spec.metadata;
         if (!meta && spec.archive) {
             fs::path side = sidecar_path(*spec.archive);
             if (fs::exists(side, ec)) meta = side;
+        }
+        if (!in.needed && (!meta || !fs::exists(*meta, ec))) {
+            // Another runner's build (a shard's sibling, or every build for finalize): its files
+            // may be absent here.
+            inputs.push_back(std::move(in));
+            continue;
         }
         if (!meta) {
             diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " + sidecar_path(*spec.archive).string() +
@@ -62,14 +73,26 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
                 if (!loaded) {
                     add_lines(diag, spec.json_path + (spec.metadata ? "/metadata" : ""), loaded.error().message);
                 } else {
-                    it->second = {true, metadata::to_compact(*loaded), metadata::to_pretty(*loaded)};
+                    it->second = {*loaded, metadata::to_compact(*loaded), metadata::to_pretty(*loaded)};
                 }
             }
-            if (it->second.ok) {
+            if (it->second.meta) {
                 in.config = it->second.compact;
                 in.metadata_pretty = it->second.pretty;
             }
         }
+        // The package gate (gate.hpp): what would make the published package unusable.
+        const metadata::Metadata* declared = nullptr;
+        if (meta)
+            if (auto it = cache.find(*meta); it != cache.end() && it->second.meta) declared = &*it->second.meta;
+        if (tree)
+            for (const auto& problem : gate_tree(*tree, declared, spec.platform))
+                diag.add(spec.json_path + "/content", problem);
+        // (An oci: layout's directory names no package: only a registry package is compared.)
+        const std::string name = matrix.package.is_layout() ? std::string{} : package_name(matrix.package.repository);
+        if (archive_present)
+            for (const auto& problem : gate_archive(*spec.archive, spec.platform, name, declared))
+                diag.add(spec.json_path + "/archive", problem);
         inputs.push_back(std::move(in));
     }
     if (matrix.output_dir && fs::exists(*matrix.output_dir, ec) && !fs::is_directory(*matrix.output_dir, ec))

@@ -29,7 +29,8 @@ struct PlatformWork {
     PlatformContent content;
     BuiltManifest built;
     report::PlatformResult result;
-    bool ok = false;
+    bool prepared = false;  // bundled or hashed, manifest built
+    bool ok = false;        // pushed (in a dry run: prepared)
 };
 
 // Shares the compression threads out between the bundles running at once. A bundle gets its fair
@@ -115,6 +116,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
     work.built = build_manifest(work.content);
     work.result.config = {work.built.config.digest, work.built.config.size};
     work.result.manifest = {work.built.manifest.digest, work.built.manifest.bytes.size()};
+    work.prepared = true;
     if (options.dry_run) work.ok = true;
     return true;
 }
@@ -211,7 +213,7 @@ private:
 // and pushes each as soon as it is ready on `jobs` uploaders, so one platform's upload overlaps
 // the next platform's compression instead of holding its preparer (and its cores) idle.
 void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
-                      std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
+                      std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex, bool pushing) {
     if (work.empty()) return;
     unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores;
@@ -221,7 +223,6 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
         std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return w.input->spec->content.has_value(); }));
     ThreadBudget budget(total_threads, jobs, bundles);
     const std::vector<std::size_t> order = preparation_order(work);
-    const bool pushing = !options.dry_run;
 
     PushQueue queue;
     std::atomic<std::size_t> next{0};
@@ -243,6 +244,32 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
     for (auto& t : preparers) t.join();
     queue.close();
     for (auto& t : uploaders) t.join();
+}
+
+// Pushes platforms prepared earlier, `jobs` at a time.
+void push_all(Target& target, const ReleaseOptions& options, std::vector<PlatformWork>& work, report::Report& rep,
+              std::mutex& rep_mutex) {
+    PushQueue queue;
+    for (auto& w : work) queue.put(&w);
+    queue.close();
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
+    jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
+    std::vector<std::thread> uploaders;
+    for (unsigned i = 0; i < jobs; ++i)
+        uploaders.emplace_back([&] {
+            while (PlatformWork* w = queue.take()) push_prepared(target, options, *w, rep, rep_mutex);
+        });
+    for (auto& t : uploaders) t.join();
+}
+
+bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work) {
+    const auto* idx = std::get_if<oci::ImageIndex>(&content);
+    if (idx == nullptr) return false;
+    return std::any_of(work.begin(), work.end(), [&](const PlatformWork& w) {
+        return std::any_of(idx->manifests.begin(), idx->manifests.end(),
+                           [&](const oci::IndexEntry& e) { return e.platform == w.input->spec->platform; });
+    });
 }
 
 Status write_canonical(Target& target, PlatformWork& w) {
@@ -282,7 +309,7 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
     }
     // The first platform of a release is pushed with --new semantics (release.md step 3): a
     // repository that does not exist yet has no tags. Any other listing failure still aborts.
-    TagOptions topts{matrix.cascade, true, matrix.aliases};
+    TagOptions topts{matrix.cascade, true, matrix.aliases, !matrix.replace};
     auto plans = plan_tags(*target, matrix.tag, entries, topts);
     if (!plans) {
         record("plan tags", plans.error());
@@ -311,7 +338,40 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false});
 
-    prepare_and_push(target, matrix, options, work, rep, rep_mutex);
+    // A published version is protected (README "Published versions"): when the tag already holds
+    // one of our platforms, every platform is prepared first and compared before the first upload;
+    // compute_tag checks again where the tag is merged, so a release racing ours is caught too.
+    // Otherwise no entry can conflict, and uploads overlap compression.
+    std::optional<TagState> published;
+    if (!matrix.replace && target != nullptr) {
+        auto now = read_tag(*target, matrix.tag);
+        if (!now) {
+            add_error(rep, rep_mutex, "read tag " + matrix.tag, now.error());
+            for (auto& w : work) rep.platforms.push_back(w.result);
+            return rep;
+        }
+        if (holds_any(now->content, work)) published = std::move(*now);
+    }
+    if (!published) {
+        prepare_and_push(target, matrix, options, work, rep, rep_mutex, !options.dry_run);
+    } else {
+        prepare_and_push(target, matrix, options, work, rep, rep_mutex, false);
+        std::vector<oci::IndexEntry> prepared;
+        for (const auto& w : work)
+            if (w.prepared) prepared.push_back(w.built.entry);
+        auto conflicts = published_conflicts(published->content, prepared);
+        if (!conflicts.empty()) {
+            const Error e = published_conflict_error(target->describe(), matrix.tag, conflicts);
+            rep.errors.push_back({"replace " + conflicts.front().platform, std::string(to_string(e.kind)), e.message});
+            for (auto& w : work) rep.platforms.push_back(w.result);
+            const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
+            rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},
+                                "not written: it would replace a published platform's content"});
+            return rep;
+        }
+        if (!options.dry_run && std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.prepared; }))
+            push_all(*target, options, work, rep, rep_mutex);
+    }
 
     bool all_ok = std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.ok; });
     std::vector<oci::IndexEntry> entries;

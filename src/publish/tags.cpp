@@ -117,9 +117,14 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
     std::vector<TagPlan> plans;
     plans.push_back(new_plan(primary_tag, report::TagKind::primary, entries));
 
+    std::optional<CascadeStart> start;
     if (options.cascade) {
-        auto version = cascade_version(primary_tag);
-        if (!version) return std::move(version).error();
+        auto started = cascade_start(primary_tag);
+        if (!started) return std::move(started).error();
+        start = std::move(*started);
+    }
+    if (start && start->version) {
+        const Version* version = &*start->version;
         std::vector<std::string> tags;
         auto listed = target.list_tags();
         if (!listed) {
@@ -156,6 +161,16 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
             plans.push_back(std::move(p));
         }
     }
+    if (start) {
+        // Rolling tags this tag does not move (a pre-release, or not a version at all): reported
+        // as skipped, with the reason, and left as they are.
+        for (const auto& tag : start->skipped) {
+            TagPlan p = new_plan(tag, report::TagKind::cascade, {});
+            p.reason = start->reason;
+            plans.push_back(std::move(p));
+        }
+    }
+    plans.front().protect_published = options.protect_published;
 
     for (const auto& alias : options.aliases) {
         bool seen = std::any_of(plans.begin(), plans.end(), [&](const TagPlan& p) { return p.tag == alias; });
@@ -176,9 +191,41 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
     return plans;
 }
 
+std::vector<PublishedConflict> published_conflicts(const TagContent& content, const std::vector<oci::IndexEntry>& entries) {
+    std::vector<PublishedConflict> out;
+    const auto* idx = std::get_if<oci::ImageIndex>(&content);
+    if (idx == nullptr) return out;
+    for (const auto& want : entries) {
+        if (!want.platform) continue;
+        for (const auto& have : idx->manifests)
+            if (have.platform == want.platform && have.digest != want.digest) {
+                out.push_back({want.platform->str(), have.digest, want.digest});
+                break;
+            }
+    }
+    return out;
+}
+
+Error published_conflict_error(const std::string& package, const std::string& tag,
+                               const std::vector<PublishedConflict>& conflicts) {
+    std::string message;
+    for (const auto& c : conflicts)
+        message += (message.empty() ? "" : "\n") + c.platform + " is already published in " + package + ":" + tag + " as " +
+                   c.published.str() + "; this release has " + c.replacement.str();
+    message += "\n" + std::string(conflicts.size() == 1 ? "that platform" : "those platforms") +
+               " of a published version would change: release a new version, or pass --replace (matrix "
+               "\"replace\": true) to replace " + (conflicts.size() == 1 ? "it" : "them");
+    return make_error(ErrorKind::data, message);
+}
+
 Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations) {
     auto state = read_tag(target, plan.tag);
     if (!state) return std::move(state).error();
+    if (plan.protect_published) {
+        // Checked here too, right before the merge, so a release that raced ours cannot be replaced.
+        auto conflicts = published_conflicts(state->content, plan.entries);
+        if (!conflicts.empty()) return published_conflict_error(target.describe(), plan.tag, conflicts);
+    }
     plan.before = state->stored ? std::optional<Digest>(state->stored->digest) : std::nullopt;
     plan.write.reset();
     if (plan.entries.empty()) {

@@ -38,6 +38,7 @@ struct TagPlan {
     std::string reason;                           // why some or all platforms were held back
     std::string cascade_of;                       // cascade levels: the pushed version tag
     bool cascade_new = false;                     // --new: a failing re-listing keeps the plan
+    bool protect_published = false;               // refuse to replace a platform's entry with another digest
 
     // Filled by compute_tag:
     std::optional<Digest> before;
@@ -51,6 +52,7 @@ struct TagOptions {
     bool cascade = false;
     bool new_repository = false;       // --new: a failing tag listing counts as "no tags"
     std::vector<std::string> aliases;  // explicit extra tags, always re-pointed
+    bool protect_published = false;    // release: the primary tag's platforms are not replaced (see compute_tag)
 };
 
 /// The tags `entries` go to, in write order: the primary tag, the cascade levels most specific
@@ -63,7 +65,23 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
 /// to write (none when unchanged — the stored bytes are kept, never re-serialized). A cascade
 /// level that would move is decided again against the current tag list, so a version pushed
 /// meanwhile blocks it; the tag is then read again, so the merge starts from a fresh read.
+/// With plan.protect_published, a tag that already holds one of the entries' platforms with
+/// another digest is ErrorKind::data (published_conflicts' message) and nothing is planned.
 Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations);
+
+/// A platform a version tag already holds with other content than this release's.
+struct PublishedConflict {
+    std::string platform;
+    Digest published;
+    Digest replacement;
+};
+
+/// The entries whose exact platform `content` (a version tag) holds with another digest.
+std::vector<PublishedConflict> published_conflicts(const TagContent& content, const std::vector<oci::IndexEntry>& entries);
+
+/// The refusal for conflicts of `tag` (ErrorKind::data), one line per platform, with the way out.
+Error published_conflict_error(const std::string& package, const std::string& tag,
+                               const std::vector<PublishedConflict>& conflicts);
 
 struct WriteOptions {
     /// Reads back after writing and merges again when a concurrent writer dropped an entry.

@@ -38,7 +38,9 @@ def make_project(base: Path, package: str, tag: str = "1.2.3", version: str = "1
     hello_tree(base / "build" / "darwin-arm64", "darwin/arm64", version)
     prebuilt_src = hello_tree(base / "build" / "linux-arm64", "linux/arm64", version)
     (base / "dist").mkdir(exist_ok=True)
-    run(["create", prebuilt_src, "-i", "hello:" + tag, "-p", "linux/arm64", "-m", base / "metadata.json",
+    # The receipt names the package the archive is released to (a release refuses another's).
+    name = package_name(package)
+    run(["create", prebuilt_src, "-i", "%s:%s" % (name, tag), "-p", "linux/arm64", "-m", base / "metadata.json",
          "-o", base / "dist", "-f"], check=True)
     matrix = {
         "schema": 1,
@@ -51,7 +53,7 @@ def make_project(base: Path, package: str, tag: str = "1.2.3", version: str = "1
         "output_dir": "out/bundles",
         "platforms": [
             {"platform": "linux/amd64", "content": "build/linux-amd64"},
-            {"platform": "linux/arm64", "archive": "dist/hello-%s-linux-arm64.tar.xz" % tag},
+            {"platform": "linux/arm64", "archive": "dist/%s-%s-linux-arm64.tar.xz" % (name, tag)},
             {"platform": "darwin/arm64", "content": "build/darwin-arm64"},
         ],
     }
@@ -59,6 +61,12 @@ def make_project(base: Path, package: str, tag: str = "1.2.3", version: str = "1
     path = base / "release.json"
     path.write_text(json.dumps(matrix, indent=2))
     return path
+
+
+def package_name(package: str) -> str:
+    """The package's last path segment ("registry.example/acme/hello" -> "hello")."""
+    last = package.rstrip("/").split("/")[-1]
+    return last[len("oci:"):] if last.startswith("oci:") else last
 
 
 def tags_of(registry, repo: str) -> list[str]:

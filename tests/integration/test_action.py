@@ -316,6 +316,19 @@ class Credentials(ActionTest):
                 skopeo_inspect_raw(reg.host + "/examples/hello:1.0.0", creds=reg.creds)).hexdigest()
             self.assertEqual(step.outputs["digest"], digest)
 
+    def test_package_input_overrides_the_matrix_and_keys_the_credentials(self):
+        with Registry(auth="htpasswd", users={"alice": "s3cr3t-pa55"}) as reg:
+            # The matrix names a registry that is not there; the package input is what counts.
+            matrix = self.matrix_for("127.0.0.1:9/examples/hello", "package-input.json")
+            package = reg.host + "/examples/hello"
+            step = self.run_step({"matrix": matrix, "package": package, "registry-username": "alice",
+                                  "registry-password": "s3cr3t-pa55"})
+            self.assertEqual(step.returncode, 0, str(step))
+            self.assertIn("--package %s" % package, step.stdout)
+            self.assertEqual(step.report()["package"], package)
+            raw = skopeo_inspect_raw(package + ":1.0.0", creds=reg.creds)
+            self.assertEqual(step.outputs["digest"], "sha256:" + hashlib.sha256(raw).hexdigest())
+
     def test_credentials_for_a_layout_are_not_used(self):
         package = "oci:" + os.path.join(self.tmp, "layout-creds")
         step = self.run_step({"matrix": self.matrix_for(package, "layout-creds.json"),

@@ -353,19 +353,22 @@ class ConsumerTests:
         r = self.deep_verify(missing, "missing")
         self.assertEqual(r.returncode, 65, str(r))
         self.assertEqual(r.json()["problems"],
-                         ["platform linux/amd64: binary \"missing-tool\" is declared but not in the package's PATH (bin)"])
+                         [{"tag": None, "platform": "linux/amd64", "expected": None, "found": None,
+                           "message": "platform linux/amd64: binary \"missing-tool\" is declared but not in the package's "
+                                      "PATH (bin)"}])
 
         plain = make_tree(self.dir / "plain", {"bin": {"hello": File("not executable\n", 0o644)}})
         not_exec = self.publish(repo, "1.0.2", "linux/amd64", plain)
         r = self.deep_verify(not_exec, "not-exec")
         self.assertEqual(r.returncode, 65, str(r))
-        self.assertEqual(r.json()["problems"], ["platform linux/amd64: binary \"hello\" (bin/hello) is not an executable file"])
+        self.assertEqual([p["message"] for p in r.json()["problems"]],
+                         ["platform linux/amd64: binary \"hello\" (bin/hello) is not an executable file"])
 
         evil = evil_archive(self.dir / "evil.tar.xz", [("file", "bin/hello", 0o755), ("symlink", "bin/up", "../..")])
         unsafe = self.publish_unchecked(repo, "1.0.3", "linux/amd64", evil)
         r = self.deep_verify(unsafe, "unsafe")
         self.assertEqual(r.returncode, 65, str(r))
-        (problem,) = r.json()["problems"]
+        (problem,) = [p["message"] for p in r.json()["problems"]]
         self.assertRegex(problem, r'^platform linux/amd64: install failed: layer 1 \(sha256:[0-9a-f]{12}\): '
                                   r'"bin/up": symlink to "\.\./\.\." leaves the package$')
 
@@ -433,7 +436,8 @@ class ConsumerLayoutTest(ConsumerTests, unittest.TestCase):
         r = self.deep_verify(rep, "canon")
         self.assertEqual(r.returncode, 65, str(r))
         self.assertIn("platform linux/amd64: config %s is valid metadata but not in the canonical published form (%s)"
-                      % (config["digest"], json.dumps(METADATA, separators=(",", ":"))), r.json()["problems"])
+                      % (config["digest"], json.dumps(METADATA, separators=(",", ":"))),
+                      [p["message"] for p in r.json()["problems"]])
 
 
 if __name__ == "__main__":

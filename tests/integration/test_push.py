@@ -489,14 +489,19 @@ class TestCascade(RegistryHarness):
         self.push(repo, "1.2.3", AMD, None, "-n", "-c")
         before = self.tag_map(repo)
         report, _ = self.push(repo, "1.2.4-rc1", AMD, None, "-c")
-        self.assertEqual(self.tag_actions(report), {"1.2.4-rc1": "created"})
+        # The release's rolling tags are reported skipped, with the reason, and left alone.
+        self.assertEqual(self.tag_actions(report),
+                         {"1.2.4-rc1": "created", "1.2": "skipped", "1": "skipped", "latest": "skipped"})
+        self.assertEqual({t["reason"] for t in report["tags"][1:]},
+                         {'"1.2.4-rc1" is a pre-release: OCX never cascades a pre-release'})
         self.assertTags(repo, {**before, "1.2.4-rc1": {AMD: "1.2.4-rc1"}})
 
     def test_prerelease_with_build_moves_only_its_prerelease_tag(self):
         repo = "cascade/prebuild"
         self.push(repo, "1.2.3", AMD, None, "-n", "-c")
         report, _ = self.push(repo, "1.2.4-rc1_b2", AMD, None, "-c")
-        self.assertEqual(self.tag_actions(report), {"1.2.4-rc1_b2": "created", "1.2.4-rc1": "created"})
+        self.assertEqual(self.tag_actions(report), {"1.2.4-rc1_b2": "created", "1.2.4-rc1": "created",
+                                                    "1.2": "skipped", "1": "skipped", "latest": "skipped"})
         self.assertReportMatchesStore(report, repo)
         self.assertTags(repo, {**{t: {AMD: "1.2.3"} for t in ("1.2.3", "1.2", "1", "latest")},
                                "1.2.4-rc1_b2": {AMD: "1.2.4-rc1_b2"}, "1.2.4-rc1": {AMD: "1.2.4-rc1_b2"}})
@@ -608,21 +613,24 @@ class TestCascade(RegistryHarness):
             self.labels[result.json()["platforms"][0]["manifest"]["digest"]] = "1.2.3"
         self.assertTags(repo, {"2.0.0": {AMD: "2.0.0"}, **{t: {AMD: "1.2.3"} for t in ("1.2.3", "1.2", "1", "latest")}})
 
-    def test_non_version_tag_with_cascade_is_refused_before_any_write(self):
+    def test_v_prefixed_tag_with_cascade_is_refused_before_any_write(self):
         repo = "cascade/notversion"
         self.push(repo, "1.0.0", AMD, None, "-n", "-c")
         before = self.tag_map(repo)
-        for tag in ("v1.2.3", "latest", "1.0.0-rc.1", "stable"):
-            mark = self.reg.mark()
-            report, result = self.push(repo, tag, ARM, None, "-c", expect=65)
-            self.assertIn('cannot cascade "%s"' % tag, result.stderr)
-            self.assertEqual(report["status"], "failed")
-            self.assertEqual(report["errors"][0]["kind"], "data")
-            self.assertEqual(self.writes_since(mark), [], tag)
+        mark = self.reg.mark()
+        report, result = self.push(repo, "v1.2.3", ARM, None, "-c", expect=65)
+        self.assertIn('tag "v1.2.3" is not an OCX version (OCX versions have no "v"): use --tag 1.2.3, or '
+                      '${GITHUB_REF_NAME#v} in a GitHub workflow', result.stderr)
+        self.assertEqual(report["status"], "failed")
+        self.assertEqual(report["errors"][0]["kind"], "data")
+        self.assertEqual(self.writes_since(mark), [])
         self.assertTags(repo, before)
-        # Without -c the same tag is a plain push.
-        self.push(repo, "stable", ARM)
-        self.assertTags(repo, {**before, "stable": {ARM: "stable"}})
+        # Other tags that are not versions are published under -c, moving no rolling tag.
+        for tag in ("1.0.0-rc.1", "stable"):
+            report, _ = self.push(repo, tag, ARM, None, "-c")
+            self.assertEqual(report["tags"][0]["action"], "created")
+            self.assertTrue(all(t["action"] == "skipped" and t["reason"] for t in report["tags"][1:]), report["tags"])
+        self.assertTags(repo, {**before, "1.0.0-rc.1": {ARM: "1.0.0-rc.1"}, "stable": {ARM: "stable"}})
 
 
 class TestPushInputs(RegistryHarness):

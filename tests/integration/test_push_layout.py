@@ -131,16 +131,19 @@ class TestLayoutPush(LayoutHarness):
             self.assertEqual(sha256(skopeo_inspect_raw("oci:%s:%s" % (layout, tag))),
                              sha256(self.store.manifest(layout, tag)))
 
-    def test_cascade_of_a_non_version_tag_writes_nothing(self):
+    def test_cascade_of_a_v_prefixed_tag_writes_nothing(self):
         layout = self.layout("notversion")
-        report, result = self.push(layout, "stable", AMD, None, "-n", "-c", expect=65)
-        self.assertIn('cannot cascade "stable"', result.stderr)
+        report, result = self.push(layout, "v1.0.0", AMD, None, "-n", "-c", expect=65)
+        self.assertIn('tag "v1.0.0" is not an OCX version (OCX versions have no "v"): use --tag 1.0.0', result.stderr)
         self.assertEqual(report["status"], "failed")
         self.assertFalse(os.path.exists(layout))  # not even created
         self.push(layout, "1.0.0", AMD, None, "-n")
         before = {p: p.read_bytes() for p in Path(layout).rglob("*") if p.is_file()}
         self.push(layout, "v1.0.0", ARM, None, "-c", expect=65)
         self.assertEqual({p: p.read_bytes() for p in Path(layout).rglob("*") if p.is_file()}, before)
+        # A tag that is not a version at all is published, moving no rolling tag.
+        report, _ = self.push(layout, "stable", ARM, None, "-c")
+        self.assertEqual([(t["tag"], t["action"]) for t in report["tags"]], [("stable", "created"), ("latest", "skipped")])
 
 
 class TestLayoutConcurrentPush(LayoutHarness):

@@ -39,9 +39,10 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def make_archives(work: Path, version: str) -> dict:
+def make_archives(work: Path, version: str, name: str = "tool") -> dict:
     """One bundle per platform for `version` (content differs per version and platform), each with
-    its metadata sidecar; {platform: archive path}."""
+    its metadata sidecar; {platform: archive path}. `name` is the package the receipts name: a
+    release refuses an archive made for another package."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "metadata.json").write_text(json.dumps(METADATA))
     out = {}
@@ -49,8 +50,8 @@ def make_archives(work: Path, version: str) -> dict:
         slug = p.replace("/", "-")
         tree = make_tree(work / "src" / version / slug,
                          {"bin": {"hello": File("#!/bin/sh\necho %s %s\n" % (version, p), 0o755)}})
-        dest = work / "dist" / version
-        r = run(["create", tree, "-i", "tool:" + version, "-p", p, "-m", work / "metadata.json", "-o", dest, "-f",
+        dest = work / "dist" / name / version
+        r = run(["create", tree, "-i", "%s:%s" % (name, version), "-p", p, "-m", work / "metadata.json", "-o", dest, "-f",
                  "--format", "json"], check=True)
         out[p] = Path(r.json()["path"])
     return out
@@ -166,7 +167,7 @@ class RegistryRaceTest(unittest.TestCase):
         for rnd in range(3):
             version = "2.%d.0" % rnd
             others = ["1.%d.0" % rnd]
-            archives = {v: make_archives(self.work / repo, v) for v in [version] + others}
+            archives = {v: make_archives(self.work / repo, v, "shards") for v in [version] + others}
             matrix = self.matrix(self.work / repo, repo, version, archives[version])
             parts = [self.work / repo / ("part-%d-%d.json" % (rnd, i)) for i in range(len(PLATFORMS))]
             commands = [["release", matrix, "--shard", p, "--report", part] for p, part in zip(PLATFORMS, parts)]
@@ -199,15 +200,18 @@ class RegistryRaceTest(unittest.TestCase):
         repo = "race/versions"
         versions = ["1.0.0", "1.1.0", "2.0.0"]
         seq_repo = "race/sequential"
-        archives = {v: make_archives(self.work / repo, v) for v in versions}
-        seq = {v: self.matrix(self.work / seq_repo, seq_repo, v, archives[v]) for v in versions}
+        # The same bytes for every repository (a bundle's bytes do not depend on its package name),
+        # each with a receipt naming the package it is released to.
+        archives = lambda r: {v: make_archives(self.work / repo, v, r.split("/")[-1]) for v in versions}
+        seq = {v: self.matrix(self.work / seq_repo, seq_repo, v, archives(seq_repo)[v]) for v in versions}
         for v in versions:
             run(["release", seq[v]], check=True)
         expected = tag_map(self.registry, seq_repo)
         indexes = {expected[v] for v in versions}
         for rnd in range(3):
             r = "%s-%d" % (repo, rnd)
-            matrices = {v: self.matrix(self.work / r, r, v, archives[v]) for v in versions}
+            built = archives(r)
+            matrices = {v: self.matrix(self.work / r, r, v, built[v]) for v in versions}
             results = run_all([["release", matrices[v], "--report", self.work / r / ("report-%s.json" % v)]
                                for v in versions])
             for v, (code, out, err) in zip(versions, results):

@@ -309,7 +309,8 @@ class MatrixAgreement(unittest.TestCase):
         fixtures.release_bin()  # raises with a clear message when the binary is missing
         cls.dir = tempfile.mkdtemp(prefix="ocx-schema-")
         root = Path(cls.dir)
-        fixtures.make_tree(root / "tree", {"bin": {"tool": fixtures.File("#!/bin/sh\necho tool\n", 0o755)},
+        # bin/hello: the example metadata declares it, and a release checks that it is there.
+        fixtures.make_tree(root / "tree", {"bin": {"hello": fixtures.File("#!/bin/sh\necho tool\n", 0o755)},
                                            "README": "tool\n"})
         shutil.copy(SOURCE_DIR / "examples" / "hello" / "metadata.json", root / "metadata.json")
         shutil.copy(SOURCE_DIR / "examples" / "hello" / "metadata.json", root / "metadata-arm.json")

@@ -108,7 +108,8 @@ TEST_CASE("ten mistakes, all reported in one run with their JSON paths") {
         "/schema: unsupported schema 2 (this tool reads 1)",
         "/package: required key is missing",
         "/build_timestamp: expected none, date or datetime, got \"weekly\"",
-        "/tag: cannot cascade \"v1.2.3\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])",
+        "/tag: tag \"v1.2.3\" is not an OCX version (OCX versions have no \"v\"): use --tag 1.2.3, or "
+        "${GITHUB_REF_NAME#v} in a GitHub workflow",
         "/aliases/1: invalid tag \"bad tag\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' is read as '_')",
         "/compression/level: expected fast, default or best, got \"max\"",
         "/platforms/0/platform: unknown platform \"linux/x86\" (did you mean \"linux/amd64\"?); supported: linux/amd64, "

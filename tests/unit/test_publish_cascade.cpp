@@ -101,6 +101,62 @@ TEST_CASE("cascade: a tag that is not a version cannot cascade") {
           "cannot cascade \"1.0.0-rc.1\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
 }
 
+TEST_CASE("cascade_start: versions cascade, other tags are published without rolling tags, v1.2.3 is refused") {
+    const auto start = [](std::string_view tag) {
+        auto s = cascade_start(tag);
+        REQUIRE(s.ok());
+        return *s;
+    };
+    SUBCASE("a release version cascades and skips nothing") {
+        auto s = start("1.4.0");
+        REQUIRE(s.version);
+        CHECK(cascade_targets(*s.version) == std::vector<std::string>{"1.4", "1", "latest"});
+        CHECK(s.skipped.empty());
+        CHECK(s.reason.empty());
+    }
+    SUBCASE("an OCX pre-release is a version whose release's rolling tags are skipped") {
+        auto s = start("1.4.0-rc1");
+        REQUIRE(s.version);
+        CHECK(s.version->pre == "rc1");
+        CHECK(s.skipped == std::vector<std::string>{"1.4", "1", "latest"});
+        CHECK(s.reason == "\"1.4.0-rc1\" is a pre-release: OCX never cascades a pre-release");
+        // With a build it moves its own pre-release tag, and still none of the release's.
+        auto b = start("slim-1.4.0-rc1_7");
+        CHECK(cascade_targets(*b.version) == std::vector<std::string>{"slim-1.4.0-rc1"});
+        CHECK(b.skipped == std::vector<std::string>{"slim-1.4", "slim-1", "slim"});
+    }
+    SUBCASE("a dotted pre-release is not a version: published, its release's rolling tags skipped") {
+        auto s = start("1.4.0-rc.1");
+        CHECK_FALSE(s.version);
+        CHECK(s.skipped == std::vector<std::string>{"1.4", "1", "latest"});
+        CHECK(s.reason == "\"1.4.0-rc.1\" is a pre-release, and not an OCX version at all (a dotted pre-release is not in "
+                          "[VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]): OCX never cascades a pre-release; only "
+                          "\"1.4.0-rc.1\" is written");
+        CHECK(start("slim-2.0.1-beta.2").skipped == std::vector<std::string>{"slim-2.0", "slim-2", "slim"});
+    }
+    SUBCASE("any other tag moves no rolling tag") {
+        auto s = start("nightly");
+        CHECK_FALSE(s.version);
+        CHECK(s.skipped == std::vector<std::string>{"latest"});
+        CHECK(s.reason == "\"nightly\" is not an OCX version ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]): no rolling "
+                          "tag moves; only \"nightly\" is written");
+        CHECK(start("latest").skipped.empty());
+        CHECK(start("1.02.3").skipped == std::vector<std::string>{"latest"});
+    }
+    SUBCASE("a version behind a v is refused with the fix") {
+        for (auto [tag, fixed] : {std::pair{"v1.4.0", "1.4.0"}, {"V2", "2"}, {"v1.4.0-rc.1", "1.4.0-rc.1"}}) {
+            auto s = cascade_start(tag);
+            REQUIRE_FALSE(s.ok());
+            CHECK(s.error().kind == ErrorKind::data);
+            CHECK(s.error().message == "tag \"" + std::string(tag) +
+                                           "\" is not an OCX version (OCX versions have no \"v\"): use --tag " + fixed +
+                                           ", or ${GITHUB_REF_NAME#v} in a GitHub workflow");
+        }
+        // A variant named v-something is a version, not a mistake.
+        CHECK(start("v2-1.0.0").version);
+    }
+}
+
 TEST_CASE("cascade: blocking rules") {
     SUBCASE("older versions never block") {
         CHECK(cascade("1.2.3", {{"1.2.2", kAmd64}, {"1.1.9", kAmd64}, {"0.9", kAmd64}, {"1.2.3-rc1", kAmd64}}) ==

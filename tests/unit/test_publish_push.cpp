@@ -123,15 +123,35 @@ TEST_CASE("a newer version without this platform does not block it") {
     CHECK(index_at(t, "latest").manifests.size() == 2);
 }
 
-TEST_CASE("cascading a non-version tag is refused before any write") {
+TEST_CASE("cascading a v-prefixed version is refused before any write") {
     testing::FakeTarget t;
-    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "x"), opts("latest", true, true));
+    auto r = push_platform(t, "reg/repo", content_for("linux/amd64", "x"), opts("v1.2.3", true, true));
     CHECK(r.status == report::Status::failed);
     REQUIRE(r.errors.size() == 1);
     CHECK(r.errors[0].kind == "data");
-    CHECK(r.errors[0].message.find("cannot cascade \"latest\"") != std::string::npos);
+    CHECK(r.errors[0].message == "tag \"v1.2.3\" is not an OCX version (OCX versions have no \"v\"): use --tag 1.2.3, or "
+                                 "${GITHUB_REF_NAME#v} in a GitHub workflow");
     CHECK(t.puts == 0);
     CHECK(t.uploads == 0);
+}
+
+TEST_CASE("a non-version tag under cascade is published; the rolling tags are skipped with the reason") {
+    testing::FakeTarget t;
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/amd64", "rel"), opts("1.3.0", true, true)).status ==
+            report::Status::published);
+    const auto latest = index_at(t, "latest").manifests[0].digest;
+    for (const std::string tag : {"1.4.0-rc.1", "nightly"}) {
+        auto r = push_platform(t, "reg/repo", content_for("linux/amd64", tag), opts(tag, true));
+        REQUIRE(r.status == report::Status::published);
+        CHECK(r.tags[0].tag == tag);
+        CHECK(r.tags[0].action == report::TagAction::created);
+        for (std::size_t i = 1; i < r.tags.size(); ++i) {
+            CHECK(r.tags[i].action == report::TagAction::skipped);
+            CHECK(r.tags[i].reason.find("\"" + tag + "\" is ") == 0);
+        }
+        CHECK(index_at(t, "latest").manifests[0].digest == latest);
+    }
+    CHECK(t.tags.count("1.4") == 0);
 }
 
 TEST_CASE("cascading into an unknown repository needs --new") {
@@ -436,4 +456,42 @@ TEST_CASE("a cascade writes every tag, then pauses once and reads each back") {
     }
     for (const auto& tag : tags) want.push_back("get " + tag);
     CHECK(tag_calls == want);
+}
+
+TEST_CASE("a protected tag refuses another digest for a platform it holds, where the tag is merged") {
+    testing::FakeTarget t;
+    REQUIRE(push_platform(t, "reg/repo", content_for("linux/amd64", "first"), opts("1.1.0", false, true)).status ==
+            report::Status::published);
+    const auto published = index_at(t, "1.1.0").manifests[0].digest;
+    const auto before = t.tags.at("1.1.0");
+    BuiltManifest other = build_manifest(content_for("linux/amd64", "second"));
+    BuiltManifest darwin = build_manifest(content_for("darwin/arm64", "third"));
+    BuiltManifest same = build_manifest(content_for("linux/amd64", "first"));
+    REQUIRE(same.entry.digest == published);
+
+    TagOptions protect{false, false, {}, true};
+    SUBCASE("another digest: refused, naming the platform and both digests") {
+        auto plans = plan_tags(t, "1.1.0", {other.entry}, protect);
+        REQUIRE(plans.ok());
+        auto s = compute_tag(t, plans->front(), {});
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().kind == ErrorKind::data);
+        CHECK(s.error().message == "linux/amd64 is already published in fake/repo:1.1.0 as " + published.str() +
+                                       "; this release has " + other.entry.digest.str() +
+                                       "\nthat platform of a published version would change: release a new version, or "
+                                       "pass --replace (matrix \"replace\": true) to replace it");
+        CHECK(t.tags.at("1.1.0") == before);
+    }
+    SUBCASE("the same digest and a new platform are allowed") {
+        auto plans = plan_tags(t, "1.1.0", {same.entry, darwin.entry}, protect);
+        REQUIRE(plans.ok());
+        CHECK(compute_tag(t, plans->front(), {}).ok());
+        CHECK(plans->front().action == report::TagAction::moved);
+    }
+    SUBCASE("without protection the entry is replaced, as OCX's push does") {
+        auto plans = plan_tags(t, "1.1.0", {other.entry}, TagOptions{});
+        REQUIRE(plans.ok());
+        CHECK(compute_tag(t, plans->front(), {}).ok());
+        CHECK(plans->front().action == report::TagAction::moved);
+    }
 }

@@ -1,0 +1,135 @@
+// The package gate stated in gate.hpp.
+#include "publish/gate.hpp"
+
+#include <map>
+
+#include "bundle/check.hpp"
+#include "bundle/names.hpp"
+#include "metadata/binaries.hpp"
+#include "oci/media_types.hpp"
+#include "util/files.hpp"
+#include "util/json.hpp"
+
+namespace ocx::publish {
+
+namespace fs = std::filesystem;
+
+namespace {
+// A receipt is a few hundred bytes; anything far larger is not one.
+constexpr std::uintmax_t kMaxReceiptBytes = 64 * 1024;
+
+struct Member {
+    bundle::EntryType type = bundle::EntryType::file;
+    std::uint32_t mode = 0;
+    std::string link;  // symlink target
+};
+using Listing = std::map<std::string, Member>;
+
+// `target` seen from the directory of the link `name`, normalized; "" when it leaves the root.
+std::string resolve_link(const std::string& name, const std::string& target) {
+    const fs::path dir = fs::path(name).parent_path();
+    const fs::path joined = (dir / target).lexically_normal();
+    const std::string s = joined.generic_string();
+    if (s.empty() || s.rfind("..", 0) == 0 || joined.is_absolute()) return {};
+    return s == "." ? std::string{} : s;
+}
+
+metadata::FileState state_in(const Listing& listing, std::string path) {
+    for (int hops = 0; hops < 16; ++hops) {
+        auto it = listing.find(path);
+        if (it == listing.end()) return metadata::FileState::absent;
+        const Member& m = it->second;
+        if (m.type == bundle::EntryType::symlink) {
+            path = resolve_link(path, m.link);
+            if (path.empty()) return metadata::FileState::other;
+            continue;
+        }
+        if (m.type != bundle::EntryType::file) return metadata::FileState::other;
+        return (m.mode & 0111) != 0 ? metadata::FileState::executable : metadata::FileState::plain;
+    }
+    return metadata::FileState::other;  // a symlink loop
+}
+
+std::vector<std::string> binaries_in(const Listing& listing, const metadata::Metadata* meta, const oci::Platform& platform) {
+    if (meta == nullptr || !meta->binaries || meta->binaries->empty()) return {};
+    return metadata::binary_problems(*meta, metadata::binary_rule(platform.str()),
+                                     [&](const std::string& path) { return state_in(listing, path); });
+}
+
+fs::path receipt_path(const fs::path& archive) {
+    return archive.parent_path() / (std::string(oci::archive_stem(archive.filename().string())) + "-receipt.json");
+}
+
+// The receipt's problems, if it names another platform or package.
+std::vector<std::string> check_receipt(const fs::path& archive, const oci::Platform& platform, const std::string& package) {
+    const fs::path file = receipt_path(archive);
+    const std::string shown = file.filename().string();
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return {};
+    if (fs::file_size(file, ec) > kMaxReceiptBytes || ec) return {shown + ": not a receipt (over 64 KiB, or unreadable)"};
+    auto text = read_file(file);
+    if (!text || !*text) return {shown + ": cannot read the receipt"};
+    auto root = json::parse(**text, shown);
+    if (!root) return {root.error().message};
+    json::Diagnostics diag;
+    json::ObjectReader rd(*root, "", diag);
+    auto made_for = rd.string("platform", true);
+    auto identifier = rd.string("identifier", true);
+    std::vector<std::string> problems;
+    for (const auto& item : diag.items()) problems.push_back(shown + ":" + item);
+    if (made_for) {
+        auto p = oci::Platform::parse(*made_for);
+        if (!p || !(*p == platform))
+            problems.push_back("the archive was made for " + bundle::quote_name(*made_for) + ", not " + platform.str() +
+                               " (its receipt " + shown + " says so); give this platform its own archive");
+    }
+    if (identifier && !package.empty() && package_name(*identifier) != package)
+        problems.push_back("the archive was made for package " + bundle::quote_name(package_name(*identifier)) + " (" +
+                           shown + ": " + bundle::quote_name(*identifier) + "), not \"" + package + "\"");
+    return problems;
+}
+}  // namespace
+
+std::string package_name(std::string_view reference) {
+    std::string_view r = reference;
+    if (auto at = r.find('@'); at != std::string_view::npos) r = r.substr(0, at);
+    const auto slash = r.rfind('/');
+    if (auto colon = r.rfind(':'); colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash))
+        r = r.substr(0, colon);
+    return std::string(slash == std::string_view::npos ? r : r.substr(slash + 1));
+}
+
+std::vector<std::string> gate_tree(const std::vector<bundle::Entry>& entries, const metadata::Metadata* meta,
+                                   const oci::Platform& platform) {
+    Listing listing;
+    bool has_content = false;
+    for (const auto& e : entries) {
+        listing[e.name] = {e.type, e.mode, e.link_target};
+        has_content = has_content || e.type != bundle::EntryType::directory;
+    }
+    if (!has_content) return {"the content tree holds no file: an empty package would be published"};
+    return binaries_in(listing, meta, platform);
+}
+
+std::vector<std::string> gate_archive(const fs::path& archive, const oci::Platform& platform, const std::string& package,
+                                      const metadata::Metadata* meta) {
+    std::vector<std::string> problems = check_receipt(archive, platform, package);
+    if (meta == nullptr || !meta->binaries || meta->binaries->empty()) return problems;
+    const auto media_type = oci::layer_media_type(archive.filename().string());
+    if (!media_type) return problems;
+    Listing listing;
+    auto checked = bundle::check_archive(archive, *media_type, [&](const bundle::ArchiveMember& m) {
+        listing[m.name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
+    });
+    if (!checked) {
+        problems.push_back(checked.error().message);
+        return problems;
+    }
+    // The walk is the check the release would make: record it, so the release only hashes the file.
+    if (auto records = bundle::check_records_dir()) bundle::remember_checked(*records, *media_type, *checked);
+    auto missing = binaries_in(listing, meta, platform);
+    problems.insert(problems.end(), missing.begin(), missing.end());
+    return problems;
+}
+
+}  // namespace ocx::publish
