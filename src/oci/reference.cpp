@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/escape.hpp"
+
 namespace ocx::oci {
 
 namespace {
@@ -77,7 +79,7 @@ bool looks_like_host(std::string_view first) {
 }
 
 Error bad(std::string_view text, std::string_view why) {
-    return make_error(ErrorKind::data, "invalid reference \"" + std::string(text) + "\": " + std::string(why));
+    return make_error(ErrorKind::data, "invalid reference \"" + escape_text(text) + "\": " + std::string(why));
 }
 }  // namespace
 
@@ -90,7 +92,7 @@ Result<std::string> normalize_tag(std::string_view tag) {
                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
               });
     if (!ok)
-        return make_error(ErrorKind::data, "invalid tag \"" + std::string(tag) +
+        return make_error(ErrorKind::data, "invalid tag \"" + escape_text(tag) +
                                                "\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' is read as '_')");
     return t;
 }
@@ -168,16 +170,16 @@ Result<Reference> Reference::parse_impl(std::string_view text, const char* defau
     if (first_slash != std::string_view::npos && looks_like_host(rest.substr(0, first_slash))) {
         r.registry = std::string(rest.substr(0, first_slash));
         rest = rest.substr(first_slash + 1);
-        if (!valid_host(r.registry)) return bad(text, "invalid registry host \"" + r.registry + "\"");
+        if (!valid_host(r.registry)) return bad(text, "invalid registry host \"" + escape_text(r.registry) + "\"");
     } else if (default_registry != nullptr && *default_registry != '\0') {
         r.registry = default_registry;
         if (!valid_host(r.registry))
-            return bad(text, "OCX_DEFAULT_REGISTRY is not a valid registry host: \"" + r.registry + "\"");
+            return bad(text, "OCX_DEFAULT_REGISTRY is not a valid registry host: \"" + escape_text(r.registry) + "\"");
     } else if (registry_required) {
         return bad(text, "no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
     }
     if (!valid_repository(rest))
-        return bad(text, "invalid repository name \"" + std::string(rest) +
+        return bad(text, "invalid repository name \"" + escape_text(rest) +
                              "\": lowercase letters, digits and separators (. _ __ -) between path components");
     r.repository = std::string(rest);
     return r;

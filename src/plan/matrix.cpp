@@ -7,6 +7,7 @@
 #include "oci/media_types.hpp"
 #include "publish/cascade.hpp"
 #include "publish/naming.hpp"
+#include "util/escape.hpp"
 
 namespace ocx::plan {
 
@@ -117,7 +118,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         if (*ts == "none") m.build_timestamp = BuildTimestamp::none;
         else if (*ts == "date") m.build_timestamp = BuildTimestamp::date;
         else if (*ts == "datetime") m.build_timestamp = BuildTimestamp::datetime;
-        else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + *ts + "\"");
+        else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + escape_text(*ts) + "\"");
     }
     if (!m.tag.empty() && m.build_timestamp != BuildTimestamp::none && !overrides.tag_is_final) {
         if (m.tag.find('_') != std::string::npos)
@@ -172,7 +173,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         cr.reject_unknown(kCompressionKeys);
         if (auto level = cr.string("level", false)) {
             if (auto parsed = bundle::parse_level(*level)) m.level = *parsed;
-            else diag.add("/compression/level", "expected fast, default or best, got \"" + *level + "\"");
+            else diag.add("/compression/level", "expected fast, default or best, got \"" + escape_text(*level) + "\"");
         }
         if (auto threads = cr.integer("threads", false)) {
             if (*threads < 0 || *threads > 1024) diag.add("/compression/threads", "expected 0 (all cores) to 1024");
@@ -222,7 +223,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             if (archive) {
                 spec.archive = resolve(base, *archive);
                 if (!oci::layer_media_type(*archive))
-                    diag.add(path + "/archive", "\"" + *archive +
+                    diag.add(path + "/archive", "\"" + escape_text(*archive) +
                                                     "\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)");
             }
             if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
@@ -237,7 +238,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         }
         for (const auto& [platform, where] : block.per_platform)
             if (seen.count(platform) == 0)
-                diag.add(where.second, "metadata for \"" + platform + "\", which is not in /platforms");
+                diag.add(where.second, "metadata for \"" + escape_text(platform) + "\", which is not in /platforms");
     }
 
     // Bundle names: os/arch[/variant]; features are added where two platforms would collide.

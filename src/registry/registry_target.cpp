@@ -10,6 +10,7 @@
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 
 namespace ocx::registry {
@@ -84,7 +85,7 @@ Status RegistryTarget::check_digest_header(std::string_view what, const HttpResp
                                            const Digest& expected) const {
     const auto header = response.header("docker-content-digest");
     if (!header || header->empty() || *header == expected.str()) return {};
-    return make_error(ErrorKind::data, std::string(what) + ": the registry reports digest " + *header + ", expected " +
+    return make_error(ErrorKind::data, std::string(what) + ": the registry reports digest " + escape_text(*header) + ", expected " +
                                            expected.str() + " (Docker-Content-Digest)");
 }
 
