@@ -8,8 +8,8 @@
 #   INPUT_DRY_RUN           true|false: --dry-run (plan only; the summary says "Dry run")
 #   INPUT_REGISTRY_USERNAME / INPUT_REGISTRY_PASSWORD
 #                           credentials for the matrix package's registry, handed to the binary as
-#                           OCX_AUTH_<HOST>_TYPE=basic/_USER/_TOKEN (otherwise the Docker config
-#                           that docker/login-action wrote is used)
+#                           OCX_AUTH_<SLUG>_TYPE=basic/_USER/_TOKEN/_HOST (otherwise the Docker
+#                           config that docker/login-action wrote is used)
 #   INPUT_SHARD             release --shard PLATFORM (a CI matrix leg: content only, no tags)
 #   INPUT_FINALIZE_PARTS    finalize with these part reports (whitespace-separated paths or globs)
 #   INPUT_ARGS              extra arguments, shell-quoted (e.g. "--jobs 2 -v")
@@ -122,8 +122,9 @@ $dry_run && cmd+=(--dry-run)
 [ "$mode" = shard ] && cmd+=(--shard "$shard")
 cmd+=(${extra[@]+"${extra[@]}"})
 
-# Credentials from inputs: OCX_AUTH_<HOST>_* for the matrix package's registry (the variables OCX
-# reads; <HOST> with every non-alphanumeric character as '_').
+# Credentials from inputs: OCX_AUTH_<SLUG>_* for the matrix package's registry (the variables OCX
+# reads; <SLUG> is the host with every non-alphanumeric character as '_'). Many hosts share a slug,
+# so _HOST names the one host they are for (README, "Targets and credentials").
 if [ -n "$user" ] || [ -n "$password" ]; then
   if [ -z "$user" ] || [ -z "$password" ]; then
     usage_error "give both 'registry-username' and 'registry-password', or neither"
@@ -134,7 +135,8 @@ if [ -n "$user" ] || [ -n "$password" ]; then
     echo "warning: registry credentials given, but the matrix package names no registry host; not used" >&2
   else
     slug=$(printf '%s' "$host" | tr -c 'A-Za-z0-9' '_')
-    export "OCX_AUTH_${slug}_TYPE=basic" "OCX_AUTH_${slug}_USER=$user" "OCX_AUTH_${slug}_TOKEN=$password"
+    export "OCX_AUTH_${slug}_TYPE=basic" "OCX_AUTH_${slug}_USER=$user" "OCX_AUTH_${slug}_TOKEN=$password" \
+      "OCX_AUTH_${slug}_HOST=$host"
   fi
 fi
 
