@@ -97,6 +97,46 @@ Result<std::string> normalize_tag(std::string_view tag) {
     return t;
 }
 
+namespace {
+bool all_hex(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+}  // namespace
+
+std::string_view reserved_tag_reason(std::string_view tag) {
+    if (tag.size() >= 5 && iequals(tag.substr(0, 5), "__ocx"))
+        return "tags starting \"__ocx\" (in any case) are OCX's own, such as the catalog description __ocx.desc";
+    struct Algorithm {
+        std::string_view prefix;
+        std::size_t hex_digits;
+    };
+    for (const Algorithm a : {Algorithm{"sha256.", 64}, Algorithm{"sha384.", 96}, Algorithm{"sha512.", 128}})
+        if (tag.size() == a.prefix.size() + a.hex_digits && tag.substr(0, a.prefix.size()) == a.prefix &&
+            all_hex(tag.substr(a.prefix.size())))
+            return "it has the form of a canonical digest tag (<algorithm>.<hex digest>), which names the manifest "
+                   "with that digest";
+    if (tag.substr(0, 7) == "sha256-") {
+        std::string_view rest = tag.substr(7);
+        for (std::string_view suffix : {".sig", ".att"})
+            if (rest.size() == 64 + suffix.size() && rest.substr(64) == suffix) rest = rest.substr(0, 64);
+        if (rest.size() == 64 && all_hex(rest))
+            return "it has the form of a referrers or signature tag (sha256-<hex digest>[.sig|.att])";
+    }
+    return "";
+}
+
+Status check_not_reserved(std::string_view tag) {
+    if (const std::string_view why = reserved_tag_reason(tag); !why.empty())
+        return make_error(ErrorKind::data, "tag \"" + std::string(tag) + "\" is reserved: " + std::string(why));
+    return {};
+}
+
 bool is_loopback_host(std::string_view host_port) {
     std::string_view host = host_port;
     if (!host.empty() && host.front() == '[') {

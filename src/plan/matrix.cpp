@@ -126,6 +126,10 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         else
             m.tag += timestamp_suffix(m.build_timestamp, overrides.now);
     }
+    // The tag as it will be written (with its build timestamp) must not be one OCX reserves.
+    if (!m.tag.empty())
+        if (auto reserved = oci::check_not_reserved(m.tag); !reserved)
+            diag.add(overrides.tag ? "--tag" : "/tag", reserved.error().message);
 
     m.cascade = rd.boolean("cascade", false).value_or(false);
     if (m.cascade && !m.tag.empty())
@@ -145,6 +149,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
                 }
                 auto t = oci::normalize_tag(a.get_string());
                 if (!t) diag.add(path, t.error().message);
+                else if (auto reserved = oci::check_not_reserved(*t); !reserved) diag.add(path, reserved.error().message);
                 else if (*t == m.tag) diag.add(path, "alias \"" + *t + "\" is the release tag itself");
                 else if (std::find(m.aliases.begin(), m.aliases.end(), *t) != m.aliases.end())
                     diag.add(path, "duplicate alias \"" + *t + "\"");
