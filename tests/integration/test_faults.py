@@ -238,6 +238,23 @@ class FaultTest(unittest.TestCase):
             p.inject(respond(503), "PUT", r"/manifests/1\.2$", times=2)
         self.scenario("503-manifests", inject, second=True, expect="ok")
 
+    def test_manifest_blob_unknown_400_is_retried_like_any_transient_failure(self):
+        # docker-registry's own answer while a concurrent writer re-links a blob (test_races.py):
+        # one contract — the target calls it transient — for manifests by digest, tags and
+        # canonical tags alike.
+        body = json.dumps({"errors": [{"code": "MANIFEST_BLOB_UNKNOWN", "message": "blob unknown to registry",
+                                       "detail": "sha256:0123"}]})
+        unknown = respond(400, {"Content-Type": "application/json"}, body)
+
+        def inject(p):
+            p.inject(unknown, "PUT", r"/manifests/sha256:", times=2)
+            p.inject(unknown, "PUT", r"/manifests/1\.2\.3$", times=2)
+            p.inject(unknown, "PUT", r"/manifests/sha256\.", times=1)
+        _, r, rep, proxy = self.scenario("manifest-blob-unknown", inject, expect="ok")
+        self.assertIn("MANIFEST_BLOB_UNKNOWN: blob unknown to registry", r.stderr)
+        self.assertEqual(sum(rule.fired for rule in proxy.rules), 5)
+        self.assertEqual(rep["status"], "published")
+
     def test_503_burst_on_tag_reads_and_listing_is_retried(self):
         def inject(p):
             p.inject(respond(503), "GET", r"/tags/list", times=2)
