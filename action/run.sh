@@ -24,9 +24,34 @@ python=${OCX_ACTION_PYTHON:-python3}
 on_github=false
 [ "${GITHUB_ACTIONS:-}" = true ] && on_github=true
 
+# Outside text (inputs, paths) for one log line: control characters as \xNN and backslash doubled,
+# so a value can neither end the line nor start a workflow command of its own (util/escape.hpp
+# does the same in the binary).
+shown() {
+  local LC_ALL=C
+  local s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case $c in
+      [[:cntrl:]]) out+=$(printf '\\x%02x' "'$c") ;;
+      \\) out+='\\' ;;
+      *) out+=$c ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# Workflow-command data: % and line breaks as GitHub's runner decodes them.
+command_data() {
+  local s=${1//%/%25}
+  s=${s//$'\r'/%0D}
+  printf '%s' "${s//$'\n'/%0A}"
+}
+
+# $1 is ours; every outside value in it went through shown().
 usage_error() {
   if $on_github; then
-    echo "::error title=ocx-release::$1"
+    echo "::error title=ocx-release::$(command_data "$1")"
   fi
   echo "error: $1" >&2
   exit 64
@@ -53,7 +78,7 @@ fi
 case $(lower "${INPUT_DRY_RUN:-false}") in
   true | yes | 1 | on) dry_run=true ;;
   false | no | 0 | off | '') dry_run=false ;;
-  *) usage_error "input 'dry-run' must be true or false, got '${INPUT_DRY_RUN}'" ;;
+  *) usage_error "input 'dry-run' must be true or false, got '$(shown "$INPUT_DRY_RUN")'" ;;
 esac
 
 if [ -n "$shard" ] && [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
@@ -64,7 +89,7 @@ bin=${INPUT_BINARY:-${OCX_RELEASE_BIN:-}}
 if [ -z "$bin" ]; then
   bin=$(command -v ocx-release 2>/dev/null) || usage_error "ocx-release not found: give input 'binary' or run action/install.sh first"
 fi
-[ -x "$bin" ] || usage_error "ocx-release binary '$bin' is not an executable file"
+[ -x "$bin" ] || usage_error "ocx-release binary '$(shown "$bin")' is not an executable file"
 
 # Part reports: whitespace-separated paths or glob patterns, each of which must match.
 parts=()
@@ -83,7 +108,7 @@ if [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
         found=true
       fi
     done
-    $found || usage_error "finalize-parts: nothing matches '$word'"
+    $found || usage_error "finalize-parts: nothing matches '$(shown "$word")'"
   done
 elif [ -n "$shard" ]; then
   mode=shard
@@ -96,7 +121,7 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   if ! "$python" -c 'import shlex, sys; sys.stdout.write("\0".join(shlex.split(sys.argv[1])) + "\0")' \
     "$INPUT_ARGS" >"$args_file"; then
     rm -f "$args_file"
-    usage_error "input 'args' is not valid shell quoting: $INPUT_ARGS"
+    usage_error "input 'args' is not valid shell quoting: $(shown "$INPUT_ARGS")"
   fi
   while IFS= read -r -d '' a; do extra+=("$a"); done <"$args_file"
   rm -f "$args_file"
@@ -140,10 +165,16 @@ if [ -n "$user" ] || [ -n "$password" ]; then
   fi
 fi
 
+shown_cmd=''
+for a in "${cmd[@]}"; do shown_cmd+=" $(shown "$a")"; done
+# While the binary runs, the runner reads no workflow commands at all: whatever a registry or an
+# archive makes it print (escaped as it is) cannot become one. The token is fresh per run.
+stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 if $on_github; then
-  echo "::group::ocx-release ${cmd[*]}"
+  echo "::group::$(command_data "ocx-release$shown_cmd")"
+  echo "::stop-commands::$stop_token"
 else
-  echo "+ ocx-release ${cmd[*]}" >&2
+  echo "+ ocx-release$shown_cmd" >&2
 fi
 # stderr goes to the log as it comes and to a file for the annotations; stdout passes through.
 set +e
@@ -151,6 +182,7 @@ set +e
 rc=${PIPESTATUS[0]}
 set -e
 if $on_github; then
+  echo "::$stop_token::"
   echo "::endgroup::"
 fi
 
