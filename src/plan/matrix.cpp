@@ -149,7 +149,8 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
                 }
                 auto t = oci::normalize_tag(a.get_string());
                 if (!t) diag.add(path, t.error().message);
-                else if (auto reserved = oci::check_not_reserved(*t); !reserved) diag.add(path, reserved.error().message);
+                else if (auto reserved = oci::check_not_reserved(*t); !reserved)
+                    diag.add(path, reserved.error().message);
                 else if (*t == m.tag) diag.add(path, "alias \"" + *t + "\" is the release tag itself");
                 else if (std::find(m.aliases.begin(), m.aliases.end(), *t) != m.aliases.end())
                     diag.add(path, "duplicate alias \"" + *t + "\"");

@@ -190,7 +190,8 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
     const std::string what = "token request for " + registry_;
     const std::optional<Url> realm = parse_url(realm_);
     if (!realm)
-        return make_error(ErrorKind::unavailable, registry_ + " asked for a Bearer token with an unusable realm \"" + escape_text(realm_) + "\"");
+        return make_error(ErrorKind::unavailable, registry_ + " asked for a Bearer token with an unusable realm \"" +
+                                                      escape_text(realm_) + "\"");
     const bool anonymous = credentials_.kind == Credentials::Kind::anonymous;
     if (realm->scheme == "http" && !anonymous && !plain_http_ok_(realm->authority))
         return make_error(ErrorKind::unavailable, "refusing to send credentials for " + registry_ +

@@ -85,8 +85,8 @@ Status RegistryTarget::check_digest_header(std::string_view what, const HttpResp
                                            const Digest& expected) const {
     const auto header = response.header("docker-content-digest");
     if (!header || header->empty() || *header == expected.str()) return {};
-    return make_error(ErrorKind::data, std::string(what) + ": the registry reports digest " + escape_text(*header) + ", expected " +
-                                           expected.str() + " (Docker-Content-Digest)");
+    return make_error(ErrorKind::data, std::string(what) + ": the registry reports digest " + escape_text(*header) +
+                                           ", expected " + expected.str() + " (Docker-Content-Digest)");
 }
 
 Result<bool> RegistryTarget::blob_exists(const Digest& digest) {

@@ -291,8 +291,8 @@ int exit_code_for(const Report& r) {
 
 ocx::Status check_dotenv_value(std::string_view key, std::string_view value) {
     if (value.find_first_of("\r\n") == std::string_view::npos) return {};
-    return make_error(ErrorKind::usage, "\"" + escape_text(value) + "\" holds a line break, which the GitLab dotenv value " +
-                                            std::string(key) +
+    return make_error(ErrorKind::usage, "\"" + escape_text(value) +
+                                            "\" holds a line break, which the GitLab dotenv value " + std::string(key) +
                                             " cannot carry (GitLab reads one KEY=VALUE per line, with no quoting or "
                                             "escapes)");
 }

@@ -126,7 +126,7 @@ void mask_bare_userinfo(std::string& text) {
             end = digits > end + 1 ? digits : text.size();  // "host:" without a port is no host
         }
         const bool masked = has_host && end < text.size() && text[end] == '/' &&
-                            user.find(':') != std::string_view::npos && user != "***" && user.find("://") == std::string_view::npos;
+                            user.find(':') != std::string_view::npos && user != "***";
         if (masked) {
             text.replace(start, at - start, "***");
             at = start + 4;
