@@ -259,7 +259,7 @@ Result<std::unique_ptr<RegistryTarget>> open_registry_target(const oci::Referenc
         }
         std::error_code ec;
         if (!t.ca_file.empty() && !std::filesystem::is_regular_file(t.ca_file, ec))
-            return make_error(ErrorKind::usage, origin + " " + t.ca_file + ": no such file");
+            return make_error(ErrorKind::usage, origin + " " + escape_text(t.ca_file) + ": no such file");
         t.ca_path = env("SSL_CERT_DIR").value_or("");
         t.user_agent = std::string("ocx-release/") + OCX_RELEASE_VERSION;
         transport = make_curl_transport(std::move(t));

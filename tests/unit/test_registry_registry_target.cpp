@@ -708,6 +708,11 @@ TEST_CASE("open_registry") {
             return n == "SSL_CERT_FILE" ? std::optional<std::string>("/nonexistent/b.pem") : std::nullopt;
         };
         CHECK(open_registry(ref, o).error().message == "SSL_CERT_FILE /nonexistent/b.pem: no such file");
+        // An environment value is outside text: quoted escaped.
+        o.env = [](const std::string& n) {
+            return n == "SSL_CERT_FILE" ? std::optional<std::string>("/x\n::error::y\x1b[0m") : std::nullopt;
+        };
+        CHECK(open_registry(ref, o).error().message == "SSL_CERT_FILE /x\\n::error::y\\x1b[0m: no such file");
     }
     SUBCASE("bad OCX_AUTH variables stop it") {
         fx.env["OCX_AUTH_registry_example_TYPE"] = "magic";
