@@ -9,8 +9,8 @@
 #   INPUT_DRY_RUN           true|false: --dry-run (plan only; the summary says "Dry run")
 #   INPUT_REGISTRY_USERNAME / INPUT_REGISTRY_PASSWORD
 #                           credentials for the matrix package's registry, handed to the binary as
-#                           OCX_AUTH_<HOST>_TYPE=basic/_USER/_TOKEN (otherwise the Docker config
-#                           that docker/login-action wrote is used)
+#                           OCX_AUTH_<SLUG>_TYPE=basic/_USER/_TOKEN/_HOST (otherwise the Docker
+#                           config that docker/login-action wrote is used)
 #   INPUT_SHARD             release --shard PLATFORM (a CI matrix leg: content only, no tags)
 #   INPUT_FINALIZE_PARTS    finalize with these part reports (whitespace-separated paths or globs)
 #   INPUT_ARGS              extra arguments, shell-quoted (e.g. "--jobs 2 -v")
@@ -25,9 +25,34 @@ python=${OCX_ACTION_PYTHON:-python3}
 on_github=false
 [ "${GITHUB_ACTIONS:-}" = true ] && on_github=true
 
+# Outside text (inputs, paths) for one log line: control characters as \xNN and backslash doubled,
+# so a value can neither end the line nor start a workflow command of its own (util/escape.hpp
+# does the same in the binary).
+shown() {
+  local LC_ALL=C
+  local s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case $c in
+      [[:cntrl:]]) out+=$(printf '\\x%02x' "'$c") ;;
+      \\) out+='\\' ;;
+      *) out+=$c ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# Workflow-command data: % and line breaks as GitHub's runner decodes them.
+command_data() {
+  local s=${1//%/%25}
+  s=${s//$'\r'/%0D}
+  printf '%s' "${s//$'\n'/%0A}"
+}
+
+# $1 is ours; every outside value in it went through shown().
 usage_error() {
   if $on_github; then
-    echo "::error title=ocx-release::$1"
+    echo "::error title=ocx-release::$(command_data "$1")"
   fi
   echo "error: $1" >&2
   exit 64
@@ -55,7 +80,7 @@ fi
 case $(lower "${INPUT_DRY_RUN:-false}") in
   true | yes | 1 | on) dry_run=true ;;
   false | no | 0 | off | '') dry_run=false ;;
-  *) usage_error "input 'dry-run' must be true or false, got '${INPUT_DRY_RUN}'" ;;
+  *) usage_error "input 'dry-run' must be true or false, got '$(shown "$INPUT_DRY_RUN")'" ;;
 esac
 
 if [ -n "$shard" ] && [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
@@ -66,7 +91,7 @@ bin=${INPUT_BINARY:-${OCX_RELEASE_BIN:-}}
 if [ -z "$bin" ]; then
   bin=$(command -v ocx-release 2>/dev/null) || usage_error "ocx-release not found: give input 'binary' or run action/install.sh first"
 fi
-[ -x "$bin" ] || usage_error "ocx-release binary '$bin' is not an executable file"
+[ -x "$bin" ] || usage_error "ocx-release binary '$(shown "$bin")' is not an executable file"
 
 # Part reports: whitespace-separated paths or glob patterns, each of which must match.
 parts=()
@@ -85,7 +110,7 @@ if [ -n "$(printf '%s' "$parts_text" | tr -d '[:space:]')" ]; then
         found=true
       fi
     done
-    $found || usage_error "finalize-parts: nothing matches '$word'"
+    $found || usage_error "finalize-parts: nothing matches '$(shown "$word")'"
   done
 elif [ -n "$shard" ]; then
   mode=shard
@@ -98,7 +123,7 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   if ! "$python" -c 'import shlex, sys; sys.stdout.write("\0".join(shlex.split(sys.argv[1])) + "\0")' \
     "$INPUT_ARGS" >"$args_file"; then
     rm -f "$args_file"
-    usage_error "input 'args' is not valid shell quoting: $INPUT_ARGS"
+    usage_error "input 'args' is not valid shell quoting: $(shown "$INPUT_ARGS")"
   fi
   while IFS= read -r -d '' a; do extra+=("$a"); done <"$args_file"
   rm -f "$args_file"
@@ -125,8 +150,9 @@ $dry_run && cmd+=(--dry-run)
 [ "$mode" = shard ] && cmd+=(--shard "$shard")
 cmd+=(${extra[@]+"${extra[@]}"})
 
-# Credentials from inputs: OCX_AUTH_<HOST>_* for the matrix package's registry (the variables OCX
-# reads; <HOST> with every non-alphanumeric character as '_').
+# Credentials from inputs: OCX_AUTH_<SLUG>_* for the matrix package's registry (the variables OCX
+# reads; <SLUG> is the host with every non-alphanumeric character as '_'). Many hosts share a slug,
+# so _HOST names the one host they are for (README, "Targets and credentials").
 if [ -n "$user" ] || [ -n "$password" ]; then
   if [ -z "$user" ] || [ -z "$password" ]; then
     usage_error "give both 'registry-username' and 'registry-password', or neither"
@@ -137,14 +163,21 @@ if [ -n "$user" ] || [ -n "$password" ]; then
     echo "warning: registry credentials given, but the matrix package names no registry host; not used" >&2
   else
     slug=$(printf '%s' "$host" | tr -c 'A-Za-z0-9' '_')
-    export "OCX_AUTH_${slug}_TYPE=basic" "OCX_AUTH_${slug}_USER=$user" "OCX_AUTH_${slug}_TOKEN=$password"
+    export "OCX_AUTH_${slug}_TYPE=basic" "OCX_AUTH_${slug}_USER=$user" "OCX_AUTH_${slug}_TOKEN=$password" \
+      "OCX_AUTH_${slug}_HOST=$host"
   fi
 fi
 
+shown_cmd=''
+for a in "${cmd[@]}"; do shown_cmd+=" $(shown "$a")"; done
+# While the binary runs, the runner reads no workflow commands at all: whatever a registry or an
+# archive makes it print (escaped as it is) cannot become one. The token is fresh per run.
+stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 if $on_github; then
-  echo "::group::ocx-release ${cmd[*]}"
+  echo "::group::$(command_data "ocx-release$shown_cmd")"
+  echo "::stop-commands::$stop_token"
 else
-  echo "+ ocx-release ${cmd[*]}" >&2
+  echo "+ ocx-release$shown_cmd" >&2
 fi
 # stderr goes to the log as it comes and to a file for the annotations; stdout passes through.
 set +e
@@ -152,6 +185,7 @@ set +e
 rc=${PIPESTATUS[0]}
 set -e
 if $on_github; then
+  echo "::$stop_token::"
   echo "::endgroup::"
 fi
 

@@ -149,12 +149,38 @@ def write_outputs(outputs: dict, path: str | None) -> None:
 
 
 # -- job summary ---------------------------------------------------------------------------------
+# Cells hold text from outside (registry messages, tags, platform strings): nothing in them may
+# become Markdown or HTML. Plain text gets &, <, >, " as entities and each character that means
+# something inline (emphasis, code, links and images, strikethrough, math, the cell bar)
+# backslash-escaped, as CommonMark allows for any ASCII punctuation; code spans get a fence
+# longer than any backtick run inside. Line breaks become <br> (ours) or a space.
+_MD_PUNCTUATION = set("!#$()*+[\\]^_`{|}~")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
 def cell(s) -> str:
-    return str(s).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    out = []
+    for line in str(s).replace("\r", "").split("\n"):
+        out.append("".join(_ENTITIES.get(c, "\\" + c if c in _MD_PUNCTUATION else c) for c in line))
+    return "<br>".join(out)
+
+
+def code(s) -> str:
+    text = str(s).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return "%s%s%s%s%s" % (fence, pad, text, pad, fence)
+
+
+def fenced(lines: list[str]) -> list[str]:
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *lines, fence]
 
 
 def short(d: str | None) -> str:
-    return "`%s`" % d[:19] if d else "—"
+    return code(d[:19]) if d else "—"
 
 
 def human(n: int) -> str:
@@ -174,7 +200,7 @@ def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
         lines.append("")
         errs = [line for line in stderr_text.splitlines() if line.strip()][-20:]
         if errs:
-            lines += ["```", *errs, "```"]
+            lines += fenced(errs)
         return "\n".join(lines) + "\n"
 
     # A matrix that could not be read leaves package (and maybe tag) empty: name the file instead.
@@ -186,17 +212,17 @@ def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
             title += " (shard %s)" % args.shard
         elif args.mode == "finalize":
             title += " (finalize)"
-        lines.append("## %s: `%s` — %s" % (title, ref, status))
+        lines.append("## %s: %s — %s" % (cell(title), code(ref), cell(status)))
         lines.append("")
         lines.append("> Nothing was written%s. These are the digests and tag moves a release would make." %
                      (" and the registry was not read" if report.get("offline") else ""))
     else:
         what = {"shard": "shard %s" % args.shard, "finalize": "finalize"}.get(args.mode, "release")
-        lines.append("## ocx-release %s: `%s` — %s" % (what, ref, status))
+        lines.append("## ocx-release %s: %s — %s" % (cell(what), code(ref), cell(status)))
     lines.append("")
     index = report.get("index")
     if index:
-        lines.append("Index `%s` (%s)" % (index["digest"], human(index["size"])))
+        lines.append("Index %s (%s)" % (code(index["digest"]), human(index["size"])))
         lines.append("")
 
     platforms = report.get("platforms", [])
@@ -205,7 +231,7 @@ def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
         for p in platforms:
             layers = p.get("layers") or ([p["archive"]] if p.get("archive") else [])
             size = human(sum(a["size"] for a in layers)) if layers else "—"
-            lines.append("| `%s` | `%s` | %s |" % (cell(p["platform"]), p["manifest"]["digest"], size))
+            lines.append("| %s | %s | %s |" % (code(p["platform"]), code(p["manifest"]["digest"]), size))
         lines.append("")
 
     tags = report.get("tags", [])
@@ -217,8 +243,8 @@ def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
                 action += " by " + ", ".join(t["blocked_by"])
             if t.get("reason"):
                 action += " (%s)" % t["reason"]
-            lines.append("| `%s` | %s → %s | %s |" % (cell(t["tag"]), short(t.get("before")), short(t.get("after")),
-                                                      cell(action)))
+            lines.append("| %s | %s → %s | %s |" % (code(t["tag"]), short(t.get("before")), short(t.get("after")),
+                                                    cell(action)))
         lines.append("")
 
     errors = report.get("errors", [])

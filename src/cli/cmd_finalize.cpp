@@ -78,6 +78,9 @@ int cmd_finalize(const Args& args) {
         return 0;
     }
     outputs.json_stdout = common.format == Format::json;
+    if (!outputs.gitlab_dotenv.empty())
+        if (auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", outputs.report_path); !s)
+            return fail(std::move(s).error().context("--report"));
     if (files.size() < 2) return fail(make_error(ErrorKind::usage, "finalize: expected MATRIX.json and at least one PART.json"));
 
     // Parts first: with build_timestamp the shards' tag carries their build time, not ours.

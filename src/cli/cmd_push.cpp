@@ -72,6 +72,7 @@ int cmd_push(const Args& args) {
     auto ref = parse_reference(identifier);
     if (!ref) return fail(ref.error());
     if (ref->tag.empty()) return fail(make_error(ErrorKind::usage, "push: \"" + identifier + "\" has no tag (REPO:TAG)"));
+    if (auto reserved = oci::check_not_reserved(ref->tag); !reserved) return fail(reserved.error().context("-i"));
     auto platform = oci::Platform::parse(platform_text);
     if (!platform) return fail(platform.error().context("-p"));
     auto annotations = parse_annotations(annotation_items);
@@ -80,6 +81,7 @@ int cmd_push(const Args& args) {
     for (const auto& a : aliases) {
         auto t = oci::normalize_tag(a);
         if (!t) return fail(t.error().context("--alias"));
+        if (auto reserved = oci::check_not_reserved(*t); !reserved) return fail(reserved.error().context("--alias"));
         alias_tags.push_back(*t);
     }
 

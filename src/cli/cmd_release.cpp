@@ -61,6 +61,9 @@ int cmd_release(const Args& args) {
         return 0;
     }
     outputs.json_stdout = common.format == Format::json;
+    if (!outputs.gitlab_dotenv.empty())
+        if (auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", outputs.report_path); !s)
+            return fail(std::move(s).error().context("--report"));
     if (matrix_path.empty()) return fail(make_error(ErrorKind::usage, "release: missing MATRIX.json"));
     if (offline && !dry_run) return fail(make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)"));
     MatrixLoad load;

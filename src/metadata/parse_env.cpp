@@ -113,7 +113,11 @@ EnvVar read_entry(const bj::value& item, const std::string& path, const std::set
     if (auto value = r.string("value", true)) {
         var.value = *value;
         std::string at = r.path_of("value");
-        if (value->empty() && type && *type != EnvVar::Type::constant) {
+        if (value->find('\0') != std::string::npos) {
+            // A C environment ends a value at NUL: what was published would not be what runs.
+            diag.add(at, "the value of " + (var.key.empty() ? std::string("this entry") : in_quotes(var.key)) +
+                             " holds a NUL byte (\\u0000), which an environment variable cannot carry");
+        } else if (value->empty() && type && *type != EnvVar::Type::constant) {
             diag.add(at, "must not be empty for a " + type_name() + " entry");
         } else if (separator_ok && (value->starts_with(var.separator) || value->ends_with(var.separator))) {
             diag.add(at, "must not start or end with its separator " + in_quotes(var.separator));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "util/escape.hpp"
 #include "util/json.hpp"
 
 namespace ocx::oci {
@@ -111,7 +112,7 @@ std::string suggest(std::string_view os, std::string_view arch) {
 }
 
 Error bad(std::string_view text, std::string_view why) {
-    return make_error(ErrorKind::data, "invalid platform \"" + std::string(text) + "\": " + std::string(why));
+    return make_error(ErrorKind::data, "invalid platform \"" + escape_text(text) + "\": " + std::string(why));
 }
 }  // namespace
 
@@ -164,7 +165,7 @@ Result<Platform> Platform::parse(std::string_view text) {
     bool supported = std::any_of(kSupported.begin(), kSupported.end(),
                                  [&](const Pair& s) { return s.os == p.os && s.arch == p.architecture; });
     if (!supported) {
-        std::string msg = "unknown platform \"" + std::string(text) + "\"";
+        std::string msg = "unknown platform \"" + escape_text(text) + "\"";
         if (auto hint = suggest(p.os, p.architecture); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
         msg += "; supported: " + supported_platforms_text();
         return make_error(ErrorKind::data, std::move(msg));

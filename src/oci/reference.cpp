@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/escape.hpp"
+
 namespace ocx::oci {
 
 namespace {
@@ -77,7 +79,7 @@ bool looks_like_host(std::string_view first) {
 }
 
 Error bad(std::string_view text, std::string_view why) {
-    return make_error(ErrorKind::data, "invalid reference \"" + std::string(text) + "\": " + std::string(why));
+    return make_error(ErrorKind::data, "invalid reference \"" + escape_text(text) + "\": " + std::string(why));
 }
 }  // namespace
 
@@ -90,9 +92,49 @@ Result<std::string> normalize_tag(std::string_view tag) {
                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
               });
     if (!ok)
-        return make_error(ErrorKind::data, "invalid tag \"" + std::string(tag) +
+        return make_error(ErrorKind::data, "invalid tag \"" + escape_text(tag) +
                                                "\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' is read as '_')");
     return t;
+}
+
+namespace {
+bool all_hex(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+}  // namespace
+
+std::string_view reserved_tag_reason(std::string_view tag) {
+    if (tag.size() >= 5 && iequals(tag.substr(0, 5), "__ocx"))
+        return "tags starting \"__ocx\" (in any case) are OCX's own, such as the catalog description __ocx.desc";
+    struct Algorithm {
+        std::string_view prefix;
+        std::size_t hex_digits;
+    };
+    for (const Algorithm a : {Algorithm{"sha256.", 64}, Algorithm{"sha384.", 96}, Algorithm{"sha512.", 128}})
+        if (tag.size() == a.prefix.size() + a.hex_digits && tag.substr(0, a.prefix.size()) == a.prefix &&
+            all_hex(tag.substr(a.prefix.size())))
+            return "it has the form of a canonical digest tag (<algorithm>.<hex digest>), which names the manifest "
+                   "with that digest";
+    if (tag.substr(0, 7) == "sha256-") {
+        std::string_view rest = tag.substr(7);
+        for (std::string_view suffix : {".sig", ".att"})
+            if (rest.size() == 64 + suffix.size() && rest.substr(64) == suffix) rest = rest.substr(0, 64);
+        if (rest.size() == 64 && all_hex(rest))
+            return "it has the form of a referrers or signature tag (sha256-<hex digest>[.sig|.att])";
+    }
+    return "";
+}
+
+Status check_not_reserved(std::string_view tag) {
+    if (const std::string_view why = reserved_tag_reason(tag); !why.empty())
+        return make_error(ErrorKind::data, "tag \"" + std::string(tag) + "\" is reserved: " + std::string(why));
+    return {};
 }
 
 bool is_loopback_host(std::string_view host_port) {
@@ -168,16 +210,16 @@ Result<Reference> Reference::parse_impl(std::string_view text, const char* defau
     if (first_slash != std::string_view::npos && looks_like_host(rest.substr(0, first_slash))) {
         r.registry = std::string(rest.substr(0, first_slash));
         rest = rest.substr(first_slash + 1);
-        if (!valid_host(r.registry)) return bad(text, "invalid registry host \"" + r.registry + "\"");
+        if (!valid_host(r.registry)) return bad(text, "invalid registry host \"" + escape_text(r.registry) + "\"");
     } else if (default_registry != nullptr && *default_registry != '\0') {
         r.registry = default_registry;
         if (!valid_host(r.registry))
-            return bad(text, "OCX_DEFAULT_REGISTRY is not a valid registry host: \"" + r.registry + "\"");
+            return bad(text, "OCX_DEFAULT_REGISTRY is not a valid registry host: \"" + escape_text(r.registry) + "\"");
     } else if (registry_required) {
         return bad(text, "no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
     }
     if (!valid_repository(rest))
-        return bad(text, "invalid repository name \"" + std::string(rest) +
+        return bad(text, "invalid repository name \"" + escape_text(rest) +
                              "\": lowercase letters, digits and separators (. _ __ -) between path components");
     r.repository = std::string(rest);
     return r;

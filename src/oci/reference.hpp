@@ -47,6 +47,18 @@ private:
 /// returns the normalized tag or an ErrorKind::data error quoting it.
 Result<std::string> normalize_tag(std::string_view tag);
 
+/// Why OCX reserves `tag` for itself, "" when it does not. Reserved (OCX's rule, its verdict table
+/// in tests/data/oci/tag_verdicts.json): everything starting "__ocx" in any case (the catalog
+/// description and other internal tags); "sha256." / "sha384." / "sha512." followed by exactly
+/// 64 / 96 / 128 hex digits (canonical digest tags); "sha256-" and 64 hex digits, alone or with
+/// ".sig" / ".att" (referrers-schema and signature/attestation tags). Look-alikes ("__oc",
+/// "x__ocx", a 63-digit "sha256.") are not reserved.
+std::string_view reserved_tag_reason(std::string_view tag);
+
+/// For every tag this tool writes (release tag, aliases, push -i): an ErrorKind::data error
+/// quoting the tag and the reason when it is reserved.
+Status check_not_reserved(std::string_view tag);
+
 /// True for hosts that may be spoken to over plain HTTP without being listed:
 /// localhost, 127.0.0.0/8, [::1] (with or without a port), as Docker does.
 bool is_loopback_host(std::string_view host_port);

@@ -7,6 +7,7 @@
 #include "oci/media_types.hpp"
 #include "publish/cascade.hpp"
 #include "publish/naming.hpp"
+#include "util/escape.hpp"
 
 namespace ocx::plan {
 
@@ -124,7 +125,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         if (*ts == "none") m.build_timestamp = BuildTimestamp::none;
         else if (*ts == "date") m.build_timestamp = BuildTimestamp::date;
         else if (*ts == "datetime") m.build_timestamp = BuildTimestamp::datetime;
-        else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + *ts + "\"");
+        else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + escape_text(*ts) + "\"");
     }
     if (!m.tag.empty() && m.build_timestamp != BuildTimestamp::none && !overrides.tag_is_final) {
         if (m.tag.find('_') != std::string::npos)
@@ -132,6 +133,10 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         else
             m.tag += timestamp_suffix(m.build_timestamp, overrides.now);
     }
+    // The tag as it will be written (with its build timestamp) must not be one OCX reserves.
+    if (!m.tag.empty())
+        if (auto reserved = oci::check_not_reserved(m.tag); !reserved)
+            diag.add(overrides.tag ? "--tag" : "/tag", reserved.error().message);
 
     m.cascade = rd.boolean("cascade", false).value_or(false);
     // A tag that is not an OCX version is published without rolling tags; only "v1.2.3" is refused.
@@ -153,6 +158,8 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
                 }
                 auto t = oci::normalize_tag(a.get_string());
                 if (!t) diag.add(path, t.error().message);
+                else if (auto reserved = oci::check_not_reserved(*t); !reserved)
+                    diag.add(path, reserved.error().message);
                 else if (*t == m.tag) diag.add(path, "alias \"" + *t + "\" is the release tag itself");
                 else if (std::find(m.aliases.begin(), m.aliases.end(), *t) != m.aliases.end())
                     diag.add(path, "duplicate alias \"" + *t + "\"");
@@ -181,7 +188,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         cr.reject_unknown(kCompressionKeys);
         if (auto level = cr.string("level", false)) {
             if (auto parsed = bundle::parse_level(*level)) m.level = *parsed;
-            else diag.add("/compression/level", "expected fast, default or best, got \"" + *level + "\"");
+            else diag.add("/compression/level", "expected fast, default or best, got \"" + escape_text(*level) + "\"");
         }
         if (auto threads = cr.integer("threads", false)) {
             if (*threads < 0 || *threads > 1024) diag.add("/compression/threads", "expected 0 (all cores) to 1024");
@@ -231,7 +238,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             if (archive) {
                 spec.archive = resolve(base, *archive);
                 if (!oci::layer_media_type(*archive))
-                    diag.add(path + "/archive", "\"" + *archive +
+                    diag.add(path + "/archive", "\"" + escape_text(*archive) +
                                                     "\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)");
             }
             if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
@@ -246,7 +253,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         }
         for (const auto& [platform, where] : block.per_platform)
             if (seen.count(platform) == 0)
-                diag.add(where.second, "metadata for \"" + platform + "\", which is not in /platforms");
+                diag.add(where.second, "metadata for \"" + escape_text(platform) + "\", which is not in /platforms");
     }
 
     // Bundle names: os/arch[/variant]; features are added where two platforms would collide.

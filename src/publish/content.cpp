@@ -1,10 +1,9 @@
 #include "publish/content.hpp"
 
-#include <thread>
-
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
+#include "util/retry.hpp"
 
 namespace ocx::publish {
 
@@ -71,26 +70,16 @@ Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_
 }
 }  // namespace
 
-bool refused_as_unknown(const Error& e) {
-    return e.kind == ErrorKind::unavailable && e.message.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos;
-}
-
 Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
-                             const RefusalRetry& retry) {
-    for (int attempt = 1;; ++attempt) {
-        Status s = target.put_manifest(reference, manifest);
-        if (s || attempt >= retry.attempts) return s;
-        if (!refused_as_unknown(s.error())) return s;
-        auto pause = retry.pause * attempt;
-        log::warn("PUT " + std::string(reference) + ": the registry reported a referenced blob or manifest as unknown "
-                  "(a concurrent writer may be linking it); trying again in " + std::to_string(pause.count()) +
-                  " ms (attempt " + std::to_string(attempt + 1) + " of " + std::to_string(retry.attempts) + ")");
-        std::this_thread::sleep_for(pause);
-    }
+                             const RetryPolicy& policy, const RetryClock& clock) {
+    // One attempt per round: retrying inside the target as well would multiply the attempts.
+    return retry<void>(policy, clock, "PUT manifest " + std::string(reference),
+                       [&](RetryHint& hint) { return target.put_manifest_once(reference, manifest, hint); });
 }
 
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
-                                        std::string_view mount_from, const RefusalRetry& retry) {
+                                        std::string_view mount_from, const RetryPolicy& policy,
+                                        const RetryClock& clock) {
     report::BlobCounts counts;
     for (const auto& layer : content.layers) {
         BlobSource src{layer.digest, layer.size, layer.path, {}};
@@ -99,7 +88,7 @@ Result<report::BlobCounts> push_content(Target& target, const PlatformContent& c
     }
     BlobSource config{built.config.digest, built.config.size, {}, content.config};
     if (auto s = push_blob(target, config, {}, counts); !s) return std::move(s).error().context("config blob");
-    if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, retry); !s)
+    if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;
 }

@@ -11,6 +11,7 @@
 #include "oci/platform.hpp"
 #include "publish/target.hpp"
 #include "report/report.hpp"
+#include "util/retry.hpp"
 
 namespace ocx::publish {
 
@@ -42,27 +43,21 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path);
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);
 
-/// How put_manifest_retrying waits: `attempts` PUTs in all, the n-th retry after n * `pause`.
-struct RefusalRetry {
-    int attempts = 4;
-    std::chrono::milliseconds pause{100};
-};
-
-/// True when the registry refused a PUT calling a referenced blob or manifest "unknown"
-/// (MANIFEST_BLOB_UNKNOWN, as registry::describe_error_body renders the distribution error code).
-bool refused_as_unknown(const Error& e);
-
-/// PUTs a manifest or index under `reference`. When the registry refuses it because a blob or
-/// manifest it references is "unknown" (MANIFEST_BLOB_UNKNOWN) — what docker-registry's
-/// filesystem storage answers while a concurrent writer re-links that same blob or manifest —
-/// waits and PUTs again (logged). A reference that stays unknown fails after the last attempt.
+/// PUTs a manifest or index whose bytes are always right for `reference` (a manifest by digest, a
+/// canonical tag), one attempt at a time (Target::put_manifest_once), retrying the transient
+/// failures under `policy` and waiting on `clock` (logged). One contract for "worth another PUT":
+/// ErrorKind::transient, as the target classifies it — 5xx, 408, 429, resets, and docker-registry's
+/// 400 MANIFEST_BLOB_UNKNOWN, which its filesystem storage answers while a concurrent writer
+/// re-links a blob or manifest the document references (registry/registry_target.cpp). Tag
+/// indexes are not PUT this way: they are merged from a read and retried from a fresh one (tags.hpp).
 Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
-                             const RefusalRetry& retry = {});
+                             const RetryPolicy& policy, const RetryClock& clock);
 
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
 /// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
 /// uploaded/skipped.
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
-                                        std::string_view mount_from = {}, const RefusalRetry& retry = {});
+                                        std::string_view mount_from = {}, const RetryPolicy& policy = {},
+                                        const RetryClock& clock = RetryClock::system());
 
 }  // namespace ocx::publish

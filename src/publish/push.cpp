@@ -35,7 +35,8 @@ report::Report push_platform(Target& target, const std::string& package, const P
         return r;
     }
 
-    auto counts = push_content(target, content, built, options.mount_from, options.write.refused_put);
+    auto counts = push_content(target, content, built, options.mount_from, options.write.manifest_retry,
+                               options.write.clock);
     if (!counts) {
         record(r, step, counts.error());
         r.platforms.push_back(pr);
@@ -51,7 +52,9 @@ report::Report push_platform(Target& target, const std::string& package, const P
 
     if (!failed && options.canonical_tag) {
         std::string canonical = built.manifest.digest.canonical_tag();
-        if (auto s = put_manifest_retrying(target, canonical, built.manifest, options.write.refused_put); !s) {
+        if (auto s = put_manifest_retrying(target, canonical, built.manifest, options.write.manifest_retry,
+                                           options.write.clock);
+            !s) {
             record(r, "canonical tag " + canonical, s.error());
             failed = true;
         } else {

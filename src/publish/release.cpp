@@ -129,7 +129,8 @@ void push_prepared(Target& target, const ReleaseOptions& options, PlatformWork& 
     for (const auto& l : work.content.layers) total += l.size;
     auto counts = [&] {
         progress::Task task("pushing " + name, total);
-        return push_content(target, work.content, work.built, options.mount_from);
+        return push_content(target, work.content, work.built, options.mount_from, options.write.manifest_retry,
+                            options.write.clock);
     }();
     if (!counts) return add_error(rep, rep_mutex, "push " + name, counts.error());
     work.result.blobs = *counts;

@@ -295,10 +295,6 @@ void settle(const WriteOptions& options, milliseconds longest_write, bool jitter
     options.clock.sleep(pause);
 }
 
-// A failure that another read-merge-write may cure: a transient one, or the registry calling a
-// referenced manifest unknown while a concurrent writer re-links it (see put_manifest_retrying).
-bool worth_another_write(const Error& e) { return e.kind == ErrorKind::transient || refused_as_unknown(e); }
-
 // After merging again, reports the tag as it was before our first write: `before` from the first
 // read, and created/moved rather than unchanged when the later read found our own earlier write.
 // A tag the recheck blocked meanwhile stays blocked.
@@ -324,8 +320,11 @@ Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations
     TagWrite w;
     std::optional<Digest> first_before;
     auto first_action = report::TagAction::unchanged;
-    Status done = retry_if<void>(options.tag_retry, options.clock, "writing tag " + plan.tag, worth_another_write,
-                                 [&](RetryHint& hint) -> Status {
+    // Another read-merge-write may cure a transient failure, the registry calling a referenced
+    // manifest unknown while a concurrent writer re-links it included (the target classifies that
+    // as transient; see put_manifest_retrying).
+    Status done = retry<void>(options.tag_retry, options.clock, "writing tag " + plan.tag,
+                              [&](RetryHint& hint) -> Status {
         const auto start = options.clock.now();
         if (auto s = compute_tag(target, plan, annotations); !s) {
             hint.final = true;  // its reads were retried already

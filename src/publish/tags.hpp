@@ -91,9 +91,10 @@ struct WriteOptions {
     /// The pause is at least 3x the longest read-merge-write (the cascade recheck's reads
     /// included); re-writes add a random jitter of up to as much again.
     std::chrono::milliseconds settle{0};
-    /// PUTs the registry refuses naming a referenced manifest "unknown" are tried again this way
-    /// (manifests by digest and canonical tags: the same bytes are always right for them).
-    RefusalRetry refused_put;
+    /// Manifests by digest and canonical tags (the same bytes are always right for them) that fail
+    /// transiently — docker-registry's MANIFEST_BLOB_UNKNOWN refusal included — are PUT again this
+    /// way (content.hpp, put_manifest_retrying), waiting on `clock`.
+    RetryPolicy manifest_retry;
     /// A tag PUT that failed in a way another attempt may cure is tried again this way, each time
     /// from a fresh read and merge, never with the bytes that failed.
     RetryPolicy tag_retry;

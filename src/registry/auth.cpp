@@ -9,6 +9,7 @@
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 #include "util/redact.hpp"
 
@@ -189,7 +190,8 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
     const std::string what = "token request for " + registry_;
     const std::optional<Url> realm = parse_url(realm_);
     if (!realm)
-        return make_error(ErrorKind::unavailable, registry_ + " asked for a Bearer token with an unusable realm \"" + realm_ + "\"");
+        return make_error(ErrorKind::unavailable, registry_ + " asked for a Bearer token with an unusable realm \"" +
+                                                      escape_text(realm_) + "\"");
     const bool anonymous = credentials_.kind == Credentials::Kind::anonymous;
     if (realm->scheme == "http" && !anonymous && !plain_http_ok_(realm->authority))
         return make_error(ErrorKind::unavailable, "refusing to send credentials for " + registry_ +
@@ -253,7 +255,7 @@ Error Authenticator::unauthorized_error(std::string_view action, const HttpRespo
     const Challenge* bearer = find_scheme(challenges, "bearer");
     if (bearer && bearer->param("error") == "insufficient_scope") {
         e.kind = ErrorKind::permission;
-        e.message += " (the token for " + registry_ + " lacks scope \"" + bearer->param("scope") + "\"; " +
+        e.message += " (the token for " + registry_ + " lacks scope \"" + escape_text(bearer->param("scope")) + "\"; " +
                      credentials_hint() + ")";
         return e;
     }

@@ -10,6 +10,7 @@
 #include "registry/base64.hpp"
 #include "registry/credential_helper.hpp"
 #include "registry/http.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 #include "util/redact.hpp"
 
@@ -32,19 +33,49 @@ std::string env_host_slug(std::string_view host) {
     return out;
 }
 
+std::string host_from_slug(std::string_view slug) {
+    std::string out(slug);
+    std::size_t digits = out.size();
+    while (digits > 0 && std::isdigit(static_cast<unsigned char>(out[digits - 1]))) --digits;
+    const bool port = digits > 0 && digits < out.size() && out[digits - 1] == '_';
+    for (char& c : out)
+        if (c == '_') c = '.';
+    if (port) out[digits - 1] = ':';
+    return out;
+}
+
 Result<std::optional<Credentials>> credentials_from_env(std::string_view host, const EnvLookup& env) {
-    const std::string prefix = "OCX_AUTH_" + env_host_slug(host) + "_";
+    const std::string slug = env_host_slug(host);
+    const std::string prefix = "OCX_AUTH_" + slug + "_";
     const std::string type_var = prefix + "TYPE", user_var = prefix + "USER", token_var = prefix + "TOKEN";
+    const std::string host_var = prefix + "HOST";
     const std::optional<std::string> type = env(type_var);
     const std::optional<std::string> user = env(user_var);
     const std::optional<std::string> token = env(token_var);
     if (token) register_secret(*token);
+    if (!type && !user && !token) return std::optional<Credentials>();
+
+    // Many hosts share one slug ("registry.example.com", "registry-example.com"): the variables go
+    // to the one host they were written for, never to another that maps to the same names.
+    if (const std::optional<std::string> for_host = env(host_var)) {
+        if (ascii_lower(*for_host) != ascii_lower(host)) {
+            log::warn(prefix + "* are for " + host_var + "=\"" + escape_text(*for_host) + "\", not for " +
+                      std::string(host) + ": not used");
+            return std::optional<Credentials>();
+        }
+    } else if (const std::string read_back = host_from_slug(slug); ascii_lower(read_back) != ascii_lower(host)) {
+        const std::string h(host);
+        return make_error(ErrorKind::usage, prefix + "* are for " + read_back +
+                                                " (the host their name reads back as), not for " + h +
+                                                ", and are not sent there; if they are meant for " + h + ", set " +
+                                                host_var + "=" + h);
+    }
 
     Credentials creds;
     creds.source = prefix + "* variables";
     auto require = [&](const std::optional<std::string>& v, const std::string& var) -> Status {
         if (v) return {};
-        return make_error(ErrorKind::usage, type_var + "=" + *type + " needs " + var + " to be set");
+        return make_error(ErrorKind::usage, type_var + "=" + escape_text(*type) + " needs " + var + " to be set");
     };
 
     if (type) {
@@ -62,7 +93,7 @@ Result<std::optional<Credentials>> credentials_from_env(std::string_view host, c
             creds.kind = Credentials::Kind::bearer;
             creds.secret = *token;
         } else {
-            return make_error(ErrorKind::usage, type_var + ": unknown authentication type \"" + *type +
+            return make_error(ErrorKind::usage, type_var + ": unknown authentication type \"" + escape_text(*type) +
                                                     "\"; expected anonymous, basic, token or bearer");
         }
         return std::optional<Credentials>(std::move(creds));

@@ -1,7 +1,15 @@
 #pragma once
 // Where registry credentials come from (release.md, "Credentials"; first match wins):
-//  1. OCX_AUTH_<HOST>_TYPE|USER|TOKEN, <HOST> being the registry with every character that is not an
-//     ASCII letter or digit replaced by '_' (case kept): "127.0.0.1:5000" -> "127_0_0_1_5000".
+//  1. OCX_AUTH_<SLUG>_TYPE|USER|TOKEN|HOST, <SLUG> being the registry with every character that is
+//     not an ASCII letter or digit replaced by '_' (case kept): "127.0.0.1:5000" -> "127_0_0_1_5000".
+//     Many hosts share a slug ("registry.example.com" and "registry-example.com"), so the variables
+//     are used for one host only: the one in OCX_AUTH_<SLUG>_HOST (exact, port included; host
+//     names compared without case) when it is set — for any other host they are skipped with a
+//     warning; without it, the host the slug reads back as: '_' stands for '.', except the last '_'
+//     before a trailing number, which stands for ':' ("127_0_0_1_5000" -> "127.0.0.1:5000",
+//     "ghcr_io" -> "ghcr.io"). A host that does not read back so (a '-' or '_' in it, no port after
+//     a numeric last label) needs _HOST; using the variables for it without one is a usage error
+//     naming the variable to add.
 //     These are the variables OCX reads, with OCX's meaning:
 //       TYPE=basic            USER + TOKEN are a user name and password (both required);
 //       TYPE=token | bearer   TOKEN is sent as is, `Authorization: Bearer <TOKEN>` (USER ignored);
@@ -49,7 +57,11 @@ EnvLookup process_env();
 /// "127.0.0.1:5000" -> "127_0_0_1_5000".
 std::string env_host_slug(std::string_view host);
 
-/// Step 1. nullopt when no variable for the host is set.
+/// The host a slug stands for when OCX_AUTH_<SLUG>_HOST is not set (see the file comment):
+/// "127_0_0_1_5000" -> "127.0.0.1:5000", "registry_example_com" -> "registry.example.com".
+std::string host_from_slug(std::string_view slug);
+
+/// Step 1. nullopt when no variable for the host is set, or they are for another host.
 Result<std::optional<Credentials>> credentials_from_env(std::string_view host, const EnvLookup& env);
 
 /// $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json; nullopt when neither is known.

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "util/escape.hpp"
+
 namespace ocx::registry {
 
 namespace {
@@ -23,7 +25,9 @@ std::string first_line(std::string_view body) {
 
 }  // namespace
 
-std::string describe_error_body(std::string_view body) {
+namespace {
+
+std::string describe_unescaped(std::string_view body) {
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(body, ec);
     if (ec || !v.is_object()) return first_line(body);
@@ -48,6 +52,12 @@ std::string describe_error_body(std::string_view body) {
         if (std::string s = string_field(o, key); !s.empty()) return s;
     return first_line(body);
 }
+
+}  // namespace
+
+// The registry's words are outside text: escaped (a message holding "\n::error::" stays on its
+// line) and bounded.
+std::string describe_error_body(std::string_view body) { return escape_text(describe_unescaped(body), 512); }
 
 bool has_error_code(std::string_view body, std::string_view code) {
     boost::system::error_code ec;

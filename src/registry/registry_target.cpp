@@ -10,6 +10,7 @@
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 
 namespace ocx::registry {
@@ -84,8 +85,8 @@ Status RegistryTarget::check_digest_header(std::string_view what, const HttpResp
                                            const Digest& expected) const {
     const auto header = response.header("docker-content-digest");
     if (!header || header->empty() || *header == expected.str()) return {};
-    return make_error(ErrorKind::data, std::string(what) + ": the registry reports digest " + *header + ", expected " +
-                                           expected.str() + " (Docker-Content-Digest)");
+    return make_error(ErrorKind::data, std::string(what) + ": the registry reports digest " + escape_text(*header) +
+                                           ", expected " + expected.str() + " (Docker-Content-Digest)");
 }
 
 Result<bool> RegistryTarget::blob_exists(const Digest& digest) {
@@ -258,7 +259,7 @@ Result<std::unique_ptr<RegistryTarget>> open_registry_target(const oci::Referenc
         }
         std::error_code ec;
         if (!t.ca_file.empty() && !std::filesystem::is_regular_file(t.ca_file, ec))
-            return make_error(ErrorKind::usage, origin + " " + t.ca_file + ": no such file");
+            return make_error(ErrorKind::usage, origin + " " + escape_text(t.ca_file) + ": no such file");
         t.ca_path = env("SSL_CERT_DIR").value_or("");
         t.user_agent = std::string("ocx-release/") + OCX_RELEASE_VERSION;
         transport = make_curl_transport(std::move(t));

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "util/json.hpp"
+#include "util/escape.hpp"
 #include "util/redact.hpp"
 
 namespace ocx::report {
@@ -286,6 +287,14 @@ int exit_code_for(const Report& r) {
     if (!r.errors.empty())
         if (auto kind = error_kind_from_string(r.errors.front().kind)) return exit_code(*kind);
     return exit_code(ErrorKind::unavailable);
+}
+
+ocx::Status check_dotenv_value(std::string_view key, std::string_view value) {
+    if (value.find_first_of("\r\n") == std::string_view::npos) return {};
+    return make_error(ErrorKind::usage, "\"" + escape_text(value) +
+                                            "\" holds a line break, which the GitLab dotenv value " + std::string(key) +
+                                            " cannot carry (GitLab reads one KEY=VALUE per line, with no quoting or "
+                                            "escapes)");
 }
 
 }  // namespace ocx::report

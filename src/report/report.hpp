@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "digest/digest.hpp"
@@ -93,5 +94,11 @@ Result<Report> parse(std::string_view text, std::string_view source);
 
 /// Exit code for a finished report: 0 for published/planned, else the first error's kind.
 int exit_code_for(const Report& report);
+
+/// GitLab's dotenv reader (artifacts:reports:dotenv) takes one KEY=VALUE per line and keeps
+/// quotes and backslashes as they are: a value holding a line break (CR or LF) cannot be written
+/// faithfully, so it is refused — an ErrorKind::usage error naming `key` and quoting the
+/// value escaped — rather than changed.
+ocx::Status check_dotenv_value(std::string_view key, std::string_view value);
 
 }  // namespace ocx::report

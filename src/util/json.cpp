@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "util/escape.hpp"
+
 namespace ocx::json {
 
 namespace bj = boost::json;
@@ -207,17 +209,17 @@ std::string pretty(const bj::value& v) {
 }
 
 std::string child_path(std::string_view parent, std::string_view key) {
-    std::string out(parent);
-    out += '/';
+    std::string token;
     for (char c : key) {
         if (c == '~')
-            out += "~0";
+            token += "~0";
         else if (c == '/')
-            out += "~1";
+            token += "~1";
         else
-            out += c;
+            token += c;
     }
-    return out;
+    // Keys come from the document: a path quoting one is shown escaped (util/escape.hpp).
+    return std::string(parent) + "/" + escape_text(token);
 }
 
 std::string child_path(std::string_view parent, std::size_t index) {
@@ -328,7 +330,7 @@ void ObjectReader::reject_unknown(std::span<const std::string_view> known) {
     for (const auto& kv : *obj_) {
         std::string_view key = kv.key();
         if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-        std::string msg = "unknown key \"" + std::string(key) + "\"";
+        std::string msg = "unknown key \"" + escape_text(key) + "\"";
         if (auto hint = closest(key, known); !hint.empty()) msg += "; did you mean \"" + hint + "\"?";
         diag_.add(path_of(key), std::move(msg));
     }

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "util/escape.hpp"
 #include "util/redact.hpp"
 
 namespace ocx::log {
@@ -16,7 +17,9 @@ std::string g_status;  // the live line currently drawn, "" when none
 
 void emit(std::string_view prefix, std::string_view message) {
     std::string line(prefix);
-    line += redact(message);
+    // Outside text is escaped where it is quoted (util/escape.hpp); this is the last guard: no
+    // control character and no workflow-command line reaches the log, whoever built the message.
+    line += escape_message(redact(message));
     line += '\n';
     std::lock_guard lock(g_mutex);
     if (!g_status.empty()) line = "\r\033[K" + line + g_status;
@@ -39,9 +42,8 @@ void verbose(std::string_view message) {
     if (g_level >= Level::verbose) emit("", message);
 }
 void set_status(std::string_view text) {
-    std::string status = redact(text);
+    std::string status = escape_text(redact(text), 200);
     std::lock_guard lock(g_mutex);
-    if (status.size() > 200) status.resize(200);
     std::string out = "\r\033[K" + status;
     g_status = status;
     std::fwrite(out.data(), 1, out.size(), stderr);

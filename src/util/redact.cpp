@@ -9,9 +9,60 @@ namespace ocx {
 
 namespace {
 std::mutex g_mutex;
+// Secrets of 4 characters or more, and every encoded form of a secret: masked wherever they occur.
 std::vector<std::string>& secrets() {
     static std::vector<std::string> s;
     return s;
+}
+// Secrets of 1 to 3 characters: masked only as a whole word (no letter or digit next to them),
+// so a password "ab" does not shred every "about".
+std::vector<std::string>& short_secrets() {
+    static std::vector<std::string> s;
+    return s;
+}
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+void remember(std::vector<std::string>& list, std::string_view secret) {
+    if (std::find(list.begin(), list.end(), secret) != list.end()) return;
+    list.emplace_back(secret);
+    // Longest first, so a secret containing another is masked whole.
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+}
+
+// RFC 3986 percent-encoding of everything but the unreserved characters, with upper- or
+// lower-case hex digits, and optionally a space as '+' (form encoding): how a server may echo a
+// secret it was sent in a URL or a form.
+enum class Space { percent, plus };
+std::string percent_encoded(std::string_view text, const char* hex, Space space) {
+    std::string out;
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (is_alnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+            out += ch;
+        } else if (ch == ' ' && space == Space::plus) {
+            out += '+';
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        }
+    }
+    return out;
+}
+
+void replace_word(std::string& text, std::string_view needle) {
+    std::size_t pos = 0;
+    while ((pos = text.find(needle, pos)) != std::string::npos) {
+        const std::size_t end = pos + needle.size();
+        const bool word = (pos == 0 || !is_alnum(text[pos - 1])) && (end == text.size() || !is_alnum(text[end]));
+        if (!word) {
+            ++pos;
+            continue;
+        }
+        text.replace(pos, needle.size(), "***");
+        pos += 3;
+    }
 }
 
 bool iequals_at(std::string_view text, std::size_t pos, std::string_view word) {
@@ -47,6 +98,44 @@ void mask_userinfo(std::string& text) {
     }
 }
 
+// "user:pass@registry.example/repo" -> "***@registry.example/repo": a reference with credentials in
+// it and no scheme. The part before '@' is one word holding a ':'; after '@' comes a host (name,
+// optional numeric port, or [ipv6]) and a '/'. "repo:tag@sha256:…" is not one: a digest is no host.
+void mask_bare_userinfo(std::string& text) {
+    const auto is_host_char = [](char c) { return is_alnum(c) || c == '.' || c == '-'; };
+    const auto is_word_end = [](char c) {
+        return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '=' || c == '(' ||
+               c == '<' || c == ',' || c == '/' || c == '@';
+    };
+    std::size_t at = 0;
+    while ((at = text.find('@', at)) != std::string::npos) {
+        std::size_t start = at;
+        while (start > 0 && !is_word_end(text[start - 1])) --start;
+        const std::string_view user = std::string_view(text).substr(start, at - start);
+        std::size_t end = at + 1;
+        if (end < text.size() && text[end] == '[') {
+            end = text.find(']', end);
+            end = end == std::string::npos ? text.size() : end + 1;
+        } else {
+            while (end < text.size() && is_host_char(text[end])) ++end;
+        }
+        const bool has_host = end > at + 1;
+        if (end < text.size() && text[end] == ':') {
+            std::size_t digits = end + 1;
+            while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+            end = digits > end + 1 ? digits : text.size();  // "host:" without a port is no host
+        }
+        const bool masked = has_host && end < text.size() && text[end] == '/' &&
+                            user.find(':') != std::string_view::npos && user != "***";
+        if (masked) {
+            text.replace(start, at - start, "***");
+            at = start + 4;
+        } else {
+            ++at;
+        }
+    }
+}
+
 // "Authorization: Bearer abc" -> "Authorization: ***"; "token=abc&" -> "token=***&"
 void mask_after(std::string& text, std::string_view key, bool to_line_end) {
     std::size_t pos = 0;
@@ -75,14 +164,12 @@ void mask_after(std::string& text, std::string_view key, bool to_line_end) {
 }  // namespace
 
 void register_secret(std::string_view secret) {
-    if (secret.size() < 4) return;
+    if (secret.empty()) return;
     std::lock_guard lock(g_mutex);
-    auto& s = secrets();
-    if (std::find(s.begin(), s.end(), secret) == s.end()) {
-        s.emplace_back(secret);
-        // Longest first, so a secret containing another is masked whole.
-        std::sort(s.begin(), s.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-    }
+    for (const std::string& form : {std::string(secret), percent_encoded(secret, "0123456789ABCDEF", Space::percent),
+                                    percent_encoded(secret, "0123456789abcdef", Space::percent),
+                                    percent_encoded(secret, "0123456789ABCDEF", Space::plus)})
+        remember(form.size() < 4 ? short_secrets() : secrets(), form);
 }
 
 std::string redact(std::string_view input) {
@@ -90,8 +177,10 @@ std::string redact(std::string_view input) {
     {
         std::lock_guard lock(g_mutex);
         for (const auto& s : secrets()) replace_all(text, s);
+        for (const auto& s : short_secrets()) replace_word(text, s);
     }
     mask_userinfo(text);
+    mask_bare_userinfo(text);
     mask_after(text, "authorization:", true);
     for (std::string_view key : {"access_token=", "refresh_token=", "token=", "password="})
         mask_after(text, key, false);

@@ -14,6 +14,11 @@ URLs point back at the proxy). Rules inject faults into chosen requests:
         proxy.inject(held(event, 503), method="PUT", path=r"/manifests/1\.0$")  # 503 once event is set
         ... run the client against proxy.host ...
         proxy.count("PUT", r"/manifests/")  # requests seen (faulted ones included)
+        proxy.requests  # [{"method", "path", "status", "fault", "authorization"}] in order
+
+It also works as a plain-HTTP forward proxy (http_proxy=proxy.url): an absolute-form request target
+("GET http://any.host:port/v2/ …") is forwarded to the upstream as it is, so a client can be made to
+talk to a host name that resolves nowhere while the registry behind the proxy answers.
 
 A rule matches a request when `method` (None = any) equals and the `path` regex is found in the
 request target (path + query); it fires on matches nth .. nth+times-1 (1-based). When several
@@ -249,7 +254,8 @@ class FaultProxy:
         method, target = handler.command, handler.path
         rule = self._pick(method, target)
         action = rule.action if rule else None
-        record = {"method": method, "path": target, "status": None, "fault": action.kind if action else None}
+        record = {"method": method, "path": target, "status": None, "fault": action.kind if action else None,
+                  "authorization": handler.headers.get("Authorization")}
         with self._lock:
             self.requests.append(record)
         try:

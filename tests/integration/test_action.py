@@ -297,6 +297,76 @@ class Annotations(ActionTest):
             self.assertIn("### Errors", step.summary)
 
 
+# Workflow commands run.sh and summarize.py write on purpose; any other line starting "::" (after
+# blanks, as the runner reads it) was written by someone else.
+OURS = re.compile(r"^::(group|endgroup|stop-commands|add-mask|error title=|error file=|warning title=|notice title=)"
+                  r"|^::[0-9a-f]{32}::$")
+
+
+def forged_commands(text: str) -> list[str]:
+    return [line for line in text.splitlines()
+            if line.lstrip().startswith(("::", "##[")) and not OURS.match(line)]
+
+
+class OutsideText(ActionTest):
+    """Inputs and registry text never write a workflow command of their own into the log, and the
+    job summary shows outside text as text."""
+
+    def test_a_tag_input_with_a_newline_stays_on_its_line(self):
+        package = "oci:" + os.path.join(self.tmp, "layout-forged")
+        step = self.run_step({"matrix": self.matrix_for(package, "forged.json"),
+                              "tag": "1.0.0\n::error::forged\n##[error]forged"})
+        self.assertEqual(step.returncode, 65, str(step))
+        self.assertEqual(forged_commands(step.stdout), [], str(step))
+        self.assertEqual(forged_commands(step.stderr), [], str(step))
+        group = [line for line in step.stdout.splitlines() if line.startswith("::group::")]
+        self.assertEqual(len(group), 1, step.stdout)
+        self.assertIn("--tag 1.0.0\\x0a::error::forged\\x0a##[error]forged", group[0])
+        # The binary's own message quotes the tag escaped; its annotation carries it as data.
+        self.assertIn('invalid tag \"1.0.0\\n::error::forged\\n##[error]forged\"', step.stderr)
+        # The binary ran between ::stop-commands:: and the end token, a fresh one per run.
+        tokens = re.findall(r"(?m)^::stop-commands::([0-9a-f]{32})$", step.stdout)
+        self.assertEqual(len(tokens), 1, step.stdout)
+        self.assertIn("\n::%s::\n" % tokens[0], step.stdout)
+        again = self.run_step({"matrix": self.matrix_for(package, "forged.json"), "tag": "1.0.0\nx"})
+        self.assertNotIn(tokens[0], again.stdout)
+
+    def test_usage_errors_show_inputs_escaped(self):
+        step = self.run_step({"matrix": "m.json", "dry-run": "maybe\n::error::forged"})
+        self.assertEqual(step.returncode, 64, str(step))
+        self.assertEqual(forged_commands(step.stdout), [], str(step))
+        self.assertEqual(forged_commands(step.stderr), [], str(step))
+        self.assertIn("got 'maybe\\x0a::error::forged'", step.stderr)
+
+    def test_summary_cells_are_text(self):
+        hostile = '<script>alert(1)</script> | ![x](http://registry.example/p.png) *b* `c` & "q"'
+        step = tempfile.mkdtemp(prefix="summary-", dir=self.tmp)
+        report = {"schema": 1, "package": "registry.example/acme/tool", "tag": "1.0.0", "status": "failed",
+                  "dry_run": False, "platforms": [],
+                  "tags": [{"tag": "1.0.0", "kind": "primary", "action": "failed", "before": None, "after": None,
+                            "reason": hostile}],
+                  "errors": [{"step": "tag 1.0.0", "kind": "unavailable", "message": hostile + "\nsecond line"}]}
+        paths = {name: os.path.join(step, name) for name in ("report.json", "stderr.log", "summary.md", "output")}
+        Path(paths["report.json"]).write_text(json.dumps(report))
+        for name in ("stderr.log", "summary.md", "output"):
+            Path(paths[name]).write_text("")
+        r = subprocess.run(["python3", str(SOURCE_DIR / "action" / "summarize.py"), "finish", "--matrix", "m.json",
+                            "--report", paths["report.json"], "--stderr", paths["stderr.log"], "--rc", "69"],
+                           env=clean_env({"GITHUB_STEP_SUMMARY": paths["summary.md"], "GITHUB_OUTPUT": paths["output"]}),
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = Path(paths["summary.md"]).read_text()
+        self.assertNotIn("<script>", summary)
+        self.assertNotIn("](http", summary)
+        self.assertIn("&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| \\!\\[x\\]\\(http://registry.example/p.png\\) "
+                      "\\*b\\* \\`c\\` &amp; &quot;q&quot;<br>second line", summary)
+        # Every table row still has its three cells: no unescaped '|' inside one.
+        for line in summary.splitlines():
+            if line.startswith("| "):
+                self.assertEqual(len(re.findall(r"(?<!\\)\|", line)), 4, line)
+        self.assertEqual(forged_commands(r.stdout), [], r.stdout)
+
+
 class Credentials(ActionTest):
     def test_credentials_from_inputs_are_used_and_masked(self):
         with Registry(auth="htpasswd", users={"alice": "s3cr3t-pa55"}) as reg:

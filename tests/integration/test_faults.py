@@ -238,6 +238,23 @@ class FaultTest(unittest.TestCase):
             p.inject(respond(503), "PUT", r"/manifests/1\.2$", times=2)
         self.scenario("503-manifests", inject, second=True, expect="ok")
 
+    def test_manifest_blob_unknown_400_is_retried_like_any_transient_failure(self):
+        # docker-registry's own answer while a concurrent writer re-links a blob (test_races.py):
+        # one contract — the target calls it transient — for manifests by digest, tags and
+        # canonical tags alike.
+        body = json.dumps({"errors": [{"code": "MANIFEST_BLOB_UNKNOWN", "message": "blob unknown to registry",
+                                       "detail": "sha256:0123"}]})
+        unknown = respond(400, {"Content-Type": "application/json"}, body)
+
+        def inject(p):
+            p.inject(unknown, "PUT", r"/manifests/sha256:", times=2)
+            p.inject(unknown, "PUT", r"/manifests/1\.2\.3$", times=2)
+            p.inject(unknown, "PUT", r"/manifests/sha256\.", times=1)
+        _, r, rep, proxy = self.scenario("manifest-blob-unknown", inject, expect="ok")
+        self.assertIn("MANIFEST_BLOB_UNKNOWN: blob unknown to registry", r.stderr)
+        self.assertEqual(sum(rule.fired for rule in proxy.rules), 5)
+        self.assertEqual(rep["status"], "published")
+
     def test_503_burst_on_tag_reads_and_listing_is_retried(self):
         def inject(p):
             p.inject(respond(503), "GET", r"/tags/list", times=2)
@@ -384,6 +401,58 @@ class TokenFaultTest(unittest.TestCase):
             self.assertEqual(r.returncode, 80, str(r))
             self.assertEqual(tag_map(reg, repo), {})
             self.assertIn("the token server refused", r.stderr)
+
+
+FORGED = "x\n::error::forged\n##[warning]forged too \x1b[31mred"
+
+
+def forged_lines(text: str) -> list[str]:
+    """Lines of `text` a CI runner would act on: workflow commands (after leading blanks, as the
+    GitHub runner reads them) and ANSI escapes."""
+    return [line for line in text.splitlines()
+            if line.lstrip().startswith(("::", "##[")) or "\x1b" in line]
+
+
+class OutsideTextTest(unittest.TestCase):
+    """Text a registry or token server sends reaches the log and the report escaped: a message
+    holding a newline and a workflow command stays on its line, ANSI escapes are shown, not sent."""
+
+    def setUp(self):
+        self.work = scratch()
+        self.addCleanup(shutil.rmtree, self.work, True)
+
+    def assertEscaped(self, r, rep):
+        self.assertEqual(forged_lines(r.stderr), [], r.stderr)
+        self.assertIn("x\\n::error::forged\\n##[warning]forged too \\x1b[31mred", r.stderr)
+        self.assertIsNotNone(rep)
+        messages = " ".join(e["message"] for e in rep["errors"])
+        self.assertIn("x\\n::error::forged", messages)
+        self.assertNotIn("\n::error::forged", messages)
+        self.assertNotIn("\x1b", messages)
+
+    def test_a_registry_error_message(self):
+        with Registry() as reg, FaultProxy(reg.host) as proxy:
+            body = json.dumps({"errors": [{"code": "DENIED", "message": FORGED}]})
+            proxy.inject(respond(400, {"Content-Type": "application/json"}, body), "PUT", r"/manifests/1\.2\.3$",
+                         times=100)
+            for verbosity in ([], ["-vv"]):
+                with self.subTest(verbosity=verbosity):
+                    r, rep, _ = release_into("%s/outside/registry" % proxy.host, self.work / ("r%d" % len(verbosity)),
+                                             *verbosity)
+                    self.assertEqual(r.returncode, 69, str(r))
+                    self.assertIn("HTTP 400 Bad Request: DENIED: x\\n::error::forged", r.stderr)
+                    self.assertEscaped(r, rep)
+
+    def test_a_token_server_error_message(self):
+        with TokenServer(users={"alice": "tok-secret-2"}) as ts, \
+                Registry(auth="token", users={"alice": "tok-secret-2"}, token_server=ts) as reg:
+            slug = reg.host.replace(".", "_").replace(":", "_")
+            env = {"OCX_AUTH_%s_USER" % slug: "alice", "OCX_AUTH_%s_TOKEN" % slug: "tok-secret-2"}
+            ts.fail_next(401, count=1000, body=json.dumps({"details": FORGED}))
+            r, rep, _ = release_into("%s/outside/token" % reg.host, self.work / "t", env=env)
+            self.assertEqual(r.returncode, 80, str(r))
+            self.assertIn("the token server refused", r.stderr)
+            self.assertEscaped(r, rep)
 
 
 def reference_auth(registry: Registry, work: Path, repo: str, env: dict) -> list[Expected]:

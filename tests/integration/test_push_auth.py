@@ -12,7 +12,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from fixtures import skopeo_inspect_raw
+from fault_proxy import FaultProxy
+from fixtures import run, skopeo_inspect_raw
 from test_push import AMD, ARM, RegistryHarness, sha256
 
 PASSWORD = "Pw-7qZ!x-ocx-secret"
@@ -128,6 +129,64 @@ class TestHtpasswd(AuthHarness):
                               expect=64)
         self.assertIn("unknown authentication type \"kerberos\"", result.stderr)
         self.assertNoSecret(result, PASSWORD)
+
+
+class TestCredentialHost(AuthHarness):
+    """OCX_AUTH_<SLUG>_* reach only the host they were written for. `ocx.registry.example:PORT` and
+    `ocx-registry.example:PORT` share the slug ocx_registry_example_PORT. Neither resolves: the
+    client reaches them through a FaultProxy used as its http_proxy, which forwards to the
+    htpasswd registry and records every Authorization header it is sent."""
+    registry_kwargs = {"auth": "htpasswd", "users": {"alice": PASSWORD}}
+
+    def setUp(self):
+        self.proxy = FaultProxy(self.reg.host).start()
+        self.addCleanup(self.proxy.stop)
+        port = self.proxy.host.rsplit(":", 1)[1]
+        self.real_host = "ocx.registry.example:" + port   # the host the variables are written for
+        self.look_alike = "ocx-registry.example:" + port  # another host mapping to the same names
+        self.slug = host_slug(self.real_host)
+        self.assertEqual(self.slug, host_slug(self.look_alike))
+
+    def run_push(self, host: str, repo: str, creds: dict, expect: int):
+        env = {"http_proxy": self.proxy.url, "no_proxy": None, "NO_PROXY": None, **creds}
+        args = ["push", "-i", "%s/%s:1.0.0" % (host, repo), "-p", AMD, "-m", self.work.metadata("1.0.0"),
+                "--insecure-registry", host, "--format", "json", "-n", self.work.archive(AMD)]
+        result = run(args, env=env)
+        self.assertEqual(result.returncode, expect, str(result))
+        return result
+
+    def creds(self, **extra: str) -> dict:
+        p = "OCX_AUTH_%s_" % self.slug
+        return {p + "USER": "alice", p + "TOKEN": PASSWORD, **{p + k: v for k, v in extra.items()}}
+
+    def sent_credentials(self) -> list:
+        return [r for r in self.proxy.requests if r["authorization"]]
+
+    def test_without_host_variable_the_slug_read_back_decides(self):
+        # The look-alike: refused before any request, naming the variable to add.
+        result = self.run_push(self.look_alike, "cred/lookalike", self.creds(), 64)
+        self.assertIn("OCX_AUTH_%s_* are for %s (the host their name reads back as), not for %s, and are not sent "
+                      "there; if they are meant for %s, set OCX_AUTH_%s_HOST=%s" % (
+                          self.slug, self.real_host, self.look_alike, self.look_alike, self.slug, self.look_alike),
+                      result.stderr)
+        self.assertNoSecret(result, PASSWORD)
+        self.assertEqual(self.sent_credentials(), [])
+        # The host the slug reads back as gets them (and the proxy route works).
+        self.run_push(self.real_host, "cred/real", self.creds(), 0)
+        self.assertTrue(self.sent_credentials())
+        self.assertIn("1.0.0", self.store.tag_list("cred/real"))
+
+    def test_host_variable_names_the_one_host(self):
+        # Written for the real host: the look-alike goes without them (anonymous, so 401 -> exit 80).
+        result = self.run_push(self.look_alike, "cred/other", self.creds(HOST=self.real_host), 80)
+        self.assertIn("OCX_AUTH_%s_* are for OCX_AUTH_%s_HOST=\"%s\", not for %s: not used" % (
+            self.slug, self.slug, self.real_host, self.look_alike), result.stderr)
+        self.assertEqual(self.sent_credentials(), [])
+        self.assertEqual(self.store.tag_list("cred/other"), [])
+        # Written for the look-alike (a host with '-' needs _HOST): it gets them.
+        self.run_push(self.look_alike, "cred/dash", self.creds(HOST=self.look_alike), 0)
+        self.assertTrue(self.sent_credentials())
+        self.assertIn("1.0.0", self.store.tag_list("cred/dash"))
 
 
 class TestTokenServer(AuthHarness):

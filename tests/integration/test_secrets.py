@@ -23,6 +23,7 @@ import stat
 import unittest
 from pathlib import Path
 
+from fault_proxy import FaultProxy, respond
 from fixtures import release_bin, hermetic_env, Registry, TokenServer, run
 from release_helpers import make_project, scratch
 
@@ -201,6 +202,55 @@ class SecretsTest(unittest.TestCase):
                 self.assertEqual(found, [], "\n".join(found))
                 if expect == 0:
                     self.assertIn("linux/amd64", summary.read_text())
+
+class EchoedSecretsTest(unittest.TestCase):
+    """What the scan above cannot reach: a secret written into a reference (`user:pass@host/repo`,
+    no scheme), a secret of 3 characters, and a registry echoing a secret percent-encoded."""
+
+    def setUp(self):
+        self.work = scratch()
+        self.addCleanup(shutil.rmtree, self.work, True)
+
+    def release(self, package: str, name: str, env: dict | None = None, expect: int = 0):
+        base = self.work / name
+        matrix = make_project(base, package)
+        report, dotenv = base / "report.json", base / "ocx.env"
+        r = run(["release", matrix, "--report", report, "--gitlab-dotenv", dotenv, "-vv"], env=env)
+        self.assertEqual(r.returncode, expect, str(r))
+        return r, report.read_text(), dotenv.read_text() if dotenv.exists() else ""
+
+    def test_user_and_password_in_a_reference_are_masked(self):
+        with Registry() as reg:
+            password = "pw-" + secrets.token_hex(8)
+            r, report, dotenv = self.release("alice:%s@%s/secrets/userinfo" % (password, reg.host), "userinfo",
+                                             expect=65)
+            self.assertIn("***@%s/secrets/userinfo" % reg.host, r.stderr)
+            for where, text in (("stdout", r.stdout), ("stderr", r.stderr), ("report", report), ("dotenv", dotenv)):
+                self.assertNotIn(password, text, "the password leaked into " + where)
+            self.assertIn("***@%s/secrets/userinfo" % reg.host, report)
+            r = run(["install", "bob:%s@%s/secrets/userinfo:1.0" % (password, reg.host), "-o", self.work / "out"])
+            self.assertNotEqual(r.returncode, 0, str(r))
+            self.assertNotIn(password, r.stdout + r.stderr)
+
+    def test_a_short_secret_and_a_percent_encoded_echo_are_masked(self):
+        cases = [("short", "Zq9", "DENIED: password Zq9 is not accepted"),
+                 ("percent", "s3/p@ss w0rd!", "DENIED: password s3%2Fp%40ss%20w0rd%21 is not accepted")]
+        with Registry() as reg, FaultProxy(reg.host) as proxy:
+            slug = env_slug(proxy.host)
+            for name, password, echo in cases:
+                with self.subTest(name):
+                    proxy.clear()
+                    body = json.dumps({"errors": [{"code": "DENIED", "message": echo[len("DENIED: "):]}]})
+                    proxy.inject(respond(400, {"Content-Type": "application/json"}, body), "PUT", r"/manifests/",
+                                 times=100)
+                    env = {"OCX_AUTH_%s_USER" % slug: USER, "OCX_AUTH_%s_TOKEN" % slug: password}
+                    r, report, dotenv = self.release("%s/secrets/%s" % (proxy.host, name), name, env, expect=69)
+                    self.assertIn("DENIED: password *** is not accepted", r.stderr)
+                    echoed = echo.split(" ")[2]
+                    for where, text in (("stderr", r.stderr), ("report", report), ("dotenv", dotenv)):
+                        self.assertNotIn(" %s " % echoed, text, "the echoed secret leaked into " + where)
+                    self.assertIn("DENIED: password *** is not accepted", report)
+
 
 if __name__ == "__main__":
     unittest.main()

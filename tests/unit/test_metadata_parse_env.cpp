@@ -57,6 +57,9 @@ TEST_CASE("metadata env entries: valid and invalid") {
                    R"({"key":"A","type":"constant","value":"1","visibility":"private"},)"
                    R"({"key":"PATH","type":"path","required":false,"value":"bin","visibility":"private"}])")},
         {"empty env is omitted", doc(R"("env":[])"), R"(={"type":"bundle","version":1})"},
+        {"a NUL byte in a value is refused, naming the variable (a C environment would cut it there)",
+         doc(R"("env":[{"key":"TOOL_OPTS","type":"constant","value":"a\u0000b"}])"),
+         R"(m.json:/env/0/value: the value of "TOOL_OPTS" holds a NUL byte (\u0000), which an environment variable cannot carry)"},
         {"required on a constant",
          doc(R"("env":[{"key":"A","type":"constant","required":true,"value":"x"}])"),
          R"(m.json:/env/0/required: only allowed when type is "path" (this entry is "constant"))"},

@@ -1,5 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
 #include "oci/reference.hpp"
 
 using namespace ocx;
@@ -95,6 +102,48 @@ TEST_CASE("tags") {
     CHECK_FALSE(normalize_tag(std::string(129, 'a')).ok());
     CHECK(normalize_tag(std::string(128, 'a')).ok());
     CHECK_FALSE(normalize_tag(".x").ok());
+}
+
+TEST_CASE("reserved tags: OCX's verdict table") {
+    const auto file = std::filesystem::path(OCX_TEST_DATA) / "oci" / "tag_verdicts.json";
+    std::ifstream in(file);
+    REQUIRE(in.good());
+    std::stringstream text;
+    text << in.rdbuf();
+    const boost::json::value doc = boost::json::parse(text.str());
+    const auto& cases = doc.at("cases").as_array();
+    REQUIRE(cases.size() >= 17);
+    for (const auto& c : cases) {
+        const std::string tag(c.at("tag").as_string());
+        const bool reserved = c.at("reserved").as_bool();
+        CAPTURE(tag);
+        CHECK(!reserved_tag_reason(tag).empty() == reserved);
+        CHECK(check_not_reserved(tag).ok() == !reserved);
+    }
+}
+
+TEST_CASE("reserved tags: referrers and signature tags, and the error") {
+    const std::string hex64(64, 'a');
+    const std::vector<std::string> reserved{"sha256-" + hex64, "sha256-" + hex64 + ".sig", "sha256-" + hex64 + ".att",
+                                            "sha256." + std::string(64, 'F'), "__Ocx_internal"};
+    for (const std::string& tag : reserved) {
+        CAPTURE(tag);
+        CHECK_FALSE(reserved_tag_reason(tag).empty());
+    }
+    const std::vector<std::string> allowed{"sha256-" + hex64.substr(1), "sha256-" + hex64 + ".sbom",
+                                           "sha256-" + hex64 + "x", "sha256-" + hex64 + ".sig.sig", "sha256_" + hex64,
+                                           "sha1." + std::string(40, 'a'), "_ocx", "ocx.desc",
+                                           "sha256." + hex64 + "_20260101"};
+    for (const std::string& tag : allowed) {
+        CAPTURE(tag);
+        CHECK(reserved_tag_reason(tag).empty());
+    }
+    const Status s = check_not_reserved("__ocx.desc");
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().kind == ErrorKind::data);
+    CHECK(s.error().message ==
+          "tag \"__ocx.desc\" is reserved: tags starting \"__ocx\" (in any case) are OCX's own, such as the catalog "
+          "description __ocx.desc");
 }
 
 TEST_CASE("loopback hosts") {

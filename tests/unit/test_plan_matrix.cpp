@@ -77,6 +77,39 @@ TEST_CASE("--tag overrides, '+' becomes '_', build timestamps are appended in UT
     CHECK(t.matrix.tag == "1.2.3_20231114221320");
 }
 
+TEST_CASE("reserved tags are refused as release tag and alias, judged as written") {
+    std::string text(kGood);
+    text.replace(text.find("\"cascade\": true"), 15, "\"cascade\": false");
+    const std::string digest_tag = "sha256." + std::string(64, 'a');
+
+    MatrixOverrides o;
+    o.tag = "__ocx.desc";
+    CHECK(parse(text, o).problems ==
+          std::vector<std::string>{"--tag: tag \"__ocx.desc\" is reserved: tags starting \"__ocx\" (in any case) are "
+                                   "OCX's own, such as the catalog description __ocx.desc"});
+
+    std::string in_matrix = text;
+    in_matrix.replace(in_matrix.find("\"1.2.3\""), 7, "\"" + digest_tag + "\"");
+    CHECK(parse(in_matrix).problems ==
+          std::vector<std::string>{"/tag: tag \"" + digest_tag +
+                                   "\" is reserved: it has the form of a canonical digest tag (<algorithm>.<hex digest>), "
+                                   "which names the manifest with that digest"});
+
+    std::string alias = text;
+    alias.replace(alias.find("\"stable\""), 8, "\"stable\", \"__OCX\"");
+    CHECK(parse(alias).problems.size() == 1);
+    CHECK(parse(alias).problems.at(0).rfind("/aliases/1: tag \"__OCX\" is reserved", 0) == 0);
+
+    // The check is on the tag as written: with its build timestamp the digest look-alike is no
+    // longer one (and an __ocx tag already holds a '_', which a timestamp refuses).
+    in_matrix.replace(in_matrix.find("\"cascade\""), 0, "\"build_timestamp\": \"date\", ");
+    MatrixOverrides at;
+    at.now = std::chrono::system_clock::from_time_t(1700000000);
+    auto stamped = parse(in_matrix, at);
+    CHECK(stamped.problems.empty());
+    CHECK(stamped.matrix.tag == digest_tag + "_20231114");
+}
+
 TEST_CASE("the OCX metadata block form") {
     auto p = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0",
         "metadata":{"default":"m.json","platforms":{"darwin/arm64":"m-darwin.json"}},

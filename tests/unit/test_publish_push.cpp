@@ -195,7 +195,9 @@ TEST_CASE("annotations are written on every tag") {
 
 namespace {
 // Refuses the first `refusals` PUTs of `refuse` the way docker-registry's filesystem storage does
-// while a concurrent writer re-links a manifest or blob that the PUT document references.
+// while a concurrent writer re-links a manifest or blob that the PUT document references, with the
+// error registry::RegistryTarget makes of that answer: one attempt, ErrorKind::transient
+// (test_registry_registry_target.cpp checks the registry side of this contract).
 struct RefusingTarget : testing::FakeTarget {
     std::string refuse;
     int refusals = 0;
@@ -206,7 +208,8 @@ struct RefusingTarget : testing::FakeTarget {
         if (ref == refuse && refused < refusals) {
             ++refused;
             ++puts;
-            return make_error(ErrorKind::unavailable,
+            return make_error(body.find("MANIFEST_BLOB_UNKNOWN") != std::string::npos ? ErrorKind::transient
+                                                                                      : ErrorKind::unavailable,
                               "PUT manifest fake/repo:" + std::string(ref) + ": HTTP 400 Bad Request: " + body);
         }
         return FakeTarget::put_manifest(ref, m);
@@ -254,12 +257,15 @@ struct FailsOnceTarget : testing::FakeTarget {
     }
 };
 
-PushOptions fast(const std::string& tag, int attempts) {
+// Pauses go to the injected clock: `sleeps` (when given) counts them, and nothing really sleeps.
+PushOptions fast(const std::string& tag, int attempts, int* sleeps = nullptr) {
     PushOptions o = opts(tag, false, true);
     o.write.max_attempts = attempts;
-    o.write.refused_put = {4, std::chrono::milliseconds(0)};
+    o.write.manifest_retry.max_attempts = 4;
     o.write.tag_retry.max_attempts = 4;
-    o.write.clock.sleep = [](std::chrono::milliseconds) {};
+    o.write.clock.sleep = [sleeps](std::chrono::milliseconds) {
+        if (sleeps != nullptr) ++*sleeps;
+    };
     return o;
 }
 
@@ -287,21 +293,37 @@ TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again"
         CHECK(index_at(t, "1.0.0").manifests.size() == 1);
         CHECK(r.tags[0].action == report::TagAction::created);
     }
-    SUBCASE("the platform manifest by digest, refused once") {
+    SUBCASE("the platform manifest by digest, refused once: one pause, on the injected clock") {
         t.refuse = manifest_digest;
         t.refusals = 1;
-        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        int sleeps = 0;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2, &sleeps));
         CHECK(r.status == report::Status::published);
         CHECK(t.refused == 1);
+        CHECK(sleeps == 1);
         CHECK(t.manifests.count(manifest_digest) == 1);
     }
     SUBCASE("the canonical tag, refused three times of four attempts") {
         t.refuse = canonical;
         t.refusals = 3;
-        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        int sleeps = 0;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2, &sleeps));
         CHECK(r.status == report::Status::published);
+        CHECK(sleeps == 3);
         CHECK(r.platforms[0].canonical_tag == canonical);
         CHECK(t.tags.count(canonical) == 1);
+    }
+    SUBCASE("the platform manifest by digest, refused on every attempt: transient, named, nothing tagged") {
+        t.refuse = manifest_digest;
+        t.refusals = 100;
+        auto r = push_platform(t, "reg/repo", amd, fast("1.0.0", 2));
+        CHECK(r.status == report::Status::failed);
+        CHECK(t.refused == 4);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].kind == "transient");
+        CHECK(r.errors[0].message.find("MANIFEST_BLOB_UNKNOWN: blob unknown to registry (gave up after 4 attempts)") !=
+              std::string::npos);
+        CHECK(t.tags.empty());
     }
     SUBCASE("refused on every attempt: the registry's words, and no rolling tag") {
         t.refuse = "1.0.0";
@@ -313,7 +335,7 @@ TEST_CASE("a PUT the registry refuses with MANIFEST_BLOB_UNKNOWN is tried again"
         CHECK(t.refused == 4);
         REQUIRE(r.errors.size() == 1);
         CHECK(r.errors[0].step == "tag 1.0.0");
-        CHECK(r.errors[0].kind == "unavailable");
+        CHECK(r.errors[0].kind == "transient");
         CHECK(r.errors[0].message ==
               "writing tag 1.0.0: PUT manifest fake/repo:1.0.0: HTTP 400 Bad Request: DIGEST_INVALID: provided digest "
               "did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (gave up after 4 "

@@ -534,6 +534,19 @@ TEST_CASE("manifests") {
               "PUT manifest registry.example/acme/tool:1.1: HTTP 400 Bad Request: DIGEST_INVALID: provided digest did not "
               "match uploaded content; MANIFEST_BLOB_UNKNOWN: blob unknown to registry (gave up after 5 attempts)");
     }
+    SUBCASE("put_manifest_once: MANIFEST_BLOB_UNKNOWN comes back at once as transient (publish retries it)") {
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return respond(400, {}, R"({"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
+        });
+        RetryHint hint;
+        auto r = t->put_manifest_once(m.digest.str(), m, hint);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::transient);
+        CHECK(r.error().message == "PUT manifest registry.example/acme/tool@" + m.digest.str() +
+                                       ": HTTP 400 Bad Request: MANIFEST_BLOB_UNKNOWN: blob unknown to registry");
+        CHECK_FALSE(hint.final);
+        CHECK(fx.clock.sleeps.empty());
+    }
     SUBCASE("other 400s are not retried") {
         fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
             return respond(400, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
@@ -695,6 +708,11 @@ TEST_CASE("open_registry") {
             return n == "SSL_CERT_FILE" ? std::optional<std::string>("/nonexistent/b.pem") : std::nullopt;
         };
         CHECK(open_registry(ref, o).error().message == "SSL_CERT_FILE /nonexistent/b.pem: no such file");
+        // An environment value is outside text: quoted escaped.
+        o.env = [](const std::string& n) {
+            return n == "SSL_CERT_FILE" ? std::optional<std::string>("/x\n::error::y\x1b[0m") : std::nullopt;
+        };
+        CHECK(open_registry(ref, o).error().message == "SSL_CERT_FILE /x\\n::error::y\\x1b[0m: no such file");
     }
     SUBCASE("bad OCX_AUTH variables stop it") {
         fx.env["OCX_AUTH_registry_example_TYPE"] = "magic";

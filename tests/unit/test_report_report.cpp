@@ -81,3 +81,16 @@ TEST_CASE("secrets never reach the report") {
     CHECK(json.find("hunter2-very-secret") == std::string::npos);
     CHECK(json.find("bob:pw@") == std::string::npos);
 }
+
+TEST_CASE("a GitLab dotenv value with a line break is refused, not changed") {
+    CHECK(report::check_dotenv_value("OCX_RELEASE_REPORT", "/tmp/out dir/report.json").ok());
+    for (std::string_view value : {"/tmp/a\nOCX_RELEASE_STATUS=published", "/tmp/a\rb"}) {
+        CAPTURE(value);
+        const auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", value);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().kind == ErrorKind::usage);
+    }
+    CHECK(report::check_dotenv_value("OCX_RELEASE_REPORT", "/tmp/a\nb").error().message ==
+          "\"/tmp/a\\nb\" holds a line break, which the GitLab dotenv value OCX_RELEASE_REPORT cannot carry (GitLab "
+          "reads one KEY=VALUE per line, with no quoting or escapes)");
+}

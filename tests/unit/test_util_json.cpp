@@ -37,3 +37,15 @@ TEST_CASE("json::parse reports syntax errors with line and column") {
     REQUIRE_FALSE(deep.ok());
     CHECK(deep.error().message == "m.json:1:3: invalid JSON: nesting deeper than 2 levels");
 }
+
+TEST_CASE("a key from the document is shown escaped, in its path and in the message") {
+    auto doc = json::parse("{\"ok\": 1, \"bad\\n::error::x\\u001b[0m\": 2}", "m.json");
+    REQUIRE(doc.ok());
+    json::Diagnostics diag;
+    json::ObjectReader r(*doc, "", diag);
+    const std::string_view known[] = {"ok"};
+    r.reject_unknown(known);
+    CHECK(diag.items() == std::vector<std::string>{
+                              "/bad\\n::error::x\\x1b[0m: unknown key \"bad\\n::error::x\\x1b[0m\""});
+    CHECK(json::child_path("/a", "x/y~z") == "/a/x~1y~0z");
+}
