@@ -110,6 +110,54 @@ TEST_CASE("reserved tags are refused as release tag and alias, judged as written
     CHECK(stamped.matrix.tag == digest_tag + "_20231114");
 }
 
+TEST_CASE("--package overrides the matrix's package, validated the same way") {
+    MatrixOverrides o;
+    o.package = "other.example/acme/tool";
+    auto p = parse(kGood, o);
+    REQUIRE(p.problems.empty());
+    CHECK(p.matrix.package.repository_str() == "other.example/acme/tool");
+    CHECK(p.matrix.platforms[0].bundle_stem == "tool-1.2.3-linux-amd64-libc.glibc");
+
+    o.package = "other.example/acme/tool:1.0";
+    CHECK(parse(kGood, o).problems ==
+          std::vector<std::string>{"--package: give the repository only (\"other.example/acme/tool\"); the tag goes in --tag"});
+    o.package = "oci:out/layout";  // relative to the working directory, not the matrix
+    CHECK(parse(kGood, o).matrix.package.repository == "out/layout");
+
+    // With --package, the matrix may leave "package" out.
+    std::string without(kGood);
+    without.erase(without.find("\"package\""), std::string_view("\"package\": \"reg.example/acme/mytool\",").size());
+    CHECK(parse(without).problems == std::vector<std::string>{"/package: required key is missing"});
+    o.package = "other.example/acme/tool";
+    CHECK(parse(without, o).problems.empty());
+}
+
+TEST_CASE("replace: the matrix key or --replace") {
+    CHECK_FALSE(parse(kGood).matrix.replace);
+    std::string with_replace(kGood);
+    with_replace.replace(with_replace.find("\"cascade\""), 0, "\"replace\": true, ");
+    CHECK(parse(with_replace).matrix.replace);
+    MatrixOverrides o;
+    o.replace = true;
+    CHECK(parse(kGood, o).matrix.replace);
+    std::string wrong(kGood);
+    wrong.replace(wrong.find("\"cascade\""), 0, "\"replace\": \"yes\", ");
+    CHECK(parse(wrong).problems == std::vector<std::string>{"/replace: expected true or false, got string"});
+}
+
+TEST_CASE("cascade: a pre-release or other non-version tag is accepted, v1.2.3 is not") {
+    for (const char* tag : {"1.4.0-rc.1", "1.4.0-rc1", "nightly"}) {
+        MatrixOverrides o;
+        o.tag = tag;
+        CHECK(parse(kGood, o).problems.empty());
+    }
+    MatrixOverrides v;
+    v.tag = "v1.4.0";
+    CHECK(parse(kGood, v).problems ==
+          std::vector<std::string>{"--tag: tag \"v1.4.0\" is not an OCX version (OCX versions have no \"v\"): use --tag "
+                                   "1.4.0, or ${GITHUB_REF_NAME#v} in a GitHub workflow"});
+}
+
 TEST_CASE("the OCX metadata block form") {
     auto p = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0",
         "metadata":{"default":"m.json","platforms":{"darwin/arm64":"m-darwin.json"}},
