@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fixtures
+from fault_proxy import FaultProxy
 from fixtures import Registry, registry_get, release_bin, skopeo_inspect_raw
 from schemas import SOURCE_DIR, validate_report
 
@@ -398,6 +399,20 @@ class Credentials(ActionTest):
             self.assertEqual(step.report()["package"], package)
             raw = skopeo_inspect_raw(package + ":1.0.0", creds=reg.creds)
             self.assertEqual(step.outputs["digest"], "sha256:" + hashlib.sha256(raw).hexdigest())
+
+    def test_credentials_name_their_host(self):
+        # A host with '-' does not read back from its OCX_AUTH_<SLUG>_ name: run.sh must write
+        # _HOST for the binary to use the inputs there. Neither name resolves; the fault proxy, as
+        # the http_proxy, forwards to the registry.
+        with Registry(auth="htpasswd", users={"alice": "s3cr3t-pa55"}) as reg, FaultProxy(reg.host) as proxy:
+            host = "ocx-registry.example:" + proxy.host.rsplit(":", 1)[1]
+            step = self.run_step({"matrix": self.matrix_for(host + "/examples/hello", "dash.json"),
+                                  "registry-username": "alice", "registry-password": "s3cr3t-pa55",
+                                  "args": "--insecure-registry " + host},
+                                 env={"http_proxy": proxy.url, "no_proxy": None, "NO_PROXY": None})
+            self.assertEqual(step.returncode, 0, str(step))
+            self.assertEqual(step.report()["status"], "published")
+            self.assertTrue(any(r["authorization"] for r in proxy.requests))
 
     def test_credentials_for_a_layout_are_not_used(self):
         package = "oci:" + os.path.join(self.tmp, "layout-creds")
