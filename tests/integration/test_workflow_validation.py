@@ -154,9 +154,14 @@ class GitHub(unittest.TestCase):
                 mapped[m.group(1)] = var
         self.assertEqual(sorted(mapped), sorted(action["inputs"]), "inputs not handed to a step: %s" %
                          sorted(set(action["inputs"]) - set(mapped)))
+        install_sh = (SOURCE_DIR / "action" / "install.sh").read_text()
+        install_inputs = set(steps["install"].get("env", {})) & set(mapped.values())
+        self.assertEqual(sorted(install_inputs), ["INPUT_BINARY", "INPUT_FROM_SOURCE", "INPUT_VERSION"])
         for name, var in mapped.items():
             self.assertEqual(var, "INPUT_" + name.upper().replace("-", "_"))
-            if name != "binary":
+            if var in install_inputs:
+                self.assertIn(var, install_sh, "install.sh never reads %s (input %s)" % (var, name))
+            else:
                 self.assertIn(var, run_sh, "run.sh never reads %s (input %s)" % (var, name))
         for name, out in action["outputs"].items():
             self.assertEqual(out["value"], "${{ steps.run.outputs.%s }}" % name)
