@@ -582,6 +582,20 @@ class InstallRelease(unittest.TestCase):
             self.assertEqual((third.returncode, outputs3["binary"]), (0, binary), third.stderr)
             self.assertEqual(len(server.requests), 2)
 
+    def test_outside_github_it_installs_into_the_user_cache(self):
+        # How examples/gitlab/.gitlab-ci.yml uses it: no runner, XDG_CACHE_HOME kept by the CI cache.
+        xdg = os.path.join(self.tmp, "xdg")
+        with ReleaseServer(self.served) as server:
+            for attempt in (1, 2):
+                r = subprocess.run(["bash", str(INSTALL_SH)], capture_output=True, text=True, timeout=120,
+                                   env=clean_env({"OCX_RELEASE_DOWNLOAD_URL": server.url, "XDG_CACHE_HOME": xdg,
+                                                  "PATH": "/usr/bin:/bin"}))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout.strip(), os.path.join(xdg, "ocx-release", "releases", version(),
+                                                                os_arch()[1], "ocx-release"))
+                self.assertNotIn("::", r.stdout)
+            self.assertEqual(len(server.requests), 2, server.requests)  # the second run downloaded nothing
+
     def test_a_tampered_asset_is_refused_and_nothing_is_installed(self):
         asset = os.path.join(self.release_dir, asset_name())
         data = bytearray(Path(asset).read_bytes())
