@@ -137,15 +137,18 @@ start=$SECONDS
 in_root "$bt" bash /src/ocx/scripts/install-deps.sh build unit fuzz || fail "install-deps.sh in the build root"
 say "install-deps took $((SECONDS - start)) s"
 status=0
-for cxx in g++ clang++; do
+# Build directories stay in the root (/build-gcc, /build-clang): a second run is incremental.
+for compiler in gcc:g++ clang:clang++; do
+  name=${compiler%%:*}
+  cxx=${compiler#*:}
   say "in the build root: Release -DOCX_WERROR=ON with $(in_root "$bt" "$cxx" --version | head -n 1)"
   start=$SECONDS
   if in_root "$bt" env CXX="$cxx" OCX_RELEASE_COMMIT="$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
-    cmake -S /src/ocx -B "/build-$cxx" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCX_WERROR=ON >&2 &&
-    in_root "$bt" cmake --build "/build-$cxx" -j "$(nproc)" >&2; then
+    cmake -S /src/ocx -B "/build-$name" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCX_WERROR=ON >&2 &&
+    in_root "$bt" cmake --build "/build-$name" -j "$(nproc)" >&2; then
     say "$cxx: built in $((SECONDS - start)) s"
     start=$SECONDS
-    if in_root "$bt" sh -c "cd /build-$cxx && ./tests/ocx_unit_tests --no-intro=true" >&2; then
+    if in_root "$bt" sh -c "cd /build-$name && ./tests/ocx_unit_tests --no-intro=true" >&2; then
       say "$cxx: unit tests passed in $((SECONDS - start)) s"
     else
       echo "check-portable: $cxx: unit tests failed" >&2
