@@ -14,13 +14,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bash scripts/install-deps.sh
+jobs=$(nproc 2>/dev/null || sysctl -n hw.ncpu) # macOS has no nproc
 
 sanitize=${OCX_SANITIZE:-OFF}
 build_dir=${OCX_BUILD_DIR:-build}
 [ "$sanitize" = ON ] && build_dir=${OCX_BUILD_DIR:-build-asan}
 
 cmake -S . -B "$build_dir" -G Ninja -DOCX_WERROR=ON -DOCX_SANITIZE="$sanitize" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$jobs"
 
 # Integration tests start their own registries on free loopback ports; two run at once on 2 cores.
 ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@"
@@ -31,12 +32,12 @@ if [ "$#" -gt 0 ] || [ "$sanitize" = ON ]; then exit 0; fi
 echo "== fuzzing the parsers and the merge (clang, ASan+UBSan, 2 s per target)" >&2
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DOCX_FUZZ=ON -DOCX_SANITIZE=ON -DOCX_BUILD_TESTS=OFF \
   -DOCX_WERROR=ON >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_all
+cmake --build build-fuzz -j "$jobs" --target fuzz_all
 ctest --test-dir build-fuzz/tests/fuzz --output-on-failure -j 2
 
 if [ "${OCX_ASAN_UNIT:-0}" = 1 ]; then
   echo "== unit tests under ASan+UBSan" >&2
   cmake -S . -B build-asan -G Ninja -DOCX_WERROR=ON -DOCX_SANITIZE=ON >/dev/null
-  cmake --build build-asan -j "$(nproc)" --target ocx_unit_tests
+  cmake --build build-asan -j "$jobs" --target ocx_unit_tests
   ctest --test-dir build-asan --output-on-failure -L unit
 fi

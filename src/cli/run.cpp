@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/commands.hpp"
+#include "cli/version.hpp"
 #include "util/log.hpp"
 #include "util/result.hpp"
 #include "util/temp_dir.hpp"
@@ -63,7 +64,7 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (command == "--version" || command == "version") {
-        std::cout << "ocx-release " << OCX_RELEASE_VERSION << "\n";
+        std::cout << version_text();
         return 0;
     }
     // Temporary bundles and files are removed on SIGINT/SIGTERM. Not for exec, which replaces

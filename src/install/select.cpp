@@ -41,7 +41,10 @@ Result<std::size_t> select_entry(const oci::ImageIndex& index, const oci::Platfo
         if (!is_compatible(required, *entry.platform)) continue;
         Score s = score(*entry.platform);
         if (best.empty() || s > best_score) {
-            best = {i};
+            // Not `best = {i}`: GCC 13/14 warn -Warray-bounds on that initializer-list assignment
+            // in optimized builds (a false positive in std::vector's inlined copy).
+            best.clear();
+            best.push_back(i);
             best_score = s;
         } else if (s == best_score) {
             best.push_back(i);

@@ -1,4 +1,4 @@
-"""A fault-injecting HTTP reverse proxy for integration tests (standard library only).
+r"""A fault-injecting HTTP reverse proxy for integration tests (standard library only).
 
 FaultProxy listens on 127.0.0.1 (free port) in front of one upstream (a docker-registry) and
 forwards every request unchanged (the Host header is kept, so the registry's absolute Location

@@ -10,13 +10,18 @@ shards + finalize, usage errors, running outside GitHub, and action/install.sh's
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
+import threading
 import unittest
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +29,7 @@ from pathlib import Path
 import fixtures
 from fault_proxy import FaultProxy
 from fixtures import Registry, registry_get, release_bin, skopeo_inspect_raw
+from release_package import asset_name, built_package, os_arch, version
 from schemas import SOURCE_DIR, validate_report
 
 RUN_SH = SOURCE_DIR / "action" / "run.sh"
@@ -529,7 +535,8 @@ class Install(unittest.TestCase):
             out, path_file = os.path.join(d, "output"), os.path.join(d, "path")
             open(out, "w").close()
             open(path_file, "w").close()
-            e = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_PATH": path_file}
+            e = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_PATH": path_file,
+                 "XDG_CACHE_HOME": os.path.join(d, "xdg-cache")}
             e.update(env)
             r = subprocess.run(["bash", str(INSTALL_SH)], env=clean_env(e), capture_output=True, text=True,
                                timeout=120)
@@ -564,12 +571,13 @@ class Install(unittest.TestCase):
                         "[ \"$1\" = --build ] && cp %s \"$2/ocx-release\"\n"
                         "[ \"$1\" = -S ] && mkdir -p \"$4\"\nexit 0\n" % (log, release_bin()))
             os.chmod(fake, 0o755)
-            env = {"PATH": tools + os.pathsep + "/usr/bin:/bin", "RUNNER_TOOL_CACHE": cache, "OCX_INSTALL_DEPS": "0"}
+            env = {"PATH": tools + os.pathsep + "/usr/bin:/bin", "RUNNER_TOOL_CACHE": cache, "OCX_INSTALL_DEPS": "0",
+                   "INPUT_FROM_SOURCE": "true"}
             r, outputs, _ = self.run_install(env)
             self.assertEqual(r.returncode, 0, r.stderr)
             built = outputs["binary"]
-            self.assertRegex(built, r"^%s/ocx-release/[0-9a-f]{16}/ocx-release$" % re.escape(cache))
-            self.assertIn("building ocx-release from %s (source %s)" % (SOURCE_DIR, built.split("/")[-2]), r.stderr)
+            self.assertRegex(built, r"^%s/ocx-release/source-[0-9a-f]{16}/ocx-release$" % re.escape(cache))
+            self.assertIn("building ocx-release from %s (source %s)" % (SOURCE_DIR, built.split("/")[-2][7:]), r.stderr)
             self.assertIn("-DOCX_BUILD_TESTS=OFF", Path(log).read_text())
             self.assertFalse(os.path.exists(os.path.join(os.path.dirname(built), "build")))
 
@@ -577,7 +585,7 @@ class Install(unittest.TestCase):
             r2, outputs2, _ = self.run_install(env)
             self.assertEqual(r2.returncode, 0, r2.stderr)
             self.assertEqual(outputs2["binary"], built)
-            self.assertIn("cached build " + built.split("/")[-2], r2.stderr)
+            self.assertIn("cached build " + built.split("/")[-2][7:], r2.stderr)
 
     def test_a_bad_binary_input_is_a_usage_error(self):
         r, outputs, _ = self.run_install({"INPUT_BINARY": "/nonexistent/ocx-release"})
@@ -585,6 +593,159 @@ class Install(unittest.TestCase):
         self.assertIn("::error title=ocx-release install::input 'binary': /nonexistent/ocx-release is not an "
                       "executable file", r.stdout)
         self.assertEqual(outputs, {})
+
+
+class ReleaseServer:
+    """python's http.server on 127.0.0.1 serving a directory, with a log of the paths it was asked for."""
+
+    def __init__(self, root: str):
+        self.requests: list = []
+        requests = self.requests
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                requests.append(self.path)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class InstallRelease(unittest.TestCase):
+    """action/install.sh downloading the release asset that scripts/package.sh built, from a
+    loopback HTTP server laid out like a GitHub release (<url>/v<version>/<asset>)."""
+
+    run_install = Install.run_install
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pkg = built_package()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ocx-install-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.served = os.path.join(self.tmp, "served")
+        self.release_dir = os.path.join(self.served, "v" + version())
+        os.makedirs(self.release_dir)
+        for name in (asset_name(), asset_name() + ".sha256"):
+            shutil.copy(self.pkg.dist / name, self.release_dir)
+        self.cache = os.path.join(self.tmp, "tool-cache")
+        self.arch_dir = os.path.join(self.cache, "ocx-release", version(), os_arch()[1])
+
+    def install(self, server: ReleaseServer, **env) -> tuple:
+        e = {"OCX_RELEASE_DOWNLOAD_URL": server.url, "RUNNER_TOOL_CACHE": self.cache, "PATH": "/usr/bin:/bin"}
+        e.update(env)
+        return self.run_install(e)
+
+    def assert_nothing_installed(self, r, outputs, path):
+        self.assertEqual(outputs, {}, r.stderr)
+        self.assertEqual(path, "")
+        self.assertFalse(os.path.exists(self.arch_dir))
+        self.assertFalse(os.path.exists(self.arch_dir + ".complete"))
+        self.assertEqual(os.listdir(os.path.dirname(self.arch_dir)), [])  # no download left behind
+
+    def test_installs_the_asset_and_the_second_run_uses_the_cache(self):
+        with ReleaseServer(self.served) as server:
+            r, outputs, path = self.install(server)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            binary = os.path.join(self.arch_dir, "ocx-release")
+            self.assertEqual(outputs["binary"], binary)
+            self.assertEqual(r.stdout.strip(), binary)
+            self.assertEqual(path.strip(), self.arch_dir)
+            self.assertTrue(os.path.isfile(self.arch_dir + ".complete"))
+            self.assertEqual(sorted(os.listdir(self.arch_dir)), ["LICENSE", "README.md", "ocx-release"])
+            self.assertIn("downloading %s/v%s/%s" % (server.url, version(), asset_name()), r.stderr)
+            self.assertEqual(server.requests, ["/v%s/%s" % (version(), asset_name()),
+                                               "/v%s/%s.sha256" % (version(), asset_name())])
+            run = subprocess.run([binary, "--version"], capture_output=True, text=True)
+            self.assertEqual(run.stdout.splitlines()[0], "ocx-release " + version())
+
+            again, outputs2, path2 = self.install(server)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertEqual(outputs2["binary"], binary)
+            self.assertEqual(path2.strip(), self.arch_dir)
+            self.assertIn("ocx-release %s from the tool cache" % version(), again.stderr)
+            self.assertEqual(len(server.requests), 2, "the second run downloaded: %s" % server.requests)
+
+            # An explicit version input with a leading v is the same version.
+            third, outputs3, _ = self.install(server, INPUT_VERSION="v" + version())
+            self.assertEqual((third.returncode, outputs3["binary"]), (0, binary), third.stderr)
+            self.assertEqual(len(server.requests), 2)
+
+    def test_outside_github_it_installs_into_the_user_cache(self):
+        # How examples/gitlab/.gitlab-ci.yml uses it: no runner, XDG_CACHE_HOME kept by the CI cache.
+        xdg = os.path.join(self.tmp, "xdg")
+        with ReleaseServer(self.served) as server:
+            for attempt in (1, 2):
+                r = subprocess.run(["bash", str(INSTALL_SH)], capture_output=True, text=True, timeout=120,
+                                   env=clean_env({"OCX_RELEASE_DOWNLOAD_URL": server.url, "XDG_CACHE_HOME": xdg,
+                                                  "PATH": "/usr/bin:/bin"}))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout.strip(), os.path.join(xdg, "ocx-release", "releases", version(),
+                                                                os_arch()[1], "ocx-release"))
+                self.assertNotIn("::", r.stdout)
+            self.assertEqual(len(server.requests), 2, server.requests)  # the second run downloaded nothing
+
+    def test_a_tampered_asset_is_refused_and_nothing_is_installed(self):
+        asset = os.path.join(self.release_dir, asset_name())
+        data = bytearray(Path(asset).read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        Path(asset).write_bytes(bytes(data))
+        with ReleaseServer(self.served) as server:
+            r, outputs, path = self.install(server)
+        self.assertEqual(r.returncode, 65, r.stderr)
+        expected = (self.pkg.dist / (asset_name() + ".sha256")).read_text().split()[0]
+        message = "checksum mismatch for %s: %s.sha256 says %s, the download is %s; nothing was installed" % (
+            asset_name(), asset_name(), expected, hashlib.sha256(bytes(data)).hexdigest())
+        self.assertIn("install: error: " + message, r.stderr)
+        self.assertIn("::error title=ocx-release install::" + message, r.stdout)
+        self.assert_nothing_installed(r, outputs, path)
+
+    def test_a_missing_asset_is_a_clear_error(self):
+        with ReleaseServer(self.served) as server:
+            r, outputs, path = self.install(server, INPUT_VERSION="9.8.7")
+        self.assertEqual(r.returncode, 79, r.stderr)
+        name = asset_name().replace(version(), "9.8.7")
+        self.assertIn("install: error: no release asset %s at %s/v9.8.7/%s (HTTP 404): is v9.8.7 released for %s/%s?"
+                      % (name, server.url, name, *os_arch()), r.stderr)
+        self.assertEqual(outputs, {})
+        self.assertEqual(path, "")
+        self.assertFalse(os.path.exists(os.path.join(self.cache, "ocx-release", "9.8.7", os_arch()[1])))
+
+    def test_an_archive_with_other_members_is_refused(self):
+        # The checksum matches (the server is the attacker), but the archive holds a path that
+        # escapes: its member list is checked before anything is unpacked.
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for name in ("ocx-release", "README.md", "LICENSE", "../escaped"):
+                info = tarfile.TarInfo(name)
+                info.size = 3
+                tar.addfile(info, io.BytesIO(b"hi\n"))
+        Path(self.release_dir, asset_name()).write_bytes(buf.getvalue())
+        Path(self.release_dir, asset_name() + ".sha256").write_text(
+            "%s  %s\n" % (hashlib.sha256(buf.getvalue()).hexdigest(), asset_name()))
+        with ReleaseServer(self.served) as server:
+            r, outputs, path = self.install(server)
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn("install: error: %s holds '../escaped LICENSE README.md ocx-release ', not ocx-release, "
+                      "README.md and LICENSE" % asset_name(), r.stderr)
+        self.assert_nothing_installed(r, outputs, path)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "tool-cache", "ocx-release", version(), "escaped")))
+
+    def test_a_bad_version_input_is_a_usage_error(self):
+        with ReleaseServer(self.served) as server:
+            r, outputs, _ = self.install(server, INPUT_VERSION="1.2; rm -rf /")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("input 'version': expected MAJOR.MINOR.PATCH (e.g. 1.2.3), got '1.2??rm?-rf??'", r.stderr)
+        self.assertEqual((outputs, server.requests), ({}, []))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@
   strings and comments and for the declarative skeleton (pipeline, agent, stages, stage/steps).
 * Every `ocx-release <command> --flag` written in any of them is a flag that command accepts
   (`ocx-release <command> --help`).
+* The project's own workflows (.github/workflows/ci.yml, release.yml) pass the validator too; CI
+  runs the README's test command on Debian 12 and ubuntu-latest; the release builds, tests and
+  packages three platforms, releases the assets with checksums, and publishes ocx-release with its
+  own action, from a matrix whose preparing step is run here and planned with `--dry-run`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -30,6 +35,7 @@ GITHUB_DIR = SOURCE_DIR / "examples" / "github"
 GITLAB_FILE = SOURCE_DIR / "examples" / "gitlab" / ".gitlab-ci.yml"
 JENKINS_FILE = SOURCE_DIR / "examples" / "jenkins" / "Jenkinsfile"
 ACTION_FILE = SOURCE_DIR / "action.yml"
+PROJECT_WORKFLOWS = SOURCE_DIR / ".github" / "workflows"
 
 _tools: Path | None = None
 
@@ -154,9 +160,14 @@ class GitHub(unittest.TestCase):
                 mapped[m.group(1)] = var
         self.assertEqual(sorted(mapped), sorted(action["inputs"]), "inputs not handed to a step: %s" %
                          sorted(set(action["inputs"]) - set(mapped)))
+        install_sh = (SOURCE_DIR / "action" / "install.sh").read_text()
+        install_inputs = set(steps["install"].get("env", {})) & set(mapped.values())
+        self.assertEqual(sorted(install_inputs), ["INPUT_BINARY", "INPUT_FROM_SOURCE", "INPUT_VERSION"])
         for name, var in mapped.items():
             self.assertEqual(var, "INPUT_" + name.upper().replace("-", "_"))
-            if name != "binary":
+            if var in install_inputs:
+                self.assertIn(var, install_sh, "install.sh never reads %s (input %s)" % (var, name))
+            else:
                 self.assertIn(var, run_sh, "run.sh never reads %s (input %s)" % (var, name))
         for name, out in action["outputs"].items():
             self.assertEqual(out["value"], "${{ steps.run.outputs.%s }}" % name)
@@ -223,6 +234,106 @@ class GitHub(unittest.TestCase):
         self.assertTrue(ours)
         for s in ours:
             self.assertIn(str(s["with"].get("dry-run")).lower(), ("true",))
+
+
+def steps_running(job: dict, text: str) -> list:
+    return [s for s in job.get("steps", []) if text in s.get("run", "")]
+
+
+class ProjectWorkflows(unittest.TestCase):
+    """.github/workflows/: the project's own CI and release."""
+
+    def test_they_are_valid(self):
+        found = sorted(p.name for p in PROJECT_WORKFLOWS.iterdir())
+        self.assertEqual(found, ["ci.yml", "release.yml"])
+        for name in found:
+            with self.subTest(name):
+                r = action_validator(PROJECT_WORKFLOWS / name)
+                self.assertEqual(r.returncode, 0, "%s:\n%s%s" % (name, r.stdout, r.stderr))
+                text = (PROJECT_WORKFLOWS / name).read_text()
+                check_invocations(self, text, name)
+                for script in re.findall(r"((?:scripts|examples)/[\w./-]+\.sh)", text):
+                    self.assertTrue((SOURCE_DIR / script).is_file(), "%s runs %s, which does not exist" % (name, script))
+
+    def test_ci_runs_the_readme_test_command_on_debian_12_and_ubuntu_latest(self):
+        readme = (SOURCE_DIR / "README.md").read_text()
+        self.assertIn("```sh\nscripts/test.sh\n```", readme)
+        jobs = load_yaml(PROJECT_WORKFLOWS / "ci.yml")["jobs"]
+        where = {(job.get("container"), job["runs-on"]) for job in jobs.values()
+                 if [s["run"] for s in steps_running(job, "scripts/test.sh")] == ["scripts/test.sh"]}
+        self.assertIn(("debian:12", "ubuntu-24.04"), where)
+        self.assertIn((None, "ubuntu-latest"), where)
+
+    def test_release_builds_tests_and_packages_three_platforms(self):
+        wf = load_yaml(PROJECT_WORKFLOWS / "release.yml")
+        self.assertEqual(wf["on"]["push"]["tags"], ["v*.*.*"])
+        linux, darwin = wf["jobs"]["build-linux"], wf["jobs"]["build-darwin"]
+        self.assertEqual(sorted(e["platform"] for e in linux["strategy"]["matrix"]["include"]),
+                         ["linux/amd64", "linux/arm64"])
+        self.assertEqual(linux["container"], "debian:12")  # glibc of the packages: see test_package
+        self.assertTrue(darwin["runs-on"].startswith("macos-"))
+        for job in (linux, darwin):
+            self.assertTrue(steps_running(job, "scripts/test.sh"))
+            self.assertTrue(steps_running(job, "scripts/package.sh"))
+            self.assertTrue(any(s.get("uses", "").startswith("actions/upload-artifact@") for s in job["steps"]))
+            self.assertTrue(steps_running(job, 'test "$GITHUB_REF_NAME" = "v$(head -n 1 VERSION)"'))
+
+    def test_release_publishes_assets_then_itself_with_its_own_action(self):
+        wf = load_yaml(PROJECT_WORKFLOWS / "release.yml")
+        job = wf["jobs"]["release"]
+        self.assertEqual(sorted(job["needs"]), ["build-darwin", "build-linux"])
+        self.assertEqual(job["permissions"], {"contents": "write", "packages": "write"})
+        steps = job["steps"]
+        gh = steps_running(job, "gh release create")[0]
+        self.assertIn("dist/*.tar.gz dist/*.sha256", gh["run"])
+        self.assertTrue(steps_running(job, "sha256sum -c"))
+        login = next(s for s in steps if s.get("uses", "").startswith("docker/login-action@"))
+        self.assertEqual(login["with"]["registry"], "${{ vars.OCX_PACKAGE_REGISTRY }}")
+        ours = next(s for s in steps if s.get("uses") == "./")
+        self.assertEqual(set(ours["with"]), {"matrix"})  # the action installs the asset just released
+        self.assertLess(steps.index(gh), steps.index(ours))
+        self.assertLess(steps.index(login), steps.index(ours))
+
+    def test_the_release_matrix_step_makes_a_matrix_that_plans(self):
+        import fixtures
+        from release_package import built_package, version
+        step = next(s for s in load_yaml(PROJECT_WORKFLOWS / "release.yml")["jobs"]["release"]["steps"]
+                    if s.get("id") == "prepare")
+        self.assertEqual(step["env"], {"OCX_PACKAGE_REGISTRY": "${{ vars.OCX_PACKAGE_REGISTRY }}"})
+        with tempfile.TemporaryDirectory() as d:
+            # dist/ as the release job downloads it: one asset per platform (here the same binary).
+            shutil.copytree(SOURCE_DIR, os.path.join(d, "src"), ignore=shutil.ignore_patterns(
+                "build*", ".cache", "dist", ".git", "node_modules"))
+            work = os.path.join(d, "src")
+            os.makedirs(os.path.join(work, "dist"))
+            for platform in ("linux-amd64", "linux-arm64", "darwin-arm64"):
+                shutil.copy(built_package().asset,
+                            os.path.join(work, "dist", "ocx-release-%s-%s.tar.gz" % (version(), platform)))
+            env = dict(os.environ, OCX_PACKAGE_REGISTRY="registry.example", GITHUB_REPOSITORY="Owner/OCX-Release")
+            r = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            matrix = json.loads(Path(work, "ocx-package", "release.json").read_text())
+            self.assertEqual(matrix["package"], "registry.example/owner/ocx-release")
+            self.assertEqual(matrix["tag"], version())
+            self.assertEqual([p["platform"] for p in matrix["platforms"]], ["linux/amd64", "linux/arm64", "darwin/arm64"])
+            for platform in ("linux-amd64", "linux-arm64", "darwin-arm64"):
+                self.assertEqual(sorted(os.listdir(os.path.join(work, "ocx-package", platform))),
+                                 ["LICENSE", "README.md", "bin"])
+            plan = fixtures.run(["release", os.path.join(work, "ocx-package", "release.json"), "--dry-run",
+                                 "--offline", "--report", "-"], check=True)
+            report = plan.json()
+            self.assertEqual(report["status"], "planned")
+            self.assertEqual(report["tags"][0]["tag"], version())
+            self.assertEqual([p["platform"] for p in report["platforms"]],
+                             ["linux/amd64", "linux/arm64", "darwin/arm64"])
+
+            # Without the repository variable the step stops with a clear error.
+            env["OCX_PACKAGE_REGISTRY"] = ""
+            r = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("::error::set the repository variable OCX_PACKAGE_REGISTRY", r.stdout)
 
 
 class GitLab(unittest.TestCase):
