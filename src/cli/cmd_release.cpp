@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/limits.hpp"
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
 #include "cli/target.hpp"
@@ -35,6 +36,7 @@ report::Report validation_report(const std::string& package, const std::string& 
 int cmd_release(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
+    LimitOptions limit_options;
     ReportOutputs outputs;
     std::string matrix_path, tag, shard;
     bool dry_run = false, offline = false;
@@ -49,6 +51,7 @@ int cmd_release(const Args& args) {
         ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
         ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -78,6 +81,9 @@ int cmd_release(const Args& args) {
     if (!jobs) return fail(jobs.error());
     options.jobs = *jobs;
     options.mount_from = target_options.mount_from;
+    auto limits = unpack_limits(limit_options);
+    if (!limits) return fail(limits.error());
+    options.limits = *limits;
     if (!shard.empty()) {
         auto p = oci::Platform::parse(shard);
         if (!p) return fail(p.error().context("--shard"));
