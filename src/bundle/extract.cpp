@@ -132,7 +132,8 @@ private:
         std::optional<PathParts> hardlink_to;
         if (member.type == MemberType::hardlink) {
             hardlink_to = place(*member_path(member.link), layer.placement, prefix);
-            if (!hardlink_to) hardlink_to = PathParts{};  // stripped away: not a file extracted before
+            if (!hardlink_to || hardlink_to->empty())  // stripped away, so never extracted
+                return refuse("hardlink to " + quote_name(member.link) + ", which is not a regular file extracted before it");
         }
         if (auto why = tree_.admit(*placed, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
 

@@ -127,6 +127,13 @@ TEST_CASE("extract: strip_components and prefix place a layer") {
         CHECK(r->skipped == 5);
         CHECK(listing(tmp / "dest").empty());
     }
+    SUBCASE("a hardlink to a member stripped away is refused, naming the link as stored") {
+        auto links = make_archive(tmp / "links.tar.xz", "f('top', b'x')\nd('d')\nh('d/hl', 'top')\n");
+        auto r = extract({layer(links, 1)}, tmp / "dest");
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == "layer 1: \"d/hl\": hardlink to \"top\", which is not a regular file extracted before it");
+        CHECK_FALSE(fs::exists(tmp / "dest"));
+    }
     SUBCASE("a prefix that leaves the package is refused") {
         auto r = extract({layer(archive, 0, "../up")}, tmp / "dest");
         REQUIRE_FALSE(r.ok());
