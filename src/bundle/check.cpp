@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <lzma.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "bundle/archive_member.hpp"
+#include "bundle/names.hpp"
 #include "oci/media_types.hpp"
 #include "util/files.hpp"
 
@@ -154,58 +157,21 @@ std::string_view filter_name(int code) {
     }
 }
 
-// Lexical check that `target`, seen from the directory of `name`, stays inside the package.
-bool stays_inside(const std::string& name, const std::string& target) {
-    if (target.empty() || target.front() == '/') return false;
-    int depth = 0;
-    auto walk = [&depth](std::string_view path, bool is_dir_of_link) {
-        std::size_t start = 0;
-        std::vector<std::string_view> parts;
-        while (start <= path.size()) {
-            auto slash = path.find('/', start);
-            parts.push_back(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-            if (slash == std::string_view::npos) break;
-            start = slash + 1;
-        }
-        if (is_dir_of_link && !parts.empty()) parts.pop_back();  // the link's own name
-        for (auto p : parts) {
-            if (p.empty() || p == ".") continue;
-            if (p == "..") {
-                if (--depth < 0) return false;
-            } else {
-                ++depth;
-            }
-        }
-        return true;
-    };
-    std::string n = name;
-    while (n.size() > 1 && n.back() == '/') n.pop_back();
-    return walk(n, true) && walk(target, false);
-}
-
-// Problem with a member's path, or "" when it is fine.
-std::string path_problem(const std::string& name) {
-    if (name.empty()) return "a member without a name";
-    if (name.front() == '/') return "absolute path";
-    std::size_t start = 0;
-    while (start <= name.size()) {
-        auto slash = name.find('/', start);
-        std::string_view part = std::string_view(name).substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-        if (part == "..") return "path with a '..' component";
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
-    return {};
-}
 }  // namespace
 
-Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const MemberVisitor& visit) {
+Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
+                                   const MemberVisitor& visit) {
     const std::string file = path.string();
     auto bad = [&](const std::string& why) { return make_error(ErrorKind::data, file + ": " + why); };
     Reader reader;
     reader.file = std::fopen(path.c_str(), "rb");
     if (reader.file == nullptr)
         return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(::fileno(reader.file), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return bad("not a regular file");
+    const auto compressed = static_cast<std::uint64_t>(st.st_size);
+    Utf8Locale locale;  // names convert as extract() converts them
 
     const int want = expected_filter(media_type);
     if (want == ARCHIVE_FILTER_XZ && starts_as_xz(reader.file) && !reader.start_xz())
@@ -225,6 +191,7 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         return damaged("damaged or not a tar archive", a.get());
 
     ArchiveCheck out;
+    MemberTree tree;
     bool first = true;
     for (;;) {
         struct archive_entry* entry = nullptr;
@@ -239,38 +206,30 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         }
         if (r == ARCHIVE_EOF) break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return damaged("damaged or not a tar archive", a.get());
-        ++out.entries;
-        std::string name = archive_entry_pathname(entry) != nullptr ? archive_entry_pathname(entry) : "";
-        if (auto why = path_problem(name); !why.empty()) return bad(why + ": \"" + name + "\"");
-        const mode_t type = archive_entry_filetype(entry);
-        const char* hardlink = archive_entry_hardlink(entry);
-        if (hardlink != nullptr) {
-            if (auto why = path_problem(hardlink); !why.empty())
-                return bad("hardlink " + name + " points outside the package: \"" + hardlink + "\"");
-        } else if (type == AE_IFLNK) {
-            const char* target = archive_entry_symlink(entry);
-            if (target == nullptr || !stays_inside(name, target))
-                return bad("symlink " + name + " -> " + (target ? target : "") + " leaves the package");
-        } else if (type != AE_IFREG && type != AE_IFDIR) {
-            return bad("member " + name + " is a device, FIFO or socket; packages hold files, directories and links");
-        }
-        if ((archive_entry_perm(entry) & (S_ISUID | S_ISGID)) != 0)
-            return bad("member " + name + " has the setuid or setgid bit");
-        if (visit) {
-            ArchiveMember m;
-            m.name = name.rfind("./", 0) == 0 ? name.substr(2) : name;
-            while (!m.name.empty() && m.name.back() == '/') m.name.pop_back();
-            m.mode = static_cast<std::uint32_t>(archive_entry_perm(entry));
-            if (hardlink != nullptr) {
-                m.hardlink = true;
-                m.link = hardlink;
-            } else if (type == AE_IFLNK) {
-                m.type = EntryType::symlink;
-                m.link = archive_entry_symlink(entry);
-            } else if (type == AE_IFDIR) {
-                m.type = EntryType::directory;
+        const ArchiveMember member(entry);
+        auto refuse = [&](const std::string& why) { return bad(quote_name(member.name) + ": " + why); };
+        const auto declared = archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0
+                                  ? static_cast<std::uint64_t>(archive_entry_size(entry))
+                                  : 0;
+        if (Status s = count_member(limits, compressed, declared, out.entries, out.unpacked); !s)
+            return refuse(s.error().message);
+        if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
+        auto parts = member_path(member.name);
+        if (!parts->empty()) {  // "./", the package root itself, adds nothing
+            std::optional<PathParts> hardlink_to;
+            if (member.type == MemberType::hardlink) hardlink_to = *member_path(member.link);
+            if (auto why = tree.admit(*parts, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
+            if (visit) {
+                ListedMember listed;
+                listed.name = join_path(*parts);
+                listed.mode = member.mode;
+                listed.link = member.link;
+                listed.hardlink = member.type == MemberType::hardlink;
+                listed.type = member.type == MemberType::directory ? EntryType::directory
+                              : member.type == MemberType::symlink ? EntryType::symlink
+                                                                   : EntryType::file;
+                visit(listed);
             }
-            visit(m);
         }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.
         const void* block = nullptr;
@@ -279,9 +238,10 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         int d;
         while ((d = archive_read_data_block(a.get(), &block, &len, &offset)) == ARCHIVE_OK) {
         }
-        if (d != ARCHIVE_EOF) return damaged("damaged archive at " + name, a.get());
+        if (d != ARCHIVE_EOF) return damaged("damaged archive at " + quote_name(member.name), a.get());
     }
     if (out.entries == 0) return bad("an empty archive");
+    if (auto problem = tree.finish()) return bad(quote_name(problem->path) + ": " + problem->reason);
     if (!reader.drain()) return damaged("damaged archive after its last member", a.get());
     out.digest = reader.hash.finish();
     out.size = reader.size;
@@ -296,8 +256,9 @@ std::string_view record_kind(std::string_view media_type) {
 }
 
 // The rules check_archive applies; a record made under other rules vouches for nothing. Bump it
-// whenever check_archive refuses something it used to pass.
-constexpr std::string_view kCheckRules = "rules-1";
+// whenever check_archive refuses something it used to pass (rules-2: the shared member rules,
+// which follow symlink chains, and the unpacked size in the record for the unpack limits).
+constexpr std::string_view kCheckRules = "rules-2";
 
 fs::path record_path(const fs::path& records, std::string_view media_type, const Digest& digest) {
     return records / (digest.hex() + "." + std::string(record_kind(media_type)));
@@ -308,7 +269,7 @@ Result<fs::path> check_records_dir() { return cache_dir("checked"); }
 
 void remember_bundle(const BundleResult& bundle) {
     if (auto records = check_records_dir())
-        remember_checked(*records, oci::kLayerTarXz, {bundle.digest, bundle.size, bundle.entries});
+        remember_checked(*records, oci::kLayerTarXz, {bundle.digest, bundle.size, bundle.entries, bundle.input_bytes});
 }
 
 void remember_checked(const fs::path& records, std::string_view media_type, const ArchiveCheck& check) {
@@ -317,21 +278,24 @@ void remember_checked(const fs::path& records, std::string_view media_type, cons
     if (ec) return;
     (void)write_file_atomic(record_path(records, media_type, check.digest),
                             std::string(kCheckRules) + " " + std::to_string(check.entries) + " " +
-                                std::to_string(check.size) + "\n");
+                                std::to_string(check.size) + " " + std::to_string(check.unpacked) + "\n");
 }
 
-Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records) {
+Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records,
+                                              const UnpackLimits& limits) {
     auto hashed = digest_file(path);
     if (!hashed) return std::move(hashed).error();
     const auto& [digest, size] = *hashed;
     if (auto record = read_file(record_path(records, media_type, digest)); record && *record) {
         std::istringstream in(**record);
         std::string rules;
-        std::uint64_t entries = 0, recorded_size = 0;
-        if (in >> rules >> entries >> recorded_size && rules == kCheckRules && recorded_size == size && entries > 0)
-            return ArchiveCheck{digest, size, entries, true};
+        std::uint64_t entries = 0, recorded_size = 0, unpacked = 0;
+        // A record within today's limits vouches; past them, the walk below says which limit.
+        if (in >> rules >> entries >> recorded_size >> unpacked && rules == kCheckRules && recorded_size == size &&
+            entries > 0 && entries <= limits.max_entries && unpacked <= max_unpacked_bytes(limits, size))
+            return ArchiveCheck{digest, size, entries, unpacked, true};
     }
-    auto checked = check_archive(path, media_type);
+    auto checked = check_archive(path, media_type, limits);
     if (!checked) return checked;
     if (checked->digest != digest || checked->size != size)
         return make_error(ErrorKind::io, path.string() + " changed while it was being read");

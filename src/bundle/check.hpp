@@ -3,10 +3,10 @@
 // before any write). One read of the file both hashes it and walks it with libarchive:
 //  * the compression must be what the extension says (a gzip stream named .tar.xz is refused),
 //    the stream must decompress to its end, and the content must be a tar archive;
-//  * every member must be a file, directory, symlink or hardlink with a relative path and no `..`
-//    component; symlinks must not leave the package (resolved lexically from the link's
-//    directory); device nodes, FIFOs, sockets and setuid/setgid bits are refused — exactly what
-//    `install` (bundle/extract.hpp) and OCX would refuse later, found here instead.
+//  * every member must pass the member rules (bundle/member_rules.hpp) that `install`
+//    (bundle/extract.hpp) and `create` (bundle/scan.cpp) apply too, so what push publishes is
+//    exactly what install accepts;
+//  * the members must stay within the unpack limits (bundle/limits.hpp) install applies.
 
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "bundle/bundle.hpp"
+#include "bundle/limits.hpp"
 #include "digest/digest.hpp"
 #include "util/result.hpp"
 
@@ -24,29 +25,30 @@ struct ArchiveCheck {
     Digest digest;             // SHA-256 of the whole file
     std::uint64_t size = 0;    // file size in bytes
     std::uint64_t entries = 0; // tar members
+    std::uint64_t unpacked = 0; // bytes of regular file content, as the headers declare
     bool from_record = false;  // check_archive_remembered: not walked, a record vouched for these bytes
 };
 
 /// A member as check_archive walks it, for a caller that looks at the listing too (the package
 /// gate looks for declared binaries), so an archive is never walked twice.
-struct ArchiveMember {
+struct ListedMember {
     std::string name;     // as stored, without a leading "./" or a trailing '/'
     EntryType type = EntryType::file;
     bool hardlink = false;  // a hardlink to `link` (type file)
     std::uint32_t mode = 0;  // permission bits
     std::string link;     // symlink target as stored, or the hardlink's target
 };
-using MemberVisitor = std::function<void(const ArchiveMember&)>;
+using MemberVisitor = std::function<void(const ListedMember&)>;
 
 /// Hashes and validates `path` whose layer media type is `media_type` (oci/media_types.hpp).
 /// Problems are ErrorKind::data naming the file and, where there is one, the member. `visit`, when
 /// given, sees every member that passed, in archive order.
 Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type,
-                                   const MemberVisitor& visit = {});
+                                   const UnpackLimits& limits = {}, const MemberVisitor& visit = {});
 
 // Checked before: walking an archive costs its decompression (seconds for tens of MB of xz), and
 // the same bytes are often pushed again (a re-run, `create` then `push` in one job). A record
-// <records>/<sha256 hex>.<xz|gzip|zstd> ("rules-1 <members> <size>") says that exactly those bytes
+// <records>/<sha256 hex>.<xz|gzip|zstd> ("rules-2 <members> <size> <unpacked bytes>") says that exactly those bytes
 // passed check_archive as that compression on this machine, under these rules, or were written by
 // `create` from a tree it had checked. The records live in util cache_dir("checked"); they name a
 // digest, so they cannot vouch for other bytes.
@@ -62,9 +64,10 @@ void remember_checked(const std::filesystem::path& records, std::string_view med
 /// check_records_dir(), when there is one, so a later push of those bytes need not walk them.
 void remember_bundle(const BundleResult& bundle);
 
-/// check_archive, with the walk skipped when `records` says these bytes passed before: the file
-/// is hashed first (one fast read), and walked only when there is no record; a pass is recorded.
+/// check_archive, with the walk skipped when `records` says these bytes passed before within
+/// `limits`: the file is hashed first (one fast read), and walked only when there is no such
+/// record; a pass is recorded.
 Result<ArchiveCheck> check_archive_remembered(const std::filesystem::path& path, std::string_view media_type,
-                                              const std::filesystem::path& records);
+                                              const std::filesystem::path& records, const UnpackLimits& limits = {});
 
 }  // namespace ocx::bundle

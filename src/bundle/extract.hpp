@@ -3,13 +3,11 @@
 // plain or compressed with xz, gzip or zstd (libarchive's read filters), extracted into one fresh
 // directory. This module is the only includer of archive.h (see bundle.hpp).
 //
-// Refused, as ErrorKind::data naming the layer and the member: absolute paths, any `..`
-// component, symlinks with an absolute target or one that leaves the package (targets are
-// resolved lexically from the link's directory and, once every layer is in, again through the
-// other symlinks of the tree, so chains cannot escape either), hardlinks to anything but a regular
-// file extracted before them, members under a path that is a symlink or a file, device nodes,
-// FIFOs and sockets, setuid/setgid bits, and the same non-directory path twice (layers are
-// merged, never overlaid: OCX refuses overlapping layers too). The sticky bit is dropped,
+// Refused, as ErrorKind::data naming the layer and the member: whatever the member rules
+// (bundle/member_rules.hpp) refuse — the same rules `push` checks an archive by — applied across
+// all layers (layers are merged, never overlaid: the same non-directory path twice is refused, as
+// OCX does), and archives that unpack past the limits (bundle/limits.hpp), counted over all
+// layers against their total compressed size. The sticky bit is dropped,
 // directories are always owner-writable, owners are never restored and the umask applies.
 // Leading `./` and empty components are ignored; strip_components then drops that many leading
 // components (members with no more are skipped) and the prefix is put in front.
@@ -19,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/limits.hpp"
 #include "util/result.hpp"
 
 namespace ocx::bundle {
@@ -43,6 +42,7 @@ struct ExtractStats {
 
 /// Creates `dest` (which must not exist; its parent must) and extracts `layers` into it in order.
 /// On any error `dest` is removed again, so nothing is left half-extracted.
-Result<ExtractStats> extract(const std::vector<LayerFile>& layers, const std::filesystem::path& dest);
+Result<ExtractStats> extract(const std::vector<LayerFile>& layers, const std::filesystem::path& dest,
+                             const UnpackLimits& limits = {});
 
 }  // namespace ocx::bundle

@@ -2,10 +2,9 @@
 // order (wire-format.md §6). Every refusal names the offending path relative to the source:
 //  * only directories, regular files and symlinks: devices, FIFOs and sockets have no place in a
 //    package and are refused, as are entries we cannot read;
-//  * symlinks must stay inside the source. A target is refused when it is absolute or empty, when it
-//    climbs above the root lexically (resolved from the link's directory), or when it does so once the
-//    symlinks inside the tree that it passes through are followed (`a -> ..` makes `a/..` the root's
-//    parent). Consumers reject escaping links at extraction; we refuse them up front.
+//  * the entries, in archive order, must pass the member rules (bundle/member_rules.hpp) that push
+//    and install apply to the archive: symlinks stay inside the source, lexically and through the
+//    other symlinks (`a -> ..` makes `a/..` the root's parent), and do not loop.
 //  * names and link targets must be valid UTF-8. Tar can carry bytes, but pax `path` records are
 //    defined as UTF-8, the archive must not depend on the writer's locale, and consumers on macOS or
 //    Windows cannot create such names. Refusing is clearer than a package that extracts differently.
@@ -21,9 +20,9 @@
 #include <cerrno>
 #include <cstring>
 #include <string_view>
-#include <unordered_map>
 
 #include "bundle/bundle.hpp"
+#include "bundle/member_rules.hpp"
 #include "bundle/names.hpp"
 
 namespace ocx::bundle {
@@ -145,74 +144,23 @@ public:
     }
 };
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> parts;
-    while (!path.empty()) {
-        std::size_t slash = path.find('/');
-        std::string_view part = path.substr(0, slash);
-        if (!part.empty() && part != ".") parts.push_back(part);
-        if (slash == std::string_view::npos) break;
-        path.remove_prefix(slash + 1);
-    }
-    return parts;
-}
-
-std::string join_parts(const std::vector<std::string>& parts) {
-    std::string out;
-    for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
-    return out;
-}
-
-// Resolves `target` from the directory of the link named `link`. With `links` null the resolution is
-// purely lexical; otherwise symlinks inside the tree met on the way are followed (at most 40, like the
-// kernel; a longer chain is a loop, which is broken but cannot escape). True when the root is left.
-bool escapes(const std::string& link, const std::string& target,
-             const std::unordered_map<std::string, std::string>* links) {
-    if (target.empty() || target.front() == '/') return true;
-    std::vector<std::string> at;
-    for (auto part : split_path(link)) at.emplace_back(part);
-    at.pop_back();  // the link's directory
-    std::vector<std::string> pending;  // components still to walk; the next one is at the back
-    auto push_front = [&pending](std::string_view path) {
-        auto parts = split_path(path);
-        for (auto p = parts.rbegin(); p != parts.rend(); ++p) pending.emplace_back(*p);
-    };
-    push_front(target);
-    int hops = 0;
-    while (!pending.empty()) {
-        std::string part = std::move(pending.back());
-        pending.pop_back();
-        if (part == "..") {
-            if (at.empty()) return true;
-            at.pop_back();
-            continue;
-        }
-        at.push_back(std::move(part));
-        if (links == nullptr) continue;
-        auto it = links->find(join_parts(at));
-        if (it == links->end()) continue;
-        if (++hops > 40) return false;
-        if (it->second.empty() || it->second.front() == '/') return true;
-        at.pop_back();
-        push_front(it->second);
-    }
-    return false;
-}
-
-void check_symlinks(Walker& walker) {
-    std::unordered_map<std::string, std::string> links;
-    for (const Entry& e : walker.entries)
-        if (e.type == EntryType::symlink) links.emplace(e.name, e.link_target);
+// The member rules (bundle/member_rules.hpp) over the walked entries, in archive order, as push
+// and install will apply them to the archive: what create accepts, they accept.
+void check_members(Walker& walker) {
+    MemberTree tree;
     for (std::size_t i = 0; i < walker.entries.size(); ++i) {
         const Entry& e = walker.entries[i];
-        if (e.type != EntryType::symlink) continue;
-        if (!is_valid_utf8(e.link_target)) {
-            walker.problems.push_back({i, "symlink " + quote_name(e.name) + " has a target that is not valid UTF-8: " +
-                                              quote_name(e.link_target)});
-        } else if (escapes(e.name, e.link_target, nullptr) || escapes(e.name, e.link_target, &links)) {
-            walker.problems.push_back(
-                {i, "symlink " + quote_name(e.name) + " -> " + quote_name(e.link_target) + " points outside the source"});
-        }
+        const MemberType type = e.type == EntryType::directory ? MemberType::directory
+                              : e.type == EntryType::file      ? MemberType::file
+                                                               : MemberType::symlink;
+        std::string why = member_problem(Member{e.name, type, e.link_target, e.mode});
+        if (why.empty()) why = tree.admit(*member_path(e.name), type, e.link_target);
+        if (!why.empty()) walker.problems.push_back({i, quote_name(e.name) + ": " + why});
+    }
+    if (auto problem = tree.finish()) {
+        std::size_t order = 0;
+        while (order < walker.entries.size() && walker.entries[order].name != problem->path) ++order;
+        walker.problems.push_back({order, quote_name(problem->path) + ": " + problem->reason});
     }
 }
 
@@ -243,7 +191,7 @@ Result<std::vector<Entry>> scan(const fs::path& source) {
             return make_error(ErrorKind::data, "source directory \"" + source.string() + "\" is not readable: " +
                                                    std::strerror(errno));
         walker.walk(fd, source, "");
-        check_symlinks(walker);
+        check_members(walker);
     } else {
         // A single file is archived under its own name; a symlink given as the source is followed.
         std::string name = source.filename().string();

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/limits.hpp"
 #include "cli/target.hpp"
 #include "install/cache.hpp"
 #include "install/environment.hpp"
@@ -36,12 +37,14 @@ int cmd_exec(const Args& all_args) {
     }
     CommonOptions common;
     TargetOptions target_options;
+    LimitOptions limit_options;
     std::string reference, platform_text;
     po::options_description desc("exec options");
     desc.add_options()
         ("reference", po::value(&reference), "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")
         ("platform,p", po::value(&platform_text),
          "platform to run: os/arch[/variant][+features] or any (default: this host, with its libc)");
+    add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -58,6 +61,8 @@ int cmd_exec(const Args& all_args) {
     if (!ref) return fail(ref.error());
     auto required = install::required_platform(platform_text);
     if (!required) return fail(required.error());
+    auto limits = unpack_limits(limit_options);
+    if (!limits) return fail(limits.error());
     auto root = install::cache_root();
     if (!root) return fail(root.error());
     auto target = open_target(*ref, target_options);
@@ -67,7 +72,7 @@ int cmd_exec(const Args& all_args) {
     const std::string name = ref->repository_str() + (ref->digest ? "@" : ":") + at;
     auto resolved = install::resolve(**target, at, *required);
     if (!resolved) return fail(resolved.error());
-    auto cached = install::ensure_cached(**target, *resolved, *root);
+    auto cached = install::ensure_cached(**target, *resolved, *root, *limits);
     if (!cached) return fail(cached.error());
     target->reset();  // no connection or descriptor of ours survives into CMD
     log::verbose((cached->reused ? "using cached " : "installed ") + name + " (" + resolved->digest.str() + ") at " +

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/limits.hpp"
 #include "cli/target.hpp"
 #include "install/host.hpp"
 #include "install/install.hpp"
@@ -22,6 +23,7 @@ constexpr std::string_view kUsage = "ocx-release install REF [-p PLATFORM] -o DI
 int cmd_install(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
+    LimitOptions limit_options;
     std::string reference, platform_text, output;
     bool force = false;
     po::options_description desc("install options");
@@ -32,6 +34,7 @@ int cmd_install(const Args& args) {
          "(default: this host, with its libc)")
         ("output,o", po::value(&output), "install directory: DIR/content and DIR/metadata.json")
         ("force,f", po::bool_switch(&force), "replace the package already installed in a non-empty DIR");
+    add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -48,6 +51,8 @@ int cmd_install(const Args& args) {
     if (!ref) return fail(ref.error());
     auto required = install::required_platform(platform_text);
     if (!required) return fail(required.error());
+    auto limits = unpack_limits(limit_options);
+    if (!limits) return fail(limits.error());
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
 
@@ -59,7 +64,8 @@ int cmd_install(const Args& args) {
     log::info("installing " + name + " (" + platform + ", " + resolved->digest.str() +
               ") into " + output);
     auto installed = install::install(**target, *resolved, output, force ? install::Overwrite::replace
-                                                                         : install::Overwrite::refuse);
+                                                                         : install::Overwrite::refuse,
+                                      *limits);
     if (!installed) return fail(installed.error());
 
     std::error_code ec;

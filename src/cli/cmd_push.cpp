@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/limits.hpp"
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
@@ -37,6 +38,7 @@ Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items
 int cmd_push(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
+    LimitOptions limit_options;
     std::string identifier, platform_text, metadata_path;
     std::vector<std::string> positional_args, annotation_items, aliases;
     bool is_new = false, cascade = false, no_canonical = false;
@@ -51,6 +53,7 @@ int cmd_push(const Args& args) {
         ("alias", po::value(&aliases)->composing(), "extra tag to re-point (repeatable)")
         ("no-canonical-tag", po::bool_switch(&no_canonical), "do not tag the manifest as sha256.<hex>")
         ("archives", po::value(&positional_args)->composing(), "archives (layers, base first)");
+    add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -85,10 +88,12 @@ int cmd_push(const Args& args) {
         alias_tags.push_back(*t);
     }
 
+    auto limits = unpack_limits(limit_options);
+    if (!limits) return fail(limits.error());
     publish::PlatformContent content;
     content.platform = *platform;
     for (const auto& a : positional_args) {
-        auto layer = publish::layer_from_archive(a);
+        auto layer = publish::layer_from_archive(a, *limits);
         if (!layer) return fail(layer.error());
         content.layers.push_back(std::move(*layer));
     }

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/limits.hpp"
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
 #include "cli/target.hpp"
@@ -35,6 +36,7 @@ report::Report validation_report(const std::string& package, const std::string& 
 int cmd_release(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
+    LimitOptions limit_options;
     ReportOutputs outputs;
     std::string matrix_path, tag, package, shard;
     bool dry_run = false, offline = false, replace = false;
@@ -51,6 +53,7 @@ int cmd_release(const Args& args) {
         ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
         ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -67,6 +70,9 @@ int cmd_release(const Args& args) {
     if (matrix_path.empty()) return fail(make_error(ErrorKind::usage, "release: missing MATRIX.json"));
     if (offline && !dry_run) return fail(make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)"));
     MatrixLoad load;
+    auto limits = unpack_limits(limit_options);
+    if (!limits) return fail(limits.error());
+    load.scope.limits = *limits;
     if (!tag.empty()) load.tag = tag;
     if (!package.empty()) load.package = package;
     load.replace = replace;
@@ -95,6 +101,7 @@ int cmd_release(const Args& args) {
     if (!jobs) return fail(jobs.error());
     options.jobs = *jobs;
     options.mount_from = target_options.mount_from;
+    options.limits = load.scope.limits;
     if (load.scope.shard) {
         if (plan::find_platform(matrix, *load.scope.shard) == nullptr)
             return fail(make_error(ErrorKind::usage, "--shard " + shard + ": not a platform of " + matrix_path));

@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 
 Result<fs::path> cache_root() { return cache_dir("packages"); }
 
-Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, const fs::path& root) {
+Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, const fs::path& root,
+                             const bundle::UnpackLimits& limits) {
     Cached out{root / resolved.digest.hex(), false};
     std::error_code ec;
     if (fs::exists(metadata_file(out.dir), ec)) {
@@ -26,7 +27,7 @@ Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, 
     }
     fs::remove_all(out.dir, ec);
     if (ec) return make_error(ErrorKind::io, "cannot remove the incomplete " + out.dir.string() + ": " + ec.message());
-    auto installed = install(target, resolved, out.dir, Overwrite::refuse);
+    auto installed = install(target, resolved, out.dir, Overwrite::refuse, limits);
     if (!installed) return std::move(installed).error();
     return out;
 }

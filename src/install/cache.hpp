@@ -22,6 +22,8 @@ struct Cached {
 };
 
 /// Makes sure the manifest `resolved` names is installed under `root` and returns where.
-Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, const std::filesystem::path& root);
+/// Unpacking is bounded by `limits`, as install() is.
+Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, const std::filesystem::path& root,
+                             const bundle::UnpackLimits& limits = {});
 
 }  // namespace ocx::install

@@ -141,7 +141,8 @@ Result<Resolved> resolve(publish::Target& target, std::string_view reference, co
     return make_error(ErrorKind::data, where + ": neither an image index nor a manifest (media type \"" + media_type + "\")");
 }
 
-Result<Installed> install(publish::Target& target, const Resolved& resolved, const fs::path& dir, Overwrite overwrite) {
+Result<Installed> install(publish::Target& target, const Resolved& resolved, const fs::path& dir, Overwrite overwrite,
+                          const bundle::UnpackLimits& limits) {
     std::error_code ec;
     const bool existed = fs::exists(dir, ec);
     if (existed && !fs::is_directory(dir, ec))
@@ -201,7 +202,7 @@ Result<Installed> install(publish::Target& target, const Resolved& resolved, con
             layers.push_back(bundle::LayerFile{file, std::move(*placement), what});
         }
         out.layers = layers.size();
-        auto extracted = bundle::extract(layers, content_dir(staging->path()));
+        auto extracted = bundle::extract(layers, content_dir(staging->path()), limits);
         if (!extracted) return std::move(extracted).error();
         out.extracted = *extracted;
         for (const auto& l : layers) fs::remove(l.path, ec);

@@ -62,8 +62,9 @@ std::filesystem::path metadata_file(const std::filesystem::path& dir);
 /// Installs the manifest `manifest` names into `dir` (see the file comment). A digest or size
 /// mismatch, a config that is not OCX package metadata, an unknown layer type or an unsafe
 /// archive member is ErrorKind::data; read errors keep their kind.
+/// Unpacking stops at `limits` (bundle/limits.hpp), exit 65, with nothing left behind.
 Result<Installed> install(publish::Target& target, const Resolved& manifest, const std::filesystem::path& dir,
-                          Overwrite overwrite);
+                          Overwrite overwrite, const bundle::UnpackLimits& limits = {});
 
 /// The metadata of a package installed in `dir` (DIR/metadata.json). A directory without one is
 /// ErrorKind::not_found ("not an installed package").

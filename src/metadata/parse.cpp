@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "metadata/metadata.hpp"
 #include "metadata/names.hpp"
 #include "metadata/parse_parts.hpp"
+#include "util/files.hpp"
 
 namespace ocx::metadata {
 
@@ -185,11 +185,10 @@ Result<Metadata> load(const std::filesystem::path& file) {
         return make_error(ErrorKind::not_found, file.string() + ": metadata file not found");
     if (std::filesystem::is_directory(status))
         return make_error(ErrorKind::io, file.string() + ": is a directory, not a metadata file");
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    if (in) text << in.rdbuf();
-    if (!in || in.bad()) return make_error(ErrorKind::io, file.string() + ": cannot read metadata file");
-    return parse(text.str(), file.string());
+    auto text = read_file(file);
+    if (!text) return std::move(text).error();
+    if (!*text) return make_error(ErrorKind::not_found, file.string() + ": metadata file not found");
+    return parse(**text, file.string());
 }
 
 }  // namespace ocx::metadata

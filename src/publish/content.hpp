@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/limits.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/platform.hpp"
 #include "publish/target.hpp"
@@ -38,7 +39,8 @@ struct BuiltManifest {
 /// Describes an archive on disk as a layer: media type from the extension (refusing plain .tar,
 /// .zip, …), digest and size from one read that also checks the archive (bundle/check.hpp).
 /// Errors name the file.
-Result<Layer> layer_from_archive(const std::filesystem::path& path);
+/// Members are held to `limits` (bundle/limits.hpp), as install will hold them.
+Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {});
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);

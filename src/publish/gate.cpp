@@ -112,13 +112,13 @@ std::vector<std::string> gate_tree(const std::vector<bundle::Entry>& entries, co
 }
 
 std::vector<std::string> gate_archive(const fs::path& archive, const oci::Platform& platform, const std::string& package,
-                                      const metadata::Metadata* meta) {
+                                      const metadata::Metadata* meta, const bundle::UnpackLimits& limits) {
     std::vector<std::string> problems = check_receipt(archive, platform, package);
     if (meta == nullptr || !meta->binaries || meta->binaries->empty()) return problems;
     const auto media_type = oci::layer_media_type(archive.filename().string());
     if (!media_type) return problems;
     Listing listing;
-    auto checked = bundle::check_archive(archive, *media_type, [&](const bundle::ArchiveMember& m) {
+    auto checked = bundle::check_archive(archive, *media_type, limits, [&](const bundle::ListedMember& m) {
         listing[m.name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
     });
     if (!checked) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bundle/bundle.hpp"
+#include "bundle/limits.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/platform.hpp"
 
@@ -28,7 +29,8 @@ std::vector<std::string> gate_tree(const std::vector<bundle::Entry>& entries, co
 /// binaries the archive is walked (bundle::check_archive, recorded as checked so the release only
 /// hashes it again) and they are looked up in its listing.
 std::vector<std::string> gate_archive(const std::filesystem::path& archive, const oci::Platform& platform,
-                                      const std::string& package_name, const metadata::Metadata* meta);
+                                      const std::string& package_name, const metadata::Metadata* meta,
+                                      const bundle::UnpackLimits& limits);
 
 /// The last path segment of a repository or identifier ("registry.example/acme/tool:1.0" -> "tool").
 std::string package_name(std::string_view reference);

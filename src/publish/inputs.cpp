@@ -91,7 +91,7 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
         // (An oci: layout's directory names no package: only a registry package is compared.)
         const std::string name = matrix.package.is_layout() ? std::string{} : package_name(matrix.package.repository);
         if (archive_present)
-            for (const auto& problem : gate_archive(*spec.archive, spec.platform, name, declared))
+            for (const auto& problem : gate_archive(*spec.archive, spec.platform, name, declared, scope.limits))
                 diag.add(spec.json_path + "/archive", problem);
         inputs.push_back(std::move(in));
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/limits.hpp"
 #include "plan/matrix.hpp"
 #include "util/json.hpp"
 
@@ -34,6 +35,7 @@ enum class InputChecks {
 struct InputScope {
     InputChecks checks = InputChecks::all;
     std::optional<std::string> shard;  // canonical platform: only its content and archive are needed
+    bundle::UnpackLimits limits;       // for walking prebuilt archives (the package gate)
 };
 
 /// One PlatformInput per matrix platform, in matrix order (entries with problems are still

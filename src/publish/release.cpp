@@ -108,7 +108,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         log::info(name + ": bundled " + out.filename().string() + " (" + std::to_string(made->size) + " bytes, " +
                   made->digest.str() + ")");
     } else {
-        auto layer = layer_from_archive(*spec.archive);
+        auto layer = layer_from_archive(*spec.archive, options.limits);
         if (!layer) return fail("archive " + name, layer.error());
         work.result.archives.push_back({spec.archive->string(), layer->digest, layer->size, false});
         work.content.layers.push_back(std::move(*layer));

@@ -25,6 +25,7 @@ struct ReleaseOptions {
     std::filesystem::path bundle_dir;      // where content bundles are written
     std::string mount_from;
     WriteOptions write;
+    bundle::UnpackLimits limits;           // for prebuilt archives (bundle/limits.hpp)
 };
 
 /// Runs a release (or a dry run, or one shard). `target` may be null only when offline.

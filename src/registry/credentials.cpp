@@ -4,13 +4,13 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include "registry/base64.hpp"
 #include "registry/credential_helper.hpp"
 #include "registry/http.hpp"
 #include "util/escape.hpp"
+#include "util/files.hpp"
 #include "util/log.hpp"
 #include "util/redact.hpp"
 
@@ -184,15 +184,13 @@ std::optional<Credentials> credentials_from_docker_config(std::string_view host,
                                                          const EnvLookup& env) {
     std::error_code ec;
     if (!fs::exists(config, ec)) return std::nullopt;
-    std::ifstream in(config, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in.good() && !in.eof()) {
-        log::warn("cannot read Docker config " + config.string() + " (ignored)");
+    auto text = read_file(config);  // bounded, regular files only (util/files.hpp)
+    if (!text || !*text) {
+        log::warn("cannot read Docker config " + (text ? config.string() : text.error().message) + " (ignored)");
         return std::nullopt;
     }
     boost::system::error_code jec;
-    const boost::json::value doc = boost::json::parse(text.str(), jec);
+    const boost::json::value doc = boost::json::parse(**text, jec);
     if (jec || !doc.is_object()) {
         log::warn("Docker config " + config.string() + " is not a JSON object (ignored)");
         return std::nullopt;

@@ -153,13 +153,33 @@ Status write_file_atomic(const fs::path& path, std::string_view bytes) {
     return tmp->commit(path);
 }
 
-Result<std::optional<std::string>> read_file(const fs::path& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+namespace {
+std::string size_text(std::uint64_t bytes) {
+    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+}  // namespace
+
+Result<std::optional<std::string>> read_file(const fs::path& path, std::uint64_t max_bytes) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below like any
+    // non-regular file. Reads from a regular file ignore the flag.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::optional<std::string>{};
         return sys_error("cannot open", path, errno);
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return sys_error("cannot read", path, errno);
+    if (!S_ISREG(st.st_mode))
+        return make_error(ErrorKind::data, path.string() + ": not a regular file (" +
+                                               (S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket") + ")");
+    auto too_large = [&] {
+        return make_error(ErrorKind::data, path.string() + ": larger than the " + size_text(max_bytes) +
+                                               " a document may be; refusing to read it");
+    };
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_large();
     std::string out;
+    out.reserve(static_cast<std::size_t>(st.st_size));
     std::vector<char> buf(64 * 1024);
     for (;;) {
         ssize_t n = ::read(fd.get(), buf.data(), buf.size());
@@ -169,6 +189,7 @@ Result<std::optional<std::string>> read_file(const fs::path& path) {
         }
         if (n == 0) break;
         out.append(buf.data(), static_cast<std::size_t>(n));
+        if (out.size() > max_bytes) return too_large();  // it grew while being read
     }
     return std::optional<std::string>(std::move(out));
 }

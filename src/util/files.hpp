@@ -41,8 +41,18 @@ private:
 /// directory fsync). Readers see the old or the new content, never a mix.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
-/// The whole content of a file; nullopt when it does not exist.
-Result<std::optional<std::string>> read_file(const std::filesystem::path& path);
+/// The most any local document is read into memory for (layout index.json, manifests read from
+/// a layout, matrices, metadata, reports, receipts, records, the Docker config): the registry
+/// client's cap on a response body (registry/curl_transport.hpp `max_body`), so a file on disk is
+/// trusted no more than a registry's answer. Real ones are kilobytes.
+inline constexpr std::uint64_t kMaxDocumentBytes = 8u << 20;
+
+/// The whole content of a regular file (symlinks followed) of at most `max_bytes`; nullopt when
+/// it does not exist. Anything else — a device such as /dev/zero, a FIFO, a directory, a file
+/// larger than `max_bytes` (also one that grows past it while read) — is ErrorKind::data naming
+/// the path, before more than `max_bytes` + 1 bytes are held; read errors are ErrorKind::io.
+Result<std::optional<std::string>> read_file(const std::filesystem::path& path,
+                                             std::uint64_t max_bytes = kMaxDocumentBytes);
 
 /// What a verified copy wrote.
 struct CopyResult {

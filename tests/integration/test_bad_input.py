@@ -149,7 +149,7 @@ def setup_deep_matrix(tmp: Path) -> None:
 
 
 def setup_huge_matrix(tmp: Path) -> None:
-    # 64 MiB of JSON: one enormous unknown key. Must be refused without a crash or a hang.
+    # 64 MiB of JSON: over the 8 MiB any local document may be. Refused unread, without a crash or a hang.
     with open(tmp / "huge.json", "w") as f:
         f.write('{"schema":1,"package":"127.0.0.1:9/bad/huge","tag":"1.0.0","padding":"')
         chunk = "x" * (1 << 20)

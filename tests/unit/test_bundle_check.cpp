@@ -94,25 +94,82 @@ TEST_CASE("refusals name the file and the member") {
     }
     SUBCASE("absolute path") {
         auto p = python_tar(tmp / "abs.tar.xz", "w:xz", "i = tarfile.TarInfo('/etc/x'); t.addfile(i, io.BytesIO(b''))\n");
-        CHECK(message(p) == p.string() + ": absolute path: \"/etc/x\"");
+        CHECK(message(p) == p.string() + ": \"/etc/x\": absolute path not allowed");
     }
     SUBCASE("dot-dot") {
         auto p = python_tar(tmp / "up.tar.xz", "w:xz", kFile + "i = tarfile.TarInfo('a/../../x'); t.addfile(i, io.BytesIO(b''))\n");
-        CHECK(message(p) == p.string() + ": path with a '..' component: \"a/../../x\"");
+        CHECK(message(p) == p.string() + ": \"a/../../x\": path contains \"..\" (it would leave the package)");
     }
     SUBCASE("symlink leaving the package") {
         auto p = python_tar(tmp / "ln.tar.xz", "w:xz",
                             "i = tarfile.TarInfo('bin/up'); i.type = tarfile.SYMTYPE; i.linkname = '../..'; t.addfile(i)\n");
-        CHECK(message(p) == p.string() + ": symlink bin/up -> ../.. leaves the package");
+        CHECK(message(p) == p.string() + ": \"bin/up\": symlink to \"../..\" leaves the package");
     }
     SUBCASE("device node") {
         auto p = python_tar(tmp / "dev.tar.xz", "w:xz", "i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; t.addfile(i)\n");
-        CHECK(message(p) == p.string() + ": member null is a device, FIFO or socket; packages hold files, directories and links");
+        CHECK(message(p) == p.string() + ": \"null\": character device not allowed");
     }
     SUBCASE("setuid") {
         auto p = python_tar(tmp / "su.tar.xz", "w:xz", "i = tarfile.TarInfo('su'); i.mode = 0o4755; t.addfile(i, io.BytesIO(b''))\n");
-        CHECK(message(p) == p.string() + ": member su has the setuid or setgid bit");
+        CHECK(message(p) == p.string() + ": \"su\": setuid/setgid bit (mode 4755) not allowed");
     }
+}
+
+TEST_CASE("check_archive applies the member rules install applies, symlink chains included") {
+    TempDir tmp;
+    auto message = [&](const fs::path& p) {
+        auto r = check_archive(p, oci::kLayerTarXz);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::data);
+        return r.error().message;
+    };
+    SUBCASE("d/l -> ., esc -> d/l/../.., esc/x (lexically inside, really the parent)") {
+        auto p = python_tar(tmp / "chain.tar.xz", "w:xz",
+                            "i = tarfile.TarInfo('d'); i.type = tarfile.DIRTYPE; t.addfile(i)\n"
+                            "i = tarfile.TarInfo('d/l'); i.type = tarfile.SYMTYPE; i.linkname = '.'; t.addfile(i)\n"
+                            "i = tarfile.TarInfo('esc'); i.type = tarfile.SYMTYPE; i.linkname = 'd/l/../..'; t.addfile(i)\n"
+                            "i = tarfile.TarInfo('esc/x'); i.size = 1; t.addfile(i, io.BytesIO(b'x'))\n");
+        CHECK(message(p) == p.string() + ": \"esc\": symlink to \"d/l/../..\" leaves the package through other symlinks");
+    }
+    SUBCASE("a chain a later link completes") {
+        auto p = python_tar(tmp / "later.tar.xz", "w:xz",
+                            "i = tarfile.TarInfo('esc'); i.type = tarfile.SYMTYPE; i.linkname = 'l/..'; t.addfile(i)\n"
+                            "i = tarfile.TarInfo('l'); i.type = tarfile.SYMTYPE; i.linkname = '.'; t.addfile(i)\n");
+        CHECK(message(p) == p.string() + ": \"esc\": symlink to \"l/..\" leaves the package through other symlinks");
+    }
+    SUBCASE("a hardlink to a member that comes later") {
+        auto p = python_tar(tmp / "hl.tar.xz", "w:xz",
+                            "i = tarfile.TarInfo('hl'); i.type = tarfile.LNKTYPE; i.linkname = 'later'; t.addfile(i)\n" + kFile);
+        CHECK(message(p) == p.string() + ": \"hl\": hardlink to \"later\", which is not a regular file extracted before it");
+    }
+    SUBCASE("the same file twice") {
+        auto p = python_tar(tmp / "dup.tar.xz", "w:xz", kFile + kFile);
+        CHECK(message(p) == p.string() + ": \"bin/tool\": appears twice (as a file before)");
+    }
+}
+
+TEST_CASE("check_archive stops at the unpack limits") {
+    TempDir tmp;
+    auto p = python_tar(tmp / "three.tar.xz", "w:xz",
+                        "for n in ('a', 'b', 'c'):\n"
+                        "    i = tarfile.TarInfo(n); i.size = 1000; t.addfile(i, io.BytesIO(b'z' * 1000))\n");
+    CHECK(check_archive(p, oci::kLayerTarXz).value().unpacked == 3000);
+    UnpackLimits bytes;
+    bytes.max_bytes = 2500;
+    auto r = check_archive(p, oci::kLayerTarXz, bytes);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::data);
+    CHECK(r.error().message == p.string() + ": \"c\": unpacks to more than 2500 bytes, the limit set (raise it with "
+                                            "--max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
+    UnpackLimits entries;
+    entries.max_entries = 2;
+    CHECK(check_archive(p, oci::kLayerTarXz, entries).error().message ==
+          p.string() + ": \"c\": more than 2 members, the limit for unpacking (raise it with --max-entries or "
+                       "OCX_RELEASE_MAX_ENTRIES)");
+    bytes.max_bytes = 3000;
+    entries.max_entries = 3;
+    CHECK(check_archive(p, oci::kLayerTarXz, bytes).ok());
+    CHECK(check_archive(p, oci::kLayerTarXz, entries).ok());
 }
 
 TEST_CASE("a symlink inside the package is fine") {
@@ -133,7 +190,7 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
     auto first = check_archive_remembered(good, oci::kLayerTarXz, records);
     REQUIRE(first.ok());
     const fs::path record = records / (first->digest.hex() + ".xz");
-    CHECK(read_file(record) == "rules-1 1 " + std::to_string(fs::file_size(good)) + "\n");
+    CHECK(read_file(record) == "rules-2 1 " + std::to_string(fs::file_size(good)) + " 2\n");
     auto again = check_archive_remembered(good, oci::kLayerTarXz, records);
     REQUIRE(again.ok());
     CHECK(again->digest == first->digest);
@@ -143,7 +200,7 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
     SUBCASE("a refusal is not recorded") {
         auto r = check_archive_remembered(bad, oci::kLayerTarXz, records);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == bad.string() + ": absolute path: \"/etc/x\"");
+        CHECK(r.error().message == bad.string() + ": \"/etc/x\": absolute path not allowed");
         CHECK(std::distance(fs::directory_iterator(records), fs::directory_iterator()) == 1);
     }
     SUBCASE("a record vouches for its digest, so the walk is skipped") {
@@ -151,10 +208,23 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
         CHECK(bad_digest.error().kind == ErrorKind::not_found);
         // A record for the bad bytes (as if they had passed): trusted without walking them.
         const Digest d = Digest::of(read_file(bad));
-        write_file(records / (d.hex() + ".xz"), "rules-1 1 " + std::to_string(fs::file_size(bad)) + "\n");
+        write_file(records / (d.hex() + ".xz"), "rules-2 1 " + std::to_string(fs::file_size(bad)) + " 0\n");
         CHECK(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
+        // ... but not past today's limits: then the walk runs and says why.
+        UnpackLimits one_member;
+        one_member.max_entries = 1;
+        write_file(records / (d.hex() + ".xz"), "rules-2 2 " + std::to_string(fs::file_size(bad)) + " 0\n");
+        CHECK(check_archive_remembered(bad, oci::kLayerTarXz, records, one_member).error().message ==
+              bad.string() + ": \"/etc/x\": absolute path not allowed");
+        UnpackLimits small;
+        small.max_bytes = 10;
+        write_file(records / (d.hex() + ".xz"), "rules-2 1 " + std::to_string(fs::file_size(bad)) + " 11\n");
+        CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records, small).ok());
+        // A record from the rules before (rules-1 did not follow symlink chains) is walked again.
+        write_file(records / (d.hex() + ".xz"), "rules-1 1 " + std::to_string(fs::file_size(bad)) + "\n");
+        CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
         // A record whose size does not match, made under other rules, or unreadable, is not.
-        write_file(records / (d.hex() + ".xz"), "rules-1 1 7\n");
+        write_file(records / (d.hex() + ".xz"), "rules-2 1 7 0\n");
         CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
         write_file(records / (d.hex() + ".xz"), "rules-0 1 " + std::to_string(fs::file_size(bad)) + "\n");
         CHECK_FALSE(check_archive_remembered(bad, oci::kLayerTarXz, records).ok());
@@ -174,8 +244,8 @@ TEST_CASE("check_archive_remembered walks bytes once, records passes only, and t
         o.output = tmp / "made.tar.xz";
         auto made = create(o);
         REQUIRE(made.ok());
-        remember_checked(records, oci::kLayerTarXz, {made->digest, made->size, made->entries});
+        remember_checked(records, oci::kLayerTarXz, {made->digest, made->size, made->entries, made->input_bytes});
         CHECK(read_file(records / (made->digest.hex() + ".xz")) ==
-              "rules-1 " + std::to_string(made->entries) + " " + std::to_string(made->size) + "\n");
+              "rules-2 " + std::to_string(made->entries) + " " + std::to_string(made->size) + " 10\n");
     }
 }

@@ -127,6 +127,13 @@ TEST_CASE("extract: strip_components and prefix place a layer") {
         CHECK(r->skipped == 5);
         CHECK(listing(tmp / "dest").empty());
     }
+    SUBCASE("a hardlink to a member stripped away is refused, naming the link as stored") {
+        auto links = make_archive(tmp / "links.tar.xz", "f('top', b'x')\nd('d')\nh('d/hl', 'top')\n");
+        auto r = extract({layer(links, 1)}, tmp / "dest");
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == "layer 1: \"d/hl\": hardlink to \"top\", which is not a regular file extracted before it");
+        CHECK_FALSE(fs::exists(tmp / "dest"));
+    }
     SUBCASE("a prefix that leaves the package is refused") {
         auto r = extract({layer(archive, 0, "../up")}, tmp / "dest");
         REQUIRE_FALSE(r.ok());
@@ -163,14 +170,14 @@ TEST_CASE("extract: layers merge directories but never overlay files") {
         auto r = extract({layer(base), layer(clash, 0, "", "layer 2")}, tmp / "dest");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == "layer 2: \"bin/a\": appears twice (as a file before); layers must not overlap");
+        CHECK(r.error().message == "layer 2: \"bin/a\": appears twice (as a file before)");
         CHECK_FALSE(fs::exists(tmp / "dest"));
     }
     SUBCASE("the same file twice in one layer") {
-        CHECK(refusal(tmp, "f('x', b'1')\nf('x', b'2')\n") == "layer 1: \"x\": appears twice (as a file before); layers must not overlap");
+        CHECK(refusal(tmp, "f('x', b'1')\nf('x', b'2')\n") == "layer 1: \"x\": appears twice (as a file before)");
     }
     SUBCASE("a directory over a file") {
-        CHECK(refusal(tmp, "f('x', b'1')\nd('x')\n") == "layer 1: \"x/\": appears twice (as a file before); layers must not overlap");
+        CHECK(refusal(tmp, "f('x', b'1')\nd('x')\n") == "layer 1: \"x/\": appears twice (as a file before)");
     }
 }
 
@@ -210,7 +217,15 @@ TEST_CASE("extract: links that leave the package are refused") {
         // a/up -> .. is the package root, and b -> a/up/.. looks like the root too, lexically;
         // followed, it is the root's parent.
         CHECK(refusal(tmp, "d('a')\nl('a/up', '..')\nl('b', 'a/up/..')\n") ==
-              "\"b\": symlink to \"a/up/..\" leaves the package through other symlinks");
+              "layer 1: \"b\": symlink to \"a/up/..\" leaves the package through other symlinks");
+    }
+    SUBCASE("the chain of issue 17: d/l -> ., esc -> d/l/../.., esc/x") {
+        CHECK(refusal(tmp, "d('d')\nl('d/l', '.')\nl('esc', 'd/l/../..')\nf('esc/x', b'out')\n") ==
+              "layer 1: \"esc\": symlink to \"d/l/../..\" leaves the package through other symlinks");
+    }
+    SUBCASE("a chain a later link completes is caught after the last member") {
+        CHECK(refusal(tmp, "l('esc', 'l/..')\nl('l', '.')\n") ==
+              "\"esc\": symlink to \"l/..\" leaves the package through other symlinks");
     }
     SUBCASE("symlinks that loop") {
         CHECK(refusal(tmp, "l('x', 'y')\nl('y', 'x')\n") == "\"x\": symlink to \"y\" loops through other symlinks");
@@ -260,6 +275,32 @@ TEST_CASE("extract: special files and privilege bits are refused") {
         struct stat st {};
         REQUIRE(::stat((tmp / "dest/t").c_str(), &st) == 0);
         CHECK((st.st_mode & S_ISVTX) == 0);
+    }
+}
+
+TEST_CASE("extract: unpack limits stop the extraction and leave nothing") {
+    TempDir tmp;
+    auto archive = make_archive(tmp / "three.tar.xz", "f('a', b'z' * 1000)\nf('b', b'z' * 1000)\nf('c', b'z' * 1000)\n");
+    UnpackLimits bytes;
+    bytes.max_bytes = 2500;
+    auto r = extract({layer(archive)}, tmp / "dest", bytes);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::data);
+    CHECK(r.error().message == "layer 1: \"c\": unpacks to more than 2500 bytes, the limit set (raise it with "
+                               "--max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
+    CHECK_FALSE(fs::exists(tmp / "dest"));
+    SUBCASE("counted over all layers") {
+        auto two = extract({layer(archive), layer(make_archive(tmp / "more.tar.xz", "f('d', b'z')\n"), 0, "", "layer 2")},
+                           tmp / "dest", UnpackLimits{3000, 3});
+        REQUIRE_FALSE(two.ok());
+        CHECK(two.error().message == "layer 2: \"d\": more than 3 members, the limit for unpacking (raise it with "
+                                     "--max-entries or OCX_RELEASE_MAX_ENTRIES)");
+        CHECK_FALSE(fs::exists(tmp / "dest"));
+    }
+    SUBCASE("at the limits it extracts") {
+        auto ok = extract({layer(archive)}, tmp / "dest", UnpackLimits{3000, 3});
+        REQUIRE(ok.ok());
+        CHECK(ok->bytes == 3000);
     }
 }
 

@@ -107,37 +107,37 @@ TEST_CASE("scan refuses symlinks that leave the source") {
     const fs::path src = tmp / "src";
     write_file(src / "a", "a");
     fs::create_directories(src / "x");
-    SUBCASE("links that stay inside are kept, dangling or looping ones too") {
+    SUBCASE("links that stay inside are kept, dangling ones too") {
         fs::create_symlink("../a", src / "x" / "ok");
         fs::create_symlink("x/../x/./ok", src / "deep");
         fs::create_symlink("nothing/here", src / "x" / "dangling");
-        fs::create_symlink("q", src / "p");
-        fs::create_symlink("p", src / "q");
         fs::create_symlink("..", src / "x" / "up");  // the root itself
         auto r = scan(src);
         REQUIRE(r.ok());
-        CHECK(r->size() == 8);
+        CHECK(r->size() == 6);
+    }
+    SUBCASE("looping links are refused, as install refuses them") {
+        fs::create_symlink("q", src / "p");
+        fs::create_symlink("p", src / "q");
+        CHECK(refusal(src) == "\"p\": symlink to \"q\" loops through other symlinks");
     }
     SUBCASE("absolute target") {
         fs::create_symlink("/etc/passwd", src / "abs");
-        CHECK(refusal(src) == "symlink \"abs\" -> \"/etc/passwd\" points outside the source");
+        CHECK(refusal(src) == "\"abs\": symlink to absolute path \"/etc/passwd\" not allowed");
     }
     SUBCASE("climbing above the root, resolved from the link's directory") {
         fs::create_symlink("../../a", src / "x" / "esc");
-        CHECK(refusal(src) == "symlink \"x/esc\" -> \"../../a\" points outside the source");
+        CHECK(refusal(src) == "\"x/esc\": symlink to \"../../a\" leaves the package");
     }
     SUBCASE("escaping only once an inner symlink is followed") {
         fs::create_symlink("..", src / "x" / "up");       // x/up is the root: fine
         fs::create_symlink("x/up/..", src / "sneaky");    // lexically "x", really the root's parent
-        CHECK(refusal(src) == "symlink \"sneaky\" -> \"x/up/..\" points outside the source");
+        CHECK(refusal(src) == "\"sneaky\": symlink to \"x/up/..\" leaves the package through other symlinks");
     }
     SUBCASE("through an inner symlink with an absolute target") {
         fs::create_symlink("/usr", src / "x" / "usr");
         fs::create_symlink("x/usr/bin", src / "bin");
-        CHECK(refusal(src) ==
-              "2 entries cannot be bundled:\n"
-              "  symlink \"bin\" -> \"x/usr/bin\" points outside the source\n"
-              "  symlink \"x/usr\" -> \"/usr\" points outside the source");
+        CHECK(refusal(src) == "\"x/usr\": symlink to absolute path \"/usr\" not allowed");
     }
 }
 
@@ -193,7 +193,7 @@ TEST_CASE("scan refuses names and targets that are not UTF-8") {
     SUBCASE("symlink target") {
         fs::create_directories(src);
         fs::create_symlink("caf\xE9", src / "l");
-        CHECK(refusal(src) == "symlink \"l\" has a target that is not valid UTF-8: \"caf\\xE9\"");
+        CHECK(refusal(src) == "\"l\": symlink target \"caf\\xE9\" is not valid UTF-8");
     }
 }
 

@@ -229,6 +229,11 @@ TEST_CASE("Docker config resolution order") {
     };
 
     SUBCASE("missing file: no match") { CHECK_FALSE(resolve()); }
+    SUBCASE("a config that is /dev/zero is ignored unread, not read until memory runs out") {
+        fs::create_directories(config.parent_path());
+        fs::create_symlink("/dev/zero", config);
+        CHECK_FALSE(resolve());
+    }
     SUBCASE("credHelpers[host] comes first, and gets the host on stdin") {
         dir.write("docker/config.json", R"({"credHelpers":{"127.0.0.1:5000":"pass"},"credsStore":"store",)" + auths + "}");
         auto c = resolve();

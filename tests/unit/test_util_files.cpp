@@ -70,6 +70,47 @@ TEST_CASE("write_file_atomic and read_file") {
     }
 }
 
+TEST_CASE("read_file reads regular files only, and only up to its bound") {
+    TempDir tmp;
+    SUBCASE("a device is refused without reading it (/dev/zero would never end)") {
+        fs::create_symlink("/dev/zero", tmp.path / "index.json");
+        auto r = read_file(tmp.path / "index.json");
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::data);
+        CHECK(r.error().message == (tmp.path / "index.json").string() + ": not a regular file (a device, FIFO or socket)");
+    }
+    SUBCASE("a FIFO is refused at once, not waited on for a writer") {
+        REQUIRE(::mkfifo((tmp.path / "pipe").c_str(), 0600) == 0);
+        auto r = read_file(tmp.path / "pipe");
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == (tmp.path / "pipe").string() + ": not a regular file (a device, FIFO or socket)");
+    }
+    SUBCASE("a directory is refused") {
+        auto r = read_file(tmp.path);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::data);
+        CHECK(r.error().message == tmp.path.string() + ": not a regular file (a directory)");
+    }
+    SUBCASE("a file over the bound is refused; one at the bound is read") {
+        const fs::path file = tmp.path / "big.json";
+        REQUIRE(write_file_atomic(file, std::string(1025, 'x')).ok());
+        auto over = read_file(file, 1024);
+        REQUIRE_FALSE(over.ok());
+        CHECK(over.error().kind == ErrorKind::data);
+        CHECK(over.error().message == file.string() + ": larger than the 1024 bytes a document may be; refusing to read it");
+        auto at = read_file(file, 1025);
+        REQUIRE(at.ok());
+        CHECK((*at)->size() == 1025);
+    }
+    SUBCASE("the default bound is the registry client's 8 MiB") {
+        const fs::path file = tmp.path / "index.json";
+        REQUIRE(write_file_atomic(file, std::string(kMaxDocumentBytes + 1, ' ')).ok());
+        auto r = read_file(file);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == file.string() + ": larger than the 8 MiB a document may be; refusing to read it");
+    }
+}
+
 TEST_CASE("copy_verified writes only what matches") {
     TempDir tmp;
     const std::string content = "layer bytes\n";

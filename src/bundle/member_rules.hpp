@@ -1,0 +1,84 @@
+#pragma once
+// What a package member may be (wire-format.md §6), decided in one place for the three paths that
+// meet package content: `create` (bundle/scan.cpp, a tree on disk), `push` (bundle/check.cpp, an
+// archive before it is published) and `install`/`exec` (bundle/extract.cpp). Each feeds its
+// members here in archive order, so an archive `push` publishes is exactly one `install` accepts.
+//
+// A member alone (member_problem): a relative name without a `..` component, valid UTF-8 (pax
+// names are UTF-8, and macOS or Windows cannot create other names); a directory, regular file,
+// symlink or hardlink — never a device, FIFO or socket; no setuid/setgid bit; a symlink target
+// that is not empty, not absolute and valid UTF-8.
+// A member among those before it (MemberTree::admit): not under a path that is a symlink or a
+// file (so no write ever goes through a link), not the same path as an earlier member unless
+// both are directories, a hardlink only to a regular file admitted before it, and a symlink whose
+// target stays inside the package when resolved from the link's directory, following the
+// symlinks admitted so far (`d/l -> .` then `esc -> d/l/../..` is refused), at most 40 symlinks
+// in all as the kernel follows (a longer chain fails with ELOOP and is refused as a loop). Once all are in (MemberTree::finish), every symlink is resolved again through
+// all the others: a later link can turn an earlier chain into an escape or a loop.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace ocx::bundle {
+
+enum class MemberType { directory, file, symlink, hardlink, char_device, block_device, fifo, socket, unknown };
+
+/// One member as an archive header (or a tree walk) describes it.
+struct Member {
+    std::string_view name;  // as stored
+    MemberType type = MemberType::file;
+    std::string_view link;  // symlink target or hardlink target, as stored
+    std::uint32_t mode = 0; // permission bits, 07777
+};
+
+using PathParts = std::vector<std::string>;
+
+/// A stored name as package-relative components: empty and `.` components dropped ("./a//b" is
+/// {a, b}, "./" is {}). ErrorKind::data with the reason for an empty or absolute name or a `..`.
+Result<PathParts> member_path(std::string_view name);
+
+/// "a/b" from {a, b}.
+std::string join_path(const PathParts& parts);
+
+/// The checks on a member alone (see the file comment): the reason it is refused, or "".
+std::string member_problem(const Member& member);
+
+/// The members admitted so far, by path.
+class MemberTree {
+public:
+    /// Admits a member that passed member_problem at `path` (its components after any placement;
+    /// not empty), given the members before it. `hardlink_to` is a hardlink's target, placed the
+    /// same way. The reason it is refused (nothing is recorded then), or "".
+    std::string admit(const PathParts& path, MemberType type, std::string_view symlink_target,
+                      const std::optional<PathParts>& hardlink_to = std::nullopt);
+
+    /// After the last member: the first symlink that leaves the package or loops when resolved
+    /// through all the others, as {path, reason}; nullopt when there is none.
+    struct Problem {
+        std::string path;
+        std::string reason;
+    };
+    std::optional<Problem> finish() const;
+
+    /// The type a path was admitted as (a hardlink counts as a file; a parent created on the way
+    /// as a directory); nullopt when it was not.
+    std::optional<MemberType> type_of(const PathParts& path) const;
+
+private:
+    struct Node {
+        MemberType type = MemberType::directory;
+        std::string target;  // symlinks: as stored
+    };
+    enum class Resolution { inside, escapes, loops };
+    Resolution resolve(PathParts dir, std::string_view target) const;
+
+    std::map<std::string, Node> nodes_;
+};
+
+}  // namespace ocx::bundle
