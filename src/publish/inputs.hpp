@@ -1,8 +1,9 @@
 #pragma once
 // Checks a parsed release matrix against the file system before anything is written
 // (release.md "What release does", step 1): content trees are scanned (escaping symlinks, devices…),
-// archives exist, and every metadata file is loaded and validated. Problems are added to the
-// caller's Diagnostics with the platform's JSON path, so one run reports all of them.
+// archives exist, every metadata file is loaded and validated, and the package gate (gate.hpp)
+// runs. Problems are added to the caller's Diagnostics with the platform's JSON path, so one run
+// reports all of them.
 
 #include <filesystem>
 #include <optional>

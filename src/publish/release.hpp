@@ -3,6 +3,8 @@
 // platform's content, then write each tag once with all platforms merged, aliases last.
 // Also the two halves CI matrices use: a shard (one platform's content, no tags) and finalize
 // (tags for platforms that shards already pushed).
+// A published version is protected unless matrix.replace: a platform the version tag holds is
+// never given other content (checked before the first upload and again where the tag is merged).
 
 #include <filesystem>
 #include <optional>
