@@ -35,7 +35,7 @@ shown() {
     c=${s:i:1}
     case $c in
       [[:cntrl:]]) out+=$(printf '\\x%02x' "'$c") ;;
-      \\) out+='\\' ;;
+      \\) out+="\\\\" ;;
       *) out+=$c ;;
     esac
   done
@@ -44,7 +44,7 @@ shown() {
 
 # Workflow-command data: % and line breaks as GitHub's runner decodes them.
 command_data() {
-  local s=${1//%/%25}
+  local s=${1//\%/%25}
   s=${s//$'\r'/%0D}
   printf '%s' "${s//$'\n'/%0A}"
 }

@@ -55,7 +55,7 @@ Result<std::optional<Credentials>> credentials_from_env(std::string_view host, c
     if (token) register_secret(*token);
     if (!type && !user && !token) return std::optional<Credentials>();
 
-    // Many hosts share one slug ("registry.example.com", "registry-example.com"): the variables go
+    // Many hosts share one slug ("ocx.registry.example", "ocx-registry.example"): the variables go
     // to the one host they were written for, never to another that maps to the same names.
     if (const std::optional<std::string> for_host = env(host_var)) {
         if (ascii_lower(*for_host) != ascii_lower(host)) {

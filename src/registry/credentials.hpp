@@ -2,7 +2,7 @@
 // Where registry credentials come from (release.md, "Credentials"; first match wins):
 //  1. OCX_AUTH_<SLUG>_TYPE|USER|TOKEN|HOST, <SLUG> being the registry with every character that is
 //     not an ASCII letter or digit replaced by '_' (case kept): "127.0.0.1:5000" -> "127_0_0_1_5000".
-//     Many hosts share a slug ("registry.example.com" and "registry-example.com"), so the variables
+//     Many hosts share a slug ("ocx.registry.example" and "ocx-registry.example"), so the variables
 //     are used for one host only: the one in OCX_AUTH_<SLUG>_HOST (exact, port included; host
 //     names compared without case) when it is set — for any other host they are skipped with a
 //     warning; without it, the host the slug reads back as: '_' stands for '.', except the last '_'
@@ -58,7 +58,7 @@ EnvLookup process_env();
 std::string env_host_slug(std::string_view host);
 
 /// The host a slug stands for when OCX_AUTH_<SLUG>_HOST is not set (see the file comment):
-/// "127_0_0_1_5000" -> "127.0.0.1:5000", "registry_example_com" -> "registry.example.com".
+/// "127_0_0_1_5000" -> "127.0.0.1:5000", "ocx_registry_example" -> "ocx.registry.example".
 std::string host_from_slug(std::string_view slug);
 
 /// Step 1. nullopt when no variable for the host is set, or they are for another host.

@@ -127,67 +127,67 @@ TEST_CASE("a slug reads back as one host: '_' is '.', the last '_' before a trai
     CHECK(host_from_slug("127_0_0_1_5000") == "127.0.0.1:5000");
     CHECK(host_from_slug("localhost_5000") == "localhost:5000");
     CHECK(host_from_slug("ghcr_io") == "ghcr.io");
-    CHECK(host_from_slug("registry_example_com") == "registry.example.com");
-    CHECK(host_from_slug("registry_example_com_443") == "registry.example.com:443");
+    CHECK(host_from_slug("ocx_registry_example") == "ocx.registry.example");
+    CHECK(host_from_slug("ocx_registry_example_443") == "ocx.registry.example:443");
     CHECK(host_from_slug("localhost") == "localhost");
     // Hosts the rule cannot give back: they need OCX_AUTH_<SLUG>_HOST.
-    for (std::string_view host : {"registry-example.com", "my_registry.example", "127.0.0.1", "[::1]:5000"})
+    for (std::string_view host : {"ocx-registry.example", "my_registry.example", "127.0.0.1", "[::1]:5000"})
         CHECK(host_from_slug(env_host_slug(host)) != host);
 }
 
 TEST_CASE("OCX_AUTH_<SLUG>_* reach only the host they were written for") {
     QuietLog quiet;
     FakeEnv env;
-    const std::string p = "OCX_AUTH_registry_example_com_";
+    const std::string p = "OCX_AUTH_ocx_registry_example_";
     env.vars = {{p + "USER", "ci"}, {p + "TOKEN", "pw-for-the-real-host"}};
     auto get = [&](std::string_view host) { return credentials_from_env(host, env.lookup()); };
 
     SUBCASE("without _HOST: the host the slug reads back as gets them") {
-        auto r = get("registry.example.com");
+        auto r = get("ocx.registry.example");
         REQUIRE(r.ok());
         REQUIRE(r->has_value());
         CHECK((*r)->secret == "pw-for-the-real-host");
     }
     SUBCASE("without _HOST: a look-alike host sharing the slug is refused, naming the variable to add") {
-        auto r = get("registry-example.com");
+        auto r = get("ocx-registry.example");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::usage);
         CHECK(r.error().message ==
-              "OCX_AUTH_registry_example_com_* are for registry.example.com (the host their name reads back as), "
-              "not for registry-example.com, and are not sent there; if they are meant for registry-example.com, "
-              "set OCX_AUTH_registry_example_com_HOST=registry-example.com");
-        CHECK_FALSE(get("registry.example_com").ok());
+              "OCX_AUTH_ocx_registry_example_* are for ocx.registry.example (the host their name reads back as), "
+              "not for ocx-registry.example, and are not sent there; if they are meant for ocx-registry.example, "
+              "set OCX_AUTH_ocx_registry_example_HOST=ocx-registry.example");
+        CHECK_FALSE(get("ocx.registry_example").ok());
     }
     SUBCASE("_HOST names the one host; every other host sharing the slug goes without them") {
-        env.vars[p + "HOST"] = "registry-example.com";
-        auto mine = get("registry-example.com");
+        env.vars[p + "HOST"] = "ocx-registry.example";
+        auto mine = get("ocx-registry.example");
         REQUIRE(mine.ok());
         REQUIRE(mine->has_value());
         CHECK((*mine)->username == "ci");
-        auto other = get("registry.example.com");
+        auto other = get("ocx.registry.example");
         REQUIRE(other.ok());
         CHECK_FALSE(other->has_value());
     }
     SUBCASE("_HOST compares host names without case") {
-        env.vars[p + "HOST"] = "Registry.Example.COM";
-        REQUIRE(get("registry.example.com")->has_value());
+        env.vars[p + "HOST"] = "OCX.Registry.EXAMPLE";
+        REQUIRE(get("ocx.registry.example")->has_value());
     }
     SUBCASE("_HOST holds the port too") {
-        env.vars = {{"OCX_AUTH_registry_example_com_5000_TOKEN", "tok-123456"},
-                    {"OCX_AUTH_registry_example_com_5000_HOST", "registry-example.com:5000"}};
-        CHECK(get("registry-example.com:5000")->has_value());
-        env.vars["OCX_AUTH_registry_example_com_5000_HOST"] = "registry-example.com";
-        CHECK_FALSE(get("registry-example.com:5000")->has_value());
+        env.vars = {{"OCX_AUTH_ocx_registry_example_5000_TOKEN", "tok-123456"},
+                    {"OCX_AUTH_ocx_registry_example_5000_HOST", "ocx-registry.example:5000"}};
+        CHECK(get("ocx-registry.example:5000")->has_value());
+        env.vars["OCX_AUTH_ocx_registry_example_5000_HOST"] = "ocx-registry.example";
+        CHECK_FALSE(get("ocx-registry.example:5000")->has_value());
     }
     SUBCASE("a lone _HOST is no match") {
-        env.vars = {{p + "HOST", "registry.example.com"}};
-        auto r = get("registry.example.com");
+        env.vars = {{p + "HOST", "ocx.registry.example"}};
+        auto r = get("ocx.registry.example");
         REQUIRE(r.ok());
         CHECK_FALSE(r->has_value());
     }
     SUBCASE("resolve_credentials falls through to anonymous for the other host") {
-        env.vars[p + "HOST"] = "registry.example.com";
-        auto r = resolve_credentials("registry-example.com", env.lookup());
+        env.vars[p + "HOST"] = "ocx.registry.example";
+        auto r = resolve_credentials("ocx-registry.example", env.lookup());
         REQUIRE(r.ok());
         CHECK(r->kind == Credentials::Kind::anonymous);
         CHECK(r->secret.empty());
