@@ -170,9 +170,9 @@ Result<std::optional<std::string>> read_file(const fs::path& path, std::uint64_t
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return sys_error("cannot read", path, errno);
+    if (S_ISDIR(st.st_mode)) return sys_error("cannot read", path, EISDIR);  // as read(2) says, exit 74
     if (!S_ISREG(st.st_mode))
-        return make_error(ErrorKind::data, path.string() + ": not a regular file (" +
-                                               (S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket") + ")");
+        return make_error(ErrorKind::data, path.string() + ": not a regular file (a device, FIFO or socket)");
     auto too_large = [&] {
         return make_error(ErrorKind::data, path.string() + ": larger than the " + size_text(max_bytes) +
                                                " a document may be; refusing to read it");

@@ -48,9 +48,9 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view byt
 inline constexpr std::uint64_t kMaxDocumentBytes = 8u << 20;
 
 /// The whole content of a regular file (symlinks followed) of at most `max_bytes`; nullopt when
-/// it does not exist. Anything else — a device such as /dev/zero, a FIFO, a directory, a file
-/// larger than `max_bytes` (also one that grows past it while read) — is ErrorKind::data naming
-/// the path, before more than `max_bytes` + 1 bytes are held; read errors are ErrorKind::io.
+/// it does not exist. A device such as /dev/zero, a FIFO or a socket, or a file larger than
+/// `max_bytes` (also one that grows past it while read) is ErrorKind::data naming the path, before
+/// more than `max_bytes` + 1 bytes are held; a directory and read errors are ErrorKind::io.
 Result<std::optional<std::string>> read_file(const std::filesystem::path& path,
                                              std::uint64_t max_bytes = kMaxDocumentBytes);
 

@@ -67,8 +67,10 @@ class TestArchiveRecords(unittest.TestCase):
         self.assertNotIn(SKIPPED, first.stderr)
         self.assertEqual(self.records(cache), [self.hex + ".xz"])
         record = (cache / "checked" / (self.hex + ".xz")).read_text().split()
-        self.assertEqual(record[0], "rules-1")
+        self.assertEqual(record[0], "rules-2")
         self.assertEqual(int(record[2]), self.archive.stat().st_size)
+        with tarfile.open(self.archive) as t:  # the unpacked bytes, for the unpack limits
+            self.assertEqual(int(record[3]), sum(m.size for m in t.getmembers() if m.isfile()))
         again = self.push(self.archive, "records/pushed", cache)
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertIn(SKIPPED, again.stderr)

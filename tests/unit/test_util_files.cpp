@@ -85,11 +85,11 @@ TEST_CASE("read_file reads regular files only, and only up to its bound") {
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message == (tmp.path / "pipe").string() + ": not a regular file (a device, FIFO or socket)");
     }
-    SUBCASE("a directory is refused") {
+    SUBCASE("a directory is an I/O error, as reading it always was") {
         auto r = read_file(tmp.path);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == tmp.path.string() + ": not a regular file (a directory)");
+        CHECK(r.error().kind == ErrorKind::io);
+        CHECK(r.error().message == "cannot read " + tmp.path.string() + ": Is a directory");
     }
     SUBCASE("a file over the bound is refused; one at the bound is read") {
         const fs::path file = tmp.path / "big.json";
