@@ -104,6 +104,8 @@ int cmd_finalize(const Args& args) {
 
     auto target = open_target(matrix.package, target_options);
     if (!target) return fail(target.error());
+    if (auto s = (*target)->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s)
+        return fail(s.error());
 
     report::Report rep;
     rep.dry_run = dry_run;

@@ -7,6 +7,7 @@
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
+#include "publish/cascade.hpp"
 #include "publish/naming.hpp"
 #include "publish/push.hpp"
 #include "util/log.hpp"
@@ -99,8 +100,23 @@ int cmd_push(const Args& args) {
     if (!meta) return fail(meta.error());
     content.config = metadata::to_compact(*meta);
 
+    // A failure before anything is pushed: a failed report (--format json) and the error.
+    auto fail_early = [&](const std::string& step, const Error& e) {
+        report::Report rep;
+        rep.package = ref->repository_str();
+        rep.tag = ref->tag;
+        rep.errors.push_back({step, std::string(to_string(e.kind)), e.message});
+        if (common.format == Format::json) print_stdout(report::to_json(rep));
+        return fail(e);
+    };
+    // A tag that cannot cascade is refused before the registry is contacted at all.
+    if (cascade)
+        if (auto v = publish::cascade_version(ref->tag); !v) return fail_early("plan tags", v.error());
+
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
+    // Fail fast: an unreachable registry or refused credentials before any upload.
+    if (auto s = (*target)->check_access(publish::Target::Access::push); !s) return fail_early("check target", s.error());
 
     publish::PushOptions options;
     options.tag = ref->tag;

@@ -21,13 +21,14 @@ constexpr std::string_view kUsage =
     "ocx-release release MATRIX.json [--dry-run] [--offline] [--report FILE] [--tag T] [--jobs N] "
     "[--shard PLATFORM] [--gitlab-dotenv FILE]";
 
-report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e) {
+report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e,
+                                 std::string step = "validate") {
     report::Report r;
     r.status = report::Status::failed;
     r.dry_run = dry_run;
     r.package = package;
     r.tag = tag;
-    r.errors.push_back({"validate", std::string(to_string(e.kind)), e.message});
+    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
     return r;
 }
 }  // namespace
@@ -86,6 +87,22 @@ int cmd_release(const Args& args) {
         options.shard = p->str();
     }
 
+    // Fail fast (release.md "Fail fast"): the registry answers and takes the credentials before
+    // anything is compressed. Dry runs check read access only: they write nothing.
+    std::unique_ptr<publish::Target> target;
+    if (!offline) {
+        auto t = open_target(matrix.package, target_options);
+        if (!t) return fail(t.error());
+        target = std::move(*t);
+        if (auto s = target->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s) {
+            if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
+                (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
+                                                     "check target"),
+                                   outputs);
+            return fail(s.error());
+        }
+    }
+
     // Bundles go to output_dir, or to a temporary directory removed at the end.
     std::optional<TempDir> temp;
     if (matrix.output_dir) {
@@ -100,12 +117,6 @@ int cmd_release(const Args& args) {
         options.bundle_dir = temp->path();
     }
 
-    std::unique_ptr<publish::Target> target;
-    if (!offline) {
-        auto t = open_target(matrix.package, target_options);
-        if (!t) return fail(t.error());
-        target = std::move(*t);
-    }
     report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
     return report::exit_code_for(rep);

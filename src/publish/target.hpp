@@ -70,6 +70,14 @@ public:
         (void)hint;
         return put_manifest(reference, manifest);
     }
+    /// Before any work is done: checks that the target answers and accepts these credentials,
+    /// and with `Access::push` that they may write (release.md "Fail fast"). Targets with nothing
+    /// to check (layouts) succeed.
+    enum class Access { read, push };
+    virtual Status check_access(Access access) {
+        (void)access;
+        return {};
+    }
     /// All tags of the repository, complete (paginated by the implementation); nullopt when the
     /// repository does not exist (404 NAME_UNKNOWN).
     virtual Result<std::optional<std::vector<std::string>>> list_tags() = 0;

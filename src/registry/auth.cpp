@@ -121,6 +121,12 @@ void Authenticator::observe_ping(const HttpResponse& response) {
     else if (response.status >= 200 && response.status < 300 && scheme_ == Scheme::unknown) scheme_ = Scheme::none;
 }
 
+bool Authenticator::uses_bearer_tokens() const {
+    if (credentials_.kind == Credentials::Kind::bearer) return true;
+    std::lock_guard lock(mutex_);
+    return scheme_ == Scheme::bearer;
+}
+
 Result<std::string> Authenticator::authorization(const std::vector<std::string>& scopes) {
     if (credentials_.kind == Credentials::Kind::bearer) return "Bearer " + credentials_.secret;
     std::lock_guard lock(mutex_);

@@ -63,13 +63,24 @@ class Transport {
 public:
     virtual ~Transport() = default;
     /// Performs one exchange. Every HTTP status is a response; network failures are errors:
-    /// ErrorKind::transient when retrying may help (refused, reset, timeout, TLS handshake),
-    /// ErrorKind::unavailable when it cannot (certificate not trusted), ErrorKind::io for a
+    /// ErrorKind::transient when retrying may help (reset, timeout, TLS handshake),
+    /// ErrorKind::unavailable when it cannot (certificate not trusted; a host that cannot be
+    /// resolved or refuses the connection: unreachable_error), ErrorKind::io for a
     /// local file that cannot be read, or the sink's own error.
     virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
 };
 
 /// Lower-cases ASCII.
 std::string ascii_lower(std::string_view text);
+
+/// The transport's error for a host that cannot be resolved or refuses the connection:
+/// "<METHOD> <URL>: <detail>; is a registry listening at <host[:port]>?", ErrorKind::unavailable.
+/// Not transient: nothing answered, and asking again a second later changes nothing (a CI job
+/// should fail at once with the hint, not after minutes of backoff).
+Error unreachable_error(std::string_view method, std::string_view url, std::string_view detail);
+
+/// True for an error made by unreachable_error (the client's scheme probe falls back to plain
+/// HTTP on it, as on a failed TLS handshake).
+bool is_unreachable(const Error& error);
 
 }  // namespace ocx::registry
