@@ -25,9 +25,6 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release create PATH -i REPO:TAG -p PLATFORM [-m META] [-o OUT] [-f] [-l fast|default|best] [-j N]";
-
 std::string receipt_json(const std::string& platform, const std::string& identifier) {
     boost::json::object o;
     o["version"] = 1;
@@ -57,7 +54,7 @@ int cmd_create(const Args& args) {
     pos.add("path", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("create", desc, &pos);
         return 0;
     }
     if (source.empty()) return fail(make_error(ErrorKind::usage, "create: missing PATH (directory or file to bundle)"));

@@ -18,8 +18,6 @@ namespace po = boost::program_options;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage = "ocx-release finalize MATRIX.json PART.json... [--report FILE] [--tag T] [--dry-run]";
-
 // Checks one shard's platform against the registry: its manifest is there, hashes to the
 // reported digest, and carries the matrix's metadata as config.
 Status check_part(publish::Target& target, const report::PlatformResult& p, const std::string& expected_config) {
@@ -64,7 +62,7 @@ int cmd_finalize(const Args& args) {
     pos.add("files", -1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("finalize", desc, &pos);
         return 0;
     }
     outputs.json_stdout = common.format == Format::json;

@@ -18,11 +18,6 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release push [ARCHIVE...] -i REPO:TAG -p PLATFORM [-m META] [-n] [-c] [--annotation K=V]... "
-    "[--no-canonical-tag]";
-
-
 Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items) {
     oci::Annotations out;
     for (const auto& item : items) {
@@ -58,7 +53,7 @@ int cmd_push(const Args& args) {
     pos.add("archives", -1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("push", desc, &pos);
         return 0;
     }
     // OCX's form: the identifier is the first positional argument when -i is absent.

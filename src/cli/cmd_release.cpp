@@ -17,10 +17,6 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release release MATRIX.json [--dry-run] [--offline] [--report FILE] [--tag T] [--jobs N] "
-    "[--shard PLATFORM] [--gitlab-dotenv FILE]";
-
 report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e,
                                  std::string step = "validate") {
     report::Report r;
@@ -56,7 +52,7 @@ int cmd_release(const Args& args) {
     pos.add("matrix", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("release", desc, &pos);
         return 0;
     }
     outputs.json_stdout = common.format == Format::json;
@@ -118,6 +114,12 @@ int cmd_release(const Args& args) {
     }
 
     report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
+    if (temp) {
+        // The bundles go with the temporary directory: the report does not point at them.
+        for (auto& p : rep.platforms)
+            for (auto& a : p.archives)
+                if (a.created) a.path.clear();
+    }
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
     return report::exit_code_for(rep);
 }

@@ -1,8 +1,11 @@
 #include "cli/common.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <set>
 
+#include "util/json.hpp"
 #include "util/log.hpp"
 
 namespace po = boost::program_options;
@@ -18,6 +21,19 @@ void add_common_options(po::options_description& desc, CommonOptions& common) {
         ("quiet,q", po::bool_switch(&common.quiet), "only errors on stderr")
         ("help,h", po::bool_switch(&common.help), "show this help");
 }
+
+namespace {
+// "; did you mean --tag?" when a flag of `desc` is close to the unknown `given` ("--tga"), else "".
+std::string did_you_mean(const std::string& given, const po::options_description& desc) {
+    std::vector<std::string> flags;
+    for (const auto& option : desc.options())
+        if (!option->long_name().empty()) flags.push_back("--" + option->long_name());
+    const std::vector<std::string_view> candidates(flags.begin(), flags.end());
+    const std::string word = given.substr(0, given.find('='));
+    const std::string near = json::closest(word, candidates);
+    return near.empty() ? std::string() : "; did you mean " + near + "?";
+}
+}  // namespace
 
 Status parse_args(const Args& args, const po::options_description& desc,
                   const po::positional_options_description* positional, CommonOptions& common,
@@ -46,6 +62,8 @@ Status parse_args(const Args& args, const po::options_description& desc,
                 return make_error(ErrorKind::usage, "--format: expected text or json, got \"" + f + "\"");
         }
         po::notify(vm);
+    } catch (const po::unknown_option& e) {
+        return make_error(ErrorKind::usage, e.what() + did_you_mean(e.get_option_name(), desc));
     } catch (const po::error& e) {
         return make_error(ErrorKind::usage, e.what());
     }
@@ -59,8 +77,24 @@ Status parse_args(const Args& args, const po::options_description& desc,
     return {};
 }
 
-void print_help(std::string_view usage, const po::options_description& desc) {
-    std::cout << "usage: " << usage << "\n\n" << desc << std::flush;
+void print_help(std::string_view command, const po::options_description& desc,
+                const po::positional_options_description* positional) {
+    std::set<std::string> positional_names;
+    if (positional != nullptr)
+        for (unsigned i = 0; i < std::min(positional->max_total_count(), 16u); ++i)
+            positional_names.insert(positional->name_for_position(i));
+    po::options_description visible(std::string(command) + " options", 100, 50);
+    for (const auto& option : desc.options())
+        if (positional_names.count(option->long_name()) == 0) visible.add(option);
+    const Command* row = find_command(command);
+    if (row != nullptr) {
+        std::string summary(row->summary);
+        if (!summary.empty()) summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
+        std::cout << "usage: ocx-release " << row->usage << "\n\n" << summary << ".\n\n";
+    }
+    std::cout << visible;
+    if (row != nullptr && !row->examples.empty()) std::cout << "\nexamples:\n" << row->examples;
+    std::cout << std::flush;
 }
 
 Result<unsigned> parse_count(const std::string& text, std::string_view flag, unsigned max) {
