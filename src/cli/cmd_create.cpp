@@ -49,6 +49,8 @@ int cmd_create(const Args& args) {
         ("level,l", po::value(&level_text), "compression: fast (xz -0), default (xz -3), best (xz -9)")
         ("jobs,j", po::value(&jobs_text), "compression threads, 0 = all cores (never changes the bytes)")
         ("path", po::value(&source), "directory or file to bundle");
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("path", 1);
@@ -57,6 +59,8 @@ int cmd_create(const Args& args) {
         print_help("create", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     if (source.empty()) return fail(make_error(ErrorKind::usage, "create: missing PATH (directory or file to bundle)"));
     if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
     if (!metadata_path.empty() && platform_text.empty())
@@ -110,7 +114,7 @@ int cmd_create(const Args& args) {
     opts.threads = *jobs;
     opts.overwrite = force;
     auto result = [&] {
-        progress::Task task("bundling " + archive.filename().string());
+        progress::Task task(archive.filename().string(), progress::Phase::bundle);
         opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
         return bundle::create(opts);
     }();

@@ -57,6 +57,8 @@ int cmd_finalize(const Args& args) {
         ("dry-run", po::bool_switch(&dry_run), "check the parts and plan the tags, write nothing")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("files", -1);
@@ -65,6 +67,8 @@ int cmd_finalize(const Args& args) {
         print_help("finalize", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     outputs.json_stdout = common.format == Format::json;
     if (files.size() < 2) return fail(make_error(ErrorKind::usage, "finalize: expected MATRIX.json and at least one PART.json"));
 

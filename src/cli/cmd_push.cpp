@@ -48,6 +48,8 @@ int cmd_push(const Args& args) {
         ("no-canonical-tag", po::bool_switch(&no_canonical), "do not tag the manifest as sha256.<hex>")
         ("archives", po::value(&positional_args)->composing(), "archives (layers, base first)");
     add_target_options(desc, target_options);
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("archives", -1);
@@ -56,6 +58,8 @@ int cmd_push(const Args& args) {
         print_help("push", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     // OCX's form: the identifier is the first positional argument when -i is absent.
     if (identifier.empty() && !positional_args.empty() && !oci::layer_media_type(positional_args.front())) {
         identifier = positional_args.front();

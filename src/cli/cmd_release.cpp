@@ -47,6 +47,8 @@ int cmd_release(const Args& args) {
         ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("matrix", 1);
@@ -55,6 +57,8 @@ int cmd_release(const Args& args) {
         print_help("release", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     outputs.json_stdout = common.format == Format::json;
     if (matrix_path.empty()) return fail(make_error(ErrorKind::usage, "release: missing MATRIX.json"));
     if (offline && !dry_run) return fail(make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)"));

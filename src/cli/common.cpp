@@ -7,6 +7,7 @@
 
 #include "util/json.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 
@@ -109,6 +110,24 @@ Result<unsigned> parse_count(const std::string& text, std::string_view flag, uns
         return make_error(ErrorKind::usage, std::string(flag) + ": expected a whole number from 0 to " + std::to_string(max) +
                                                 ", got \"" + text + "\"");
     return static_cast<unsigned>(n);
+}
+
+void add_progress_option(po::options_description& desc, std::string& mode) {
+    desc.add_options()("progress", po::value(&mode)->default_value("auto"),
+                       "progress on stderr: auto, tty (a live line), plain (CI logs: a line at least every 10 s) "
+                       "or none");
+}
+
+ProgressScope::~ProgressScope() {
+    if (started_) progress::stop();
+}
+
+Status ProgressScope::start(const std::string& mode, const CommonOptions& common) {
+    auto m = progress::mode_for_flag(mode);
+    if (!m) return std::move(m).error();
+    progress::start(common.quiet ? progress::Mode::none : *m);
+    started_ = true;
+    return {};
 }
 
 int fail(const Error& error) {

@@ -41,6 +41,24 @@ void print_help(std::string_view command, const boost::program_options::options_
 /// (program_options reads "-1" into an unsigned as 4294967295, so counts are parsed here.)
 Result<unsigned> parse_count(const std::string& text, std::string_view flag, unsigned max = 1024);
 
+/// Adds --progress auto|tty|plain|none (util/progress.hpp), bound to `mode`.
+void add_progress_option(boost::program_options::options_description& desc, std::string& mode);
+
+/// The progress display for the lifetime of a command: started from --progress (-q: none),
+/// stopped when destroyed.
+class ProgressScope {
+public:
+    ProgressScope() = default;
+    ~ProgressScope();
+    ProgressScope(const ProgressScope&) = delete;
+    ProgressScope& operator=(const ProgressScope&) = delete;
+    /// Starts the display; a usage error for an unknown mode.
+    Status start(const std::string& mode, const CommonOptions& common);
+
+private:
+    bool started_ = false;
+};
+
 /// Logs the error (redacted) and returns its exit code.
 int fail(const Error& error);
 

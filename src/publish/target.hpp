@@ -33,6 +33,8 @@ struct BlobSource {
     std::uint64_t size = 0;
     std::filesystem::path path;  // used when non-empty
     std::string bytes;           // used when path is empty (config blobs)
+    /// When set, hears the bytes of this blob sent so far (from the start again on a retry).
+    std::function<void(std::uint64_t sent)> progress;
 };
 
 /// Receives blob bytes as they arrive; returning an error aborts the download.

@@ -139,6 +139,7 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
         return CURL_READFUNC_ABORT;
     }
     t->sent += got;
+    if (body.on_sent) body.on_sent(body.offset + t->sent);
     return got;
 }
 
@@ -153,6 +154,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
     if (body.is_file() && fseeko(t->file.get(), static_cast<off_t>(body.offset + pos), SEEK_SET) != 0)
         return CURL_SEEKFUNC_FAIL;
     t->sent = pos;
+    if (body.on_sent) body.on_sent(body.offset + pos);
     return CURL_SEEKFUNC_OK;
 }
 

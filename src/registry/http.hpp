@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ struct RequestBody {
     std::filesystem::path file;
     std::uint64_t offset = 0;         // file range start
     std::uint64_t length = 0;         // file range length
+    /// When set, hears `offset` + the bytes of a file body handed to the connection so far.
+    std::function<void(std::uint64_t)> on_sent;
 
     bool is_file() const { return !file.empty(); }
     std::uint64_t size() const { return is_file() ? length : bytes.size(); }
