@@ -14,7 +14,7 @@ import unittest
 from pathlib import Path
 
 from fixtures import File, Registry, free_port, make_tree, run
-from release_helpers import METADATA, scratch
+from release_helpers import METADATA, make_project, scratch
 
 WRONG = "Wr0ng-Pw-ocx-secret"
 
@@ -98,6 +98,19 @@ class TestFailFast(unittest.TestCase):
         self.assertIn("accepts pushes with these credentials", r.stderr)
         first = [(e.method, e.status) for e in self.reg.requests(since=mark) if e.method in ("POST", "DELETE")][:2]
         self.assertEqual(first, [("POST", 202), ("DELETE", 204)])
+
+    def test_finalize_checks_the_credentials_before_writing_a_tag(self):
+        matrix = make_project(self.work / "shards", "%s/fail/finalize" % self.reg.host)
+        part = self.work / "part-amd64.json"
+        ok = self.creds("Pw-7qZ!x-ocx-secret")
+        run(["release", matrix, "--shard", "linux/amd64", "--report", part], env=ok, check=True)
+        mark = self.reg.mark()
+        r = run(["finalize", matrix, part], env=self.creds(WRONG))
+        self.assertEqual(r.returncode, 80, str(r))
+        self.assertIn("authentication to %s failed" % self.reg.host, r.stderr)
+        self.assertEqual([(e.method, e.path) for e in self.reg.requests(since=mark)
+                          if e.method in ("PUT", "PATCH") or (e.method == "POST" and e.status < 400)], [])
+
 
 class TestUnreachable(unittest.TestCase):
     def setUp(self):
