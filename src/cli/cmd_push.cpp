@@ -11,6 +11,7 @@
 #include "publish/naming.hpp"
 #include "publish/push.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -129,7 +130,13 @@ int cmd_push(const Args& args) {
     // Layouts too: their lock covers one index.json update, not our read-merge-write of a tag, so
     // without the pause a concurrent process drops entries (seen with 4 processes, 1 round in ~100).
     options.write.settle = std::chrono::milliseconds(150);
-    report::Report rep = publish::push_platform(**target, ref->repository_str(), content, options);
+    std::uint64_t layer_bytes = 0;
+    for (const auto& l : content.layers) layer_bytes += l.size;
+    report::Report rep = [&] {
+        progress::Task task(content.platform.str(), progress::Phase::upload, layer_bytes);
+        options.on_bytes = [&task](std::uint64_t sent) { task.update(sent); };
+        return publish::push_platform(**target, ref->repository_str(), content, options);
+    }();
 
     if (common.format == Format::json) print_stdout(report::to_json(rep));
     for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);

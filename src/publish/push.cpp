@@ -35,7 +35,7 @@ report::Report push_platform(Target& target, const std::string& package, const P
         return r;
     }
 
-    auto counts = push_content(target, content, built, options.mount_from, options.write.refused_put);
+    auto counts = push_content(target, content, built, options.mount_from, options.write.refused_put, options.on_bytes);
     if (!counts) {
         record(r, step, counts.error());
         r.platforms.push_back(pr);

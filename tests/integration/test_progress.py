@@ -38,6 +38,28 @@ def big_project(base: Path, package: str, megabytes: int = 65) -> Path:
     return base / "release.json"
 
 
+def run_on_pty(args: list) -> tuple:
+    """Runs ocx-release with stderr on a pseudo-terminal; returns (Popen, everything it wrote there)."""
+    master, slave = pty.openpty()
+    env = hermetic_env({"NO_COLOR": None, "TERM": "xterm"})
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the other side closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc, b"".join(chunks).decode("utf-8", "replace")
+
+
 class TestProgress(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -87,28 +109,10 @@ class TestProgress(unittest.TestCase):
 
     def test_tty_redraws_in_place_with_a_percentage(self):
         matrix = big_project(self.work / "tty", "%s/progress/tty" % self.registry.host, megabytes=16)
-        master, slave = pty.openpty()
-        env = hermetic_env({"NO_COLOR": None, "TERM": "xterm"})
-        proc = subprocess.Popen([release_bin(), "release", matrix, "--progress", "tty", "--report", "-"],
-                                env=env, stdout=subprocess.PIPE, stderr=slave)
-        os.close(slave)
-        chunks = []
-        while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
-                break
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        os.close(master)
+        proc, err = run_on_pty([release_bin(), "release", matrix, "--progress", "tty", "--report", "-"])
         stdout = proc.stdout.read().decode()
         proc.stdout.close()
         self.assertEqual(proc.wait(), 0)
-        err = b"".join(chunks).decode("utf-8", "replace")
         self.assertEqual(json.loads(stdout)["status"], "published")
         redraws = re.findall(r"\r\x1b\[K([^\r\n]*)", err)
         live = [r for r in redraws if "total " in r]
@@ -118,6 +122,20 @@ class TestProgress(unittest.TestCase):
         self.assertNotIn("progress:", err)  # no plain lines on a terminal
         # The live line is gone at the end: the last redraw is empty, the summary lines follow.
         self.assertIn("release %s/progress/tty:1.0.0: published" % self.registry.host, err)
+
+    def test_push_shows_its_upload_on_a_terminal(self):
+        work = self.work / "push"
+        tree = make_tree(work / "tree", {"bin": {"hello": File("#!/bin/sh\n", 0o755)},
+                                         "data.bin": File(os.urandom(8 << 20))})
+        (work / "metadata.json").write_text(json.dumps(METADATA))
+        run(["create", tree, "-i", "hello:1.0.0", "-p", "linux/amd64", "-m", work / "metadata.json", "-o", work,
+             "-f", "--progress", "none"], check=True)
+        proc, err = run_on_pty([release_bin(), "push", "-n", "-i", "%s/progress/push:1.0.0" % self.registry.host,
+                                "-p", "linux/amd64", "--progress", "tty", str(work / "hello-1.0.0-linux-amd64.tar.xz")])
+        proc.stdout.close()
+        self.assertEqual(proc.wait(), 0, err)
+        live = [r for r in re.findall(r"\r\x1b\[K([^\r\n]*)", err) if "total " in r]
+        self.assertTrue(any(re.match(r"linux/amd64 upload \d+% of 8\.\d MiB \| total \d+% ", r) for r in live), repr(live))
 
     def test_verbose_lines_carry_their_platform_and_quiet_prints_no_progress(self):
         matrix = make_project(self.work / "v", "%s/progress/verbose" % self.registry.host)
