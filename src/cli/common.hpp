@@ -26,7 +26,8 @@ struct CommonOptions {
 void add_common_options(boost::program_options::options_description& desc, CommonOptions& common);
 
 /// Parses `args` against `desc` (+ positional), storing into bound variables. Usage errors come
-/// back as ErrorKind::usage naming the flag ("did you mean --tag?" for an unknown one). Applies the log level from `common` on success.
+/// back as ErrorKind::usage naming the flag ("did you mean --tag?" for an unknown one). Applies
+/// the log level from `common` on success.
 Status parse_args(const Args& args, const boost::program_options::options_description& desc,
                   const boost::program_options::positional_options_description* positional,
                   CommonOptions& common, boost::program_options::variables_map* vm_out = nullptr);

@@ -160,7 +160,8 @@ std::uint64_t preparation_cost(const PlatformInput& in) {
 // run while the content platforms compress), then content trees largest first, so the last
 // platform to finish compressing is a small one and the cores are not left half idle at the end
 // (longest-processing-time-first scheduling). Ties keep matrix order. The report keeps matrix order.
-std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work, const std::vector<std::uint64_t>& cost) {
+std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work,
+                                           const std::vector<std::uint64_t>& cost) {
     std::vector<std::size_t> order(work.size());
     for (std::size_t i = 0; i < work.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

@@ -314,7 +314,8 @@ private:
             if (error_buffer[0] != '\0') detail += std::string(" (") + error_buffer + ")";
             // Nothing to talk to: not transient (see unreachable_error). A connect timeout stays
             // transient: a busy or briefly partitioned registry does answer later.
-            if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_COULDNT_CONNECT)
+            if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+                code == CURLE_COULDNT_CONNECT)
                 return unreachable_error(request.method, request.url, detail);
             std::string message = request.method + " " + request.url + ": " + detail;
             if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)

@@ -84,7 +84,8 @@ Result<Mode> parse_mode(std::string_view text, bool stderr_is_terminal, const ch
         const bool dumb = term == nullptr || std::strcmp(term, "dumb") == 0 || term[0] == '\0';
         return stderr_is_terminal && !dumb ? Mode::tty : Mode::plain;
     }
-    return make_error(ErrorKind::usage, "--progress: expected auto, tty, plain or none, got \"" + std::string(text) + "\"");
+    return make_error(ErrorKind::usage,
+                      "--progress: expected auto, tty, plain or none, got \"" + std::string(text) + "\"");
 }
 
 Result<Mode> mode_for_flag(std::string_view text) {
@@ -227,7 +228,7 @@ std::string render_tty(const Snapshot& s) {
     for (const auto& i : s.items) {
         if (!i.running) continue;
         if (!line.empty()) line += " | ";
-        line += i.name + " " + std::string(phase_word(*i.running)) + " " + fraction(*i.running == Phase::bundle ? i.bundle : i.upload);
+        line += i.name + " " + std::string(phase_word(*i.running)) + " " + fraction(counter(i, *i.running));
     }
     if (!line.empty()) line += " | ";
     return line + "total " + summary(s);
