@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "util/json.hpp"
 #include "util/log.hpp"
@@ -15,7 +16,7 @@ namespace ocx::cli {
 
 void add_common_options(po::options_description& desc, CommonOptions& common) {
     desc.add_options()
-        ("format", po::value<std::string>()->default_value("text")->notifier([&common](const std::string& f) {
+        ("format", po::value<std::string>()->default_value("text")->value_name("FORMAT")->notifier([&common](const std::string& f) {
              common.format = f == "json" ? Format::json : Format::text;
          }), "output format on stdout: text or json")
         ("verbose,v", po::bool_switch(), "more detail on stderr (-vv for wire detail)")
@@ -93,7 +94,14 @@ void print_help(std::string_view command, const po::options_description& desc,
         if (!summary.empty()) summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
         std::cout << "usage: ocx-release " << row->usage << "\n\n" << summary << ".\n\n";
     }
-    std::cout << visible;
+    // program_options pads wrapped descriptions with trailing spaces: print without them.
+    std::ostringstream options;
+    options << visible;
+    std::istringstream lines(options.str());
+    for (std::string line; std::getline(lines, line);) {
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        std::cout << line << '\n';
+    }
     if (row != nullptr && !row->examples.empty()) std::cout << "\nexamples:\n" << row->examples;
     std::cout << std::flush;
 }
@@ -113,7 +121,7 @@ Result<unsigned> parse_count(const std::string& text, std::string_view flag, uns
 }
 
 void add_progress_option(po::options_description& desc, std::string& mode) {
-    desc.add_options()("progress", po::value(&mode)->default_value("auto"),
+    desc.add_options()("progress", po::value(&mode)->default_value("auto")->value_name("MODE"),
                        "progress on stderr: auto, tty (a live line), plain (CI logs: a line at least every 10 s) "
                        "or none");
 }
