@@ -25,9 +25,6 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release create PATH -i REPO:TAG -p PLATFORM [-m META] [-o OUT] [-f] [-l fast|default|best] [-j N]";
-
 std::string receipt_json(const std::string& platform, const std::string& identifier) {
     boost::json::object o;
     o["version"] = 1;
@@ -52,14 +49,18 @@ int cmd_create(const Args& args) {
         ("level,l", po::value(&level_text), "compression: fast (xz -0), default (xz -3), best (xz -9)")
         ("jobs,j", po::value(&jobs_text), "compression threads, 0 = all cores (never changes the bytes)")
         ("path", po::value(&source), "directory or file to bundle");
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("path", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("create", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     if (source.empty()) return fail(make_error(ErrorKind::usage, "create: missing PATH (directory or file to bundle)"));
     if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
     if (!metadata_path.empty() && platform_text.empty())
@@ -113,7 +114,7 @@ int cmd_create(const Args& args) {
     opts.threads = *jobs;
     opts.overwrite = force;
     auto result = [&] {
-        progress::Task task("bundling " + archive.filename().string());
+        progress::Task task(archive.filename().string(), progress::Phase::bundle);
         opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
         return bundle::create(opts);
     }();

@@ -25,7 +25,7 @@ int cmd_env(const Args& args) {
     pos.add("dir", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help("ocx-release env DIR [--format json]", desc);
+        print_help("env", desc, &pos);
         return 0;
     }
     if (dir_text.empty()) return fail(make_error(ErrorKind::usage, "env: missing DIR (an install directory)"));

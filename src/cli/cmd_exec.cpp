@@ -23,10 +23,6 @@ namespace po = boost::program_options;
 
 namespace ocx::cli {
 
-namespace {
-constexpr std::string_view kUsage = "ocx-release exec REF [-p PLATFORM] -- CMD [ARG...]";
-}  // namespace
-
 int cmd_exec(const Args& all_args) {
     // Everything after the first `--` is the command, untouched by option parsing.
     Args args, command;
@@ -45,13 +41,13 @@ int cmd_exec(const Args& all_args) {
         ("platform,p", po::value(&platform_text),
          "platform to run: os/arch[/variant][+features] or any (default: this host, with its libc)");
     add_limit_options(desc, limit_options);
-    add_target_options(desc, target_options);
+    add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("reference", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("exec", desc, &pos);
         return 0;
     }
     if (reference.empty()) return fail(make_error(ErrorKind::usage, "exec: missing REF (the package to run in)"));

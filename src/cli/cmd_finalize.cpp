@@ -18,9 +18,6 @@ namespace po = boost::program_options;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release finalize MATRIX.json PART.json... [--report FILE] [--tag T] [--package REF] [--replace] [--dry-run]";
-
 // Checks one shard's platform against the registry: its manifest is there, hashes to the
 // reported digest, and carries the matrix's metadata as config. The finalize runner may hold no
 // build at all: when the platform's metadata is not here (a prebuilt archive's sidecar), the
@@ -69,14 +66,18 @@ int cmd_finalize(const Args& args) {
         ("dry-run", po::bool_switch(&dry_run), "check the parts and plan the tags, write nothing")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("files", -1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("finalize", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     outputs.json_stdout = common.format == Format::json;
     if (!outputs.gitlab_dotenv.empty())
         if (auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", outputs.report_path); !s)
@@ -133,6 +134,8 @@ int cmd_finalize(const Args& args) {
 
     auto target = open_target(matrix.package, target_options);
     if (!target) return fail(target.error());
+    if (auto s = (*target)->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s)
+        return fail(s.error());
 
     report::Report rep;
     rep.dry_run = dry_run;

@@ -16,10 +16,6 @@ namespace fs = std::filesystem;
 
 namespace ocx::cli {
 
-namespace {
-constexpr std::string_view kUsage = "ocx-release install REF [-p PLATFORM] -o DIR [--force]";
-}  // namespace
-
 int cmd_install(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
@@ -35,13 +31,13 @@ int cmd_install(const Args& args) {
         ("output,o", po::value(&output), "install directory: DIR/content and DIR/metadata.json")
         ("force,f", po::bool_switch(&force), "replace the package already installed in a non-empty DIR");
     add_limit_options(desc, limit_options);
-    add_target_options(desc, target_options);
+    add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("reference", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("install", desc, &pos);
         return 0;
     }
     if (reference.empty()) return fail(make_error(ErrorKind::usage, "install: missing REF (the package to install)"));

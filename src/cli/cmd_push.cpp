@@ -8,9 +8,11 @@
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
+#include "publish/cascade.hpp"
 #include "publish/naming.hpp"
 #include "publish/push.hpp"
 #include "util/log.hpp"
+#include "util/progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -18,11 +20,6 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release push [ARCHIVE...] -i REPO:TAG -p PLATFORM [-m META] [-n] [-c] [--annotation K=V]... "
-    "[--no-canonical-tag]";
-
-
 Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items) {
     oci::Annotations out;
     for (const auto& item : items) {
@@ -55,14 +52,18 @@ int cmd_push(const Args& args) {
         ("archives", po::value(&positional_args)->composing(), "archives (layers, base first)");
     add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("archives", -1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("push", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     // OCX's form: the identifier is the first positional argument when -i is absent.
     if (identifier.empty() && !positional_args.empty() && !oci::layer_media_type(positional_args.front())) {
         identifier = positional_args.front();
@@ -106,8 +107,24 @@ int cmd_push(const Args& args) {
     if (!meta) return fail(meta.error());
     content.config = metadata::to_compact(*meta);
 
+    // A failure before anything is pushed: a failed report (--format json) and the error.
+    auto fail_early = [&](const std::string& step, const Error& e) {
+        report::Report rep;
+        rep.package = ref->repository_str();
+        rep.tag = ref->tag;
+        rep.errors.push_back({step, std::string(to_string(e.kind)), e.message});
+        if (common.format == Format::json) print_stdout(report::to_json(rep));
+        return fail(e);
+    };
+    // A tag that cannot cascade is refused before the registry is contacted at all.
+    if (cascade)
+        if (auto v = publish::cascade_version(ref->tag); !v) return fail_early("plan tags", v.error());
+
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
+    // Fail fast: an unreachable registry or refused credentials before any upload.
+    if (auto s = (*target)->check_access(publish::Target::Access::push); !s)
+        return fail_early("check target", s.error());
 
     publish::PushOptions options;
     options.tag = ref->tag;
@@ -121,7 +138,13 @@ int cmd_push(const Args& args) {
     // Layouts too: their lock covers one index.json update, not our read-merge-write of a tag, so
     // without the pause a concurrent process drops entries (seen with 4 processes, 1 round in ~100).
     options.write.settle = std::chrono::milliseconds(150);
-    report::Report rep = publish::push_platform(**target, ref->repository_str(), content, options);
+    std::uint64_t layer_bytes = 0;
+    for (const auto& l : content.layers) layer_bytes += l.size;
+    report::Report rep = [&] {
+        progress::Task task(content.platform.str(), progress::Phase::upload, layer_bytes);
+        options.on_bytes = [&task](std::uint64_t sent) { task.update(sent); };
+        return publish::push_platform(**target, ref->repository_str(), content, options);
+    }();
 
     if (common.format == Format::json) print_stdout(report::to_json(rep));
     for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);

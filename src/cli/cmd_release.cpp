@@ -18,17 +18,14 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "ocx-release release MATRIX.json [--dry-run] [--offline] [--report FILE] [--tag T] [--package REF] [--replace] "
-    "[--jobs N] [--shard PLATFORM --report FILE] [--gitlab-dotenv FILE]";
-
-report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e) {
+report::Report validation_report(const std::string& package, const std::string& tag, bool dry_run, const Error& e,
+                                 std::string step = "validate") {
     report::Report r;
     r.status = report::Status::failed;
     r.dry_run = dry_run;
     r.package = package;
     r.tag = tag;
-    r.errors.push_back({"validate", std::string(to_string(e.kind)), e.message});
+    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
     return r;
 }
 }  // namespace
@@ -55,14 +52,18 @@ int cmd_release(const Args& args) {
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
+    std::string progress_mode = "auto";
+    add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("matrix", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help(kUsage, desc);
+        print_help("release", desc, &pos);
         return 0;
     }
+    ProgressScope progress_display;
+    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     outputs.json_stdout = common.format == Format::json;
     if (!outputs.gitlab_dotenv.empty())
         if (auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", outputs.report_path); !s)
@@ -108,6 +109,22 @@ int cmd_release(const Args& args) {
         options.shard = load.scope.shard;
     }
 
+    // Fail fast (release.md "Fail fast"): the registry answers and takes the credentials before
+    // anything is compressed. Dry runs check read access only: they write nothing.
+    std::unique_ptr<publish::Target> target;
+    if (!offline) {
+        auto t = open_target(matrix.package, target_options);
+        if (!t) return fail(t.error());
+        target = std::move(*t);
+        if (auto s = target->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s) {
+            if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
+                (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
+                                                     "check target"),
+                                   outputs);
+            return fail(s.error());
+        }
+    }
+
     // Bundles go to output_dir, or to a temporary directory removed at the end.
     std::optional<TempDir> temp;
     if (matrix.output_dir) {
@@ -122,13 +139,13 @@ int cmd_release(const Args& args) {
         options.bundle_dir = temp->path();
     }
 
-    std::unique_ptr<publish::Target> target;
-    if (!offline) {
-        auto t = open_target(matrix.package, target_options);
-        if (!t) return fail(t.error());
-        target = std::move(*t);
-    }
     report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
+    if (temp) {
+        // The bundles go with the temporary directory: the report does not point at them.
+        for (auto& p : rep.platforms)
+            for (auto& a : p.archives)
+                if (a.created) a.path.clear();
+    }
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
     if (options.shard && (rep.status == report::Status::published || rep.status == report::Status::planned))
         log::info("shard " + *options.shard + ": content " + (dry_run ? "would be published" : "published") +

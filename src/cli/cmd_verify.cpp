@@ -24,13 +24,13 @@ int cmd_verify(const Args& args) {
         ("report", po::value(&report_path), "report written by release/finalize/push --format json")
         ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")
         ("tags", po::value(&tags_text), "primary: check the primary tag only; all (default): every tag of the report");
-    add_target_options(desc, target_options);
+    add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("report", 1);
     if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
     if (common.help) {
-        print_help("ocx-release verify REPORT.json [--deep] [--tags primary|all]", desc);
+        print_help("verify", desc, &pos);
         return 0;
     }
     if (report_path.empty()) return fail(make_error(ErrorKind::usage, "verify: missing REPORT.json"));

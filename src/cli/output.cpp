@@ -1,10 +1,13 @@
 #include "cli/output.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "cli/common.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
+#include "util/units.hpp"
 
 namespace ocx::cli {
 
@@ -44,23 +47,69 @@ Status write_report(const report::Report& r, const ReportOutputs& outputs) {
     return {};
 }
 
+namespace {
+// Lines of `rows` with every column but the last padded to its widest cell, two spaces apart.
+std::vector<std::string> aligned(const std::vector<std::vector<std::string>>& rows, std::string_view indent) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (width.size() <= i) width.push_back(0);
+            width[i] = std::max(width[i], row[i].size());
+        }
+    std::vector<std::string> out;
+    for (const auto& row : rows) {
+        std::string line(indent);
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
+// "sha256:0123456789ab" — enough to tell digests apart in a summary; the report has them whole.
+std::string short_digest(const std::optional<Digest>& d) { return d ? d->str().substr(0, 19) : "-"; }
+
+std::string tag_detail(const report::TagResult& t) {
+    std::string detail;
+    if (t.action == report::TagAction::blocked) {
+        detail = "blocked by";
+        for (const auto& b : t.blocked_by) detail += " " + b;
+        if (!t.platforms.empty()) {
+            detail += " (";
+            for (std::size_t i = 0; i < t.platforms.size(); ++i) detail += (i ? ", " : "") + t.platforms[i];
+            detail += ")";
+        }
+    }
+    if (!t.reason.empty()) detail += (detail.empty() ? "" : "; ") + t.reason;
+    return detail;
+}
+}  // namespace
+
 Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
     if (auto s = write_report(r, outputs); !s) return s;
-    std::string head = std::string(r.dry_run ? "plan" : "release") + " " + r.package + ":" + r.tag + ": " +
-                       std::string(report::to_string(r.status));
-    if (r.index) head += " (index " + r.index->digest.str() + ")";
-    log::info(head);
-    for (const auto& p : r.platforms)
-        log::info("  " + p.platform + "  " + p.manifest.digest.str() + "  " + std::to_string(p.manifest.size) + " B" +
-                  (p.archives.empty() ? "" : "  archive " + std::to_string(p.archives.front().size) + " B"));
-    for (const auto& t : r.tags) {
-        std::string line = "  " + t.tag + "  " + (t.before ? t.before->str().substr(0, 19) : "(none)") + " -> " +
-                           (t.after ? t.after->str().substr(0, 19) : "(none)") + "  " + std::string(report::to_string(t.action));
-        if (!t.blocked_by.empty()) {
-            line += " by";
-            for (const auto& b : t.blocked_by) line += " " + b;
+    log::info(std::string(r.dry_run ? "plan" : "release") + " " + r.package + ":" + r.tag + ": " +
+              std::string(report::to_string(r.status)));
+    if (r.index) log::info("  index " + r.index->digest.str() + " (" + human_bytes(r.index->size) + ")");
+    if (!r.platforms.empty()) {
+        std::vector<std::vector<std::string>> rows{{"platform", "archive", "uploaded", "manifest", "canonical tag"}};
+        for (const auto& p : r.platforms) {
+            std::uint64_t archive = 0;
+            for (const auto& a : p.archives) archive += a.size;
+            rows.push_back({p.platform, p.archives.empty() ? "-" : human_bytes(archive),
+                            p.pushed ? human_bytes(p.blobs.bytes_uploaded) : "-", short_digest(p.manifest.digest),
+                            p.canonical_tag.empty() ? "-" : p.canonical_tag});
         }
-        log::info(line);
+        for (const auto& line : aligned(rows, "  ")) log::info(line);
+    }
+    if (!r.tags.empty()) {
+        std::vector<std::vector<std::string>> rows{{"tag", "action", "before", "after", ""}};
+        for (const auto& t : r.tags)
+            rows.push_back({t.tag, std::string(report::to_string(t.action)), short_digest(t.before),
+                            short_digest(t.after), tag_detail(t)});
+        for (const auto& line : aligned(rows, "  ")) log::info(line);
     }
     for (const auto& e : r.errors) log::error(e.step + ": " + e.message);
     return {};

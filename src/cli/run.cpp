@@ -13,24 +13,6 @@
 namespace ocx::cli {
 
 namespace {
-constexpr std::string_view kUsage =
-    "usage: ocx-release <command> [options]\n"
-    "\n"
-    "Publish multi-platform OCX packages to OCI registries.\n"
-    "\n"
-    "commands:\n"
-    "  create PATH -i REPO:TAG -p PLATFORM   bundle a directory into a deterministic .tar.xz + sidecars\n"
-    "  push [ARCHIVE...] -i REPO:TAG -p PLATFORM   push one platform and merge it into the tag's index\n"
-    "  release MATRIX.json                   bundle, push and tag every platform of a release matrix\n"
-    "  finalize MATRIX.json PART.json...     merge shard reports: write each tag once, full report\n"
-    "  verify REPORT.json [--deep]           read a release back and check it matches its report\n"
-    "  install REF [-p PLATFORM] -o DIR      install one platform of a package (consumer side)\n"
-    "  env DIR                               print the environment an installed package declares\n"
-    "  exec REF [-p PLATFORM] -- CMD...      run a command inside a package's environment\n"
-    "\n"
-    "`package create` and `package push` are accepted as OCX-style aliases.\n"
-    "Run `ocx-release <command> --help` for a command's options.\n";
-
 // The options every command has (-v/-vv, -q, --format), when written before the command word
 // (`ocx-release -v push …`): they are taken off the front and handed to the command.
 Args take_leading_common_options(Args& args) {
@@ -53,38 +35,33 @@ int run(int argc, char** argv) {
     const Args leading = take_leading_common_options(args);
     if (!args.empty() && args[0] == "package") args.erase(args.begin());  // OCX spelling
     if (args.empty()) {
-        std::cerr << kUsage;
+        std::cerr << top_level_help();
         return exit_code(ErrorKind::usage);
     }
     std::string command = args[0];
     args.erase(args.begin());
     args.insert(args.begin(), leading.begin(), leading.end());
     if (command == "--help" || command == "-h" || command == "help") {
-        std::cout << kUsage;
+        std::cout << top_level_help();
         return 0;
     }
     if (command == "--version" || command == "version") {
         std::cout << version_text();
         return 0;
     }
-    // Temporary bundles and files are removed on SIGINT/SIGTERM. Not for exec, which replaces
-    // this process with the user's command and must not hand it a blocked signal mask.
-    if (command != "exec" && command != "env") install_cleanup_signal_handlers();
+    const Command* row = find_command(command);
+    if (row == nullptr) {
+        log::error(unknown_command_message(command));
+        return exit_code(ErrorKind::usage);
+    }
+    // Temporary bundles and files are removed on SIGINT/SIGTERM (see SignalCleanup).
+    if (row->cleanup == SignalCleanup::install) install_cleanup_signal_handlers();
     try {
-        if (command == "create") return cmd_create(args);
-        if (command == "push") return cmd_push(args);
-        if (command == "release") return cmd_release(args);
-        if (command == "finalize") return cmd_finalize(args);
-        if (command == "verify") return cmd_verify(args);
-        if (command == "install") return cmd_install(args);
-        if (command == "env") return cmd_env(args);
-        if (command == "exec") return cmd_exec(args);
+        return row->handler(args);
     } catch (const std::exception& e) {
         log::error(std::string("internal error: ") + e.what());
         return exit_code(ErrorKind::internal);
     }
-    log::error("unknown command \"" + command + "\"; run `ocx-release --help` for the list");
-    return exit_code(ErrorKind::usage);
 }
 
 }  // namespace ocx::cli

@@ -9,17 +9,22 @@ namespace po = boost::program_options;
 
 namespace ocx::cli {
 
-void add_target_options(po::options_description& desc, TargetOptions& options) {
+void add_connection_options(po::options_description& desc, TargetOptions& options) {
     desc.add_options()
-        ("insecure-registry", po::value(&options.insecure_registries)->composing(),
+        ("insecure-registry", po::value(&options.insecure_registries)->composing()->value_name("HOST"),
          "allow plain HTTP to this registry host (repeatable; loopback hosts are always allowed)")
-        ("ca-file", po::value(&options.ca_file), "PEM bundle of CAs to trust for the registry's TLS certificate")
-        ("chunk-size", po::value(&options.chunk_size)->default_value("0"),
-         "upload blobs in PATCH chunks of this size (e.g. 4M); 0 = one request per blob")
-        ("mount-from", po::value(&options.mount_from), "repository on the same registry to mount existing blobs from")
-        ("stall-timeout", po::value(&options.stall_timeout)->default_value("60"),
+        ("ca-file", po::value(&options.ca_file)->value_name("FILE"), "PEM bundle of CAs to trust for the registry's TLS certificate")
+        ("stall-timeout", po::value(&options.stall_timeout)->default_value("60")->value_name("SECONDS"),
          "abandon (and retry) a transfer that moves under 1 KiB/s for this many seconds")
-        ("connect-timeout", po::value(&options.connect_timeout)->default_value("15"), "seconds to wait for a connection");
+        ("connect-timeout", po::value(&options.connect_timeout)->default_value("15")->value_name("SECONDS"), "seconds to wait for a connection");
+}
+
+void add_target_options(po::options_description& desc, TargetOptions& options) {
+    add_connection_options(desc, options);
+    desc.add_options()
+        ("chunk-size", po::value(&options.chunk_size)->default_value("0")->value_name("SIZE"),
+         "upload blobs in PATCH chunks of this size (e.g. 4M); 0 = one request per blob")
+        ("mount-from", po::value(&options.mount_from)->value_name("REPO"), "repository on the same registry to mount existing blobs from");
 }
 
 Result<oci::Reference> parse_reference(const std::string& text) {

@@ -23,8 +23,12 @@ struct TargetOptions {
     std::string connect_timeout = "15";            // --connect-timeout SECONDS
 };
 
-/// Adds --insecure-registry, --ca-file, --chunk-size, --mount-from, --stall-timeout, --connect-timeout.
+/// Adds the connection options (add_connection_options) and the upload ones: --chunk-size, --mount-from.
 void add_target_options(boost::program_options::options_description& desc, TargetOptions& options);
+
+/// Adds --insecure-registry, --ca-file, --stall-timeout, --connect-timeout: for commands that
+/// only read (verify, install, exec), which have no uploads to tune.
+void add_connection_options(boost::program_options::options_description& desc, TargetOptions& options);
 
 /// Parses a reference from the command line, using OCX_DEFAULT_REGISTRY for bare names.
 Result<oci::Reference> parse_reference(const std::string& text);

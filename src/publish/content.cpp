@@ -44,12 +44,14 @@ BuiltManifest build_manifest(const PlatformContent& content) {
 }
 
 namespace {
-Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts) {
+// `who` prefixes -v lines ("[linux/amd64] "): platforms are pushed in parallel.
+Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts,
+                 const std::string& who) {
     auto exists = target.blob_exists(blob.digest);
     if (!exists) return std::move(exists).error();
     if (*exists) {
         ++counts.skipped;
-        log::verbose("  blob " + blob.digest.str() + " already present, skipped");
+        log::verbose(who + "blob " + blob.digest.str() + " already present, skipped");
         return {};
     }
     if (!mount_from.empty()) {
@@ -57,7 +59,7 @@ Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_
         if (!mounted) return std::move(mounted).error();
         if (*mounted) {
             ++counts.mounted;
-            log::verbose("  blob " + blob.digest.str() + " mounted from " + std::string(mount_from));
+            log::verbose(who + "blob " + blob.digest.str() + " mounted from " + std::string(mount_from));
             return {};
         }
     }
@@ -65,7 +67,7 @@ Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_
     if (!sent) return std::move(sent).error();
     ++counts.uploaded;
     counts.bytes_uploaded += *sent;
-    log::verbose("  blob " + blob.digest.str() + " uploaded (" + std::to_string(blob.size) + " bytes)");
+    log::verbose(who + "blob " + blob.digest.str() + " uploaded (" + std::to_string(blob.size) + " bytes)");
     return {};
 }
 }  // namespace
@@ -79,15 +81,20 @@ Status put_manifest_retrying(Target& target, std::string_view reference, const M
 
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from, const RetryPolicy& policy,
-                                        const RetryClock& clock) {
+                                        const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes) {
     report::BlobCounts counts;
+    const std::string who = "[" + content.platform.str() + "] ";
+    std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
     for (const auto& layer : content.layers) {
-        BlobSource src{layer.digest, layer.size, layer.path, {}};
-        if (auto s = push_blob(target, src, mount_from, counts); !s)
+        BlobSource src{layer.digest, layer.size, layer.path, {}, {}};
+        if (on_bytes) src.progress = [&on_bytes, before](std::uint64_t sent) { on_bytes(before + sent); };
+        if (auto s = push_blob(target, src, mount_from, counts, who); !s)
             return std::move(s).error().context("layer " + layer.path.string());
+        before += layer.size;
+        if (on_bytes) on_bytes(before);
     }
-    BlobSource config{built.config.digest, built.config.size, {}, content.config};
-    if (auto s = push_blob(target, config, {}, counts); !s) return std::move(s).error().context("config blob");
+    BlobSource config{built.config.digest, built.config.size, {}, content.config, {}};
+    if (auto s = push_blob(target, config, {}, counts, who); !s) return std::move(s).error().context("config blob");
     if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;

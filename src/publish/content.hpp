@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,9 +58,11 @@ Status put_manifest_retrying(Target& target, std::string_view reference, const M
 
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
 /// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
-/// uploaded/skipped.
+/// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;
+/// it may go back when an upload is retried).
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from = {}, const RetryPolicy& policy = {},
-                                        const RetryClock& clock = RetryClock::system());
+                                        const RetryClock& clock = RetryClock::system(),
+                                        const std::function<void(std::uint64_t)>& on_bytes = {});
 
 }  // namespace ocx::publish

@@ -3,6 +3,8 @@
 // tag, then rolling tags most specific first, then explicit aliases, then the canonical tag.
 // An interruption leaves rolling tags stale, never pointing at missing content.
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@ struct PushOptions {
     std::vector<std::string> aliases;
     std::string mount_from;  // repository to cross-mount blobs from ("" = none)
     WriteOptions write;
+    std::function<void(std::uint64_t)> on_bytes;  // layer bytes sent so far (push_content), for progress
 };
 
 /// Pushes one platform and reports every digest and tag move. Never throws; failures are in

@@ -13,6 +13,7 @@
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
+#include "util/units.hpp"
 
 namespace ocx::publish {
 
@@ -90,10 +91,10 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         bo.level = matrix.level;
         bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
         auto made = [&] {
-            progress::Task task("bundling " + name);
+            progress::Task task(name, progress::Phase::bundle);
             bo.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
             bo.threads = budget.acquire();
-            log::verbose(name + ": bundling with " + std::to_string(bo.threads) + " compression thread(s)");
+            log::verbose("[" + name + "] bundling with " + std::to_string(bo.threads) + " compression thread(s)");
             auto result = bundle::create(bo);
             budget.release(bo.threads);
             return result;
@@ -105,7 +106,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
         if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s) return fail("bundle " + name, s.error());
-        log::info(name + ": bundled " + out.filename().string() + " (" + std::to_string(made->size) + " bytes, " +
+        log::info("[" + name + "] bundled " + out.filename().string() + " (" + human_bytes(made->size) + ", " +
                   made->digest.str() + ")");
     } else {
         auto layer = layer_from_archive(*spec.archive, options.limits);
@@ -128,17 +129,17 @@ void push_prepared(Target& target, const ReleaseOptions& options, PlatformWork& 
     std::uint64_t total = 0;
     for (const auto& l : work.content.layers) total += l.size;
     auto counts = [&] {
-        progress::Task task("pushing " + name, total);
+        progress::Task task(name, progress::Phase::upload, total);
         return push_content(target, work.content, work.built, options.mount_from, options.write.manifest_retry,
-                            options.write.clock);
+                            options.write.clock, [&task](std::uint64_t sent) { task.update(sent); });
     }();
     if (!counts) return add_error(rep, rep_mutex, "push " + name, counts.error());
     work.result.blobs = *counts;
     work.result.pushed = true;
     work.ok = true;
-    log::info(name + ": pushed manifest " + work.built.manifest.digest.str() + " (" + std::to_string(counts->uploaded) +
-              " uploaded, " + std::to_string(counts->skipped) + " present, " + std::to_string(counts->bytes_uploaded) +
-              " bytes)");
+    log::info("[" + name + "] pushed manifest " + work.built.manifest.digest.str() + " (" +
+              std::to_string(counts->uploaded) + " blobs uploaded, " + std::to_string(counts->skipped) + " present, " +
+              human_bytes(counts->bytes_uploaded) + ")");
 }
 
 // Bytes a platform's preparation reads: the content tree's file sizes (what compression costs),
@@ -161,19 +162,27 @@ std::uint64_t preparation_cost(const PlatformInput& in) {
 // run while the content platforms compress), then content trees largest first, so the last
 // platform to finish compressing is a small one and the cores are not left half idle at the end
 // (longest-processing-time-first scheduling). Ties keep matrix order. The report keeps matrix order.
-std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work) {
-    std::vector<std::uint64_t> cost(work.size());
+std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work,
+                                           const std::vector<std::uint64_t>& cost) {
     std::vector<std::size_t> order(work.size());
-    for (std::size_t i = 0; i < work.size(); ++i) {
-        order[i] = i;
-        cost[i] = preparation_cost(*work[i].input);
-    }
+    for (std::size_t i = 0; i < work.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         const bool archive_a = !work[a].input->spec->content, archive_b = !work[b].input->spec->content;
         if (archive_a != archive_b) return archive_a;
         return cost[a] > cost[b];
     });
     return order;
+}
+
+// Tells the progress display what is ahead, so its totals cover the whole release: the bytes a
+// platform bundles, and (until its bundle exists and says) as many again to upload.
+void announce_progress(const PlatformInput& in, std::uint64_t cost, bool pushing) {
+    const std::string name = in.spec->platform.str();
+    if (in.spec->content) progress::expect(name, progress::Phase::bundle, cost);
+    if (!pushing) return;
+    std::error_code ec;
+    const std::uint64_t upload = in.spec->content ? cost : std::filesystem::file_size(*in.spec->archive, ec);
+    progress::expect(name, progress::Phase::upload, ec ? 0 : upload);
 }
 
 // Prepared platforms waiting for an uploader. Closed once every preparer is done.
@@ -223,7 +232,13 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
     const auto bundles = static_cast<std::size_t>(
         std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return w.input->spec->content.has_value(); }));
     ThreadBudget budget(total_threads, jobs, bundles);
-    const std::vector<std::size_t> order = preparation_order(work);
+    const bool pushing = !options.dry_run;
+    std::vector<std::uint64_t> cost(work.size());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        cost[i] = preparation_cost(*work[i].input);
+        announce_progress(*work[i].input, cost[i], pushing);
+    }
+    const std::vector<std::size_t> order = preparation_order(work, cost);
 
     PushQueue queue;
     std::atomic<std::size_t> next{0};

@@ -33,6 +33,8 @@ struct BlobSource {
     std::uint64_t size = 0;
     std::filesystem::path path;  // used when non-empty
     std::string bytes;           // used when path is empty (config blobs)
+    /// When set, hears the bytes of this blob sent so far (from the start again on a retry).
+    std::function<void(std::uint64_t sent)> progress;
 };
 
 /// Receives blob bytes as they arrive; returning an error aborts the download.
@@ -69,6 +71,14 @@ public:
     virtual Status put_manifest_once(std::string_view reference, const Manifest& manifest, RetryHint& hint) {
         (void)hint;
         return put_manifest(reference, manifest);
+    }
+    /// Before any work is done: checks that the target answers and accepts these credentials,
+    /// and with `Access::push` that they may write (release.md "Fail fast"). Targets with nothing
+    /// to check (layouts) succeed.
+    enum class Access { read, push };
+    virtual Status check_access(Access access) {
+        (void)access;
+        return {};
     }
     /// All tags of the repository, complete (paginated by the implementation); nullopt when the
     /// repository does not exist (404 NAME_UNKNOWN).

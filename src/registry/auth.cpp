@@ -122,6 +122,12 @@ void Authenticator::observe_ping(const HttpResponse& response) {
     else if (response.status >= 200 && response.status < 300 && scheme_ == Scheme::unknown) scheme_ = Scheme::none;
 }
 
+bool Authenticator::uses_bearer_tokens() const {
+    if (credentials_.kind == Credentials::Kind::bearer) return true;
+    std::lock_guard lock(mutex_);
+    return scheme_ == Scheme::bearer;
+}
+
 Result<std::string> Authenticator::authorization(const std::vector<std::string>& scopes) {
     if (credentials_.kind == Credentials::Kind::bearer) return "Bearer " + credentials_.secret;
     std::lock_guard lock(mutex_);
@@ -205,7 +211,7 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
         if (!service_.empty()) form += "&service=" + percent_encode(service_);
         form += "&scope=" + percent_encode(join(scopes, " "));
         req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-        req.body = RequestBody{std::move(form), {}, 0, 0};
+        req.body = RequestBody{std::move(form), {}, 0, 0, {}};
     } else {
         req.method = "GET";
         req.url = realm_;

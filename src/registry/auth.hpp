@@ -57,6 +57,9 @@ public:
 
     const Credentials& credentials() const { return credentials_; }
 
+    /// True when the registry's challenge was Bearer, or the credentials are a ready token.
+    bool uses_bearer_tokens() const;
+
 private:
     enum class Scheme { unknown, none, basic, bearer };
     struct Token {
@@ -76,7 +79,7 @@ private:
     std::function<bool(std::string_view)> plain_http_ok_;
     Clock now_;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     Scheme scheme_ = Scheme::unknown;
     std::string realm_;
     std::string service_;

@@ -64,6 +64,7 @@ Result<std::uint64_t> RegistryTarget::upload_once(const publish::BlobSource& blo
             body.file = blob.path;
             body.offset = offset;
             body.length = length;
+            body.on_sent = blob.progress;
         }
         return body;
     };

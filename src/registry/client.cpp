@@ -97,11 +97,13 @@ Result<std::string> Client::base_url() {
         return base_url_;
     }
     // Only a failed connection or handshake may fall back; an untrusted certificate may not.
-    if (secure.error().kind != ErrorKind::transient) return std::move(secure).error();
+    if (secure.error().kind != ErrorKind::transient && !is_unreachable(secure.error())) return std::move(secure).error();
     ping.url = "http://" + registry_ + "/v2/";
     ping.tls_probe = false;
     auto plain = send_raw(ping);
-    if (!plain) return std::move(secure).error();
+    // The https ping is our probe, not what the user asked for: a failure names the http:// URL
+    // a host that may speak plain HTTP is reached at (with "is a registry listening" when nothing is).
+    if (!plain) return std::move(plain).error();
     log::debug(registry_ + " speaks plain HTTP (allowed: loopback or insecure registry)");
     auth_.observe_ping(*plain);
     base_url_ = "http://" + registry_;

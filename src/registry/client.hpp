@@ -59,6 +59,9 @@ public:
         return auth_.unauthorized_error(action, response);
     }
 
+    /// True once the registry has challenged with Bearer (tokens are scoped per repository).
+    bool uses_bearer_tokens() const { return auth_.uses_bearer_tokens(); }
+
     const std::string& registry() const { return registry_; }
     const std::string& repository() const { return repository_; }
     /// HTTP exchanges made so far (pings, token requests, redirects and retries included).

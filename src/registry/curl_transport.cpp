@@ -139,6 +139,7 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
         return CURL_READFUNC_ABORT;
     }
     t->sent += got;
+    if (body.on_sent) body.on_sent(body.offset + t->sent);
     return got;
 }
 
@@ -153,14 +154,12 @@ int on_seek(void* user, curl_off_t offset, int origin) {
     if (body.is_file() && fseeko(t->file.get(), static_cast<off_t>(body.offset + pos), SEEK_SET) != 0)
         return CURL_SEEKFUNC_FAIL;
     t->sent = pos;
+    if (body.on_sent) body.on_sent(body.offset + pos);
     return CURL_SEEKFUNC_OK;
 }
 
 ErrorKind classify(CURLcode code) {
     switch (code) {
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_CONNECT:
         case CURLE_OPERATION_TIMEDOUT:
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
@@ -311,8 +310,14 @@ private:
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
         if (t.failure) return std::move(*t.failure);
         if (code != CURLE_OK) {
-            std::string message = request.method + " " + request.url + ": " + curl_easy_strerror(code);
-            if (error_buffer[0] != '\0') message += std::string(" (") + error_buffer + ")";
+            std::string detail = curl_easy_strerror(code);
+            if (error_buffer[0] != '\0') detail += std::string(" (") + error_buffer + ")";
+            // Nothing to talk to: not transient (see unreachable_error). A connect timeout stays
+            // transient: a busy or briefly partitioned registry does answer later.
+            if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+                code == CURLE_COULDNT_CONNECT)
+                return unreachable_error(request.method, request.url, detail);
+            std::string message = request.method + " " + request.url + ": " + detail;
             if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
                 message += "; to trust a private CA pass --ca-file or set SSL_CERT_FILE";
             return make_error(classify(code), std::move(message));

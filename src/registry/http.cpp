@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "registry/url.hpp"
+
 namespace ocx::registry {
 
 std::string ascii_lower(std::string_view text) {
@@ -23,6 +25,28 @@ std::vector<std::string> HttpResponse::headers_named(std::string_view name) cons
     for (const auto& h : headers)
         if (ascii_lower(h.name) == key) out.push_back(h.value);
     return out;
+}
+
+namespace {
+constexpr std::string_view kListeningHint = "; is a registry listening at ";
+}  // namespace
+
+Error unreachable_error(std::string_view method, std::string_view url, std::string_view detail) {
+    const auto parsed = parse_url(url);
+    std::string message(method);
+    message += ' ';
+    message += url;
+    message += ": ";
+    message += detail;
+    message += kListeningHint;
+    message += parsed ? parsed->authority : std::string(url);
+    message += '?';
+    return make_error(ErrorKind::unavailable, std::move(message));
+}
+
+bool is_unreachable(const Error& error) {
+    return error.kind == ErrorKind::unavailable && error.message.find(kListeningHint) != std::string::npos &&
+           error.message.back() == '?';
 }
 
 }  // namespace ocx::registry

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ struct RequestBody {
     std::filesystem::path file;
     std::uint64_t offset = 0;         // file range start
     std::uint64_t length = 0;         // file range length
+    /// When set, hears `offset` + the bytes of a file body handed to the connection so far.
+    std::function<void(std::uint64_t)> on_sent;
 
     bool is_file() const { return !file.empty(); }
     std::uint64_t size() const { return is_file() ? length : bytes.size(); }
@@ -63,13 +66,24 @@ class Transport {
 public:
     virtual ~Transport() = default;
     /// Performs one exchange. Every HTTP status is a response; network failures are errors:
-    /// ErrorKind::transient when retrying may help (refused, reset, timeout, TLS handshake),
-    /// ErrorKind::unavailable when it cannot (certificate not trusted), ErrorKind::io for a
+    /// ErrorKind::transient when retrying may help (reset, timeout, TLS handshake),
+    /// ErrorKind::unavailable when it cannot (certificate not trusted; a host that cannot be
+    /// resolved or refuses the connection: unreachable_error), ErrorKind::io for a
     /// local file that cannot be read, or the sink's own error.
     virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
 };
 
 /// Lower-cases ASCII.
 std::string ascii_lower(std::string_view text);
+
+/// The transport's error for a host that cannot be resolved or refuses the connection:
+/// "<METHOD> <URL>: <detail>; is a registry listening at <host[:port]>?", ErrorKind::unavailable.
+/// Not transient: nothing answered, and asking again a second later changes nothing (a CI job
+/// should fail at once with the hint, not after minutes of backoff).
+Error unreachable_error(std::string_view method, std::string_view url, std::string_view detail);
+
+/// True for an error made by unreachable_error (the client's scheme probe falls back to plain
+/// HTTP on it, as on a failed TLS handshake).
+bool is_unreachable(const Error& error);
 
 }  // namespace ocx::registry

@@ -77,6 +77,10 @@ public:
     Status put_manifest(std::string_view reference, const publish::Manifest& manifest) override;
     Status put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) override;
     Result<std::optional<std::vector<std::string>>> list_tags() override;
+    /// GET /v2/ (the registry answers; the credentials, or a token for pull,push, are accepted);
+    /// for `push` on a registry that does not use Bearer tokens also an upload session opened and
+    /// cancelled (preflight.cpp).
+    Status check_access(Access access) override;
 
     RegistryStats stats() const;
 

@@ -38,7 +38,9 @@ bj::object blob_json(const Blob& b) {
 
 bj::object archive_json(const Archive& a) {
     bj::object o;
-    o["path"] = a.path;
+    // null: the bundle lived in a temporary directory that is gone (release without output_dir).
+    if (a.path.empty()) o["path"] = nullptr;
+    else o["path"] = a.path;
     o["digest"] = a.digest.str();
     o["size"] = a.size;
     o["created"] = a.created;
@@ -167,7 +169,8 @@ std::vector<std::string> read_strings(json::ObjectReader& rd, std::string_view k
 Archive read_archive(const bj::value& v, const std::string& path, json::Diagnostics& diag) {
     Archive a;
     json::ObjectReader rd(v, path, diag);
-    a.path = rd.string("path", true).value_or("");
+    if (const auto* p = rd.get("path"); p != nullptr && p->is_null()) a.path.clear();
+    else a.path = rd.string("path", true).value_or("");
     if (auto d = read_digest(rd, "digest", true, diag)) a.digest = *d;
     a.size = read_u64(rd, "size", diag);
     a.created = rd.boolean("created", false).value_or(false);

@@ -25,7 +25,7 @@ struct Blob {
 };
 
 struct Archive {
-    std::string path;
+    std::string path;  // "" (null in JSON) when the file is gone: bundled into a removed temporary directory
     Digest digest;
     std::uint64_t size = 0;
     bool created = false;  // made by this run (create) rather than given prebuilt

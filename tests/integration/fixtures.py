@@ -396,6 +396,26 @@ def registry_get(url: str, path: str, accept: str | list | None = None, auth=Non
 
 
 # -- the binary under test ----------------------------------------------------------------------
+def without_access_checks(entries: list) -> list:
+    """Access-log entries minus the fail-fast check's upload sessions: a POST to
+    /v2/<repo>/blobs/uploads/ (no query) answered 202 whose very next write is the DELETE of that
+    session. Such a pair stores nothing; any other request, a PUT or PATCH above all, stays."""
+    out = []
+    i = 0
+    while i < len(entries):
+        e = entries[i]
+        if e.method == "POST" and e.status == 202 and re.search(r"^/v2/.+/blobs/uploads/$", e.path):
+            later = [f for f in entries[i + 1:] if f.method in ("PUT", "POST", "PATCH", "DELETE")]
+            if later and later[0].method == "DELETE" and later[0].path.startswith(e.path) and later[0].status < 300:
+                j = entries.index(later[0], i + 1)
+                out.extend(entries[i + 1:j])
+                i = j + 1
+                continue
+        out.append(e)
+        i += 1
+    return out
+
+
 @dataclass
 class RunResult:
     args: list

@@ -126,15 +126,39 @@ TEST_CASE("scheme choice") {
         CHECK(r.error().kind == ErrorKind::unavailable);
         CHECK(transport->seen.size() == 1);
     }
-    SUBCASE("nothing listening: the https error is returned (transient)") {
+    SUBCASE("nothing listening: the plain-HTTP URL is named, not the https probe, and nothing is retried") {
         transport->handler = [](const HttpRequest& r) -> Result<HttpResponse> {
-            return make_error(ErrorKind::transient, "GET " + r.url + ": Couldn't connect to server");
+            return unreachable_error(r.method, r.url, "Couldn't connect to server");
         };
         Client c("127.0.0.1:5000", "acme/tool", {}, transport, {}, clock.fn());
         auto r = c.exchange(get("/v2/x"));
-        CHECK(r.error().message == "GET https://127.0.0.1:5000/v2/: Couldn't connect to server");
-        CHECK(r.error().kind == ErrorKind::transient);
+        CHECK(r.error().message ==
+              "GET http://127.0.0.1:5000/v2/: Couldn't connect to server; is a registry listening at 127.0.0.1:5000?");
+        CHECK(r.error().kind == ErrorKind::unavailable);
+        REQUIRE(transport->seen.size() == 2);  // the https probe, then plain HTTP
+        CHECK(transport->seen[0].url == "https://127.0.0.1:5000/v2/");
+        CHECK(transport->seen[1].url == "http://127.0.0.1:5000/v2/");
     }
+    SUBCASE("a public host that does not resolve: its https URL, unavailable") {
+        transport->handler = [](const HttpRequest& r) -> Result<HttpResponse> {
+            return unreachable_error(r.method, r.url, "Couldn't resolve host name");
+        };
+        Client c("nonexistent.invalid:5000", "acme/tool", {}, transport, {}, clock.fn());
+        auto r = c.exchange(get("/v2/x"));
+        CHECK(r.error().message == "GET https://nonexistent.invalid:5000/v2/x: Couldn't resolve host name; is a registry "
+                                   "listening at nonexistent.invalid:5000?");
+        CHECK(r.error().kind == ErrorKind::unavailable);
+        CHECK(transport->seen.size() == 1);
+    }
+}
+
+TEST_CASE("unreachable_error") {
+    const Error e = unreachable_error("POST", "http://[::1]:5000/v2/a/blobs/uploads/", "Connection refused");
+    CHECK(e.kind == ErrorKind::unavailable);
+    CHECK(e.message == "POST http://[::1]:5000/v2/a/blobs/uploads/: Connection refused; is a registry listening at [::1]:5000?");
+    CHECK(is_unreachable(e));
+    CHECK_FALSE(is_unreachable(make_error(ErrorKind::unavailable, "GET https://x/v2/: SSL peer certificate was not OK")));
+    CHECK_FALSE(is_unreachable(make_error(ErrorKind::transient, e.message)));
 }
 
 TEST_CASE("redirects") {

@@ -291,6 +291,73 @@ TEST_CASE("blob_exists: HEAD, 404 is false") {
     CHECK(t->stats().requests == 2);
 }
 
+TEST_CASE("check_access: the fail-fast check before a release") {
+    Fixture fx;
+    SUBCASE("push without a Bearer challenge: /v2/, then an upload session opened and cancelled") {
+        auto t = fx.open();
+        REQUIRE(t->check_access(publish::Target::Access::push).ok());
+        CHECK(fx.fake->log == std::vector<std::string>{"GET /v2/", "POST /v2/acme/tool/blobs/uploads/",
+                                                       "DELETE /v2/acme/tool/blobs/uploads/u1?_state=s0"});
+        CHECK(fx.fake->uploads.empty());
+    }
+    SUBCASE("read (dry runs): /v2/ only, nothing opened") {
+        auto t = fx.open();
+        REQUIRE(t->check_access(publish::Target::Access::read).ok());
+        CHECK(fx.fake->log == std::vector<std::string>{"GET /v2/"});
+    }
+    SUBCASE("refused credentials: ErrorKind::auth, no upload session") {
+        fx.env["OCX_AUTH_registry_example_USER"] = "alice";
+        fx.env["OCX_AUTH_registry_example_TOKEN"] = "wrong-secret";
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return Result<HttpResponse>(respond(401, {{"www-authenticate", "Basic realm=\"r\""}}));
+        });
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return Result<HttpResponse>(respond(401, {{"www-authenticate", "Basic realm=\"r\""}}));
+        });
+        auto t = fx.open();
+        auto s = t->check_access(publish::Target::Access::push);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().kind == ErrorKind::auth);
+        CHECK(s.error().message.find("GET /v2/ of registry.example/acme/tool: HTTP 401 Unauthorized") == 0);
+        CHECK(s.error().message.find("authentication to registry.example failed") != std::string::npos);
+        CHECK(fx.fake->count("POST") == 0);
+    }
+    SUBCASE("a registry that refuses writes: the upload session's answer, unavailable, not retried") {
+        fx.fake->faults.push_back([](const HttpRequest& r) -> std::optional<Result<HttpResponse>> {
+            if (r.method != "POST") return std::nullopt;
+            return Result<HttpResponse>(respond(405, {}, R"({"errors":[{"code":"UNSUPPORTED","message":"read-only"}]})"));
+        });
+        auto t = fx.open();
+        auto s = t->check_access(publish::Target::Access::push);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().kind == ErrorKind::unavailable);
+        CHECK(s.error().message == "POST blob upload registry.example/acme/tool (push access check): HTTP 405 Method "
+                                   "Not Allowed: UNSUPPORTED: read-only");
+        CHECK(fx.clock.sleeps.empty());
+    }
+    SUBCASE("a 503 on the upload session is retried like any transient answer") {
+        fx.fake->faults.push_back([](const HttpRequest& r) -> std::optional<Result<HttpResponse>> {
+            if (r.method != "POST") return std::nullopt;
+            return Result<HttpResponse>(respond(503));
+        });
+        auto t = fx.open();
+        REQUIRE(t->check_access(publish::Target::Access::push).ok());
+        CHECK(fx.clock.sleeps.size() == 1);
+        CHECK(fx.fake->count("POST") == 2);
+    }
+    SUBCASE("something that is not a registry: unavailable with a hint") {
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return Result<HttpResponse>(respond(404, {}, "<html>nothing here</html>"));
+        });
+        auto t = fx.open();
+        auto s = t->check_access(publish::Target::Access::read);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().kind == ErrorKind::unavailable);
+        CHECK(s.error().message == "GET /v2/ of registry.example/acme/tool: HTTP 404 Not Found: <html>nothing here</html> "
+                                   "(is registry.example an OCI distribution registry?)");
+    }
+}
+
 TEST_CASE("upload_blob") {
     Fixture fx;
     const std::string content = "0123456789";
