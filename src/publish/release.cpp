@@ -232,11 +232,12 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
     const auto bundles = static_cast<std::size_t>(
         std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return w.input->spec->content.has_value(); }));
     ThreadBudget budget(total_threads, jobs, bundles);
-    const bool pushing = !options.dry_run;
+    // The display counts upload bytes whenever the release pushes, now or after the replace check.
+    const bool will_upload = !options.dry_run;
     std::vector<std::uint64_t> cost(work.size());
     for (std::size_t i = 0; i < work.size(); ++i) {
         cost[i] = preparation_cost(*work[i].input);
-        announce_progress(*work[i].input, cost[i], pushing);
+        announce_progress(*work[i].input, cost[i], will_upload);
     }
     const std::vector<std::size_t> order = preparation_order(work, cost);
 
