@@ -160,7 +160,7 @@ std::string_view filter_name(int code) {
 }  // namespace
 
 Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
-                                   const MemberVisitor& visit) {
+                                   LayerSet* set, const MemberVisitor& visit) {
     const std::string file = path.string();
     auto bad = [&](const std::string& why) { return make_error(ErrorKind::data, file + ": " + why); };
     Reader reader;
@@ -191,7 +191,8 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         return damaged("damaged or not a tar archive", a.get());
 
     ArchiveCheck out;
-    MemberTree tree;
+    MemberTree own_tree;
+    MemberTree& tree = set != nullptr ? set->tree : own_tree;
     bool first = true;
     for (;;) {
         struct archive_entry* entry = nullptr;
@@ -211,8 +212,15 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         const auto declared = archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0
                                   ? static_cast<std::uint64_t>(archive_entry_size(entry))
                                   : 0;
-        if (Status s = count_member(limits, compressed, declared, out.entries, out.unpacked); !s)
-            return refuse(s.error().message);
+        if (set == nullptr) {
+            if (Status s = count_member(limits, compressed, declared, out.entries, out.unpacked); !s)
+                return refuse(s.error().message);
+        } else {
+            if (Status s = count_member(limits, set->compressed, declared, set->entries, set->unpacked); !s)
+                return refuse(s.error().message);
+            ++out.entries;
+            out.unpacked += declared;
+        }
         if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
         auto parts = member_path(member.name);
         if (!parts->empty()) {  // "./", the package root itself, adds nothing
@@ -241,11 +249,19 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
         if (d != ARCHIVE_EOF) return damaged("damaged archive at " + quote_name(member.name), a.get());
     }
     if (out.entries == 0) return bad("an empty archive");
-    if (auto problem = tree.finish()) return bad(quote_name(problem->path) + ": " + problem->reason);
+    if (set == nullptr) {
+        if (auto problem = tree.finish()) return bad(quote_name(problem->path) + ": " + problem->reason);
+    }
     if (!reader.drain()) return damaged("damaged archive after its last member", a.get());
     out.digest = reader.hash.finish();
     out.size = reader.size;
     return out;
+}
+
+Status finish_layers(const LayerSet& set) {
+    if (auto problem = set.tree.finish())
+        return make_error(ErrorKind::data, "the layers together: " + quote_name(problem->path) + ": " + problem->reason);
+    return {};
 }
 
 namespace {

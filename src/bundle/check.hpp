@@ -16,6 +16,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/limits.hpp"
+#include "bundle/member_rules.hpp"
 #include "digest/digest.hpp"
 #include "util/result.hpp"
 
@@ -40,11 +41,27 @@ struct ListedMember {
 };
 using MemberVisitor = std::function<void(const ListedMember&)>;
 
+/// The archives of one push, which install extracts into one tree in this order: checked with a
+/// LayerSet, the member rules and the unpack limits run over all of them, as extract() runs them
+/// (the same path in two layers, a link chain through another layer, the limits over the sum).
+struct LayerSet {
+    std::uint64_t compressed = 0;  // every archive's size, for the default byte limit
+    MemberTree tree;
+    std::uint64_t entries = 0;
+    std::uint64_t unpacked = 0;
+};
+
 /// Hashes and validates `path` whose layer media type is `media_type` (oci/media_types.hpp).
-/// Problems are ErrorKind::data naming the file and, where there is one, the member. `visit`, when
-/// given, sees every member that passed, in archive order.
+/// Problems are ErrorKind::data naming the file and, where there is one, the member. With `set`,
+/// the members join the set's (see LayerSet) and the last check of links through all of them is
+/// left to finish_layers. `visit`, when given, sees every member that passed, in archive order.
 Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type,
-                                   const UnpackLimits& limits = {}, const MemberVisitor& visit = {});
+                                   const UnpackLimits& limits = {}, LayerSet* set = nullptr,
+                                   const MemberVisitor& visit = {});
+
+/// After the last archive of `set`: every symlink resolved through all the layers stays inside.
+/// ErrorKind::data naming the link.
+Status finish_layers(const LayerSet& set);
 
 // Checked before: walking an archive costs its decompression (seconds for tens of MB of xz), and
 // the same bytes are often pushed again (a re-run, `create` then `push` in one job). A record

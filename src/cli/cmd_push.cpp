@@ -1,7 +1,9 @@
 // `ocx-release push` (release.md "Commands"): one platform with OCX `package push` semantics.
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
+#include "bundle/check.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/limits.hpp"
@@ -93,11 +95,23 @@ int cmd_push(const Args& args) {
     if (!limits) return fail(limits.error());
     publish::PlatformContent content;
     content.platform = *platform;
+    // Several archives are one tree to install: checked together, as it extracts them.
+    std::optional<bundle::LayerSet> layers;
+    if (positional_args.size() > 1) {
+        layers.emplace();
+        for (const auto& a : positional_args) {
+            std::error_code size_ec;
+            const auto size = fs::file_size(a, size_ec);
+            layers->compressed += size_ec ? 0 : size;  // a missing archive is reported below
+        }
+    }
     for (const auto& a : positional_args) {
-        auto layer = publish::layer_from_archive(a, *limits);
+        auto layer = publish::layer_from_archive(a, *limits, layers ? &*layers : nullptr);
         if (!layer) return fail(layer.error());
         content.layers.push_back(std::move(*layer));
     }
+    if (layers)
+        if (Status s = bundle::finish_layers(*layers); !s) return fail(s.error());
     fs::path meta_file = metadata_path.empty() ? publish::sidecar_path(positional_args.front()) : fs::path(metadata_path);
     std::error_code ec;
     if (metadata_path.empty() && !fs::exists(meta_file, ec))

@@ -7,7 +7,8 @@
 
 namespace ocx::publish {
 
-Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits) {
+Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits,
+                                 bundle::LayerSet* set) {
     auto media_type = oci::layer_media_type(path.filename().string());
     if (!media_type)
         return make_error(ErrorKind::data, path.string() +
@@ -18,8 +19,8 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
     // Hashed, then walked (compression, members, links) unless these bytes passed before here.
     auto records = bundle::check_records_dir();
-    auto checked = records ? bundle::check_archive_remembered(path, *media_type, *records, limits)
-                           : bundle::check_archive(path, *media_type, limits);
+    auto checked = set == nullptr && records ? bundle::check_archive_remembered(path, *media_type, *records, limits)
+                                             : bundle::check_archive(path, *media_type, limits, set);
     if (!checked) return std::move(checked).error();
     if (checked->from_record)
         log::verbose(path.string() + ": these bytes passed the archive check before (record in " + records->string() +

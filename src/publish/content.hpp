@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bundle/limits.hpp"
+#include "bundle/check.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/platform.hpp"
 #include "publish/target.hpp"
@@ -40,8 +40,11 @@ struct BuiltManifest {
 /// Describes an archive on disk as a layer: media type from the extension (refusing plain .tar,
 /// .zip, …), digest and size from one read that also checks the archive (bundle/check.hpp).
 /// Errors name the file.
-/// Members are held to `limits` (bundle/limits.hpp), as install will hold them.
-Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {});
+/// Members are held to `limits` (bundle/limits.hpp), as install will hold them. With `set`, one
+/// of several archives pushed together, checked with the others (bundle::LayerSet) and always
+/// walked: a record vouches for an archive alone.
+Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {},
+                                 bundle::LayerSet* set = nullptr);
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);

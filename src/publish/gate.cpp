@@ -118,7 +118,7 @@ std::vector<std::string> gate_archive(const fs::path& archive, const oci::Platfo
     const auto media_type = oci::layer_media_type(archive.filename().string());
     if (!media_type) return problems;
     Listing listing;
-    auto checked = bundle::check_archive(archive, *media_type, limits, [&](const bundle::ListedMember& m) {
+    auto checked = bundle::check_archive(archive, *media_type, limits, nullptr, [&](const bundle::ListedMember& m) {
         listing[m.name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
     });
     if (!checked) {

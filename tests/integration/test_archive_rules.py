@@ -11,12 +11,15 @@ through all three paths:
   `..` or absolute names, no duplicates, no member under a file; hardlinks, the setuid bit and
   empty link targets cannot be expressed as create reads a tree, so those cases skip create).
 The three verdicts must agree with each other and with the expected one, and push and install
-must give the same reason for the same member.
+must give the same reason for the same member. Archives pushed together are checked as the one
+tree install merges them into (LayersTogetherTest), each of them passing alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -122,6 +125,31 @@ def write_tree(root: Path, members: list) -> Path:
     return root
 
 
+def write_layers_layout(layout: Path, tag: str, archives: list) -> None:
+    """What another tool can publish: an OCX-shaped index + manifest with `archives` as its layers,
+    written straight into an OCI layout (push checks them; install must decide the same)."""
+    blobs = layout / "blobs" / "sha256"
+    blobs.mkdir(parents=True, exist_ok=True)
+    (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+
+    def put(data: bytes, media_type: str) -> dict:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return {"mediaType": media_type, "digest": "sha256:" + digest, "size": len(data)}
+
+    compact = lambda obj: json.dumps(obj, separators=(",", ":")).encode()  # noqa: E731
+    layers = [put(a.read_bytes(), "application/vnd.oci.image.layer.v1.tar+xz") for a in archives]
+    config = put(compact(METADATA), "application/vnd.sh.ocx.package.v1+json")
+    manifest = put(compact({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                            "config": config, "layers": layers, "artifactType": "application/vnd.sh.ocx.package.v1"}),
+                   "application/vnd.oci.image.manifest.v1+json")
+    index = put(compact({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                         "manifests": [dict(manifest, platform={"architecture": "amd64", "os": "linux"})]}),
+                "application/vnd.oci.image.index.v1+json")
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+        dict(index, annotations={"org.opencontainers.image.ref.name": tag})]}))
+
+
 def reason(stderr: str) -> str:
     """The member and reason of a refusal, without the file or layer in front."""
     m = re.search(r'(?m)^error: .*?("(?:[^"\\]|\\.)*": .*)$', stderr)
@@ -167,6 +195,47 @@ class ArchiveRulesTest(unittest.TestCase):
                     self.assertFalse((work / "pushed").exists())
                     self.assertFalse((work / "created").exists() and any((work / "created").iterdir()))
         self.assertFalse(Path("/tmp/ocx-absolute-member").exists())
+
+
+class LayersTogetherTest(unittest.TestCase):
+    """Archives pushed together are one tree to install: push checks them as extract merges them."""
+
+    CASES = [
+        ("same-file", [[("d", "bin"), ("f", "bin/a")], [("d", "bin"), ("f", "bin/a")]], REFUSE, {}),
+        ("chain-through-a-layer", [[("l", "esc", "l/..")], [("l", "l", ".")]], REFUSE, {}),
+        ("under-a-link-of-a-layer", [[("d", "real"), ("l", "d", "real")], [("f", "d/x")]], REFUSE, {}),
+        ("limit-over-the-sum", [[("f", "a")], [("f", "b")]], REFUSE, {"OCX_RELEASE_MAX_UNPACKED": "10"}),
+        ("two-good-layers", [[("d", "bin"), ("f", "bin/a")], [("d", "bin"), ("f", "bin/b")]], ACCEPT, {}),
+    ]
+
+    def setUp(self):
+        self.dir = scratch()
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.meta = self.dir / "metadata.json"
+        self.meta.write_text('{"type":"bundle","version":1}')
+
+    def test_push_and_install_agree_across_layers(self):
+        for name, layers, expected, env in self.CASES:
+            with self.subTest(name):
+                work = self.dir / name
+                work.mkdir()
+                archives = [write_archive(work / ("layer%d.tar.xz" % i), m) for i, m in enumerate(layers)]
+                for a in archives:  # each alone passes: only together are they refused
+                    alone = run(["push", a, "-i", "oci:%s:alone" % (work / "alone"), "-p", "linux/amd64",
+                                 "-m", self.meta])
+                    self.assertEqual(alone.returncode, 0, str(alone))
+                push = run(["push", *archives, "-i", "oci:%s:%s" % (work / "pushed", name), "-p", "linux/amd64",
+                            "-m", self.meta], env=env)
+                write_layers_layout(work / "foreign", name, archives)
+                (work / "inst").mkdir()
+                install = run(["install", "oci:%s:%s" % (work / "foreign", name), "-p", "linux/amd64",
+                               "-o", work / "inst" / "out"], env=env)
+                want = 65 if expected == REFUSE else 0
+                self.assertEqual((push.returncode, install.returncode), (want, want), "%s\n%s" % (push, install))
+                if expected == REFUSE:
+                    self.assertEqual(reason(push.stderr), reason(install.stderr), "%s\n%s" % (push, install))
+                    self.assertFalse((work / "pushed").exists())
+                    self.assertEqual(list((work / "inst").iterdir()), [])
 
 
 if __name__ == "__main__":

@@ -93,7 +93,8 @@ class LocalBoundsTest(unittest.TestCase):
         (layout / "index.json").unlink()
         os.symlink("/dev/zero", layout / "index.json")
         expected = "%s: not a regular file (a device, FIFO or socket)" % (layout / "index.json")
-        self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "inst"], expected)
+        self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "inst"],
+                            expected)
         self.assertFalse((self.dir / "inst").exists())
         # push reads the index to merge into it: refused the same, and the index is left alone.
         self.assert_refused(["push", self.dir / "out" / "tool-1.0.0-linux-amd64.tar.xz", "-i", "oci:%s:1.0.1" % layout,
@@ -105,7 +106,7 @@ class LocalBoundsTest(unittest.TestCase):
         (layout / "index.json").unlink()
         os.mkfifo(layout / "index.json")
         # Without O_NONBLOCK the open would wait for a writer forever (the run's timeout is the guard).
-        self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "out"],
+        self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "inst"],
                             "%s: not a regular file (a device, FIFO or socket)" % (layout / "index.json"))
 
     def test_a_200_mb_index_json_is_refused_unread(self):
@@ -117,8 +118,9 @@ class LocalBoundsTest(unittest.TestCase):
             chunk = " " * MIB
             for _ in range(200):
                 f.write(chunk)
-        rss_kib = self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "out"],
-                                      "%s: larger than the 8 MiB a document may be; refusing to read it" % index)
+        rss_kib = self.assert_refused(
+            ["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "inst"],
+            "%s: larger than the 8 MiB a document may be; refusing to read it" % index)
         self.assertLess(rss_kib, 64 * 1024, "peak RSS %d KiB" % rss_kib)
 
     def test_a_manifest_blob_on_dev_zero(self):
@@ -128,7 +130,7 @@ class LocalBoundsTest(unittest.TestCase):
         blob = layout / "blobs" / "sha256" / digest
         blob.unlink()
         os.symlink("/dev/zero", blob)
-        self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "out"],
+        self.assert_refused(["install", "oci:%s:1.0.0" % layout, "-p", "linux/amd64", "-o", self.dir / "inst"],
                             "%s: not a regular file (a device, FIFO or socket)" % blob)
 
     def test_matrix_and_metadata_on_dev_zero(self):

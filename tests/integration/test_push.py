@@ -91,6 +91,16 @@ class Workspace:
             self._archives[key] = archive
         return self._archives[key]
 
+    def extra_layer(self) -> Path:
+        """A second layer for a package: paths no other archive here has (install refuses layers
+        that overlap, and push checks the layers of one push together)."""
+        tree = make_tree(self.root / "trees" / "extra-layer", {"share": {"doc.txt": "the extra layer\n"}})
+        out = self.root / "archives" / "extra-layer"
+        run(["create", tree, "-i", "tool:1.0.0", "-p", "any", "-m", self.metadata("create"), "-o", out, "-f"],
+            check=True)
+        (archive,) = out.glob("*.tar.xz")
+        return archive
+
 
 class RegistryStore:
     """Reads a registry repository back over plain HTTP(S) (not through ocx-release)."""
@@ -665,7 +675,7 @@ class TestPushInputs(RegistryHarness):
     def test_several_layers_in_order_and_platform_any(self):
         repo = "inputs/layers"
         base = self.work.archive(AMD)
-        extra = self.work.archive(ARM, "extra")
+        extra = self.work.extra_layer()
         report, _ = self.push_files(repo, "1.0.0", "any", [base, extra])
         manifest = json.loads(self.store.manifest(repo, report["platforms"][0]["manifest"]["digest"]))
         self.assertEqual([(l["digest"], l["size"]) for l in manifest["layers"]],

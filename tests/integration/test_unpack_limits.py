@@ -79,8 +79,8 @@ class UnpackLimitsTest(unittest.TestCase):
         parent.mkdir()
         r = self.install(ref, parent / "out", env={"OCX_RELEASE_MAX_UNPACKED": "3M"})
         self.assertEqual(r.returncode, 65, str(r))
-        self.assertRegex(r.stderr, r'error: layer 1 \(sha256:[0-9a-f]{12}\): "c": unpacks to more than 3 MiB, the limit '
-                                   r'set \(raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED\)')
+        self.assertRegex(r.stderr, r'error: layer 1 \(sha256:[0-9a-f]{12}\): "c": unpacks to more than 3 MiB, '
+                                   r'the limit set \(raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED\)')
         self.assertEqual(list(parent.iterdir()), [])
         # The flag wins over the variable; at the limit it installs.
         r = self.install(ref, parent / "out", "--max-unpacked-size", "4M", env={"OCX_RELEASE_MAX_UNPACKED": "3M"})
@@ -129,7 +129,8 @@ class UnpackLimitsTest(unittest.TestCase):
             (["--max-unpacked-size", "0"], {}, '--max-unpacked-size: "0" is not a size'),
             (["--max-entries", "1k"], {}, '--max-entries: "1k" is not a positive whole number'),
             ([], {"OCX_RELEASE_MAX_UNPACKED": "-5"}, 'OCX_RELEASE_MAX_UNPACKED: "-5" is not a size'),
-            ([], {"OCX_RELEASE_MAX_ENTRIES": "x\x1b[31m"}, 'OCX_RELEASE_MAX_ENTRIES: "x\\x1B[31m" is not a positive whole number'),
+            ([], {"OCX_RELEASE_MAX_ENTRIES": "x\x1b[31m"},
+             'OCX_RELEASE_MAX_ENTRIES: "x\\x1B[31m" is not a positive whole number'),
         ]
         for flags, env, message in cases:
             with self.subTest(flags=flags, env=env):

@@ -148,6 +148,45 @@ TEST_CASE("check_archive applies the member rules install applies, symlink chain
     }
 }
 
+TEST_CASE("archives pushed together are checked as the one tree install extracts") {
+    TempDir tmp;
+    auto base = python_tar(tmp / "base.tar.xz", "w:xz", kFile);
+    auto again = python_tar(tmp / "again.tar.xz", "w:xz", kFile);
+    auto esc = python_tar(tmp / "esc.tar.xz", "w:xz",
+                          "i = tarfile.TarInfo('esc'); i.type = tarfile.SYMTYPE; i.linkname = 'l/..'; t.addfile(i)\n");
+    auto dot = python_tar(tmp / "dot.tar.xz", "w:xz",
+                          "i = tarfile.TarInfo('l'); i.type = tarfile.SYMTYPE; i.linkname = '.'; t.addfile(i)\n");
+    SUBCASE("the same file in two layers") {
+        LayerSet set;
+        REQUIRE(check_archive(base, oci::kLayerTarXz, {}, &set).ok());
+        auto r = check_archive(again, oci::kLayerTarXz, {}, &set);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == again.string() + ": \"bin/tool\": appears twice (as a file before)");
+        CHECK(check_archive(again, oci::kLayerTarXz).ok());  // alone it is fine
+    }
+    SUBCASE("a link chain through another layer") {
+        LayerSet set;
+        REQUIRE(check_archive(esc, oci::kLayerTarXz, {}, &set).ok());
+        REQUIRE(check_archive(dot, oci::kLayerTarXz, {}, &set).ok());
+        auto r = finish_layers(set);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::data);
+        CHECK(r.error().message == "the layers together: \"esc\": symlink to \"l/..\" leaves the package through other symlinks");
+    }
+    SUBCASE("the limits count over all layers, each archive its own members") {
+        LayerSet set;
+        UnpackLimits two;
+        two.max_entries = 1;
+        auto first = check_archive(base, oci::kLayerTarXz, two, &set);
+        REQUIRE(first.ok());
+        CHECK(first->entries == 1);
+        CHECK(first->unpacked == 2);
+        CHECK(check_archive(esc, oci::kLayerTarXz, two, &set).error().message ==
+              esc.string() + ": \"esc\": more than 1 members, the limit for unpacking (raise it with --max-entries or "
+                             "OCX_RELEASE_MAX_ENTRIES)");
+    }
+}
+
 TEST_CASE("check_archive stops at the unpack limits") {
     TempDir tmp;
     auto p = python_tar(tmp / "three.tar.xz", "w:xz",
