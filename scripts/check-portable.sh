@@ -28,7 +28,7 @@ build_check=0
 case ${1:-} in
   "") ;;
   --build) build_check=1 ;;
-  -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,/^set -e/{/^set -e/d;p;}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "check-portable: unknown argument '$1' (try --help)" >&2; exit 64 ;;
 esac
 
