@@ -100,7 +100,14 @@ if [ "$from_source" != true ] && [ -n "$os" ] && [ -n "$arch" ]; then
   fi
 
   asset="ocx-release-$version-$os-$arch.tar.gz"
-  repo=${GITHUB_ACTION_REPOSITORY:-${GITHUB_REPOSITORY:-}}
+  # The action's repository: the runner's variable, else the path it checked the action out to
+  # (<tool dir>/_actions/OWNER/REPO/REF; the variable is empty inside composite steps on some
+  # runners), else (`uses: ./`) the workflow's own repository.
+  repo=${GITHUB_ACTION_REPOSITORY:-}
+  case $repo:$source_dir in
+    :*/_actions/*/*/*) repo=$(printf '%s\n' "${source_dir##*/_actions/}" | cut -d/ -f1-2) ;;
+  esac
+  repo=${repo:-${GITHUB_REPOSITORY:-}}
   base=${OCX_RELEASE_DOWNLOAD_URL:-}
   if [ -z "$base" ] && [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "$repo" ]; then
     base="$GITHUB_SERVER_URL/$repo/releases/download"

@@ -28,7 +28,7 @@ build_check=0
 case ${1:-} in
   "") ;;
   --build) build_check=1 ;;
-  -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,/^set -e/{/^set -e/d;p;}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "check-portable: unknown argument '$1' (try --help)" >&2; exit 64 ;;
 esac
 
@@ -56,7 +56,10 @@ make_root() { # make_root DIR [mmdebstrap args...]: a trixie minbase root, made 
   if [ -f "$dir.complete" ]; then
     say "reusing $dir"
   else
-    rm -rf "$dir"
+    # A root left half-made: never remove through something mounted in it (its /proc).
+    if mountpoint -q "$dir/proc" 2>/dev/null; then umount "$dir/proc"; fi
+    if [ -d "$dir" ] && grep -q " $dir/" /proc/mounts; then fail "$dir has mounts inside; unmount them first"; fi
+    rm -rf --one-file-system "$dir"
     say "mmdebstrap trixie $dir $*"
     local start=$SECONDS
     mmdebstrap --mode=root --variant=minbase "$@" trixie "$dir" ${mirror[@]+"${mirror[@]}"} >&2

@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --build) groups+=(build) ;;
     --print) print_only=1 ;;
     build | unit | integration | fuzz | workflow) groups+=("$1") ;;
-    -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set -e/{/^set -e/d;p;}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown argument '$1' (try --help)"; exit 64 ;;
   esac
   shift

@@ -27,7 +27,7 @@ die() { echo "package: error: $1" >&2; exit "${2:-65}"; }
 
 case ${1:-} in
   "") ;;
-  -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,/^set -e/{/^set -e/d;p;}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument '$1' (try --help)" 64 ;;
 esac
 

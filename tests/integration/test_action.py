@@ -694,6 +694,28 @@ class InstallRelease(unittest.TestCase):
                 self.assertNotIn("::", r.stdout)
             self.assertEqual(len(server.requests), 2, server.requests)  # the second run downloaded nothing
 
+    def test_by_default_it_downloads_from_the_action_repositorys_releases(self):
+        # The action as the runner checks it out: <tool dir>/_actions/OWNER/REPO/REF/.
+        action = os.path.join(self.tmp, "runner", "_actions", "acme", "ocx-release", "v1")
+        os.makedirs(os.path.join(action, "action"))
+        shutil.copy(INSTALL_SH, os.path.join(action, "action", "install.sh"))
+        shutil.copy(SOURCE_DIR / "VERSION", action)
+        os.makedirs(os.path.join(self.served, "acme", "ocx-release", "releases", "download"))
+        os.rename(self.release_dir, os.path.join(self.served, "acme", "ocx-release", "releases", "download",
+                                                 "v" + version()))
+        with ReleaseServer(self.served) as server, tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "output")
+            open(out, "w").close()
+            r = subprocess.run(["bash", os.path.join(action, "action", "install.sh")], capture_output=True, text=True,
+                               timeout=120, env=clean_env({
+                                   "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_SERVER_URL": server.url,
+                                   "GITHUB_REPOSITORY": "someone/else", "RUNNER_TOOL_CACHE": self.cache,
+                                   "PATH": "/usr/bin:/bin"}))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(server.requests[0], "/acme/ocx-release/releases/download/v%s/%s" % (version(), asset_name()))
+            self.assertEqual(parse_github_output(Path(out).read_text())["binary"],
+                             os.path.join(self.arch_dir, "ocx-release"))
+
     def test_a_tampered_asset_is_refused_and_nothing_is_installed(self):
         asset = os.path.join(self.release_dir, asset_name())
         data = bytearray(Path(asset).read_bytes())

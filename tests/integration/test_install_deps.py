@@ -178,6 +178,11 @@ class InstallDeps(unittest.TestCase):
         r = self.run_script("debian13", "--all")
         self.assertEqual(r.returncode, 64)
         self.assertIn("install-deps: unknown argument '--all' (try --help)", r.stderr)
+        usage = self.run_script("debian13", "--help")
+        self.assertEqual(usage.returncode, 0)
+        self.assertTrue(usage.stdout.startswith("Installs what building, testing and the demo need"), usage.stdout)
+        self.assertIn("Exit codes: 0 done", usage.stdout)
+        self.assertNotIn("set -euo", usage.stdout)
 
     def test_this_machine_needs_nothing(self):
         # scripts/test.sh runs install-deps.sh first; on a machine that has run it, it is a no-op.
