@@ -41,13 +41,13 @@ int cmd_create(const Args& args) {
     std::string jobs_text = "0";
     po::options_description desc("create options");
     desc.add_options()
-        ("identifier,i", po::value(&identifier), "package reference REPO:TAG (names the bundle)")
-        ("platform,p", po::value(&platform_text), "platform: os/arch[/variant][+features] or any")
-        ("metadata,m", po::value(&metadata_path), "metadata file to validate and write as the sidecar (needs -p)")
-        ("output,o", po::value(&output), "output directory (name inferred) or .tar.xz file (default: .)")
+        ("identifier,i", po::value(&identifier)->value_name("REPO:TAG"), "package reference REPO:TAG (names the bundle)")
+        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"), "platform: os/arch[/variant][+features] or any")
+        ("metadata,m", po::value(&metadata_path)->value_name("FILE"), "metadata file to validate and write as the sidecar (needs -p)")
+        ("output,o", po::value(&output)->value_name("PATH"), "output directory (name inferred) or .tar.xz file (default: .)")
         ("force,f", po::bool_switch(&force), "overwrite existing outputs")
-        ("level,l", po::value(&level_text), "compression: fast (xz -0), default (xz -3), best (xz -9)")
-        ("jobs,j", po::value(&jobs_text), "compression threads, 0 = all cores (never changes the bytes)")
+        ("level,l", po::value(&level_text)->value_name("LEVEL"), "compression: fast (xz -0), default (xz -3), best (xz -9)")
+        ("jobs,j", po::value(&jobs_text)->value_name("N"), "compression threads, 0 = all cores (never changes the bytes)")
         ("path", po::value(&source), "directory or file to bundle");
     std::string progress_mode = "auto";
     add_progress_option(desc, progress_mode);

@@ -38,7 +38,7 @@ int cmd_exec(const Args& all_args) {
     po::options_description desc("exec options");
     desc.add_options()
         ("reference", po::value(&reference), "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")
-        ("platform,p", po::value(&platform_text),
+        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"),
          "platform to run: os/arch[/variant][+features] or any (default: this host, with its libc)");
     add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);

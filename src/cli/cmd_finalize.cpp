@@ -59,12 +59,12 @@ int cmd_finalize(const Args& args) {
     po::options_description desc("finalize options");
     desc.add_options()
         ("files", po::value(&files)->composing(), "MATRIX.json then the shards' part reports")
-        ("report", po::value(&outputs.report_path), "write the full report to FILE (- for stdout)")
-        ("tag", po::value(&tag), "the tag override the shards used")
-        ("package", po::value(&package), "the package override the shards used (REGISTRY/REPO or oci:DIR)")
+        ("report", po::value(&outputs.report_path)->value_name("FILE"), "write the full report to FILE (- for stdout)")
+        ("tag", po::value(&tag)->value_name("TAG"), "the tag override the shards used")
+        ("package", po::value(&package)->value_name("REF"), "the package override the shards used (REGISTRY/REPO or oci:DIR)")
         ("replace", po::bool_switch(&replace), "allow replacing platforms already published in the tag with new content")
         ("dry-run", po::bool_switch(&dry_run), "check the parts and plan the tags, write nothing")
-        ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+        ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv)->value_name("FILE"), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_target_options(desc, target_options);
     std::string progress_mode = "auto";
     add_progress_option(desc, progress_mode);

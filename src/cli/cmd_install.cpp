@@ -25,10 +25,10 @@ int cmd_install(const Args& args) {
     po::options_description desc("install options");
     desc.add_options()
         ("reference", po::value(&reference), "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")
-        ("platform,p", po::value(&platform_text),
+        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"),
          "platform to install: os/arch[/variant][+features] or any; its features stand for the host's "
          "(default: this host, with its libc)")
-        ("output,o", po::value(&output), "install directory: DIR/content and DIR/metadata.json")
+        ("output,o", po::value(&output)->value_name("DIR"), "install directory: DIR/content and DIR/metadata.json")
         ("force,f", po::bool_switch(&force), "replace the package already installed in a non-empty DIR");
     add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);

@@ -43,13 +43,13 @@ int cmd_push(const Args& args) {
     bool is_new = false, cascade = false, no_canonical = false;
     po::options_description desc("push options");
     desc.add_options()
-        ("identifier,i", po::value(&identifier), "package reference REGISTRY/REPO:TAG or oci:DIR:TAG")
-        ("platform,p", po::value(&platform_text), "platform of the archive: os/arch[/variant][+features] or any")
-        ("metadata,m", po::value(&metadata_path), "metadata file (default: <archive stem>-metadata.json next to the first archive)")
+        ("identifier,i", po::value(&identifier)->value_name("REF"), "package reference REGISTRY/REPO:TAG or oci:DIR:TAG")
+        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"), "platform of the archive: os/arch[/variant][+features] or any")
+        ("metadata,m", po::value(&metadata_path)->value_name("FILE"), "metadata file (default: <archive stem>-metadata.json next to the first archive)")
         ("new,n", po::bool_switch(&is_new), "first push of a package: a missing repository counts as no tags")
         ("cascade,c", po::bool_switch(&cascade), "also move rolling tags (1.2, 1, latest) by OCX's cascade rules")
-        ("annotation", po::value(&annotation_items)->composing(), "index annotation KEY=VALUE (repeatable)")
-        ("alias", po::value(&aliases)->composing(), "extra tag to re-point (repeatable)")
+        ("annotation", po::value(&annotation_items)->composing()->value_name("KEY=VALUE"), "index annotation KEY=VALUE (repeatable)")
+        ("alias", po::value(&aliases)->composing()->value_name("TAG"), "extra tag to re-point (repeatable)")
         ("no-canonical-tag", po::bool_switch(&no_canonical), "do not tag the manifest as sha256.<hex>")
         ("archives", po::value(&positional_args)->composing(), "archives (layers, base first)");
     add_limit_options(desc, limit_options);

@@ -43,13 +43,13 @@ int cmd_release(const Args& args) {
         ("matrix", po::value(&matrix_path), "release matrix (JSON)")
         ("dry-run", po::bool_switch(&dry_run), "bundle and read the target, write nothing; report the plan")
         ("offline", po::bool_switch(&offline), "with --dry-run: do not read the target either")
-        ("report", po::value(&outputs.report_path), "write the report to FILE (- for stdout)")
-        ("tag", po::value(&tag), "override the matrix's tag (e.g. from docker/metadata-action)")
-        ("package", po::value(&package), "override the matrix's package (REGISTRY/REPO or oci:DIR)")
+        ("report", po::value(&outputs.report_path)->value_name("FILE"), "write the report to FILE (- for stdout)")
+        ("tag", po::value(&tag)->value_name("TAG"), "override the matrix's tag (e.g. from docker/metadata-action)")
+        ("package", po::value(&package)->value_name("REF"), "override the matrix's package (REGISTRY/REPO or oci:DIR)")
         ("replace", po::bool_switch(&replace), "allow replacing platforms already published in the tag with new content")
-        ("jobs", po::value(&jobs_text), "platforms bundled/pushed at once (default: cores, at least 2)")
-        ("shard", po::value(&shard), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
-        ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+        ("jobs", po::value(&jobs_text)->value_name("N"), "platforms bundled/pushed at once (default: cores, at least 2)")
+        ("shard", po::value(&shard)->value_name("PLATFORM"), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
+        ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv)->value_name("FILE"), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     std::string progress_mode = "auto";

@@ -23,7 +23,7 @@ int cmd_verify(const Args& args) {
     desc.add_options()
         ("report", po::value(&report_path), "report written by release/finalize/push --format json")
         ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")
-        ("tags", po::value(&tags_text), "primary: check the primary tag only; all (default): every tag of the report");
+        ("tags", po::value(&tags_text)->value_name("WHICH"), "primary: check the primary tag only; all (default): every tag of the report");
     add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
