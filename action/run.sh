@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GitHub Action's main step (action.yml): inputs -> ocx-release flags, run, then outputs,
-# job summary and annotations (release.md, "CI front ends").
+# job summary and annotations (docs/cli.md, "CI front ends").
 #
 # Inputs come as environment variables, as action.yml maps them:
 #   INPUT_MATRIX            release matrix (path, relative to the working directory)

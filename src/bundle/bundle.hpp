@@ -1,5 +1,5 @@
 #pragma once
-// Deterministic bundles (wire-format.md §6): a file tree becomes a .tar.xz whose bytes depend only on
+// Deterministic bundles (docs/wire-format.md §6): a file tree becomes a .tar.xz whose bytes depend only on
 // the tree's names, contents, symlink targets, executable bits, the chosen mtime, the level and the
 // liblzma version — never on file mtimes, owners, umask, directory order or the thread count.
 // The archive is written in one pass (walk -> tar -> xz -> file) and hashed as it is written.

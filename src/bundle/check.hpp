@@ -1,5 +1,5 @@
 #pragma once
-// Checking a prebuilt archive before it is published (release.md: bad archives stop the run
+// Checking a prebuilt archive before it is published (docs/cli.md: bad archives stop the run
 // before any write). One read of the file both hashes it and walks it with libarchive:
 //  * the compression must be what the extension says (a gzip stream named .tar.xz is refused),
 //    the stream must decompress to its end, and the content must be a tar archive;

@@ -1,4 +1,4 @@
-// create(): the one-pass bundle pipeline of wire-format.md §6 and release.md ("hashing while writing
+// create(): the one-pass bundle pipeline of docs/wire-format.md §6 and docs/cli.md ("hashing while writing
 // so no file is read twice"):
 //
 //   scan (validate everything, write nothing) -> libarchive tar -> liblzma mt encoder -> temp file

@@ -1,4 +1,4 @@
-// Safe layer extraction (see extract.hpp for the rules; wire-format.md §2 layers, §6 archive members).
+// Safe layer extraction (see extract.hpp for the rules; docs/wire-format.md §2 layers, §6 archive members).
 //
 // Every member is checked before anything is written for it by the member rules
 // (bundle/member_rules.hpp, the same that `push` and `create` apply), against what this

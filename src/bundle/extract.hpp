@@ -1,5 +1,5 @@
 #pragma once
-// Safe extraction of package layers (the consumer side of wire-format.md §2 and §6): tar archives,
+// Safe extraction of package layers (the consumer side of docs/wire-format.md §2 and §6): tar archives,
 // plain or compressed with xz, gzip or zstd (libarchive's read filters), extracted into one fresh
 // directory. This module is the only includer of archive.h (see bundle.hpp).
 //

@@ -1,5 +1,5 @@
 #pragma once
-// What a package member may be (wire-format.md §6), decided in one place for the three paths that
+// What a package member may be (docs/wire-format.md §6), decided in one place for the three paths that
 // meet package content: `create` (bundle/scan.cpp, a tree on disk), `push` (bundle/check.cpp, an
 // archive before it is published) and `install`/`exec` (bundle/extract.cpp). Each feeds its
 // members here in archive order, so an archive `push` publishes is exactly one `install` accepts.

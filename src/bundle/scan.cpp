@@ -1,5 +1,5 @@
 // Walks a source tree and decides, before anything is written, whether it can be bundled and in which
-// order (wire-format.md §6). Every refusal names the offending path relative to the source:
+// order (docs/wire-format.md §6). Every refusal names the offending path relative to the source:
 //  * only directories, regular files and symlinks: devices, FIFOs and sockets have no place in a
 //    package and are refused, as are entries we cannot read;
 //  * the entries, in archive order, must pass the member rules (bundle/member_rules.hpp) that push

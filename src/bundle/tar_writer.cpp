@@ -1,4 +1,4 @@
-// Tar members as wire-format.md §6 wants them, written by libarchive with our own output callback.
+// Tar members as docs/wire-format.md §6 wants them, written by libarchive with our own output callback.
 //
 // FORMAT: "restricted pax" (POSIX.1-2001 pax interchange, libarchive's and bsdtar's default). Every
 // member gets a ustar header; a pax extended header is added only when the ustar fields cannot hold the

@@ -1,4 +1,4 @@
-// `ocx-release create` (release.md "Commands", wire-format.md §6): a deterministic bundle plus its
+// `ocx-release create` (docs/cli.md "Commands", docs/wire-format.md §6): a deterministic bundle plus its
 // sidecars, with OCX `package create` flag names.
 #include <boost/json.hpp>
 

@@ -1,4 +1,4 @@
-// `ocx-release env DIR [--format json]` (release.md "Commands"): the environment an installed
+// `ocx-release env DIR [--format json]` (docs/cli.md "Commands"): the environment an installed
 // package declares for its users (metadata/env.hpp, consumer surface), applied to this process's
 // environment, with ${installPath} = DIR/content. Text output is `export KEY='value'` lines for
 // `eval "$(ocx-release env DIR)"`; only variables the package changes are printed.

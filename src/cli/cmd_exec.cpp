@@ -1,4 +1,4 @@
-// `ocx-release exec REF [-p PLATFORM] -- CMD...` (release.md "Commands"): install the package into
+// `ocx-release exec REF [-p PLATFORM] -- CMD...` (docs/cli.md "Commands"): install the package into
 // the cache (install/cache.hpp; reused by manifest digest, so a second run reads only the tag),
 // put its environment over this process's (as `env` prints it) and execvp CMD, which then
 // exits with its own code. A CMD that cannot be found exits 127, one that cannot be run 126,

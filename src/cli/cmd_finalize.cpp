@@ -1,4 +1,4 @@
-// `ocx-release finalize MATRIX.json PART.json…` (release.md "Commands"): after CI matrix legs
+// `ocx-release finalize MATRIX.json PART.json…` (docs/cli.md "Commands"): after CI matrix legs
 // each ran `release --shard`, check every part against the matrix and the registry, then write
 // each tag once with all platforms and emit the full report.
 #include <map>

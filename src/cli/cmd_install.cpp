@@ -1,4 +1,4 @@
-// `ocx-release install REF [-p PLATFORM] -o DIR [--force]` (release.md "Commands"): one platform
+// `ocx-release install REF [-p PLATFORM] -o DIR [--force]` (docs/cli.md "Commands"): one platform
 // of a package, picked and installed the way OCX does (install/install.hpp).
 #include <boost/json.hpp>
 

@@ -1,4 +1,4 @@
-// `ocx-release push` (release.md "Commands"): one platform with OCX `package push` semantics.
+// `ocx-release push` (docs/cli.md "Commands"): one platform with OCX `package push` semantics.
 #include <cstdlib>
 #include <filesystem>
 #include <optional>

@@ -1,4 +1,4 @@
-// `ocx-release release` (release.md "What release does"): the batch job, dry runs and shards.
+// `ocx-release release` (docs/cli.md "What release does"): the batch job, dry runs and shards.
 #include <filesystem>
 #include <thread>
 
@@ -109,7 +109,7 @@ int cmd_release(const Args& args) {
         options.shard = load.scope.shard;
     }
 
-    // Fail fast (release.md "Fail fast"): the registry answers and takes the credentials before
+    // Fail fast (docs/cli.md "Fail fast"): the registry answers and takes the credentials before
     // anything is compressed. Dry runs check read access only: they write nothing.
     std::unique_ptr<publish::Target> target;
     if (!offline) {

@@ -1,4 +1,4 @@
-// `ocx-release verify REPORT.json [--deep]` (release.md "Commands"): read a release back.
+// `ocx-release verify REPORT.json [--deep]` (docs/cli.md "Commands"): read a release back.
 #include <boost/json.hpp>
 
 #include "cli/commands.hpp"

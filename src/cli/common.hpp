@@ -1,5 +1,5 @@
 #pragma once
-// Options every command accepts (release.md: --format json, -v/--verbose, --quiet, --help) and the
+// Options every command accepts (docs/cli.md: --format json, -v/--verbose, --quiet, --help) and the
 // shared way of turning an Error into stderr text + exit code.
 
 #include <boost/program_options.hpp>

@@ -1,8 +1,8 @@
-// `verify --deep` (release.md "Commands"): every platform of a report is installed for real into
+// `verify --deep` (docs/cli.md "Commands"): every platform of a report is installed for real into
 // a temporary directory (install/install.hpp: every digest and size checked, archives extracted
 // with the same refusals as `install`), then:
 //  * the config must be valid published metadata and byte-identical to its canonical compact
-//    form (metadata::to_compact), as `create`/`push` write it (wire-format.md §4);
+//    form (metadata::to_compact), as `create`/`push` write it (docs/wire-format.md §4);
 //  * every declared `binaries` name must be where metadata/binaries.hpp says: a regular file in
 //    one of the package's PATH directories, with an execute bit except on windows/* platforms
 //    (where NAME.exe counts too); symlinks are followed (they cannot leave the package).

@@ -30,7 +30,7 @@ public:
     std::string str() const { return "sha256:" + hex_; }
     /// The 64 hex characters only.
     const std::string& hex() const { return hex_; }
-    /// "sha256.<hex>": the canonical tag OCX writes next to a manifest (wire-format.md §1).
+    /// "sha256.<hex>": the canonical tag OCX writes next to a manifest (docs/wire-format.md §1).
     std::string canonical_tag() const { return "sha256." + hex_; }
     bool empty() const { return hex_.empty(); }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The package cache behind `exec` (release.md "exec"): one install directory per platform
+// The package cache behind `exec` (docs/cli.md "exec"): one install directory per platform
 // manifest, <root>/<manifest hex>, so a digest once installed is reused without reading anything
 // but the tag. The root is $OCX_RELEASE_CACHE/packages when set, else
 // $XDG_CACHE_HOME/ocx-release/packages, else $HOME/.cache/ocx-release/packages. Installs of one

@@ -1,4 +1,4 @@
-// Package environment for `env` and `exec` (see environment.hpp; wire-format.md §4 `env[]`).
+// Package environment for `env` and `exec` (see environment.hpp; docs/wire-format.md §4 `env[]`).
 #include "install/environment.hpp"
 
 #include "install/install.hpp"

@@ -1,4 +1,4 @@
-// Host platform detection for install/exec (see host.hpp; platform strings: wire-format.md §3).
+// Host platform detection for install/exec (see host.hpp; platform strings: docs/wire-format.md §3).
 #include "install/host.hpp"
 
 #include <sys/utsname.h>

@@ -1,4 +1,4 @@
-// Installing one platform of a package (see install.hpp; wire-format.md §2 manifest and layers,
+// Installing one platform of a package (see install.hpp; docs/wire-format.md §2 manifest and layers,
 // §3 index, §4 metadata).
 #include "install/install.hpp"
 

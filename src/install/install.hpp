@@ -1,5 +1,5 @@
 #pragma once
-// The consumer side (release.md "install"): resolve a reference to one platform manifest, fetch
+// The consumer side (docs/cli.md "install"): resolve a reference to one platform manifest, fetch
 // only that manifest's config and layers, verify every digest and size, and extract the layers
 // safely (bundle/extract.hpp) into an install directory:
 //   DIR/content        the package tree (${installPath} of the package's env)
@@ -9,7 +9,7 @@
 // metadata.json last, so metadata.json marks a complete install; on failure nothing is left
 // (a DIR this call created is removed again). Per-layer placement follows OCX: the layer
 // annotations sh.ocx.layer.strip-components / sh.ocx.layer.prefix, else the metadata's
-// strip_components, else nothing (wire-format.md §2, §4).
+// strip_components, else nothing (docs/wire-format.md §2, §4).
 
 #include <cstdint>
 #include <filesystem>

@@ -1,4 +1,4 @@
-// Platform selection in an image index (see select.hpp; wire-format.md §3 for the platform object).
+// Platform selection in an image index (see select.hpp; docs/wire-format.md §3 for the platform object).
 #include "install/select.hpp"
 
 #include <algorithm>

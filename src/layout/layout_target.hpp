@@ -1,5 +1,5 @@
 #pragma once
-// The `oci:DIR[:TAG]` target (release.md, "Targets"): an OCI image layout directory
+// The `oci:DIR[:TAG]` target (docs/cli.md, "Targets"): an OCI image layout directory
 // (OCI image spec, image-layout.md) that skopeo, umoci and crane read:
 //   DIR/oci-layout        {"imageLayoutVersion":"1.0.0"}
 //   DIR/index.json        tags = manifest entries annotated org.opencontainers.image.ref.name

@@ -1,5 +1,5 @@
 #pragma once
-// Where a package's declared `binaries` (wire-format.md §4) must be, checked before a release
+// Where a package's declared `binaries` (docs/wire-format.md §4) must be, checked before a release
 // publishes a platform (the package gate, publish/inputs.hpp) and after (`verify --deep`): each
 // name is a regular file in one of the package's PATH directories. Those are the values of its env
 // entries with key PATH and type path, each resolved on its own with ${installPath} = the content

@@ -1,5 +1,5 @@
 #pragma once
-// The environment a package declares, as a consumer gets it (wire-format.md §4, `env[]`), for
+// The environment a package declares, as a consumer gets it (docs/wire-format.md §4, `env[]`), for
 // `ocx-release env` / `exec` smoke tests. Pure: values in, values out; nothing is read from disk.
 //
 // Entries apply in order to a copy of the base environment:

@@ -1,5 +1,5 @@
 #pragma once
-// Dependency identifiers in published metadata (wire-format.md §4, `dependencies[]`):
+// Dependency identifiers in published metadata (docs/wire-format.md §4, `dependencies[]`):
 //   HOST[:PORT]/REPOSITORY[:TAG]@sha256:<64 hex>
 // The registry host is explicit (a first component holding '.' or ':', or `localhost`, as Docker
 // decides) because a consumer resolves it on another machine where no default registry applies,

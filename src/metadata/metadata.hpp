@@ -1,5 +1,5 @@
 #pragma once
-// Package metadata (wire-format.md §4): the `metadata.json` a publisher writes (authoring form),
+// Package metadata (docs/wire-format.md §4): the `metadata.json` a publisher writes (authoring form),
 // parsed in one pass into typed values, and the published form written back: the config blob of
 // every platform manifest (compact) and the `<stem>-metadata.json` sidecar (pretty).
 //

@@ -1,5 +1,5 @@
 #pragma once
-// Name rules for package metadata (wire-format.md §4). Each checker returns why a name is
+// Name rules for package metadata (docs/wire-format.md §4). Each checker returns why a name is
 // refused, or an empty string when it is fine; callers put the JSON path in front.
 
 #include <cstddef>

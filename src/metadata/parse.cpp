@@ -1,4 +1,4 @@
-// Reading package metadata (wire-format.md §4) in one pass: every section is read even when an
+// Reading package metadata (docs/wire-format.md §4) in one pass: every section is read even when an
 // earlier one is broken, so the publisher sees every problem at once, each with its JSON path.
 // Sections here: the top level, entrypoints, binaries, integrations; env and dependencies live in
 // parse_env.cpp and parse_dependencies.cpp.

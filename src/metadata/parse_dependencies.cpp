@@ -1,4 +1,4 @@
-// `dependencies[]` of package metadata (wire-format.md §4): {identifier, visibility, name?}.
+// `dependencies[]` of package metadata (docs/wire-format.md §4): {identifier, visibility, name?}.
 // Identifiers are pinned by digest with an explicit registry (metadata/identifier.hpp); at most
 // 256 entries; no two share a location or a name (the name `${deps.NAME.installPath}` uses).
 

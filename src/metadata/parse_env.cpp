@@ -1,4 +1,4 @@
-// `env[]` of package metadata (wire-format.md §4) and the template checks every section shares.
+// `env[]` of package metadata (docs/wire-format.md §4) and the template checks every section shares.
 // An entry is {key, type, required (path only) | separator (list only), value, visibility}; order
 // is meaningful (later entries build on earlier ones through ${self.env.KEY}).
 

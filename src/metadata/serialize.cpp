@@ -1,4 +1,4 @@
-// Published form of package metadata (wire-format.md §4): one boost::json::object built in
+// Published form of package metadata (docs/wire-format.md §4): one boost::json::object built in
 // canonical key order, written compact (the config blob, hashed as is) or pretty (the sidecar).
 // boost::json::object keeps insertion order, so the order below is the order on the wire.
 

@@ -1,4 +1,4 @@
-// Template scanner (wire-format.md §4). One pass, left to right; at each position the first rule
+// Template scanner (docs/wire-format.md §4). One pass, left to right; at each position the first rule
 // that matches wins and its bytes are never looked at again:
 //   1. `$${`            -> literal "${"
 //   2. `${` … first `}` -> a token, which must be one of the four bodies (else an error)

@@ -1,5 +1,5 @@
 #pragma once
-// Value templates in package metadata (wire-format.md §4, "Value templates").
+// Value templates in package metadata (docs/wire-format.md §4, "Value templates").
 // OCX claims every `${…}` in an env value, an entrypoint arg or an integrations string: it is one
 // of four tokens or an error; `$${` is the only way to write a literal `${`.
 //   ${installPath}  ${self.installPath}  ${self.env.KEY}  ${deps.NAME.installPath}

@@ -1,4 +1,4 @@
-// Canonical JSON for OCX manifests and indexes (wire-format.md §2 "Platform manifest" and
+// Canonical JSON for OCX manifests and indexes (docs/wire-format.md §2 "Platform manifest" and
 // §3 "Image index at a tag"). Objects are built in the exact key order the spec gives and
 // serialized compactly; boost::json keeps insertion order and writes no whitespace.
 #include "oci/descriptor.hpp"

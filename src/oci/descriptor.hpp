@@ -1,6 +1,6 @@
 #pragma once
 // OCI descriptors, image manifests and image indexes, with OCX's canonical compact JSON
-// (wire-format.md §2–3): the bytes serialized here are the bytes hashed and pushed.
+// (docs/wire-format.md §2–3): the bytes serialized here are the bytes hashed and pushed.
 
 #include <cstdint>
 #include <map>

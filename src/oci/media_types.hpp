@@ -1,5 +1,5 @@
 #pragma once
-// Media and artifact types OCX writes (wire-format.md §1–3).
+// Media and artifact types OCX writes (docs/wire-format.md §1–3).
 
 #include <optional>
 #include <string_view>

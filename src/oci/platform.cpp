@@ -1,4 +1,4 @@
-// Platform strings and objects (wire-format.md §3, "platform object" and "Platform strings").
+// Platform strings and objects (docs/wire-format.md §3, "platform object" and "Platform strings").
 #include "oci/platform.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #pragma once
-// Platforms (wire-format.md §3). The string form used on the CLI and in the matrix is
+// Platforms (docs/wire-format.md §3). The string form used on the CLI and in the matrix is
 // `os/arch[/variant][+feature[,feature…]]` or `any`; components may use %XX escapes for
 // characters that are part of the syntax (`/`, `+`, `,`, `%`). The JSON form is the OCI platform
 // object with keys in the order architecture, os, os.features (sorted, unique), variant.
@@ -30,7 +30,7 @@ struct Platform {
     bool is_any() const { return os == "any" && architecture == "any"; }
     /// Canonical string form ("linux/amd64+libc.musl"), escaping reserved characters.
     std::string str() const;
-    /// Canonical OCI platform object (wire-format.md §3 key order).
+    /// Canonical OCI platform object (docs/wire-format.md §3 key order).
     boost::json::object to_json() const;
 
     /// Exact equality of the platform objects, as the index merge needs it.

@@ -1,5 +1,5 @@
 // References (OCI distribution spec "pulling manifests": name and reference grammar) and the
-// `oci:DIR[:TAG]` / `oci:DIR@sha256:…` layout form (release.md, "Targets").
+// `oci:DIR[:TAG]` / `oci:DIR@sha256:…` layout form (docs/cli.md, "Targets").
 #include "oci/reference.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #pragma once
-// The release matrix (release.md "Release matrix (input)", schemas/release-matrix.v1.json) parsed
+// The release matrix (docs/cli.md "Release matrix (input)", schemas/release-matrix.v1.json) parsed
 // into a typed plan in one pass. Pure: no file system access — paths are resolved against the
 // matrix's directory but not checked here (publish/inputs.hpp does that). Every problem is
 // collected with its JSON path so a user sees all of them in one run.

@@ -1,4 +1,4 @@
-// Rolling tags (wire-format.md §5): targets, candidate blockers and the per-platform decision.
+// Rolling tags (docs/wire-format.md §5): targets, candidate blockers and the per-platform decision.
 // The rules are stated in cascade.hpp; the order they rely on is in version.hpp. Same algebra as
 // OCX 0.5.8 (levels from the parent chain, blockers in the open interval between two levels, the
 // track tag blocked by anything above the last level), with the decision kept free of I/O.

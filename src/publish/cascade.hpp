@@ -1,5 +1,5 @@
 #pragma once
-// Rolling tags (`--cascade`, wire-format.md §5): which tags a pushed version moves, and which
+// Rolling tags (`--cascade`, docs/wire-format.md §5): which tags a pushed version moves, and which
 // existing tags can stop it. Pure decisions; the caller does the I/O in three steps:
 //   1. cascade_version(tag)                -> the pushed Version, or the "not a version tag" error;
 //   2. plan_cascade(version, tags/list)    -> the levels, each with the existing tags that could block

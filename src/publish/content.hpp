@@ -1,6 +1,6 @@
 #pragma once
 // One platform's content: layers + config (the package metadata) -> an OCX platform manifest,
-// and pushing it in the write order of wire-format.md §5: blobs, config, manifest by digest.
+// and pushing it in the write order of docs/wire-format.md §5: blobs, config, manifest by digest.
 
 #include <chrono>
 #include <filesystem>

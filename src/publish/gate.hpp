@@ -5,7 +5,7 @@
 //  * a declared binary that is not where metadata/binaries.hpp says (a tree is looked up in its
 //    scan, a prebuilt archive in the listing of the one walk that also checks it);
 //  * a prebuilt archive whose receipt (`<stem>-receipt.json`, written by `create`,
-//    wire-format.md §6) names another platform or another package.
+//    docs/wire-format.md §6) names another platform or another package.
 // Each problem is one line for the caller to put under the platform's JSON path.
 
 #include <filesystem>

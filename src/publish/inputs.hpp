@@ -1,6 +1,6 @@
 #pragma once
 // Checks a parsed release matrix against the file system before anything is written
-// (release.md "What release does", step 1): content trees are scanned (escaping symlinks, devices…),
+// (docs/cli.md "What release does", step 1): content trees are scanned (escaping symlinks, devices…),
 // archives exist, every metadata file is loaded and validated, and the package gate (gate.hpp)
 // runs. Problems are added to the caller's Diagnostics with the platform's JSON path, so one run
 // reports all of them.

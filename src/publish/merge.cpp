@@ -1,4 +1,4 @@
-// Index merge at a tag (wire-format.md §3, "Merging a platform into an existing tag"); the steps are
+// Index merge at a tag (docs/wire-format.md §3, "Merging a platform into an existing tag"); the steps are
 // listed in merge.hpp. Step 4 (no rewrite when nothing changes) is the improvement over OCX, which
 // always moves the entry to the end and so changes the index digest on every re-run.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Merging platform entries into the image index at a tag (wire-format.md §3, "Merging a platform
+// Merging platform entries into the image index at a tag (docs/wire-format.md §3, "Merging a platform
 // into an existing tag"). Pure: the caller GETs the tag, passes what it found, and PUTs the result
 // only when `changed`; when unchanged it must keep the bytes it read (never re-serialize them).
 //  1. 404 starts an empty index; a plain manifest at the tag becomes an entry without platform, kept.

@@ -1,5 +1,5 @@
 #pragma once
-// Bundle names (wire-format.md §6): `<repo-last-segment>-<tag>-<os>-<arch>[-<variant>]`, with the
+// Bundle names (docs/wire-format.md §6): `<repo-last-segment>-<tag>-<os>-<arch>[-<variant>]`, with the
 // os.features appended (`-libc.musl`) when two platforms of one release would otherwise collide.
 
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// One platform, OCX `package push` semantics (wire-format.md §3, §5): content, then the primary
+// One platform, OCX `package push` semantics (docs/wire-format.md §3, §5): content, then the primary
 // tag, then rolling tags most specific first, then explicit aliases, then the canonical tag.
 // An interruption leaves rolling tags stale, never pointing at missing content.
 

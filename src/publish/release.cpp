@@ -324,7 +324,7 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
         rep.status = report::Status::planned;
         return;
     }
-    // The first platform of a release is pushed with --new semantics (release.md step 3): a
+    // The first platform of a release is pushed with --new semantics (docs/cli.md step 3): a
     // repository that does not exist yet has no tags. Any other listing failure still aborts.
     TagOptions topts{matrix.cascade, true, matrix.aliases, !matrix.replace};
     auto plans = plan_tags(*target, matrix.tag, entries, topts);
@@ -417,7 +417,7 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
 
     write_release_tags(target, matrix, entries, options.dry_run, options.offline, options.write, rep);
 
-    // Canonical tags last (wire-format.md §5 write order): only after the tags are in place.
+    // Canonical tags last (docs/wire-format.md §5 write order): only after the tags are in place.
     if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {
         for (auto& w : work) {
             if (auto s = write_canonical(*target, w); !s) {

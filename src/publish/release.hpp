@@ -1,5 +1,5 @@
 #pragma once
-// The release job (release.md "What release does"): bundle every content platform, push every
+// The release job (docs/cli.md "What release does"): bundle every content platform, push every
 // platform's content, then write each tag once with all platforms merged, aliases last.
 // Also the two halves CI matrices use: a shard (one platform's content, no tags) and finalize
 // (tags for platforms that shards already pushed).

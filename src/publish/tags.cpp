@@ -23,7 +23,7 @@ Result<TagState> read_tag(Target& target, const std::string& tag) {
         if (!idx) return std::move(idx).error().context("tag " + tag + " in " + target.describe());
         state.content = std::move(*idx);
     } else {
-        // A plain manifest at the tag is kept as an entry without platform (wire-format.md §3 step 1).
+        // A plain manifest at the tag is kept as an entry without platform (docs/wire-format.md §3 step 1).
         state.content = oci::Descriptor{media_type.empty() ? std::string(oci::kImageManifest) : media_type, m.digest,
                                         m.bytes.size(), {}};
     }
@@ -135,7 +135,7 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
         } else if (*listed) {
             tags = std::move(**listed);
         } else if (!options.new_repository) {
-            // wire-format.md §5: without --new, a failing listing (404 included) aborts, so a typo in
+            // docs/wire-format.md §5: without --new, a failing listing (404 included) aborts, so a typo in
             // the repository name cannot silently start a new package.
             return make_error(ErrorKind::not_found, "repository " + target.describe() +
                                                         " does not exist; use --new (-n) for the first push of a package");

@@ -1,5 +1,5 @@
 #pragma once
-// Tag writes (wire-format.md §3 merge, §5 cascade and write order): which tags a set of platform
+// Tag writes (docs/wire-format.md §3 merge, §5 cascade and write order): which tags a set of platform
 // entries goes to, what each tag's index becomes, and writing it so that concurrent writers of
 // other platforms do not lose each other's entries.
 //

@@ -73,7 +73,7 @@ public:
         return put_manifest(reference, manifest);
     }
     /// Before any work is done: checks that the target answers and accepts these credentials,
-    /// and with `Access::push` that they may write (release.md "Fail fast"). Targets with nothing
+    /// and with `Access::push` that they may write (docs/cli.md "Fail fast"). Targets with nothing
     /// to check (layouts) succeed.
     enum class Access { read, push };
     virtual Status check_access(Access access) {

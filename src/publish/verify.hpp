@@ -1,5 +1,5 @@
 #pragma once
-// Reading a release back (release.md `verify`): every tag, index, manifest and blob in a report
+// Reading a release back (docs/cli.md `verify`): every tag, index, manifest and blob in a report
 // must be in the target exactly as reported.
 //
 // Reports age: a newer release moves the rolling tags (1.2, 1, latest) and the aliases on, as the

@@ -1,4 +1,4 @@
-// Version tags for rolling tags (wire-format.md §5); the grammar and the order are documented in
+// Version tags for rolling tags (docs/wire-format.md §5); the grammar and the order are documented in
 // version.hpp. A hand-written scanner instead of a regex: the grammar is small and the overflow and
 // leading-zero rules are easier to state as code.
 

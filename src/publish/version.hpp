@@ -1,5 +1,5 @@
 #pragma once
-// Version tags as OCX reads them for rolling tags (wire-format.md §5).
+// Version tags as OCX reads them for rolling tags (docs/wire-format.md §5).
 //
 // Grammar: `[VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]`
 //  * MAJOR, MINOR, PATCH: decimal, no leading zeros ("0" itself is fine), fit in 64 bits;

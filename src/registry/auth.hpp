@@ -1,5 +1,5 @@
 #pragma once
-// Registry authentication (release.md, "Credentials"; Docker registry token auth). The first
+// Registry authentication (docs/cli.md, "Credentials"; Docker registry token auth). The first
 // request to a registry goes without credentials; its 401 names the scheme:
 //  * `Basic realm=…`: user name and password are sent with every later request;
 //  * `Bearer realm=…,service=…,scope=…`: a token is fetched from the realm — GET with

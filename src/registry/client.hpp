@@ -1,7 +1,7 @@
 #pragma once
 // One registry, one repository: the request layer under RegistryTarget.
 //  * Scheme: https always, except for hosts allowed plain HTTP (loopback — localhost,
-//    127.0.0.0/8, [::1] — and insecure registries, release.md "Targets"). For those, as Docker
+//    127.0.0.0/8, [::1] — and insecure registries, docs/cli.md "Targets"). For those, as Docker
 //    does, the first request pings `GET /v2/` over https and falls back to http only when the TLS
 //    connection itself fails; a server that speaks TLS with an untrusted certificate is an error,
 //    never a downgrade. TLS is always verified.

@@ -1,5 +1,5 @@
 #pragma once
-// Where registry credentials come from (release.md, "Credentials"; first match wins):
+// Where registry credentials come from (docs/cli.md, "Credentials"; first match wins):
 //  1. OCX_AUTH_<SLUG>_TYPE|USER|TOKEN|HOST, <SLUG> being the registry with every character that is
 //     not an ASCII letter or digit replaced by '_' (case kept): "127.0.0.1:5000" -> "127_0_0_1_5000".
 //     Many hosts share a slug ("ocx.registry.example" and "ocx-registry.example"), so the variables

@@ -2,7 +2,7 @@
 // Turning registry answers into errors people can act on. The distribution spec ("Error Codes")
 // returns `{"errors":[{"code":"MANIFEST_INVALID","message":"…","detail":…}]}`; token servers use
 // `{"details":"…"}` or OAuth2's `{"error":"…","error_description":"…"}`. The status decides the
-// ErrorKind (release.md, "Exit codes"):
+// ErrorKind (docs/cli.md, "Exit codes"):
 //   401 -> auth · 403 -> permission · 404 -> not_found · 408, 429, 5xx -> transient ·
 //   any other status -> unavailable (the registry said no; retrying will not help).
 

@@ -1,4 +1,4 @@
-// The fail-fast check of RegistryTarget (release.md "Fail fast"): before a release compresses
+// The fail-fast check of RegistryTarget (docs/cli.md "Fail fast"): before a release compresses
 // anything, find out whether the registry answers and takes our credentials, so a typo in a
 // password costs seconds, not a whole bundling run.
 //   GET /v2/                         -> 200: the registry answers; a 401 is answered as usual:

@@ -1,6 +1,6 @@
 #pragma once
 // publish::Target over the OCI distribution API (distribution spec v1.1: "Pulling", "Pushing",
-// "Content Discovery"; release.md "Targets" and "Credentials").
+// "Content Discovery"; docs/cli.md "Targets" and "Credentials").
 //  * Blobs: HEAD before upload; uploads stream from disk, either monolithic (POST a session,
 //    then PUT <location>?digest= with the whole body) or chunked (PATCH with Content-Range, each
 //    body at most chunk_size, then an empty PUT ?digest=); cross-repository mount

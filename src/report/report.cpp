@@ -1,4 +1,4 @@
-// Report JSON (release.md "Report (output)", schemas/report.v1.json). Key order is fixed by
+// Report JSON (docs/cli.md "Report (output)", schemas/report.v1.json). Key order is fixed by
 // building each object in documented order; boost::json keeps insertion order.
 #include "report/report.hpp"
 

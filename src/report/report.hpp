@@ -1,5 +1,5 @@
 #pragma once
-// The report (release.md, "Report (output)"): what a push/release did or would do — every digest
+// The report (docs/cli.md, "Report (output)"): what a push/release did or would do — every digest
 // and every tag move — for downstream jobs. Schema: schemas/report.v1.json. Pure values; the
 // JSON writer keeps the documented key order, and the reader accepts what the writer writes
 // (finalize and verify read reports back).

@@ -1,6 +1,6 @@
 #pragma once
 // Errors are values. Every fallible function returns Result<T>; the ErrorKind decides the exit
-// code at the CLI edge (release.md, "Exit codes": OCX's taxonomy).
+// code at the CLI edge (docs/cli.md, "Exit codes": OCX's taxonomy).
 
 #include <optional>
 #include <string>
@@ -22,7 +22,7 @@ enum class ErrorKind {
     internal,     // 70: a bug in ocx-release
 };
 
-/// Process exit code for an error kind (release.md, "Exit codes").
+/// Process exit code for an error kind (docs/cli.md, "Exit codes").
 int exit_code(ErrorKind kind);
 
 /// Short stable name ("usage", "data", …) used in reports.

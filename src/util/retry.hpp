@@ -4,7 +4,7 @@
 // bounded by a number of attempts and by a retry window. Time, sleeping and randomness come from
 // an injected RetryClock so unit tests neither sleep nor depend on chance.
 //
-// Only ErrorKind::transient errors are retried (release.md, "Exit codes": 75 = retrying may help);
+// Only ErrorKind::transient errors are retried (docs/cli.md, "Exit codes": 75 = retrying may help);
 // everything else is returned at once. The window opens at the first failure, not at the start:
 // a 1 GiB upload that takes three minutes and then hits a reset still gets its retries, while a
 // registry that keeps failing is given up on about two minutes after trouble began.
@@ -96,7 +96,7 @@ Result<T> retry_if(const RetryPolicy& policy, const RetryClock& clock, std::stri
     }
 }
 
-/// retry_if for ErrorKind::transient failures, the ones retrying may help (release.md, "Exit codes").
+/// retry_if for ErrorKind::transient failures, the ones retrying may help (docs/cli.md, "Exit codes").
 template <class T, class Attempt>
 Result<T> retry(const RetryPolicy& policy, const RetryClock& clock, std::string_view what, Attempt&& attempt) {
     return retry_if<T>(policy, clock, what, [](const Error& e) { return e.kind == ErrorKind::transient; },

@@ -1,5 +1,5 @@
 // publish::merge_platforms: the input is an index document, a line "---", then one platform
-// string per line. Properties (wire-format.md §3): every pushed platform is in the result exactly
+// string per line. Properties (docs/wire-format.md §3): every pushed platform is in the result exactly
 // once with its digest; entries of other platforms are kept in order; merging the same entries
 // again changes nothing (the re-run rule, step 4).
 #include <algorithm>

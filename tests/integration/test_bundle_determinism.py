@@ -1,6 +1,6 @@
 """`ocx-release create` end to end: the same tree gives the same bytes whatever the file metadata and
 the thread count, GNU tar and bsdtar extract it exactly, and a tree that cannot be bundled is refused
-with exit code 65 before anything is written (wire-format.md §6)."""
+with exit code 65 before anything is written (docs/wire-format.md §6)."""
 
 import hashlib
 import json

@@ -1,4 +1,4 @@
-"""The consumer side (release.md "Commands": install, env, exec, verify --deep) against a real
+"""The consumer side (docs/cli.md "Commands": install, env, exec, verify --deep) against a real
 docker-registry and an oci: layout: platform selection as OCX does it, only the chosen platform's
 blobs downloaded, safe extraction (malicious archives refused with exit 65, nothing left), the
 package environment, the exec cache, and deep verification of a release."""

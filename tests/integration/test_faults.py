@@ -10,7 +10,7 @@ and a failing token endpoint. For every fault the release must either
 and in both cases the registry must be consistent: every tag holds either its state from before
 the run or its final state (never a partial index), every manifest, config and layer a tag reaches
 is there, and no rolling tag or alias moved unless every tag before it in the write order did
-(wire-format.md §5: primary -> rolling most specific first -> aliases -> canonical tags).
+(docs/wire-format.md §5: primary -> rolling most specific first -> aliases -> canonical tags).
 
 The helpers at the top (project, Expected, audit, check_outcome) are shared with test_crash.py.
 """

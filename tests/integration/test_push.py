@@ -430,7 +430,7 @@ class TestPushMerge(RegistryHarness):
 
 
 class TestCascade(RegistryHarness):
-    """wire-format.md §5, every rule, each checked by reading every tag of the repository back.
+    """docs/wire-format.md §5, every rule, each checked by reading every tag of the repository back.
     Existing versions are seeded with plain pushes (no -c) unless a test says otherwise."""
 
     def seed(self, repo: str, *pushes):

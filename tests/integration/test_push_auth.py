@@ -1,4 +1,4 @@
-"""`ocx-release push` against registries that need credentials or TLS (release.md "Credentials",
+"""`ocx-release push` against registries that need credentials or TLS (docs/cli.md "Credentials",
 "Targets"): htpasswd Basic, Bearer tokens from a token server, a self-signed CA. Credentials come
 from OCX_AUTH_<HOST>_TYPE/USER/TOKEN or a Docker config.json; wrong ones exit 80 naming the
 registry, and no secret ever reaches stdout, stderr or the report, at any verbosity."""

@@ -1,4 +1,4 @@
-"""`ocx-release push` to an OCI image layout (`oci:DIR:TAG`, release.md "Targets"): the same merge,
+"""`ocx-release push` to an OCI image layout (`oci:DIR:TAG`, docs/cli.md "Targets"): the same merge,
 re-push and cascade rules as a registry, and a layout skopeo reads (`inspect --raw`, `copy --all`).
 Everything is read back from the file system (index.json + blobs/sha256), not through ocx-release."""
 

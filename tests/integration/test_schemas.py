@@ -24,7 +24,7 @@ D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64
 D3 = "sha256:" + "3" * 64
 
-# The matrix of release.md ("Release matrix (input)"), with the host replaced.
+# The matrix of docs/cli.md ("Release matrix (input)"), with the host replaced.
 SPEC_MATRIX = {
     "schema": 1,
     "package": "registry.example/acme/mytool",
@@ -44,7 +44,7 @@ SPEC_MATRIX = {
     ],
 }
 
-# The report of release.md ("Report (output)") with real-looking digests.
+# The report of docs/cli.md ("Report (output)") with real-looking digests.
 SPEC_REPORT = {
     "schema": 1,
     "status": "published",

@@ -1,4 +1,4 @@
-"""Secrets never leak (release.md "Credentials": "A secret never appears in any output, log line,
+"""Secrets never leak (docs/cli.md "Credentials": "A secret never appears in any output, log line,
 error or report, at any verbosity").
 
 Every way of giving credentials — OCX_AUTH_* variables against an htpasswd registry, a Docker

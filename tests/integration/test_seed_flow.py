@@ -1,4 +1,4 @@
-"""The seed's two-platform flow, its commands run verbatim (release.md "Commands": `package create` and
+"""The seed's two-platform flow, its commands run verbatim (docs/cli.md "Commands": `package create` and
 `package push` are OCX-style aliases, and push takes the identifier as its first positional argument),
 against a real docker-registry named by OCX_DEFAULT_REGISTRY; then read back with raw HTTP and skopeo,
 and consumed with install/exec. The same commands also run against an oci: layout."""

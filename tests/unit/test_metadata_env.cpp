@@ -1,4 +1,4 @@
-// Consumer-side env resolution (wire-format.md §4, `env[]`; semantics in metadata/env.hpp).
+// Consumer-side env resolution (docs/wire-format.md §4, `env[]`; semantics in metadata/env.hpp).
 
 #include <doctest/doctest.h>
 

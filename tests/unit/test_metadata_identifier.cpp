@@ -1,4 +1,4 @@
-// Dependency identifiers in published metadata (wire-format.md §4).
+// Dependency identifiers in published metadata (docs/wire-format.md §4).
 
 #include <doctest/doctest.h>
 

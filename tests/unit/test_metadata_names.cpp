@@ -1,4 +1,4 @@
-// Name rules of package metadata (wire-format.md §4).
+// Name rules of package metadata (docs/wire-format.md §4).
 
 #include <doctest/doctest.h>
 

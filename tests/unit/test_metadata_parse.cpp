@@ -1,4 +1,4 @@
-// Top level, entrypoints, binaries and integrations of package metadata (wire-format.md §4):
+// Top level, entrypoints, binaries and integrations of package metadata (docs/wire-format.md §4):
 // a table of documents and what the user sees — the exact error text with JSON paths, or "=" and
 // the published compact form — plus every-error-at-once and load().
 

@@ -1,4 +1,4 @@
-// dependencies[] of package metadata (wire-format.md §4): table of documents and what the user
+// dependencies[] of package metadata (docs/wire-format.md §4): table of documents and what the user
 // sees, either the exact error text (with JSON paths) or "=" and the published compact form.
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Published form of package metadata (wire-format.md §4): byte-exact compact config blob, the
+// Published form of package metadata (docs/wire-format.md §4): byte-exact compact config blob, the
 // pretty sidecar, and round trips.
 
 #include <doctest/doctest.h>
@@ -14,7 +14,7 @@ using metadata::EnvVar;
 
 namespace {
 
-// wire-format.md §2, "Worked example": the metadata config blob and its digest (given fixture).
+// docs/wire-format.md §2, "Worked example": the metadata config blob and its digest (given fixture).
 constexpr std::string_view kWorkedExample =
     R"({"type":"bundle","version":1,"env":[{"key":"PATH","type":"path","required":true,"value":"${installPath}/bin","visibility":"public"}],"binaries":["mytool"]})";
 constexpr std::string_view kWorkedExampleDigest =

@@ -1,4 +1,4 @@
-// Template scanner (wire-format.md §4, "Value templates").
+// Template scanner (docs/wire-format.md §4, "Value templates").
 
 #include <doctest/doctest.h>
 

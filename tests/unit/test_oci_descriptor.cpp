@@ -7,14 +7,14 @@ using namespace ocx;
 using namespace ocx::oci;
 
 namespace {
-// wire-format.md §2 worked example.
+// docs/wire-format.md §2 worked example.
 constexpr std::string_view kMetadata =
     R"({"type":"bundle","version":1,"env":[{"key":"PATH","type":"path","required":true,"value":"${installPath}/bin","visibility":"public"}],"binaries":["mytool"]})";
 
 Digest digest_of(char c) { return *Digest::parse("sha256:" + std::string(64, c)); }
 }  // namespace
 
-TEST_CASE("worked manifest example of wire-format.md §2, byte for byte") {
+TEST_CASE("worked manifest example of docs/wire-format.md §2, byte for byte") {
     REQUIRE(kMetadata.size() == 155);
     Digest config_digest = Digest::of(kMetadata);
     CHECK(config_digest.str() == "sha256:38dad47a725d619d3a09873831534512e612098fa84c1914c6fa5ac1bc873dd3");
