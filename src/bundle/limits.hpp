@@ -9,8 +9,9 @@
 // bytes). Real packages unpack to a few times their xz size — measured with `tar | xz -3` on
 // Debian 12: /usr/lib/gcc 3.7×, /usr/share/doc 2.4×, /usr/include (all text) 12.1×; a gcc 12
 // bundle 3.9× (docs/performance.md) — so 100× leaves nearly an order of magnitude above plain
-// headers for padded data, and scales to any toolchain (a 1 GiB archive may unpack to 100 GiB). The 4 GiB floor keeps small packages with
-// odd ratios working; it also bounds what any bomb can cost. A million members is more than any
+// headers for padded data, and scales to any toolchain (a 1 GiB archive may unpack to 100 GiB).
+// The 1 GiB floor keeps small packages with odd ratios working (under 10 MiB of xz the ratio
+// alone would allow less) and bounds what any bomb can cost: the 514 KiB bomb above is refused. A million members is more than any
 // toolchain we know ships (an LLVM install is ~10k files, a full SDK a few 100k) and keeps the
 // extractor's path map to some 100 MiB.
 
@@ -23,7 +24,7 @@
 
 namespace ocx::bundle {
 
-inline constexpr std::uint64_t kUnpackFloor = 4ull << 30;
+inline constexpr std::uint64_t kUnpackFloor = 1ull << 30;
 inline constexpr std::uint64_t kUnpackRatio = 100;
 inline constexpr std::uint64_t kDefaultMaxEntries = 1'000'000;
 

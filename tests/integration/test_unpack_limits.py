@@ -1,6 +1,6 @@
 """Decompression bombs (issue 17 item 2): unpacking is bounded in file bytes and members, while it
 happens — `install`, `exec`'s cache and `push`'s archive check apply the same limits
-(bundle/limits.hpp): by default max(4 GiB, 100 x the compressed size) bytes and 1,000,000
+(bundle/limits.hpp): by default max(1 GiB, 100 x the compressed size) bytes and 1,000,000
 members; --max-unpacked-size / --max-entries or OCX_RELEASE_MAX_UNPACKED / OCX_RELEASE_MAX_ENTRIES
 set them. A limit hit is exit 65 naming the layer, the member and the way to raise it, and the
 partial tree is removed.
@@ -140,11 +140,11 @@ class UnpackLimitsTest(unittest.TestCase):
                 self.assertNotIn("\x1b", r.stderr)
                 self.assertFalse((self.dir / "out").exists())
 
-    def test_the_default_limit_refuses_a_5_gib_bomb_before_writing_it(self):
-        bomb = zero_bomb(self.dir / "bomb.tar.xz", "zeros", 5 * GIB)
+    def test_the_default_limit_refuses_the_2_gib_bomb_before_writing_it(self):
+        bomb = zero_bomb(self.dir / "bomb.tar.xz", "zeros", 2 * GIB)
         size = bomb.stat().st_size
-        self.assertLess(size, MIB)  # ~0.8 MiB that would unpack to 5 GiB
-        expected = ('"zeros": unpacks to more than 4 GiB, the limit for %d compressed bytes: the larger of 4 GiB and '
+        self.assertLess(size, MIB)  # ~0.3 MiB that would unpack to 2 GiB
+        expected = ('"zeros": unpacks to more than 1 GiB, the limit for %d compressed bytes: the larger of 1 GiB and '
                     '100 times that (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)' % size)
         r = run(["push", bomb, "-i", "oci:%s:1.0.0" % (self.dir / "pushed"), "-p", "linux/amd64", "-m", self.meta])
         self.assertEqual(r.returncode, 65, str(r))

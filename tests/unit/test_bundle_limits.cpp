@@ -37,9 +37,9 @@ TEST_CASE("limits: count_member stops at the member that would cross a limit") {
           "more than 3 members, the limit for unpacking (raise it with --max-entries or OCX_RELEASE_MAX_ENTRIES)");
     SUBCASE("the default rule is named with its numbers") {
         std::uint64_t e = 0, b = 0;
-        auto r = count_member(UnpackLimits{}, 1000, (4ull << 30) + 1, e, b);
+        auto r = count_member(UnpackLimits{}, 1000, (1ull << 30) + 1, e, b);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == "unpacks to more than 4 GiB, the limit for 1000 compressed bytes: the larger of 4 GiB and "
+        CHECK(r.error().message == "unpacks to more than 1 GiB, the limit for 1000 compressed bytes: the larger of 1 GiB and "
                                    "100 times that (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
         CHECK(e == 0);
     }
