@@ -132,7 +132,7 @@ int cmd_push(const Args& args) {
     };
     // A tag that cannot cascade is refused before the registry is contacted at all.
     if (cascade)
-        if (auto v = publish::cascade_version(ref->tag); !v) return fail_early("plan tags", v.error());
+        if (auto v = publish::cascade_start(ref->tag); !v) return fail_early("plan tags", v.error());
 
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());

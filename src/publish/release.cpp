@@ -9,6 +9,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
+#include "publish/version.hpp"
 #include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
@@ -280,6 +281,10 @@ void push_all(Target& target, const ReleaseOptions& options, std::vector<Platfor
     for (auto& t : uploaders) t.join();
 }
 
+// A release's platforms are not replaced unless asked (--replace, "replace": true), and only in a
+// tag that names one release: "nightly" or "edge" is moved by every run, as a rolling tag is.
+bool protects_published(const plan::Matrix& matrix) { return !matrix.replace && names_a_release(matrix.tag); }
+
 bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work) {
     const auto* idx = std::get_if<oci::ImageIndex>(&content);
     if (idx == nullptr) return false;
@@ -326,7 +331,7 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
     }
     // The first platform of a release is pushed with --new semantics (docs/cli.md step 3): a
     // repository that does not exist yet has no tags. Any other listing failure still aborts.
-    TagOptions topts{matrix.cascade, true, matrix.aliases, !matrix.replace};
+    TagOptions topts{matrix.cascade, true, matrix.aliases, protects_published(matrix)};
     auto plans = plan_tags(*target, matrix.tag, entries, topts);
     if (!plans) {
         record("plan tags", plans.error());
@@ -355,12 +360,12 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false});
 
-    // A published version is protected (README "Published versions"): when the tag already holds
+    // A published version is protected (README "Published versions"; protects_published): when the tag already holds
     // one of our platforms, every platform is prepared first and compared before the first upload;
     // compute_tag checks again where the tag is merged, so a release racing ours is caught too.
     // Otherwise no entry can conflict, and uploads overlap compression.
     std::optional<TagState> published;
-    if (!matrix.replace && target != nullptr) {
+    if (protects_published(matrix) && target != nullptr) {
         auto now = read_tag(*target, matrix.tag);
         if (!now) {
             add_error(rep, rep_mutex, "read tag " + matrix.tag, now.error());

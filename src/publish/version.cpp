@@ -153,4 +153,13 @@ std::partial_ordering operator<=>(const Version& a, const Version& b) {
     return compare_suffix(a.build, b.build);
 }
 
+bool names_a_release(std::string_view tag) {
+    if (auto v = parse_version(tag)) return v->patch.has_value();
+    // "X.Y.Z-<pre>" whose pre-release holds a '.': cut the pre-release and parse what is left.
+    const auto dash = tag.find('-', tag.find_first_of("0123456789"));
+    if (dash == std::string_view::npos || tag.find('.', dash) == std::string_view::npos) return false;
+    auto base = parse_version(tag.substr(0, dash));
+    return base && base->patch && !base->is_prerelease() && !base->has_build();
+}
+
 }  // namespace ocx::publish

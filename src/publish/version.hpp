@@ -51,6 +51,12 @@ struct Version {
 /// Parses a tag per the grammar above; nullopt when the tag is not a version.
 std::optional<Version> parse_version(std::string_view tag);
 
+/// Whether `tag` names one release, which is published once: a full version ("1.4.0",
+/// "slim-2.1.0-rc1", "1.4.0_20240101") or a SemVer pre-release of one whose dotted pre-release
+/// OCX's grammar refuses ("1.4.0-rc.1"). Rolling and moving tags ("1.4", "latest", "nightly",
+/// "edge") are not: moving them is what they are for.
+bool names_a_release(std::string_view tag);
+
 /// The canonical tag: "slim-1.2.3-rc1_20240101" (build always written with '_').
 std::string to_tag(const Version& v);
 

@@ -163,3 +163,12 @@ TEST_CASE("version: version order") {
                                                  "1.2.3_b1", "1.2.3_b2", "1.2.3", "1.2.4", "1.2", "1.3.0", "1"});
     }
 }
+
+TEST_CASE("names_a_release: one release's tag, not a rolling or moving one") {
+    for (const char* tag : {"1.2.3", "0.0.1", "slim-2.1.0", "1.4.0-rc1", "1.2.3_20240101", "1.4.0-rc.1", "1.4.0-beta.2.x", "1.4.0-rc1.x",
+                            "slim-1.4.0-rc.1"})
+        CHECK_MESSAGE(names_a_release(tag), tag);
+    for (const char* tag : {"1.2", "1", "latest", "slim", "nightly", "edge", "main", "1.4-rc.1", "v1.4.0", "1.4.0-",
+                            "x1.2.3-a.b"})
+        CHECK_FALSE_MESSAGE(names_a_release(tag), tag);
+}
