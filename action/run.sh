@@ -71,7 +71,9 @@ password=${INPUT_REGISTRY_PASSWORD:-}
 # Secrets first: masked before anything else is printed.
 if $on_github && [ -n "$password" ]; then
   printf '%s\n' "$password" | while IFS= read -r line; do
-    [ -n "$line" ] && echo "::add-mask::$line"
+    # An if, not `[ … ] && echo`: an empty last line would end the loop with status 1 and
+    # `set -e` would stop the step silently (a secret stored with a trailing newline).
+    if [ -n "$line" ]; then echo "::add-mask::$line"; fi
   done
 fi
 

@@ -73,6 +73,7 @@ Result<HttpResponse> Client::send_raw(const HttpRequest& request) {
         return response;
     }
     response->url = request.url;
+    answered_ = true;
     log::debug("< " + std::to_string(response->status) + " " + request.method + " " + request.url + " (" +
                std::to_string(ms) + " ms)");
     return response;
@@ -132,7 +133,14 @@ Result<HttpResponse> Client::exchange(const RegistryRequest& request) {
         const bool own_origin = same_origin(url, *base);
         if (own_origin && !auth_value.empty()) http.headers.push_back({"Authorization", auth_value});
         auto response = send_raw(http);
-        if (!response) return response;
+        if (!response) {
+            // The registry has answered before: nothing listening now is a restart, or a load
+            // balancer between backends, which a retry may outlast. Only a registry that never
+            // answered is final, so a wrong host still fails at once with its hint.
+            if (answered_ && is_unreachable(response.error()))
+                return make_error(ErrorKind::transient, std::move(response).error().message);
+            return response;
+        }
 
         if (response->status == 401 && own_origin && !answered_challenge) {
             answered_challenge = true;

@@ -75,6 +75,7 @@ private:
     std::shared_ptr<Transport> transport_;
     std::vector<std::string> insecure_;
     std::atomic<std::uint64_t> requests_{0};
+    std::atomic<bool> answered_{false};  // the registry has answered once: a refusal now is transient
     Authenticator auth_;
 
     std::mutex base_mutex_;

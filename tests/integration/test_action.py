@@ -428,6 +428,14 @@ class Credentials(ActionTest):
         self.assertIn("::warning title=ocx-release::registry credentials given, but the matrix package names no "
                       "registry host", step.stdout)
 
+    def test_a_password_ending_in_a_line_break_is_masked_line_by_line(self):
+        # Secrets pasted with a trailing newline are common; the mask loop must not end the step.
+        package = "oci:" + os.path.join(self.tmp, "layout-newline")
+        step = self.run_step({"matrix": self.matrix_for(package, "layout-newline.json"),
+                              "registry-username": "alice", "registry-password": "first-line\nsecond-line\n"})
+        self.assertEqual(step.returncode, 0, str(step))
+        self.assertTrue(step.stdout.startswith("::add-mask::first-line\n::add-mask::second-line\n"), step.stdout[:200])
+
 
 class Shards(ActionTest):
     def test_shards_then_finalize(self):

@@ -139,6 +139,22 @@ TEST_CASE("scheme choice") {
         CHECK(transport->seen[0].url == "https://127.0.0.1:5000/v2/");
         CHECK(transport->seen[1].url == "http://127.0.0.1:5000/v2/");
     }
+    SUBCASE("a registry that answered once and then refuses: transient, so the caller retries") {
+        transport->handler = [&](const HttpRequest& r) -> Result<HttpResponse> {
+            if (r.url.ends_with("/v2/")) return respond(200);
+            return unreachable_error(r.method, r.url, "Couldn't connect to server");
+        };
+        Client c("registry.example", "acme/tool", {}, transport, {}, clock.fn());
+        // Before the registry ever answered, the same refusal is final ...
+        CHECK(c.exchange(get("/v2/acme/tool/blobs/uploads/")).error().kind == ErrorKind::unavailable);
+        REQUIRE(c.exchange(get("/v2/")).ok());
+        // ... after, it is a registry restarting under a running release.
+        auto r = c.exchange(get("/v2/acme/tool/blobs/uploads/"));
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == ErrorKind::transient);
+        CHECK(r.error().message == "GET https://registry.example/v2/acme/tool/blobs/uploads/: Couldn't connect to server; "
+                                   "is a registry listening at registry.example?");
+    }
     SUBCASE("a public host that does not resolve: its https URL, unavailable") {
         transport->handler = [](const HttpRequest& r) -> Result<HttpResponse> {
             return unreachable_error(r.method, r.url, "Couldn't resolve host name");
