@@ -7,9 +7,10 @@
 //                                       the password (a second 401 is ErrorKind::auth)
 //   POST /v2/<repo>/blobs/uploads/   -> 202: writing is allowed; the session is closed at once
 //   DELETE <location>                   (best effort; registries expire sessions anyway)
-// The upload session is opened only where the registry does not use Bearer tokens: there the
-// token request above already asked for push. Dry runs check read access only (they write
-// nothing, not even a session).
+// The upload session is opened with Bearer tokens too: a token server may grant fewer actions
+// than asked for without an error (pull only, for read-only credentials), and only the session
+// shows what the token allows. Dry runs check read access only (they write nothing, not even a
+// session).
 
 #include "registry/errors.hpp"
 #include "registry/registry_target.hpp"
@@ -35,9 +36,8 @@ Status RegistryTarget::check_access(Access access) {
         return e;
     });
     if (!answered) return answered;
-    if (access == Access::read || client_->uses_bearer_tokens()) {
-        log::verbose(describe() + ": the registry answers and accepts the credentials" +
-                     (access == Access::push ? " (a token with push scope)" : ""));
+    if (access == Access::read) {
+        log::verbose(describe() + ": the registry answers and accepts the credentials");
         return {};
     }
 

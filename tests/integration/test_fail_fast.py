@@ -13,7 +13,7 @@ import time
 import unittest
 from pathlib import Path
 
-from fixtures import File, Registry, free_port, make_tree, run
+from fixtures import File, Registry, TokenServer, free_port, make_tree, run
 from release_helpers import METADATA, make_project, scratch
 
 WRONG = "Wr0ng-Pw-ocx-secret"
@@ -98,6 +98,25 @@ class TestFailFast(unittest.TestCase):
         self.assertIn("accepts pushes with these credentials", r.stderr)
         first = [(e.method, e.status) for e in self.reg.requests(since=mark) if e.method in ("POST", "DELETE")][:2]
         self.assertEqual(first, [("POST", 202), ("DELETE", 204)])
+
+    def test_read_only_token_fails_the_check_before_any_bundle(self):
+        # A token server grants what the user may have without an error: a read-only user gets
+        # a pull-only token, and only the upload session shows that it cannot push.
+        ts = TokenServer(users={"reader": "R3ad-0nly-ocx-secret"}, permissions={"reader": {"pull"}}).start()
+        try:
+            with Registry(auth="token", users={"reader": "R3ad-0nly-ocx-secret"}, token_server=ts) as reg:
+                matrix = big_project(self.work / "readonly", "%s/fail/readonly" % reg.host, megabytes_per_platform=5)
+                mark = reg.mark()
+                r = run(["release", matrix], env={"OCX_AUTH_%s_USER" % host_slug(reg.host): "reader",
+                                                  "OCX_AUTH_%s_TOKEN" % host_slug(reg.host): "R3ad-0nly-ocx-secret"})
+                self.assertIn(r.returncode, (77, 80), str(r))
+                self.assertIn("push access check", r.stderr)
+                self.assertNotIn("bundled", r.stderr)
+                self.assertFalse((matrix.parent / "out" / "bundles").exists())
+                self.assertEqual([(e.method, e.path) for e in reg.requests(since=mark) if e.method in ("PUT", "PATCH")],
+                                 [])
+        finally:
+            ts.stop()
 
     def test_finalize_checks_the_credentials_before_writing_a_tag(self):
         matrix = make_project(self.work / "shards", "%s/fail/finalize" % self.reg.host)
