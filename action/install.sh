@@ -28,9 +28,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(cd "$here/.." && pwd)
 
 say() { echo "install: $*" >&2; }
+# Workflow-command data: %, CR and LF escaped as the runner expects, so an input holding a line
+# break cannot start a command line of its own.
+command_data() {
+  local s=${1//%/%25}
+  s=${s//$'\r'/%0D}
+  printf '%s' "${s//$'\n'/%0A}"
+}
 die() {
-  [ "${GITHUB_ACTIONS:-}" = true ] && echo "::error title=ocx-release install::$1"
-  echo "install: error: $1" >&2
+  if [ "${GITHUB_ACTIONS:-}" = true ]; then echo "::error title=ocx-release install::$(command_data "$1")"; fi
+  echo "install: error: $(printf '%s' "$1" | tr '\r\n' '  ')" >&2
   exit "${2:-69}"
 }
 
@@ -38,6 +45,8 @@ emit() { # emit PATH: the result, for the next step and for people
   local bin=$1 shown
   shown=$("$bin" --version 2>/dev/null | head -n 1) || die "$bin does not run (\`$bin --version\` failed)"
   [ -n "$shown" ] || die "$bin does not run (\`$bin --version\` failed)"
+  # One line each in GITHUB_OUTPUT and GITHUB_PATH: a path with a line break would add others.
+  case $bin in *$'\n'* | *$'\r'*) die "the path of the binary holds a line break" 64 ;; esac
   if [ -n "${GITHUB_OUTPUT:-}" ]; then
     echo "binary=$bin" >>"$GITHUB_OUTPUT"
   fi
@@ -113,13 +122,22 @@ if [ "$from_source" != true ] && [ -n "$os" ] && [ -n "$arch" ]; then
     base="$GITHUB_SERVER_URL/$repo/releases/download"
   fi
   if [ -n "$base" ]; then
+    # HTTPS only, redirects included (the checksum comes from the same server, so the transport
+    # is what vouches for both); plain HTTP only for a loopback mirror (tests, a local cache).
+    protocols=(--proto =https --proto-redir =https)
+    case $base in
+      https://*) ;;
+      http://127.0.0.1[:/]* | http://localhost[:/]* | "http://[::1]"[:/]*) protocols=(--proto =http --proto-redir =http) ;;
+      *) die "OCX_RELEASE_DOWNLOAD_URL must be an https:// URL (plain http only on a loopback host), got '$(printf '%s' "$base" | head -c 200 | tr -c '[:alnum:]:/._~-' '?')'" 64 ;;
+    esac
     url="${base%/}/v$version/$asset"
     command -v curl >/dev/null 2>&1 || die "curl is needed to download $url"
     mkdir -p "$releases/$version"
     stage=$(mktemp -d "$releases/$version/.download.XXXXXX")
     trap 'rm -rf "$stage"' EXIT
     fetch() { # fetch URL FILE -> HTTP status (000: no answer)
-      curl -sSL --retry 3 --retry-delay 1 --connect-timeout 20 --max-time 300 -o "$2" -w '%{http_code}' "$1" ||
+      curl -sSL "${protocols[@]}" --retry 3 --retry-delay 1 --connect-timeout 20 --max-time 300 -o "$2" \
+        -w '%{http_code}' "$1" ||
         true
     }
     say "downloading $url"

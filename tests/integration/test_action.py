@@ -585,7 +585,8 @@ class Install(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             built = outputs["binary"]
             self.assertRegex(built, r"^%s/ocx-release/source-[0-9a-f]{16}/ocx-release$" % re.escape(cache))
-            self.assertIn("building ocx-release from %s (source %s)" % (SOURCE_DIR, built.split("/")[-2][7:]), r.stderr)
+            self.assertIn("building ocx-release from %s (source %s)" % (os.path.normpath(SOURCE_DIR), built.split("/")[-2][7:]),
+                      r.stderr)
             self.assertIn("-DOCX_BUILD_TESTS=OFF", Path(log).read_text())
             self.assertFalse(os.path.exists(os.path.join(os.path.dirname(built), "build")))
 
@@ -687,6 +688,25 @@ class InstallRelease(unittest.TestCase):
             third, outputs3, _ = self.install(server, INPUT_VERSION="v" + version())
             self.assertEqual((third.returncode, outputs3["binary"]), (0, binary), third.stderr)
             self.assertEqual(len(server.requests), 2)
+
+    def test_only_https_or_a_loopback_mirror(self):
+        # The checksum comes from the same server as the asset: plain HTTP to another host would
+        # let anyone on the path swap both. Nothing is fetched, nothing installed.
+        r, outputs, path = self.run_install({"OCX_RELEASE_DOWNLOAD_URL": "http://mirror.example/releases",
+                                             "RUNNER_TOOL_CACHE": self.cache, "PATH": "/usr/bin:/bin"})
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("OCX_RELEASE_DOWNLOAD_URL must be an https:// URL (plain http only on a loopback host), "
+                      "got 'http://mirror.example/releases'", r.stderr)
+        self.assertEqual((outputs, path), ({}, ""))
+        self.assertFalse(os.path.exists(self.arch_dir))
+
+    def test_an_input_with_a_line_break_cannot_forge_a_workflow_command(self):
+        r, outputs, _ = self.run_install({"INPUT_BINARY": "/nonexistent\n::error::forged",
+                                          "RUNNER_TOOL_CACHE": self.cache, "PATH": "/usr/bin:/bin"})
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertEqual(outputs, {})
+        self.assertNotIn("\n::error::forged", r.stdout)
+        self.assertIn("/nonexistent%0A::error::forged is not an executable file", r.stdout)
 
     def test_outside_github_it_installs_into_the_user_cache(self):
         # How examples/gitlab/.gitlab-ci.yml uses it: no runner, XDG_CACHE_HOME kept by the CI cache.
