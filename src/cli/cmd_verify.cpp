@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/deep_verify.hpp"
+#include "cli/limits.hpp"
 #include "cli/target.hpp"
 #include "util/files.hpp"
 #include "publish/verify.hpp"
@@ -24,6 +25,8 @@ int cmd_verify(const Args& args) {
         ("report", po::value(&report_path), "report written by release/finalize/push --format json")
         ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")
         ("tags", po::value(&tags_text)->value_name("WHICH"), "primary: check the primary tag only; all (default): every tag of the report");
+    LimitOptions limit_options;
+    add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -34,6 +37,8 @@ int cmd_verify(const Args& args) {
         return 0;
     }
     if (report_path.empty()) return fail(make_error(ErrorKind::usage, "verify: missing REPORT.json"));
+    const auto limits = unpack_limits(limit_options);  // --deep's, checked before anything is read
+    if (!limits) return fail(limits.error());
     if (tags_text != "primary" && tags_text != "all")
         return fail(make_error(ErrorKind::usage, "--tags: expected primary or all, got \"" + tags_text + "\""));
     const auto tags = tags_text == "primary" ? publish::VerifyTags::primary : publish::VerifyTags::all;
@@ -54,7 +59,7 @@ int cmd_verify(const Args& args) {
     std::size_t checks = result->checks;
     std::vector<publish::VerifyProblem> problems = std::move(result->problems);
     if (deep) {
-        auto d = deep_verify(**target, *rep);
+        auto d = deep_verify(**target, *rep, *limits);
         if (!d) return fail(d.error());
         checks += d->checks;
         problems.insert(problems.end(), d->problems.begin(), d->problems.end());

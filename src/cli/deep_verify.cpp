@@ -32,7 +32,8 @@ metadata::FileState file_state(const fs::path& content, const std::string& relat
 
 }  // namespace
 
-Result<publish::VerifyResult> deep_verify(publish::Target& target, const report::Report& report) {
+Result<publish::VerifyResult> deep_verify(publish::Target& target, const report::Report& report,
+                                          const bundle::UnpackLimits& limits) {
     publish::VerifyResult out;
     for (const auto& p : report.platforms) {
         if (p.manifest.digest.empty()) continue;  // never pushed: the structural check says so
@@ -44,7 +45,7 @@ Result<publish::VerifyResult> deep_verify(publish::Target& target, const report:
                                    std::nullopt};
         log::verbose("verify --deep: installing " + what + " (" + p.manifest.digest.str() + ")");
         ++out.checks;
-        auto installed = install::install(target, resolved, dir, install::Overwrite::refuse);
+        auto installed = install::install(target, resolved, dir, install::Overwrite::refuse, limits);
         if (!installed) {
             const ErrorKind kind = installed.error().kind;
             if (kind != ErrorKind::data && kind != ErrorKind::not_found) return std::move(installed).error();

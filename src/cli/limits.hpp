@@ -1,6 +1,6 @@
 #pragma once
 // --max-unpacked-size / --max-entries (and OCX_RELEASE_MAX_UNPACKED / OCX_RELEASE_MAX_ENTRIES)
-// for the commands that unpack or check archives: install, exec, push, release
+// for the commands that unpack or check archives: install, exec, push, release, verify --deep
 // (bundle/limits.hpp has the defaults and why).
 
 #include <boost/program_options.hpp>

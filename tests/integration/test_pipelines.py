@@ -426,6 +426,20 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual(v.returncode, 64, str(v))
         self.assertIn('--tags: expected primary or all, got "some"', v.stderr)
 
+    def test_verify_deep_takes_the_unpack_limits(self):
+        repo = "pipe/deep-limits"
+        matrix = make_project(self.dir, self.package(repo))
+        _, _, report = self.release(matrix)
+        self.assertEqual(run(["verify", report, "--deep"]).returncode, 0)
+        r = run(["verify", report, "--deep", "--max-unpacked-size", "16"])
+        self.assertNotEqual(r.returncode, 0, str(r))
+        self.assertIn('"bin/hello": unpacks to more than 16 bytes, the limit set (raise it with --max-unpacked-size or '
+                      'OCX_RELEASE_MAX_UNPACKED)', r.stderr)
+        r = run(["verify", report, "--deep"], env={"OCX_RELEASE_MAX_UNPACKED": "16"})
+        self.assertNotEqual(r.returncode, 0, str(r))
+        r = run(["verify", report, "--max-unpacked-size", "lots"])
+        self.assertEqual(r.returncode, 64, str(r))
+
     def test_verify_problems_as_json_objects(self):
         repo = "pipe/verify-json"
         matrix = make_project(self.dir, self.package(repo))
