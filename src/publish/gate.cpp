@@ -2,6 +2,7 @@
 #include "publish/gate.hpp"
 
 #include <map>
+#include <optional>
 
 #include "bundle/check.hpp"
 #include "bundle/names.hpp"
@@ -25,29 +26,60 @@ struct Member {
 };
 using Listing = std::map<std::string, Member>;
 
-// `target` seen from the directory of the link `name`, normalized; "" when it leaves the root.
-std::string resolve_link(const std::string& name, const std::string& target) {
-    const fs::path dir = fs::path(name).parent_path();
-    const fs::path joined = (dir / target).lexically_normal();
-    const std::string s = joined.generic_string();
-    if (s.empty() || s.rfind("..", 0) == 0 || joined.is_absolute()) return {};
-    return s == "." ? std::string{} : s;
+// `target` seen from the directory of the link `name`, normalized ("" is the package root);
+// nullopt when it leaves the package.
+std::optional<std::string> resolve_link(const std::string& name, const std::string& target) {
+    const fs::path joined = (fs::path(name).parent_path() / target).lexically_normal();
+    std::string s = joined.generic_string();
+    if (joined.is_absolute() || s == ".." || s.rfind("../", 0) == 0) return std::nullopt;
+    if (s == ".") return std::string{};
+    if (!s.empty() && s.back() == '/') s.pop_back();
+    return s;
 }
 
-metadata::FileState state_in(const Listing& listing, std::string path) {
-    for (int hops = 0; hops < 16; ++hops) {
-        auto it = listing.find(path);
-        if (it == listing.end()) return metadata::FileState::absent;
-        const Member& m = it->second;
-        if (m.type == bundle::EntryType::symlink) {
-            path = resolve_link(path, m.link);
-            if (path.empty()) return metadata::FileState::other;
+// What `path` is once installed, following symlinks at every component as the file system does
+// (`bin -> usr/bin` then `usr/bin/tool`), at most 40 of them as the kernel does. A directory an
+// archive implies without listing it (`bin/tool` and no `bin/`) is a directory.
+metadata::FileState state_in(const Listing& listing, const std::string& path) {
+    std::string rest = path;
+    std::string done;
+    for (int links = 0; links <= 40;) {
+        const auto slash = rest.find('/');
+        const std::string part = rest.substr(0, slash);
+        rest = slash == std::string::npos ? std::string{} : rest.substr(slash + 1);
+        const std::string here = done.empty() ? part : done + "/" + part;
+        auto it = listing.find(here);
+        if (it != listing.end() && it->second.type == bundle::EntryType::symlink) {
+            ++links;
+            auto to = resolve_link(here, it->second.link);
+            if (!to) return metadata::FileState::other;
+            rest = to->empty() ? rest : rest.empty() ? *to : *to + "/" + rest;
+            done.clear();
+            if (rest.empty()) return metadata::FileState::other;  // the package root itself
             continue;
         }
-        if (m.type != bundle::EntryType::file) return metadata::FileState::other;
-        return (m.mode & 0111) != 0 ? metadata::FileState::executable : metadata::FileState::plain;
+        if (rest.empty()) {
+            if (it == listing.end()) return metadata::FileState::absent;
+            if (it->second.type != bundle::EntryType::file) return metadata::FileState::other;
+            return (it->second.mode & 0111) != 0 ? metadata::FileState::executable : metadata::FileState::plain;
+        }
+        if (it != listing.end() && it->second.type != bundle::EntryType::directory) return metadata::FileState::absent;
+        done = here;
     }
     return metadata::FileState::other;  // a symlink loop
+}
+
+// `name` as install places it: without the metadata's strip_components leading components; ""
+// when nothing is left (install skips such a member).
+std::string placed(const std::string& name, const metadata::Metadata* meta) {
+    const auto strip = meta != nullptr && meta->strip_components ? *meta->strip_components : 0;
+    std::size_t from = 0;
+    for (std::int64_t i = 0; i < strip; ++i) {
+        const auto slash = name.find('/', from);
+        if (slash == std::string::npos) return {};
+        from = slash + 1;
+    }
+    return name.substr(from);
 }
 
 std::vector<std::string> binaries_in(const Listing& listing, const metadata::Metadata* meta, const oci::Platform& platform) {
@@ -104,7 +136,7 @@ std::vector<std::string> gate_tree(const std::vector<bundle::Entry>& entries, co
     Listing listing;
     bool has_content = false;
     for (const auto& e : entries) {
-        listing[e.name] = {e.type, e.mode, e.link_target};
+        if (auto name = placed(e.name, meta); !name.empty()) listing[name] = {e.type, e.mode, e.link_target};
         has_content = has_content || e.type != bundle::EntryType::directory;
     }
     if (!has_content) return {"the content tree holds no file: an empty package would be published"};
@@ -119,7 +151,7 @@ std::vector<std::string> gate_archive(const fs::path& archive, const oci::Platfo
     if (!media_type) return problems;
     Listing listing;
     auto checked = bundle::check_archive(archive, *media_type, limits, nullptr, [&](const bundle::ListedMember& m) {
-        listing[m.name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
+        if (auto name = placed(m.name, meta); !name.empty()) listing[name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
     });
     if (!checked) {
         problems.push_back(checked.error().message);

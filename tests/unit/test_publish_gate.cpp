@@ -54,6 +54,27 @@ TEST_CASE("gate: declared binaries in a tree, symlinks followed inside it") {
           std::vector<std::string>{"binary \"tool\" is declared but not in the package's PATH (bin)"});
 }
 
+TEST_CASE("gate: a symlinked directory on the way is followed, as the file system does") {
+    const auto m = with_binaries({"tool"});
+    const std::vector<bundle::Entry> usr{entry("bin", EntryType::symlink, 0777, "usr/bin"),
+                                         entry("usr/bin/tool", EntryType::file, 0755)};
+    CHECK(publish::gate_tree(usr, &m, kLinux).empty());
+    const std::vector<bundle::Entry> loop{entry("bin", EntryType::symlink, 0777, "bin")};
+    CHECK(publish::gate_tree(loop, &m, kLinux) ==
+          std::vector<std::string>{"binary \"tool\" (bin/tool) is not an executable file"});
+}
+
+TEST_CASE("gate: names are looked up where install places them, after strip_components") {
+    auto m = with_binaries({"tool"});
+    m.strip_components = 1;
+    const std::vector<bundle::Entry> upstream{entry("tool-1.0", EntryType::directory, 0755),
+                                              entry("tool-1.0/bin/tool", EntryType::file, 0755)};
+    CHECK(publish::gate_tree(upstream, &m, kLinux).empty());
+    m.strip_components = 0;
+    CHECK(publish::gate_tree(upstream, &m, kLinux) ==
+          std::vector<std::string>{"binary \"tool\" is declared but not in the package's PATH (bin)"});
+}
+
 TEST_CASE("gate: package names are the repository's last segment") {
     CHECK(publish::package_name("registry.example/acme/tool:1.0") == "tool");
     CHECK(publish::package_name("registry.example:5000/acme/tool@sha256:00") == "tool");
