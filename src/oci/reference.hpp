@@ -17,7 +17,7 @@ namespace ocx::oci {
 struct Reference {
     enum class Kind { registry, layout };
     Kind kind = Kind::registry;
-    std::string registry;    // host[:port], registry kind only ("ghcr.io", "127.0.0.1:5000")
+    std::string registry;    // host[:port], registry kind only ("registry.example", "127.0.0.1:5000")
     std::string repository;  // "acme/mytool" (registry) or the directory path (layout)
     std::string tag;         // empty when absent
     std::optional<Digest> digest;

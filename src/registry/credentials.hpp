@@ -7,7 +7,7 @@
 //     names compared without case) when it is set — for any other host they are skipped with a
 //     warning; without it, the host the slug reads back as: '_' stands for '.', except the last '_'
 //     before a trailing number, which stands for ':' ("127_0_0_1_5000" -> "127.0.0.1:5000",
-//     "ghcr_io" -> "ghcr.io"). A host that does not read back so (a '-' or '_' in it, no port after
+//     "registry_example" -> "registry.example"). A host that does not read back so (a '-' or '_' in it, no port after
 //     a numeric last label) needs _HOST; using the variables for it without one is a usage error
 //     naming the variable to add.
 //     These are the variables OCX reads, with OCX's meaning:

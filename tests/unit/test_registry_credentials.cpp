@@ -126,7 +126,7 @@ TEST_CASE("OCX_AUTH_<HOST>_* variables") {
 TEST_CASE("a slug reads back as one host: '_' is '.', the last '_' before a trailing number ':'") {
     CHECK(host_from_slug("127_0_0_1_5000") == "127.0.0.1:5000");
     CHECK(host_from_slug("localhost_5000") == "localhost:5000");
-    CHECK(host_from_slug("ghcr_io") == "ghcr.io");
+    CHECK(host_from_slug("registry_example") == "registry.example");
     CHECK(host_from_slug("ocx_registry_example") == "ocx.registry.example");
     CHECK(host_from_slug("ocx_registry_example_443") == "ocx.registry.example:443");
     CHECK(host_from_slug("localhost") == "localhost");
