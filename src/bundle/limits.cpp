@@ -36,6 +36,13 @@ Status count_member(const UnpackLimits& limits, std::uint64_t compressed, std::u
     return {};
 }
 
+Status check_totals(const UnpackLimits& limits, std::uint64_t compressed, std::uint64_t entries, std::uint64_t bytes) {
+    // count_member for one more member past entries - 1, holding all the bytes.
+    std::uint64_t counted = entries > limits.max_entries ? limits.max_entries : 0;
+    std::uint64_t sum = 0;
+    return count_member(limits, compressed, bytes, counted, sum);
+}
+
 Result<std::uint64_t> parse_size(std::string_view text) {
     std::uint64_t value = 0;
     const char* begin = text.data();

@@ -42,6 +42,11 @@ std::uint64_t max_unpacked_bytes(const UnpackLimits& limits, std::uint64_t compr
 Status count_member(const UnpackLimits& limits, std::uint64_t compressed, std::uint64_t size, std::uint64_t& entries,
                     std::uint64_t& bytes);
 
+/// Checks a whole archive of `compressed` bytes holding `entries` members and `bytes` file bytes,
+/// as its extraction will count it (a bundle `create` just wrote, before it is published): the
+/// same messages as count_member.
+Status check_totals(const UnpackLimits& limits, std::uint64_t compressed, std::uint64_t entries, std::uint64_t bytes);
+
 /// A byte count: digits with an optional binary unit K, M, G or T (also KiB, MiB, GiB, TiB; case
 /// ignored): "4G" is 4 GiB. ErrorKind::usage for anything else or 0.
 Result<std::uint64_t> parse_size(std::string_view text);

@@ -101,6 +101,9 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
             return result;
         }();
         if (!made) return fail("bundle " + name, made.error());
+        // What install will accept: a tree of zeros bundles to little and unpacks to much.
+        if (auto s = bundle::check_totals(options.limits, made->size, made->entries, made->input_bytes); !s)
+            return fail("bundle " + name, std::move(s).error().context(out.filename().string()));
         bundle::remember_bundle(*made);
         work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});

@@ -440,6 +440,18 @@ class PipelineTest(unittest.TestCase):
         r = run(["verify", report, "--max-unpacked-size", "lots"])
         self.assertEqual(r.returncode, 64, str(r))
 
+    def test_a_bundle_over_the_unpack_limits_is_not_published(self):
+        # What release bundles must be what install takes: refused here, not by every consumer.
+        repo = "pipe/bundle-limits"
+        matrix = make_project(self.dir, self.package(repo))
+        mark = self.registry.mark()
+        r, rep, _ = self.release(matrix, "--max-unpacked-size", "16", code=65)
+        self.assertIn("unpacks to more than 16 bytes, the limit set (raise it with --max-unpacked-size or "
+                      "OCX_RELEASE_MAX_UNPACKED)", r.stderr)
+        self.assertEqual(rep["status"], "failed")
+        self.assertEqual(self.writes_since(mark), [])
+        self.assertNotIn("1.2.3", tags_of(self.registry, repo))
+
     def test_verify_problems_as_json_objects(self):
         repo = "pipe/verify-json"
         matrix = make_project(self.dir, self.package(repo))

@@ -66,3 +66,15 @@ TEST_CASE("limits: parse_size") {
     CHECK(size_text(1536) == "1536 bytes");
     CHECK(size_text(3072) == "3 KiB");
 }
+
+TEST_CASE("check_totals: a whole bundle against the limits, with count_member's messages") {
+    UnpackLimits set;
+    set.max_bytes = 100;
+    set.max_entries = 3;
+    CHECK(check_totals(set, 10, 3, 100).ok());
+    CHECK(check_totals(set, 10, 4, 10).error().message ==
+          "more than 3 members, the limit for unpacking (raise it with --max-entries or OCX_RELEASE_MAX_ENTRIES)");
+    CHECK(check_totals(set, 10, 1, 101).error().message ==
+          "unpacks to more than 100 bytes, the limit set (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
+    CHECK(check_totals(UnpackLimits{}, 1000, 10, (1ull << 30) + 1).error().kind == ErrorKind::data);
+}
