@@ -14,6 +14,7 @@
 #include "registry/errors.hpp"
 #include "registry/registry_target.hpp"
 #include "registry/url.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 
 namespace ocx::registry {
@@ -27,7 +28,7 @@ Result<std::string> upload_location(std::string_view action, const HttpResponse&
     if (url.empty())
         return make_error(ErrorKind::unavailable,
                           std::string(action) + ": the registry answered " + std::to_string(r.status) +
-                              (location ? " with an unusable Location \"" + *location + "\"" : " without a Location"));
+                              (location ? " with an unusable Location \"" + escape_text(*location, 256) + "\"" : " without a Location"));
     return url;
 }
 

@@ -4,6 +4,7 @@
 
 #include "oci/reference.hpp"
 #include "registry/url.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 
 namespace ocx::registry {
@@ -161,7 +162,7 @@ Result<HttpResponse> Client::exchange(const RegistryRequest& request) {
             std::string next = resolve_url(url, *location);
             if (next.empty())
                 return make_error(ErrorKind::unavailable, request.method + " " + request.target +
-                                                              ": unusable redirect to \"" + *location + "\"");
+                                                              ": unusable redirect to \"" + escape_text(*location, 256) + "\"");
             url = std::move(next);
             continue;
         }

@@ -194,8 +194,17 @@ TEST_CASE("redirects") {
         if (r.url == "https://registry.example/v2/acme/tool/blobs/sha256:1/here")
             return respond(302, {{"location", "https://storage.example/bucket/1?sig=x"}});
         if (r.url == "https://registry.example/v2/loop") return respond(302, {{"location", "/v2/loop"}});
+        if (r.url == "https://registry.example/v2/bad") return respond(302, {{"location", "//a@b\n::error::forged"}});
         return respond(200, {}, "blob bytes");
     };
+
+    SUBCASE("an unusable Location is quoted escaped: a registry's text forges no log line") {
+        RegistryRequest req = get("/v2/bad");
+        req.follow_redirects = true;
+        auto r = c.exchange(req);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message == "GET /v2/bad: unusable redirect to \"//a@b\\n::error::forged\"");
+    }
 
     SUBCASE("followed for GET; Authorization kept on the registry, dropped at storage") {
         RegistryRequest req = get("/v2/acme/tool/blobs/sha256:1");
