@@ -223,16 +223,23 @@ private:
     bool closed_ = false;
 };
 
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// Platforms handled at once: --jobs, else the cores (at least 2: one compresses while one
+// uploads), never more than there are platforms.
+unsigned job_count(const ReleaseOptions& options, std::size_t platforms) {
+    const unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores());
+    return std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(platforms)));
+}
+
 // Prepares every platform on `jobs` preparers (the compression threads shared out by ThreadBudget)
 // and pushes each as soon as it is ready on `jobs` uploaders, so one platform's upload overlaps
 // the next platform's compression instead of holding its preparer (and its cores) idle.
 void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
                       std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex, bool pushing) {
     if (work.empty()) return;
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores;
-    unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
-    jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
+    const unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores();
+    const unsigned jobs = job_count(options, work.size());
     const auto bundles = static_cast<std::size_t>(
         std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return w.input->spec->content.has_value(); }));
     ThreadBudget budget(total_threads, jobs, bundles);
@@ -273,9 +280,7 @@ void push_all(Target& target, const ReleaseOptions& options, std::vector<Platfor
     PushQueue queue;
     for (auto& w : work) queue.put(&w);
     queue.close();
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    unsigned jobs = options.jobs != 0 ? options.jobs : std::max(2u, cores);
-    jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(work.size())));
+    const unsigned jobs = job_count(options, work.size());
     std::vector<std::thread> uploaders;
     for (unsigned i = 0; i < jobs; ++i)
         uploaders.emplace_back([&] {
