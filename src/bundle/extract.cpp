@@ -46,9 +46,10 @@ struct EntryFree {
 
 // Applies strip_components, then the prefix; nullopt when nothing remains after stripping.
 std::optional<PathParts> place(const PathParts& parts, const Placement& placement, const PathParts& prefix) {
-    if (parts.size() <= placement.strip_components) return std::nullopt;
+    auto kept = strip_leading(parts, placement.strip_components);
+    if (!kept) return std::nullopt;
     PathParts out = prefix;
-    out.insert(out.end(), parts.begin() + static_cast<std::ptrdiff_t>(placement.strip_components), parts.end());
+    out.insert(out.end(), kept->begin(), kept->end());
     return out;
 }
 

@@ -56,6 +56,11 @@ Result<PathParts> member_path(std::string_view name) {
     return parts;
 }
 
+std::optional<PathParts> strip_leading(const PathParts& parts, std::uint64_t count) {
+    if (parts.size() <= count) return std::nullopt;
+    return PathParts(parts.begin() + static_cast<std::ptrdiff_t>(count), parts.end());
+}
+
 std::string join_path(const PathParts& parts) {
     std::string out;
     for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;

@@ -46,6 +46,10 @@ Result<PathParts> member_path(std::string_view name);
 /// "a/b" from {a, b}.
 std::string join_path(const PathParts& parts);
 
+/// `parts` without their first `count` components (a layer's or the metadata's
+/// strip_components); nullopt when nothing is left: install skips such a member.
+std::optional<PathParts> strip_leading(const PathParts& parts, std::uint64_t count);
+
 /// The checks on a member alone (see the file comment): the reason it is refused, or "".
 std::string member_problem(const Member& member);
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "bundle/check.hpp"
+#include "bundle/member_rules.hpp"
 #include "bundle/names.hpp"
 #include "metadata/binaries.hpp"
 #include "oci/media_types.hpp"
@@ -73,13 +74,11 @@ metadata::FileState state_in(const Listing& listing, const std::string& path) {
 // when nothing is left (install skips such a member).
 std::string placed(const std::string& name, const metadata::Metadata* meta) {
     const auto strip = meta != nullptr && meta->strip_components ? *meta->strip_components : 0;
-    std::size_t from = 0;
-    for (std::int64_t i = 0; i < strip; ++i) {
-        const auto slash = name.find('/', from);
-        if (slash == std::string::npos) return {};
-        from = slash + 1;
-    }
-    return name.substr(from);
+    if (strip <= 0) return name;
+    auto parts = bundle::member_path(name);
+    if (!parts) return {};
+    auto kept = bundle::strip_leading(*parts, static_cast<std::uint64_t>(strip));
+    return kept ? bundle::join_path(*kept) : std::string{};
 }
 
 std::vector<std::string> binaries_in(const Listing& listing, const metadata::Metadata* meta, const oci::Platform& platform) {
@@ -96,11 +95,10 @@ fs::path receipt_path(const fs::path& archive) {
 std::vector<std::string> check_receipt(const fs::path& archive, const oci::Platform& platform, const std::string& package) {
     const fs::path file = receipt_path(archive);
     const std::string shown = file.filename().string();
-    std::error_code ec;
-    if (!fs::exists(file, ec)) return {};
-    if (fs::file_size(file, ec) > kMaxReceiptBytes || ec) return {shown + ": not a receipt (over 64 KiB, or unreadable)"};
-    auto text = read_file(file);
-    if (!text || !*text) return {shown + ": cannot read the receipt"};
+    // The bounded reader: absent is fine, a device, a FIFO or anything over the cap is not a receipt.
+    auto text = read_file(file, kMaxReceiptBytes);
+    if (!text) return {text.error().message};
+    if (!*text) return {};
     auto root = json::parse(**text, shown);
     if (!root) return {root.error().message};
     json::Diagnostics diag;
