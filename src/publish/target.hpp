@@ -72,6 +72,20 @@ public:
         (void)hint;
         return put_manifest(reference, manifest);
     }
+    /// PUT a referrer (a manifest naming a `subject`, OCI 1.1) under its digest. True when the
+    /// registry answered with the OCI-Subject header: it keeps the Referrers API for that subject
+    /// and no fallback tag is needed (docs/wire-format.md §7 "Discovery on every registry").
+    /// Targets without the API (layouts) PUT it as any manifest and return false.
+    virtual Result<bool> put_referrer(const Manifest& manifest) {
+        if (auto s = put_manifest(manifest.digest.str(), manifest); !s) return std::move(s).error();
+        return false;
+    }
+    /// The referrers index the registry keeps for `subject` (GET /v2/<repo>/referrers/<digest>);
+    /// nullopt when the target has no Referrers API, so readers use the fallback tag instead.
+    virtual Result<std::optional<Manifest>> get_referrers(const Digest& subject) {
+        (void)subject;
+        return std::optional<Manifest>();
+    }
     /// Before any work is done: checks that the target answers and accepts these credentials,
     /// and with `Access::push` that they may write (docs/cli.md "Fail fast"). Targets with nothing
     /// to check (layouts) succeed.

@@ -168,7 +168,7 @@ Status RegistryTarget::put_manifest_once(std::string_view reference, const publi
 }
 
 Status RegistryTarget::put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest,
-                                            RetryHint& hint) {
+                                            RetryHint& hint, bool* subject_answered) {
     const std::string action = "PUT manifest " + ref_text(reference);
     // Callers hash once and push exactly those bytes; anything else is a bug upstream.
     if (Digest::of(manifest.bytes) != manifest.digest)
@@ -192,7 +192,43 @@ Status RegistryTarget::put_manifest_attempt(std::string_view reference, const pu
         if (r->status == 400 && has_error_code(r->body, "MANIFEST_BLOB_UNKNOWN")) e.kind = ErrorKind::transient;
         return e;
     }
+    if (subject_answered != nullptr) *subject_answered = r->header("oci-subject").has_value();
     return check_digest_header(action, *r, manifest.digest);
+}
+
+// Distribution spec v1.1 "Pushing manifests with subject": a registry that keeps the Referrers API
+// answers the PUT with OCI-Subject: <subject digest>. Any other answer leaves the index to us.
+Result<bool> RegistryTarget::put_referrer(const publish::Manifest& manifest) {
+    const std::string reference = manifest.digest.str();
+    return with_retry<bool>("PUT manifest " + ref_text(reference), [&](RetryHint& hint) -> Result<bool> {
+        bool answered = false;
+        if (Status s = put_manifest_attempt(reference, manifest, hint, &answered); !s) return std::move(s).error();
+        return answered;
+    });
+}
+
+// Distribution spec v1.1 "Listing referrers": a registry with the API answers 200 with an image
+// index (empty when nothing refers to the subject) and never 404; 404 (docker-registry 2.8 has no
+// such route), 405 and 400 say it has none.
+Result<std::optional<publish::Manifest>> RegistryTarget::get_referrers(const Digest& subject) {
+    using Out = std::optional<publish::Manifest>;
+    const std::string action = "GET referrers " + describe() + "@" + subject.str();
+    return with_retry<Out>(action, [&](RetryHint& hint) -> Result<Out> {
+        RegistryRequest req;
+        req.method = "GET";
+        req.target = "/v2/" + client_->repository() + "/referrers/" + subject.str();
+        req.follow_redirects = true;
+        req.headers.push_back({"Accept", std::string(oci::kImageIndex)});
+        auto r = client_->exchange(req);
+        if (!r) return std::move(r).error();
+        if (r->status == 404 || r->status == 405 || r->status == 400) return Out();
+        if (r->status != 200) return failure(action, *r, hint);
+        publish::Manifest m;
+        m.bytes = std::move(r->body);
+        m.digest = Digest::of(m.bytes);
+        m.media_type = std::string(oci::kImageIndex);
+        return Out(std::move(m));
+    });
 }
 
 Result<std::optional<std::vector<std::string>>> RegistryTarget::list_tags() {

@@ -77,6 +77,8 @@ public:
     Status put_manifest(std::string_view reference, const publish::Manifest& manifest) override;
     Status put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) override;
     Result<std::optional<std::vector<std::string>>> list_tags() override;
+    Result<bool> put_referrer(const publish::Manifest& manifest) override;
+    Result<std::optional<publish::Manifest>> get_referrers(const Digest& subject) override;
     /// GET /v2/ (the registry answers; the credentials, or a token for pull,push, are accepted);
     /// for `push` on a registry that does not use Bearer tokens also an upload session opened and
     /// cancelled (preflight.cpp).
@@ -91,7 +93,9 @@ private:
     Error failure(std::string_view action, const HttpResponse& response, RetryHint& hint) const;
     /// ErrorKind::data when the response's Docker-Content-Digest differs from `expected`.
     Status check_digest_header(std::string_view what, const HttpResponse& response, const Digest& expected) const;
-    Status put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint);
+    /// One PUT; `subject_answered`, when given, is set when the registry answered OCI-Subject.
+    Status put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint,
+                                bool* subject_answered = nullptr);
     Result<std::uint64_t> upload_once(const publish::BlobSource& blob, RetryHint& hint);
     std::string blobs_path(const Digest& digest) const;
     std::string manifests_path(std::string_view reference) const;

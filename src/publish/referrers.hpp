@@ -1,0 +1,67 @@
+#pragma once
+// Referrers on every registry (docs/wire-format.md §7 "Discovery on every registry"): attaching a
+// document (SBOM, signature, attestation) to a manifest or index, and listing what is attached.
+//  * Attach pushes the empty config and the document, then the referrer manifest by digest. A
+//    registry that answers OCI-Subject keeps the Referrers API; otherwise the fallback tag
+//    `sha256-<subject hex>` (an image index of referrer descriptors) is updated by read–merge–write
+//    with the read-back care of version tags (publish/tags.hpp): a pause, a read-back, and a merge
+//    again when a concurrent writer dropped our entry — two writers on one subject lose nothing.
+//  * Idempotent: a document the subject already has (same identity: the bytes' digest for unsigned
+//    documents, key hint and signed content for Sigstore bundles) is not attached again.
+//  * Readers try GET /v2/<repo>/referrers/<digest> first, then the fallback tag.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "attest/referrer.hpp"
+#include "oci/descriptor.hpp"
+#include "publish/tags.hpp"
+#include "publish/target.hpp"
+
+namespace ocx::publish {
+
+/// One entry of a subject's referrers (API answer or fallback index).
+struct Referrer {
+    Digest digest;
+    std::uint64_t size = 0;
+    std::string artifact_type;
+    oci::Annotations annotations;
+};
+
+/// The fallback tag for `subject`: "sha256-<hex>".
+std::string fallback_tag(const Digest& subject);
+
+/// Everything attached to `subject`: the Referrers API's index when the target has one, else the
+/// fallback tag's index (empty when the tag does not exist).
+Result<std::vector<Referrer>> list_referrers(Target& target, const Digest& subject);
+
+enum class AttachWay { referrers_api, fallback_tag, existing };
+
+struct Attached {
+    Digest digest;        // the referrer manifest
+    std::uint64_t size = 0;
+    AttachWay way = AttachWay::existing;
+};
+
+/// The referrer manifest a document would get (no I/O): what dry runs and reports name.
+Manifest referrer_for(const attest::Document& document, const oci::Descriptor& subject);
+
+/// Attaches `document` to `subject` unless it is already there (then the existing referrer is
+/// returned, way = existing). Uses options.settle, max_attempts, tag_retry, manifest_retry, clock.
+Result<Attached> attach(Target& target, const oci::Descriptor& subject, const attest::Document& document,
+                        const WriteOptions& options);
+
+/// The identity (attest::Document::identity) of an attached referrer, read from the target:
+/// its layer's digest, or for a Sigstore bundle the key hint and what it signs.
+Result<std::string> identity_of_referrer(Target& target, const Referrer& referrer);
+
+/// A referrer's document as stored: its manifest and the layer's bytes (at most 4 MiB).
+struct StoredReferrer {
+    Manifest manifest;
+    attest::ReferrerManifest parsed;
+    std::string document;
+};
+Result<StoredReferrer> read_referrer(Target& target, const Digest& referrer);
+
+}  // namespace ocx::publish
