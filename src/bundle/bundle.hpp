@@ -49,6 +49,15 @@ struct BundleOptions {
     std::optional<std::int64_t> mtime;  // default: SOURCE_DATE_EPOCH when set (and non-empty), else 0
     /// Called as data flows: file content bytes read so far, compressed bytes written so far.
     std::function<void(std::uint64_t in_bytes, std::uint64_t out_bytes)> progress;
+    /// Also hash every regular file as it is read (for the SBOM: docs/wire-format.md §7), so no
+    /// file is read twice.
+    bool file_digests = false;
+};
+
+/// A regular file of a bundle and the SHA-256 of its content.
+struct FileHash {
+    std::string name;  // archive path
+    Digest digest;
 };
 
 struct BundleResult {
@@ -57,6 +66,7 @@ struct BundleResult {
     std::uint64_t size = 0;        // compressed size in bytes
     std::uint64_t entries = 0;     // tar members (directories, files, symlinks)
     std::uint64_t input_bytes = 0; // sum of regular file sizes
+    std::vector<FileHash> files;   // with options.file_digests: every regular file, archive order
 };
 
 /// Walks and validates a source tree without writing anything: entries in archive order (directories

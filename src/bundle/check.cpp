@@ -160,7 +160,7 @@ std::string_view filter_name(int code) {
 }  // namespace
 
 Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
-                                   LayerSet* set, const MemberVisitor& visit) {
+                                   LayerSet* set, const MemberVisitor& visit, std::vector<FileHash>* files) {
     const std::string file = path.string();
     auto bad = [&](const std::string& why) { return make_error(ErrorKind::data, file + ": " + why); };
     Reader reader;
@@ -240,13 +240,39 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
             }
         }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.
+        const bool hashing = files != nullptr && member.type == MemberType::file && !parts->empty();
+        Sha256 content;
+        std::uint64_t hashed = 0;
         const void* block = nullptr;
         std::size_t len = 0;
         la_int64_t offset = 0;
         int d;
         while ((d = archive_read_data_block(a.get(), &block, &len, &offset)) == ARCHIVE_OK) {
+            if (!hashing) continue;
+            // A sparse member's holes read as zeros, as extract() writes them.
+            static const char zeros[4096] = {};
+            for (auto at = static_cast<std::uint64_t>(offset); hashed < at;) {
+                const std::uint64_t n = std::min<std::uint64_t>(sizeof zeros, at - hashed);
+                content.update(zeros, static_cast<std::size_t>(n));
+                hashed += n;
+            }
+            content.update(block, len);
+            hashed += len;
         }
         if (d != ARCHIVE_EOF) return damaged("damaged archive at " + quote_name(member.name), a.get());
+        if (hashing) {
+            static const char tail[4096] = {};
+            for (; hashed < declared; hashed += std::min<std::uint64_t>(sizeof tail, declared - hashed))
+                content.update(tail, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof tail, declared - hashed)));
+            files->push_back({join_path(*parts), content.finish()});
+        } else if (files != nullptr && member.type == MemberType::hardlink && !parts->empty()) {
+            const std::string target = join_path(*member_path(member.link));
+            for (const auto& f : *files)
+                if (f.name == target) {
+                    files->push_back({join_path(*parts), f.digest});
+                    break;
+                }
+        }
     }
     if (out.entries == 0) return bad("an empty archive");
     if (set == nullptr) {

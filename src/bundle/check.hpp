@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bundle/bundle.hpp"
 #include "bundle/limits.hpp"
@@ -55,9 +56,11 @@ struct LayerSet {
 /// Problems are ErrorKind::data naming the file and, where there is one, the member. With `set`,
 /// the members join the set's (see LayerSet) and the last check of links through all of them is
 /// left to finish_layers. `visit`, when given, sees every member that passed, in archive order.
+/// `files`, when given, receives every regular file (hardlinks included) with the SHA-256 of its
+/// content, hashed from the data the check reads anyway (the SBOM of a prebuilt archive).
 Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type,
                                    const UnpackLimits& limits = {}, LayerSet* set = nullptr,
-                                   const MemberVisitor& visit = {});
+                                   const MemberVisitor& visit = {}, std::vector<FileHash>* files = nullptr);
 
 /// After the last archive of `set`: every symlink resolved through all the layers stays inside.
 /// ErrorKind::data naming the link.

@@ -76,8 +76,9 @@ Status check_output(const BundleOptions& options) {
 }
 
 // Streams one file's contents into the tar writer, checking it still has the size scan() saw.
+// With `sha`, the bytes read are hashed too.
 Status copy_file(const Entry& entry, TarWriter& tar, std::vector<char>& buffer,
-                 const std::function<void(std::uint64_t)>& on_read) {
+                 const std::function<void(std::uint64_t)>& on_read, Sha256* sha) {
     const int fd = ::open(entry.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return make_error(ErrorKind::io, quote_name(entry.name) + " cannot be read: " + std::strerror(errno));
     struct Closer {
@@ -101,6 +102,7 @@ Status copy_file(const Entry& entry, TarWriter& tar, std::vector<char>& buffer,
         }
         if (n == 0) return changed();  // shrank
         if (Status s = tar.write_data(buffer.data(), static_cast<std::size_t>(n)); !s) return s;
+        if (sha != nullptr) sha->update(buffer.data(), static_cast<std::size_t>(n));
         left -= static_cast<std::uint64_t>(n);
         on_read(static_cast<std::uint64_t>(n));
     }
@@ -145,7 +147,11 @@ Result<BundleResult> create(const BundleOptions& options) {
     for (const Entry& entry : *entries) {
         if (Status s = (*tar)->add(entry, *mtime); !s) return std::move(s).error();
         if (entry.type != EntryType::file) continue;
-        if (Status s = copy_file(entry, **tar, buffer, on_read); !s) return std::move(s).error();
+        std::optional<Sha256> file_sha;
+        if (options.file_digests) file_sha.emplace();
+        if (Status s = copy_file(entry, **tar, buffer, on_read, file_sha ? &*file_sha : nullptr); !s)
+            return std::move(s).error();
+        if (file_sha) result.files.push_back({entry.name, file_sha->finish()});
         result.input_bytes += entry.size;
     }
     if (Status s = (*tar)->close(); !s) return std::move(s).error();

@@ -7,6 +7,7 @@
 #include "cli/common.hpp"
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
+#include "cli/supply_chain.hpp"
 #include "cli/target.hpp"
 #include "util/files.hpp"
 #include "oci/media_types.hpp"
@@ -65,6 +66,8 @@ int cmd_finalize(const Args& args) {
         ("replace", po::bool_switch(&replace), "allow replacing platforms already published in the tag with new content")
         ("dry-run", po::bool_switch(&dry_run), "check the parts and plan the tags, write nothing")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv)->value_name("FILE"), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    SignOptions sign_options;
+    add_sign_options(desc, sign_options);
     add_target_options(desc, target_options);
     std::string progress_mode = "auto";
     add_progress_option(desc, progress_mode);
@@ -86,6 +89,7 @@ int cmd_finalize(const Args& args) {
 
     // Parts first: with build_timestamp the shards' tag carries their build time, not ours.
     std::map<std::string, report::PlatformResult> by_platform;
+    std::vector<report::Attachment> part_attachments;  // the shards' SBOMs and platform signatures
     std::string parts_tag, parts_package;
     for (std::size_t i = 1; i < files.size(); ++i) {
         auto text = read_file(files[i]);
@@ -103,6 +107,7 @@ int cmd_finalize(const Args& args) {
                                                         parts_package));
         parts_tag = part->tag;
         parts_package = part->package;
+        for (auto& a : part->attachments) part_attachments.push_back(std::move(a));
         for (auto& p : part->platforms) {
             if (by_platform.count(p.platform) != 0)
                 return fail(make_error(ErrorKind::data, files[i] + ": platform " + p.platform + " appears in two parts"));
@@ -132,6 +137,8 @@ int cmd_finalize(const Args& args) {
                                                     (package.empty() ? files[0] : "--package") +
                                                     "); give finalize the --package the shards used"));
 
+    auto supply = load_supply_chain(sign_options, matrix.provenance);
+    if (!supply) return fail(supply.error());
     auto target = open_target(matrix.package, target_options);
     if (!target) return fail(target.error());
     if (auto s = (*target)->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s)
@@ -161,7 +168,12 @@ int cmd_finalize(const Args& args) {
         return fail(make_error(ErrorKind::data, "part report for " + by_platform.begin()->first + ", which is not in " + files[0]));
 
     publish::WriteOptions write;
+    rep.attachments = std::move(part_attachments);
     publish::write_release_tags(target->get(), matrix, entries, dry_run, false, write, rep);
+    // The index's signature and provenance (docs/cli.md "Supply chain"): only finalize knows the index.
+    if (rep.status == report::Status::published || rep.status == report::Status::planned)
+        if (!publish::attach_index(target->get(), (*supply)->chain, matrix.provenance, matrix.tag, write, dry_run, rep))
+            rep.status = dry_run ? report::Status::failed : report::Status::partial;
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
     return report::exit_code_for(rep);
 }

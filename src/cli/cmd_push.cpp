@@ -7,6 +7,10 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/limits.hpp"
+#include "cli/supply_chain.hpp"
+#include "attest/sbom.hpp"
+#include "util/files.hpp"
+#include "util/json.hpp"
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
@@ -32,6 +36,29 @@ Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items
     }
     return out;
 }
+
+// push --sbom (docs/cli.md "Supply chain"): "auto" generates the SBOM from the archives' regular
+// files (hashed while the archive check reads them), anything else is a file attached as is.
+Result<std::string> push_sbom(const std::string& choice, const std::vector<std::string>& archives,
+                              const oci::Reference& ref, const oci::Platform& platform, const bundle::UnpackLimits& limits) {
+    if (choice != "auto") {
+        auto text = read_file(choice);
+        if (!text) return std::move(text).error().context("--sbom");
+        if (!*text) return make_error(ErrorKind::usage, "--sbom " + choice + ": no such file");
+        if (auto doc = json::parse(**text, choice); !doc) return std::move(doc).error().context("--sbom");
+        return std::move(**text);
+    }
+    std::vector<attest::SbomFile> files;
+    for (const auto& a : archives) {
+        std::vector<bundle::FileHash> listed;
+        const auto media_type = oci::layer_media_type(a);
+        if (!media_type) return make_error(ErrorKind::usage, a + ": not a supported archive");
+        auto check = bundle::check_archive(a, *media_type, limits, nullptr, {}, &listed);
+        if (!check) return std::move(check).error();
+        for (auto& f : listed) files.push_back({std::move(f.name), f.digest});
+    }
+    return attest::cyclonedx_sbom({ref.repository_str(), ref.tag, platform.str()}, std::move(files));
+}
 }  // namespace
 
 int cmd_push(const Args& args) {
@@ -52,6 +79,11 @@ int cmd_push(const Args& args) {
         ("alias", po::value(&aliases)->composing()->value_name("TAG"), "extra tag to re-point (repeatable)")
         ("no-canonical-tag", po::bool_switch(&no_canonical), "do not tag the manifest as sha256.<hex>")
         ("archives", po::value(&positional_args)->composing(), "archives (layers, base first)");
+    std::string sbom_choice;
+    desc.add_options()("sbom", po::value(&sbom_choice)->value_name("FILE|auto"),
+                       "attach an SBOM to the platform manifest: a CycloneDX file, or auto (generated from the archives)");
+    SignOptions sign_options;
+    add_sign_options(desc, sign_options);
     add_limit_options(desc, limit_options);
     add_target_options(desc, target_options);
     std::string progress_mode = "auto";
@@ -93,6 +125,14 @@ int cmd_push(const Args& args) {
 
     auto limits = unpack_limits(limit_options);
     if (!limits) return fail(limits.error());
+    auto supply = load_supply_chain(sign_options, false);
+    if (!supply) return fail(supply.error());
+    std::optional<std::string> sbom;
+    if (!sbom_choice.empty()) {
+        auto made = push_sbom(sbom_choice, positional_args, *ref, *platform, *limits);
+        if (!made) return fail(made.error());
+        sbom = std::move(*made);
+    }
     publish::PlatformContent content;
     content.platform = *platform;
     // Several archives are one tree to install: checked together, as it extracts them.
@@ -159,6 +199,14 @@ int cmd_push(const Args& args) {
         options.on_bytes = [&task](std::uint64_t sent) { task.update(sent); };
         return publish::push_platform(**target, ref->repository_str(), content, options);
     }();
+    // The platform's SBOM and signature once it is published (a failure leaves status partial).
+    if (rep.status == report::Status::published && !rep.platforms.empty() &&
+        (sbom || (*supply)->chain.sign_platforms)) {
+        const auto& pushed = rep.platforms.front();
+        const publish::PlatformSubject subject{pushed.platform, pushed.manifest.digest, pushed.manifest.size, sbom};
+        if (!publish::attach_platforms(target->get(), {subject}, (*supply)->chain, options.write, false, rep))
+            rep.status = report::Status::partial;
+    }
 
     if (common.format == Format::json) print_stdout(report::to_json(rep));
     for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);

@@ -7,6 +7,7 @@
 #include "cli/limits.hpp"
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
+#include "cli/supply_chain.hpp"
 #include "cli/target.hpp"
 #include "publish/release.hpp"
 #include "util/log.hpp"
@@ -51,6 +52,8 @@ int cmd_release(const Args& args) {
         ("shard", po::value(&shard)->value_name("PLATFORM"), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
         ("gitlab-dotenv", po::value(&outputs.gitlab_dotenv)->value_name("FILE"), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_limit_options(desc, limit_options);
+    SignOptions sign_options;
+    add_sign_options(desc, sign_options);
     add_target_options(desc, target_options);
     std::string progress_mode = "auto";
     add_progress_option(desc, progress_mode);
@@ -95,7 +98,11 @@ int cmd_release(const Args& args) {
     }
     const auto& matrix = (*loaded)->matrix;
 
+    auto supply = load_supply_chain(sign_options, matrix.provenance && !load.scope.shard);
+    if (!supply) return fail(supply.error());
+
     publish::ReleaseOptions options;
+    options.supply = (*supply)->chain;
     options.dry_run = dry_run;
     options.offline = offline;
     auto jobs = parse_count(jobs_text, "--jobs");

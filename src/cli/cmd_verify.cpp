@@ -8,6 +8,8 @@
 #include "cli/target.hpp"
 #include "util/files.hpp"
 #include "publish/verify.hpp"
+#include "publish/verify_attachments.hpp"
+#include "util/escape.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 
@@ -18,13 +20,14 @@ namespace ocx::cli {
 int cmd_verify(const Args& args) {
     CommonOptions common;
     TargetOptions target_options;
-    std::string report_path, tags_text = "all";
+    std::string report_path, tags_text = "all", key_path;
     bool deep = false;
     po::options_description desc("verify options");
     desc.add_options()
         ("report", po::value(&report_path), "report written by release/finalize/push --format json")
         ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")
-        ("tags", po::value(&tags_text)->value_name("WHICH"), "primary: check the primary tag only; all (default): every tag of the report");
+        ("tags", po::value(&tags_text)->value_name("WHICH"), "primary: check the primary tag only; all (default): every tag of the report")
+        ("key", po::value(&key_path)->value_name("PUB"), "also check every signature and signed attestation with this public key (PEM)");
     LimitOptions limit_options;
     add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);
@@ -42,6 +45,15 @@ int cmd_verify(const Args& args) {
     if (tags_text != "primary" && tags_text != "all")
         return fail(make_error(ErrorKind::usage, "--tags: expected primary or all, got \"" + tags_text + "\""));
     const auto tags = tags_text == "primary" ? publish::VerifyTags::primary : publish::VerifyTags::all;
+    std::optional<SigningKey> key;
+    if (!key_path.empty()) {
+        auto pem = read_file(key_path, 64 * 1024);
+        if (!pem) return fail(pem.error().context("--key"));
+        if (!*pem) return fail(make_error(ErrorKind::usage, "--key " + escape_text(key_path) + ": no such file"));
+        auto k = SigningKey::public_from_pem(**pem, "--key " + escape_text(key_path));
+        if (!k) return fail(k.error());
+        key = std::move(*k);
+    }
     auto text = read_file(report_path);
     if (!text) return fail(text.error());
     if (!*text) return fail(make_error(ErrorKind::not_found, report_path + ": no such report"));
@@ -56,6 +68,7 @@ int cmd_verify(const Args& args) {
 
     auto result = publish::verify_report(**target, *rep, tags);
     if (!result) return fail(result.error());
+    if (auto s = publish::verify_attachments(**target, *rep, key ? &*key : nullptr, *result); !s) return fail(s.error());
     std::size_t checks = result->checks;
     std::vector<publish::VerifyProblem> problems = std::move(result->problems);
     if (deep) {

@@ -15,10 +15,10 @@ namespace bj = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::array<std::string_view, 15> kTopKeys{
+constexpr std::array<std::string_view, 17> kTopKeys{
     "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "replace", "aliases", "canonical_tags",
-    "metadata", "annotations", "compression", "output_dir", "platforms", "description"};
-constexpr std::array<std::string_view, 4> kPlatformKeys{"platform", "content", "archive", "metadata"};
+    "metadata", "annotations", "compression", "output_dir", "platforms", "description", "sbom", "provenance"};
+constexpr std::array<std::string_view, 5> kPlatformKeys{"platform", "content", "archive", "metadata", "sbom"};
 constexpr std::array<std::string_view, 2> kCompressionKeys{"level", "threads"};
 constexpr std::array<std::string_view, 2> kMetadataBlockKeys{"default", "platforms"};
 
@@ -75,6 +75,36 @@ MetadataBlock read_metadata_block(const bj::value& v, const fs::path& base, json
         }
     }
     return block;
+}
+
+// Supply chain keys (docs/cli.md "Supply chain"): top-level "sbom" (boolean) and "provenance"
+// (boolean); per platform "sbom": true, false or "path.json" (attached as is), over the top level.
+void read_supply_chain(const bj::value& root, const fs::path& base, Matrix& m, json::Diagnostics& diag) {
+    const auto& top = root.get_object();
+    bool sbom_default = false;
+    if (const auto* v = top.if_contains("sbom")) {
+        if (v->is_bool()) sbom_default = v->get_bool();
+        else diag.add("/sbom", "expected true or false (a file is given per platform)");
+    }
+    if (const auto* v = top.if_contains("provenance")) {
+        if (v->is_bool()) m.provenance = v->get_bool();
+        else diag.add("/provenance", "expected true or false");
+    }
+    const auto* platforms = top.if_contains("platforms");
+    for (auto& spec : m.platforms) {
+        spec.sbom = sbom_default;
+        const std::size_t i = std::stoul(spec.json_path.substr(std::string_view("/platforms/").size()));
+        const auto* pv = platforms->get_array()[i].get_object().if_contains("sbom");
+        if (pv == nullptr) continue;
+        if (pv->is_bool()) {
+            spec.sbom = pv->get_bool();
+        } else if (pv->is_string() && !pv->get_string().empty()) {
+            spec.sbom = true;
+            spec.sbom_file = resolve(base, std::string(pv->get_string()));
+        } else {
+            diag.add(spec.json_path + "/sbom", "expected true, false or the path of an SBOM file");
+        }
+    }
 }
 }  // namespace
 
@@ -255,6 +285,8 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             if (seen.count(platform) == 0)
                 diag.add(where.second, "metadata for \"" + escape_text(platform) + "\", which is not in /platforms");
     }
+
+    read_supply_chain(*root, base, m, diag);
 
     // Bundle names: os/arch[/variant]; features are added where two platforms would collide.
     std::map<std::string, int> stems;

@@ -28,6 +28,8 @@ struct PlatformSpec {
     std::optional<std::filesystem::path> archive; // prebuilt archive used as is
     std::optional<std::filesystem::path> metadata;// explicit metadata (platform, block or top-level)
     std::string bundle_stem;                      // archive name stem when bundling content
+    bool sbom = false;                            // attach an SBOM (generated, or sbom_file as is)
+    std::optional<std::filesystem::path> sbom_file; // "sbom": "path.json": the user's SBOM
 };
 
 struct Matrix {
@@ -44,6 +46,7 @@ struct Matrix {
     unsigned threads = 0;                          // 0 = all cores
     std::optional<std::filesystem::path> output_dir;
     std::vector<PlatformSpec> platforms;           // matrix order
+    bool provenance = false;                       // attach SLSA provenance to the index
 };
 
 struct MatrixOverrides {

@@ -7,10 +7,12 @@
 #include <mutex>
 #include <thread>
 
+#include "attest/sbom.hpp"
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
 #include "publish/version.hpp"
 #include "util/files.hpp"
+#include "util/json.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -33,7 +35,24 @@ struct PlatformWork {
     report::PlatformResult result;
     bool prepared = false;  // bundled or hashed, manifest built
     bool ok = false;        // pushed (in a dry run: prepared)
+    std::optional<std::string> sbom;  // the SBOM to attach ("sbom" in the matrix)
 };
+
+// The platform's SBOM (docs/cli.md "Supply chain"): the user's file as is (it must be JSON), or
+// generated from the file digests the bundle or the archive check produced.
+Result<std::string> platform_sbom(const plan::Matrix& matrix, const plan::PlatformSpec& spec,
+                                  std::vector<bundle::FileHash> files) {
+    if (spec.sbom_file) {
+        auto text = read_file(*spec.sbom_file);
+        if (!text) return std::move(text).error();
+        if (!*text) return make_error(ErrorKind::not_found, spec.json_path + "/sbom: " + spec.sbom_file->string() + ": no such file");
+        if (auto doc = json::parse(**text, spec.sbom_file->string()); !doc) return std::move(doc).error();
+        return std::move(**text);
+    }
+    std::vector<attest::SbomFile> list;
+    for (auto& f : files) list.push_back({std::move(f.name), f.digest});
+    return attest::cyclonedx_sbom({matrix.package.repository_str(), matrix.tag, spec.platform.str()}, std::move(list));
+}
 
 // Shares the compression threads out between the bundles running at once. A bundle gets its fair
 // share of the threads (total / the number of bundles that can still run side by side), capped by
@@ -90,6 +109,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         bo.source = *spec.content;
         bo.output = out;
         bo.level = matrix.level;
+        bo.file_digests = spec.sbom && !spec.sbom_file;
         bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
         auto made = [&] {
             progress::Task task(name, progress::Phase::bundle);
@@ -112,9 +132,24 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s) return fail("bundle " + name, s.error());
         log::info("[" + name + "] bundled " + out.filename().string() + " (" + human_bytes(made->size) + ", " +
                   made->digest.str() + ")");
+        if (spec.sbom) {
+            auto sbom = platform_sbom(matrix, spec, std::move(made->files));
+            if (!sbom) return fail("sbom " + name, sbom.error());
+            work.sbom = std::move(*sbom);
+        }
     } else {
         auto layer = layer_from_archive(*spec.archive, options.limits);
         if (!layer) return fail("archive " + name, layer.error());
+        if (spec.sbom) {
+            std::vector<bundle::FileHash> files;
+            if (!spec.sbom_file) {
+                auto listed = bundle::check_archive(*spec.archive, layer->media_type, options.limits, nullptr, {}, &files);
+                if (!listed) return fail("sbom " + name, listed.error());
+            }
+            auto sbom = platform_sbom(matrix, spec, std::move(files));
+            if (!sbom) return fail("sbom " + name, sbom.error());
+            work.sbom = std::move(*sbom);
+        }
         work.result.archives.push_back({spec.archive->string(), layer->digest, layer->size, false});
         work.content.layers.push_back(std::move(*layer));
     }
@@ -366,7 +401,7 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
 
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
-        if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false});
+        if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}});
 
     // A published version is protected (README "Published versions"; protects_published): when the tag already holds
     // one of our platforms, every platform is prepared first and compared before the first upload;
@@ -416,6 +451,17 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
         rep.status = report::Status::failed;
         return rep;
     }
+    // Each platform's SBOM (and signature) before any tag names it: referrers of pushed manifests.
+    std::vector<PlatformSubject> subjects;
+    for (const auto& w : work)
+        subjects.push_back({w.result.platform, w.built.manifest.digest, w.built.manifest.bytes.size(), w.sbom});
+    const bool attached = attach_platforms(target, subjects, options.supply, options.write, options.dry_run, rep);
+    if (!attached && !options.shard) {
+        rep.tags.push_back({matrix.tag, report::TagKind::primary, {}, {}, report::TagAction::skipped, {}, {},
+                            "not written: a platform's attachments are not in place"});
+        rep.status = report::Status::failed;
+        return rep;
+    }
     if (options.shard) {
         // A shard publishes content and its canonical tag only; finalize writes the tags.
         if (!options.dry_run && matrix.canonical_tags)
@@ -429,6 +475,11 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     }
 
     write_release_tags(target, matrix, entries, options.dry_run, options.offline, options.write, rep);
+    if (rep.status == report::Status::published || rep.status == report::Status::planned) {
+        const bool index_ok = attach_index(target, options.supply, matrix.provenance, matrix.tag, options.write,
+                                           options.dry_run, rep);
+        if (!index_ok) rep.status = options.dry_run ? report::Status::failed : report::Status::partial;
+    }
 
     // Canonical tags last (docs/wire-format.md §5 write order): only after the tags are in place.
     if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {

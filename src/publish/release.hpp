@@ -14,6 +14,7 @@
 #include "plan/matrix.hpp"
 #include "publish/content.hpp"
 #include "publish/inputs.hpp"
+#include "publish/supply_chain.hpp"
 #include "publish/tags.hpp"
 #include "report/report.hpp"
 
@@ -28,6 +29,7 @@ struct ReleaseOptions {
     std::string mount_from;
     WriteOptions write;
     bundle::UnpackLimits limits;           // for prebuilt archives (bundle/limits.hpp)
+    SupplyChain supply;                    // SBOMs, signatures, provenance (publish/supply_chain.hpp)
 };
 
 /// Runs a release (or a dry run, or one shard). `target` may be null only when offline.

@@ -58,6 +58,26 @@ std::string_view to_string(Status s) { return kStatus[static_cast<std::size_t>(s
 std::string_view to_string(TagKind k) { return kKinds[static_cast<std::size_t>(k)]; }
 std::string_view to_string(TagAction a) { return kActions[static_cast<std::size_t>(a)]; }
 
+namespace {
+// "attachments" (docs/cli.md "Report (output)"): one object per referrer, in attach order.
+bj::array attachments_json(const std::vector<Attachment>& list) {
+    bj::array out;
+    for (const auto& a : list) {
+        bj::object o;
+        o["kind"] = a.kind;
+        o["artifact_type"] = a.artifact_type;
+        o["digest"] = digest_or_null(a.digest);
+        o["subject"] = a.subject.str();
+        o["platform"] = a.platform.empty() ? bj::value(nullptr) : bj::value(a.platform);
+        o["signed"] = a.signed_;
+        o["action"] = a.action;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace
+
 std::string to_json(const Report& r) {
     bj::object o;
     o["schema"] = 1;
@@ -124,6 +144,7 @@ std::string to_json(const Report& r) {
         errors.emplace_back(std::move(eo));
     }
     o["errors"] = std::move(errors);
+    if (!r.attachments.empty()) o["attachments"] = attachments_json(r.attachments);
     return redact(json::pretty(o));
 }
 
@@ -189,6 +210,31 @@ Blob read_blob(json::ObjectReader& parent, std::string_view key, json::Diagnosti
     b.size = read_u64(rd, "size", diag);
     return b;
 }
+}  // namespace
+
+namespace {
+std::vector<Attachment> read_attachments(const bj::value& v, json::Diagnostics& diag) {
+    std::vector<Attachment> out;
+    if (!v.is_array()) {
+        diag.add("/attachments", "expected an array");
+        return out;
+    }
+    std::size_t i = 0;
+    for (const auto& av : v.get_array()) {
+        json::ObjectReader rd(av, json::child_path("/attachments", i++), diag);
+        Attachment a;
+        a.kind = rd.string("kind", true).value_or("");
+        a.artifact_type = rd.string("artifact_type", true).value_or("");
+        a.digest = read_digest(rd, "digest", false, diag);
+        if (auto d = read_digest(rd, "subject", true, diag)) a.subject = *d;
+        if (const auto* p = rd.get("platform"); p != nullptr && !p->is_null()) a.platform = rd.string("platform", false).value_or("");
+        a.signed_ = rd.boolean("signed", true).value_or(false);
+        a.action = rd.string("action", false).value_or("");
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<Report> parse(std::string_view text, std::string_view source) {
@@ -281,6 +327,7 @@ Result<Report> parse(std::string_view text, std::string_view source) {
                                 er.string("message", false).value_or("")});
         }
     }
+    if (const auto* as = rd.get("attachments")) r.attachments = read_attachments(*as, diag);
     if (!diag.empty()) return diag.to_error(source);
     return r;
 }

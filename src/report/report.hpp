@@ -71,6 +71,17 @@ struct StepError {
     std::string message;  // redacted
 };
 
+/// A document attached to a manifest or index as an OCI referrer (docs/cli.md "Supply chain").
+struct Attachment {
+    std::string kind;           // "sbom", "sbom-attestation", "provenance", "signature"
+    std::string artifact_type;  // the referrer manifest's artifactType
+    std::optional<Digest> digest;  // the referrer manifest; nullopt for a signature a dry run would make
+    Digest subject;             // the platform manifest or the index it is about
+    std::string platform;       // the subject's platform; "" for the index
+    bool signed_ = false;
+    std::string action;         // "attached", "existing" (a rerun found it), "planned" (dry run)
+};
+
 struct Report {
     Status status = Status::failed;
     bool dry_run = false;
@@ -81,6 +92,7 @@ struct Report {
     std::vector<PlatformResult> platforms;
     std::vector<TagResult> tags;
     std::vector<StepError> errors;
+    std::vector<Attachment> attachments;  // written only when non-empty
 };
 
 std::string_view to_string(Status s);
