@@ -64,8 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error(self, status: int, code: str):
+        # A HEAD answer has headers only: a body would be read as the start of the next response.
         self._send(status, json.dumps({"errors": [{"code": code, "message": code.lower()}]}).encode(),
-                   {"Content-Type": "application/json"})
+                   {"Content-Type": "application/json"}, head=self.command == "HEAD")
 
     def _dispatch(self, method: str):
         url = urllib.parse.urlsplit(self.path)

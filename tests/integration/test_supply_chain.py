@@ -392,10 +392,11 @@ class ReferrersApiTest(SupplyChainCases, unittest.TestCase):
 
     def test_the_api_is_asked_and_no_fallback_tag_is_written(self):
         matrix = self.project("acme/sc-api")
+        mark = len(self.registry.state.requests)  # other tests' reads of the class's registry come before
         self.release(matrix)
-        paths = [p for _, p in self.registry.state.requests]
+        paths = [p for _, p in self.registry.state.requests[mark:]]
         self.assertTrue(any("/referrers/sha256:" in p for p in paths))
-        self.assertFalse(any("/manifests/sha256-" in p for p in paths))
+        self.assertEqual([p for p in paths if "/manifests/sha256-" in p], [])
 
 
 if __name__ == "__main__":
