@@ -11,11 +11,12 @@
 #                           credentials for the matrix package's registry, handed to the binary as
 #                           OCX_AUTH_<SLUG>_TYPE=basic/_USER/_TOKEN/_HOST (otherwise the Docker
 #                           config that docker/login-action wrote is used)
+#   INPUT_SIGN_KEY          the signing key (PEM), masked, handed over as OCX_RELEASE_SIGN_KEY
 #   INPUT_SHARD             release --shard PLATFORM (a CI matrix leg: content only, no tags)
 #   INPUT_FINALIZE_PARTS    finalize with these part reports (whitespace-separated paths or globs)
 #   INPUT_ARGS              extra arguments, shell-quoted (e.g. "--jobs 2 -v")
 #   INPUT_BINARY / OCX_RELEASE_BIN   the ocx-release to run (else the one on PATH)
-# Outputs: digest, tags, report, report-json (to $GITHUB_OUTPUT); exit code: the binary's.
+# Outputs: digest, tags, report, report-json, subject-name, subject-digest, subjects (to $GITHUB_OUTPUT); exit code: the binary's.
 # Outside GitHub (no GITHUB_ACTIONS/GITHUB_OUTPUT) it runs the same and prints name=value lines.
 # Written for bash 3.2 too (macOS runners' /bin/bash): no mapfile, no associative arrays.
 set -euo pipefail
@@ -67,10 +68,11 @@ shard=${INPUT_SHARD:-}
 parts_text=${INPUT_FINALIZE_PARTS:-}
 user=${INPUT_REGISTRY_USERNAME:-}
 password=${INPUT_REGISTRY_PASSWORD:-}
+sign_key=${INPUT_SIGN_KEY:-}
 
-# Secrets first: masked before anything else is printed.
-if $on_github && [ -n "$password" ]; then
-  printf '%s\n' "$password" | while IFS= read -r line; do
+# Secrets first: masked before anything else is printed (the signing key line by line too).
+if $on_github && { [ -n "$password" ] || [ -n "$sign_key" ]; }; then
+  printf '%s\n%s\n' "$password" "$sign_key" | while IFS= read -r line; do
     # An if, not `[ … ] && echo`: an empty last line would end the loop with status 1 and
     # `set -e` would stop the step silently (a secret stored with a trailing newline).
     if [ -n "$line" ]; then echo "::add-mask::$line"; fi
@@ -169,6 +171,9 @@ if [ -n "$user" ] || [ -n "$password" ]; then
       "OCX_AUTH_${slug}_HOST=$host"
   fi
 fi
+
+# The signing key reaches ocx-release through its environment, never the command line.
+if [ -n "$sign_key" ]; then export OCX_RELEASE_SIGN_KEY="$sign_key"; fi
 
 shown_cmd=''
 for a in "${cmd[@]}"; do shown_cmd+=" $(shown "$a")"; done

@@ -192,6 +192,30 @@ def human(n: int) -> str:
     return "%d B" % n
 
 
+def attachment_lines(report: dict) -> list[str]:
+    """The SBOMs, signatures and provenance the report lists (docs/cli.md "Supply chain")."""
+    attachments = report.get("attachments") or []
+    if not attachments:
+        return []
+    lines = ["| Attached | To | Signed | Referrer | Action |", "| --- | --- | --- | --- | --- |"]
+    for a in attachments:
+        lines.append("| %s | %s | %s | %s | %s |" % (cell(a.get("kind", "")), code(a.get("platform") or "index"),
+                                                    "yes" if a.get("signed") else "no", short(a.get("digest")),
+                                                    cell(a.get("action", ""))))
+    return lines + [""]
+
+
+def subjects(report: dict | None) -> list[str]:
+    """`<registry>/<repo>@<digest>` of the index, then of every platform manifest: what
+    actions/attest-build-provenance (subject-name, subject-digest) and `cosign sign` take."""
+    if not report or not report.get("index") or report.get("dry_run"):
+        return []
+    name = report.get("package", "")
+    out = ["%s@%s" % (name, report["index"]["digest"])]
+    out += ["%s@%s" % (name, p["manifest"]["digest"]) for p in report.get("platforms", [])]
+    return out
+
+
 def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
     lines: list[str] = []
     if report is None:
@@ -247,6 +271,8 @@ def summary(report: dict | None, args, rc: int, stderr_text: str) -> str:
                                                     cell(action)))
         lines.append("")
 
+    lines += attachment_lines(report)
+
     errors = report.get("errors", [])
     if errors:
         lines += ["### Errors", "", "| Step | Kind | Message |", "| --- | --- | --- |"]
@@ -280,6 +306,9 @@ def cmd_finish(args) -> int:
         "tags": "\n".join(written_tags(report)) if report else "",
         "report": args.report if report is not None else "",
         "report-json": report_json,
+        "subject-name": (report or {}).get("package", "") if subjects(report) else "",
+        "subject-digest": subjects(report)[0].rsplit("@", 1)[1] if subjects(report) else "",
+        "subjects": "\n".join(subjects(report)),
     }
     write_outputs(outputs, os.environ.get("GITHUB_OUTPUT"))
 
