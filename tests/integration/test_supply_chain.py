@@ -399,5 +399,33 @@ class ReferrersApiTest(SupplyChainCases, unittest.TestCase):
         self.assertEqual([p for p in paths if "/manifests/sha256-" in p], [])
 
 
+class LayoutTest(unittest.TestCase):
+    """An OCI image layout (oci:DIR) has no Referrers API: the fallback tag is in index.json."""
+
+    def setUp(self):
+        self.dir = scratch()
+        self.key, self.pub = make_keys(self.dir, "release")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_layout_release_attaches_and_reruns_attach_nothing(self):
+        matrix = make_project(self.dir / "p", "oci:%s" % (self.dir / "layout" / "hello"), sbom=True, provenance=True)
+        report = self.dir / "r.json"
+        r = run(["release", matrix, "--report", report, "--sign-key", self.key])
+        self.assertEqual(r.returncode, 0, str(r))
+        rep = json.loads(report.read_text())
+        index = json.loads((self.dir / "layout" / "hello" / "index.json").read_text())
+        refs = {m["annotations"]["org.opencontainers.image.ref.name"] for m in index["manifests"]}
+        for a in rep["attachments"]:
+            self.assertIn("sha256-" + a["subject"][7:], refs)
+        self.assertEqual(run(["verify", report, "--key", self.pub]).returncode, 0)
+        again = self.dir / "again.json"
+        r = run(["release", matrix, "--report", again, "--sign-key", self.key])
+        self.assertEqual(r.returncode, 0, str(r))
+        self.assertEqual({a["action"] for a in json.loads(again.read_text())["attachments"]}, {"existing"})
+        self.assertEqual(json.loads((self.dir / "layout" / "hello" / "index.json").read_text()), index)
+
+
 if __name__ == "__main__":
     unittest.main()
