@@ -232,3 +232,31 @@ TEST_CASE("a bad platform string still gets the top-level metadata (no spurious 
     REQUIRE(p.problems.size() == 1);
     CHECK(*p.matrix.platforms[0].metadata == "ci/m.json");
 }
+
+TEST_CASE("supply chain keys: top-level sbom and provenance, a platform's sbom true/false/file") {
+    auto p = parse(R"({"schema": 1, "package": "reg.example/acme/t", "tag": "1.0.0", "metadata": "m.json",
+      "sbom": true, "provenance": true,
+      "platforms": [
+        {"platform": "linux/amd64", "content": "a"},
+        {"platform": "linux/arm64", "content": "b", "sbom": false},
+        {"platform": "darwin/arm64", "content": "c", "sbom": "sboms/darwin.json"}
+      ]})");
+    REQUIRE(p.problems.empty());
+    CHECK(p.matrix.provenance);
+    REQUIRE(p.matrix.platforms.size() == 3);
+    CHECK(p.matrix.platforms[0].sbom);
+    CHECK_FALSE(p.matrix.platforms[0].sbom_file);
+    CHECK_FALSE(p.matrix.platforms[1].sbom);
+    CHECK(p.matrix.platforms[2].sbom);
+    CHECK(p.matrix.platforms[2].sbom_file == std::filesystem::path("ci/sboms/darwin.json"));
+
+    SUBCASE("wrong types are named by their path") {
+        auto bad = parse(R"({"schema": 1, "package": "reg.example/acme/t", "tag": "1.0.0", "metadata": "m.json",
+          "sbom": "x.json", "provenance": 1,
+          "platforms": [{"platform": "linux/amd64", "content": "a", "sbom": 3}]})");
+        CHECK(bad.problems == std::vector<std::string>{
+                                  "/sbom: expected true or false (a file is given per platform)",
+                                  "/provenance: expected true or false",
+                                  "/platforms/0/sbom: expected true, false or the path of an SBOM file"});
+    }
+}

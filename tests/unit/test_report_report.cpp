@@ -94,3 +94,24 @@ TEST_CASE("a GitLab dotenv value with a line break is refused, not changed") {
           "\"/tmp/a\\nb\" holds a line break, which the GitLab dotenv value OCX_RELEASE_REPORT cannot carry (GitLab "
           "reads one KEY=VALUE per line, with no quoting or escapes)");
 }
+
+TEST_CASE("attachments: written after errors, read back, absent when none") {
+    Report r = sample();
+    CHECK(to_json(r).find("attachments") == std::string::npos);
+    r.attachments.push_back({"sbom", "application/vnd.cyclonedx+json", d('6'), d('4'), "linux/amd64+libc.glibc", false,
+                             "attached"});
+    r.attachments.push_back({"signature", "application/vnd.dev.sigstore.bundle.v0.3+json", std::nullopt, d('1'), "", true,
+                             "planned"});
+    const std::string text = to_json(r);
+    CHECK(text.find("\"errors\"") < text.find("\"attachments\""));
+    CHECK(text.find("\"platform\": null") != std::string::npos);
+    auto back = parse(text, "r.json");
+    REQUIRE(back.ok());
+    REQUIRE(back->attachments.size() == 2);
+    CHECK(back->attachments[0].digest == d('6'));
+    CHECK(back->attachments[0].platform == "linux/amd64+libc.glibc");
+    CHECK_FALSE(back->attachments[1].digest.has_value());
+    CHECK(back->attachments[1].platform.empty());
+    CHECK(back->attachments[1].signed_);
+    CHECK(to_json(*back) == text);
+}
