@@ -150,8 +150,15 @@ class Release(ActionTest):
             step = self.run_step({"matrix": self.matrix_for(package), "tag": "1.0.0"})
             self.assertEqual(step.returncode, 0, str(step))
 
-            # Outputs: report (a file) and report-json (the same report), digest, tags.
-            self.assertEqual(sorted(step.outputs), ["digest", "report", "report-json", "tags"])
+            # Outputs: report (a file) and report-json (the same report), digest, tags, and the
+            # subjects to attest and sign (README "Supply chain").
+            self.assertEqual(sorted(step.outputs), ["digest", "report", "report-json", "subject-digest", "subject-name",
+                                                    "subjects", "tags"])
+            self.assertEqual(step.outputs["subject-name"], package)
+            self.assertEqual(step.outputs["subject-digest"], step.outputs["digest"])
+            self.assertEqual(step.outputs["subjects"].split("\n"),
+                             ["%s@%s" % (package, d) for d in
+                              [step.outputs["digest"]] + [p["manifest"]["digest"] for p in step.report()["platforms"]]])
             report = step.report()
             self.assertEqual(json.loads(step.outputs["report-json"]), report)
             self.assertEqual(report["status"], "published")
@@ -435,6 +442,31 @@ class Credentials(ActionTest):
                               "registry-username": "alice", "registry-password": "first-line\nsecond-line\n"})
         self.assertEqual(step.returncode, 0, str(step))
         self.assertTrue(step.stdout.startswith("::add-mask::first-line\n::add-mask::second-line\n"), step.stdout[:200])
+
+
+class SupplyChain(ActionTest):
+    def test_sign_key_input_is_masked_and_the_summary_lists_the_attachments(self):
+        key = os.path.join(self.tmp, "sign.key")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+                       check=True, capture_output=True)
+        pem = Path(key).read_text()
+        package = "oci:" + os.path.join(self.tmp, "layout-signed")
+        step = self.run_step({"matrix": self.matrix_for(package, "signed.json", sbom=True, provenance=True),
+                              "sign-key": pem})
+        self.assertEqual(step.returncode, 0, str(step))
+        lines = [line for line in pem.splitlines() if line]
+        self.assertTrue(step.stdout.startswith("".join("::add-mask::%s\n" % line for line in lines)), step.stdout[:400])
+        rest = step.stdout.split("\n", len(lines))[-1]
+        for where, text in (("stdout", rest), ("stderr", step.stderr), ("outputs", step.raw_outputs),
+                            ("summary", step.summary)):
+            self.assertNotIn(lines[1], text, "the key leaked into " + where)
+        report = step.report()
+        self.assertIn("| Attached | To | Signed | Referrer | Action |", step.summary)
+        for a in report["attachments"]:
+            self.assertIn("| %s | `%s` | %s | `%s` | attached |" % (a["kind"], a["platform"] or "index",
+                                                                  "yes" if a["signed"] else "no", a["digest"][:19]),
+                          step.summary)
+        self.assertIn(("signature", None), [(a["kind"], a["platform"]) for a in report["attachments"]])
 
 
 class Shards(ActionTest):
