@@ -123,6 +123,20 @@ def walk_strings(node):
             yield from walk_strings(v)
 
 
+def without_attestations_permission(path: Path) -> Path:
+    """`path`, or a copy without its `attestations: write` permission lines: the validator's schema
+    (@action-validator 0.6.0, the newest) predates that permission, which
+    actions/attest-build-provenance needs (examples/github/release-keyless.yml). Only those lines go;
+    everything else is validated as written."""
+    text = path.read_text()
+    kept = [line for line in text.splitlines(keepends=True) if not re.match(r"^\s+attestations: write\b", line)]
+    if len(kept) == len(text.splitlines(keepends=True)):
+        return path
+    copy = Path(tempfile.mkdtemp(prefix="ocx-workflow-")) / path.name
+    copy.write_text("".join(kept))
+    return copy
+
+
 class GitHub(unittest.TestCase):
     def test_action_yml_is_valid(self):
         r = action_validator(ACTION_FILE)
@@ -130,10 +144,10 @@ class GitHub(unittest.TestCase):
 
     def test_every_example_workflow_is_valid(self):
         found = workflows()
-        self.assertEqual(sorted(p.name for p in found), ["dry-run-pr.yml", "release-matrix.yml", "release.yml"])
+        self.assertEqual(sorted(p.name for p in found), ["dry-run-pr.yml", "release-keyless.yml", "release-matrix.yml", "release.yml"])
         for path in found:
             with self.subTest(path.name):
-                r = action_validator(path)
+                r = action_validator(without_attestations_permission(path))
                 self.assertEqual(r.returncode, 0, "%s:\n%s%s" % (path.name, r.stdout, r.stderr))
 
     def test_the_validator_rejects_a_broken_workflow(self):
