@@ -1,6 +1,7 @@
 // `ocx-release finalize MATRIX.json PART.json…` (docs/cli.md "Commands"): after CI matrix legs
 // each ran `release --shard`, check every part against the matrix and the registry, then write
 // each tag once with all platforms and emit the full report.
+#include <algorithm>
 #include <map>
 
 #include "cli/commands.hpp"
@@ -169,6 +170,20 @@ int cmd_finalize(const Args& args) {
 
     publish::WriteOptions write;
     rep.attachments = std::move(part_attachments);
+    // --sign-platforms: platforms whose shard did not sign them are signed here (before the tags).
+    if ((*supply)->chain.sign_platforms) {
+        std::vector<publish::PlatformSubject> unsigned_platforms;
+        for (const auto& p : rep.platforms)
+            if (std::none_of(rep.attachments.begin(), rep.attachments.end(), [&](const report::Attachment& a) {
+                    return a.kind == "signature" && a.subject == p.manifest.digest;
+                }))
+                unsigned_platforms.push_back({p.platform, p.manifest.digest, p.manifest.size, std::nullopt});
+        if (!publish::attach_platforms(target->get(), unsigned_platforms, (*supply)->chain, write, dry_run, rep)) {
+            rep.status = report::Status::failed;
+            if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
+            return report::exit_code_for(rep);
+        }
+    }
     publish::write_release_tags(target->get(), matrix, entries, dry_run, false, write, rep);
     // The index's signature and provenance (docs/cli.md "Supply chain"): only finalize knows the index.
     if (rep.status == report::Status::published || rep.status == report::Status::planned)

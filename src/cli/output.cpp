@@ -86,6 +86,15 @@ std::string tag_detail(const report::TagResult& t) {
     if (!t.reason.empty()) detail += (detail.empty() ? "" : "; ") + t.reason;
     return detail;
 }
+// The SBOMs, signatures and provenance (docs/cli.md "Supply chain"), one aligned row each.
+void log_attachments(const report::Report& r) {
+    if (r.attachments.empty()) return;
+    std::vector<std::vector<std::string>> rows{{"attached", "to", "signed", "referrer", "action"}};
+    for (const auto& a : r.attachments)
+        rows.push_back({a.kind, a.platform.empty() ? "index" : a.platform, a.signed_ ? "yes" : "no",
+                        short_digest(a.digest), a.action});
+    for (const auto& line : aligned(rows, "  ")) log::info(line);
+}
 }  // namespace
 
 Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
@@ -111,6 +120,7 @@ Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
                             short_digest(t.after), tag_detail(t)});
         for (const auto& line : aligned(rows, "  ")) log::info(line);
     }
+    log_attachments(r);
     for (const auto& e : r.errors) log::error(e.step + ": " + e.message);
     return {};
 }
