@@ -321,6 +321,40 @@ class FallbackTagTest(SupplyChainCases, unittest.TestCase):
             self.assertEqual(len(listed), 2 * (round_ + 1))
 
 
+    def test_push_sbom_auto_and_file(self):
+        repo = "acme/sc-push"
+        matrix = self.project(repo)  # writes the prebuilt linux/arm64 archive and its sidecar
+        archive = next((matrix.parent / "dist").glob("*.tar.xz"))
+        ref = "%s/%s:2.0.0" % (self.registry.host, repo)
+        r = run(["push", archive, "-i", ref, "-p", "linux/arm64", "--sbom", "auto", "--sign-key", self.key,
+                 "--sign-platforms", "--format", "json"])
+        self.assertEqual(r.returncode, 0, str(r))
+        rep = r.json()
+        self.assertEqual(sorted(a["kind"] for a in rep["attachments"]), ["sbom", "sbom-attestation", "signature"])
+        subject = rep["platforms"][0]["manifest"]["digest"]
+        sbom = next(a for a in rep["attachments"] if a["kind"] == "sbom")
+        _, doc = self.document(repo, sbom["digest"], subject)
+        bom = json.loads(doc)
+        self.assertEqual({c["name"]: c["hashes"][0]["content"] for c in bom["components"]}, files_of_archive(str(archive)))
+        self.assertEqual(bom["metadata"]["component"]["version"], "2.0.0")
+
+        own = self.dir / "own-sbom.json"
+        own.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1}\n')
+        r = run(["push", archive, "-i", "%s/%s:2.0.1" % (self.registry.host, repo), "-p", "linux/arm64",
+                 "--sbom", own, "--format", "json"])
+        self.assertEqual(r.returncode, 0, str(r))
+        attached = r.json()["attachments"]
+        self.assertEqual([a["kind"] for a in attached], ["sbom"])
+        _, doc = self.document(repo, attached[0]["digest"], attached[0]["subject"])
+        self.assertEqual(doc, own.read_bytes())
+        bad = self.dir / "bad-sbom.json"
+        bad.write_text("not json")
+        r = run(["push", archive, "-i", "%s/%s:2.0.2" % (self.registry.host, repo), "-p", "linux/arm64",
+                 "--sbom", bad])
+        self.assertEqual(r.returncode, 65, str(r))
+        self.assertIn(str(bad), r.stderr)
+        self.assertEqual(self.get(repo, "manifests/2.0.2", accept=INDEX).status, 404)
+
     def test_key_from_the_environment_is_used_and_never_shown(self):
         repo = "acme/sc-envkey"
         matrix = self.project(repo)
