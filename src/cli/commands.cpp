@@ -61,6 +61,10 @@ constexpr std::array kCommands{
             "  $ ocx-release cascade check registry.example/acme/mytool registry.example/acme/other\n"
             "  $ ocx-release cascade repair registry.example/acme/mytool --dry-run\n"
             "  $ ocx-release cascade repair oci:./layout --format json\n"},
+    Command{"copy", "promote a release to another repository, registry or layout, byte for byte",
+            "copy SRC DST [options]", cmd_copy,
+            "  $ ocx-release copy registry.example/staging/mytool:1.4.0 registry.example/acme/mytool -c\n"
+            "  $ ocx-release copy registry.example/acme/mytool:1.4.0 oci:./mirror -p linux/amd64 --dry-run\n"},
 };
 
 }  // namespace

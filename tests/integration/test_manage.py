@@ -1,16 +1,23 @@
 """Managing what is published (issue 16 items 4, 5, 7; docs/cli.md "ls", "cascade", "copy"):
 `ls` lists versions, platforms and rolling tags; `cascade check` finds rolling tags set back by
-hand and `cascade repair` restores them. Expected values come from push reports and from reading the registry back over
+hand and `cascade repair` restores them; `copy` promotes a release between two real registries
+byte for byte. Expected values come from push reports and from reading the registry back over
 HTTP and with skopeo, never typed in."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import shutil
+import signal
+import subprocess
+import threading
 import unittest
 from pathlib import Path
 
-from fixtures import Registry, run
+from fault_proxy import FaultProxy, held
+from fixtures import Registry, hermetic_env, release_bin, run, skopeo_inspect_raw
+from release_helpers import big_layer, scratch
 from test_push import AMD, ARM, MAC, INDEX, LayoutStore, RegistryHarness, RegistryStore, sha256
 
 
@@ -202,6 +209,189 @@ class TestCascadeCheckRepair(RegistryHarness):
                          ["%s/%s" % (self.reg.host, other), "%s/%s" % (self.reg.host, self.repo)])
         self.assertEqual([r["status"] for r in reports], ["planned", "failed"])
 
+
+
+class TestCopy(RegistryHarness):
+    """A source registry (the harness's) and a second, independent destination registry."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dst_reg = Registry().start()
+        cls.dst = RegistryStore(cls.dst_reg)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dst_reg.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        if getattr(type(self), "_published", False):
+            return
+        for platform in (AMD, ARM, MAC):
+            self.push("staging/tool", "1.2.3", platform, "1.2.3", "-n", "-c")
+        type(self)._published = True
+
+    def src(self, tag: str = "1.2.3") -> str:
+        return "%s/staging/tool:%s" % (self.reg.host, tag)
+
+    def copy(self, *args: str, expect: int = 0):
+        r = run(["copy", *args, "--format", "json"])
+        self.assertEqual(r.returncode, expect, str(r))
+        return r.json(), r
+
+    def manifests_of(self, store, repo: str, tag: str) -> dict:
+        """{digest: bytes} of the index at `tag` and every manifest it lists."""
+        raw = store.manifest(repo, tag)
+        out = {sha256(raw): raw}
+        for e in json.loads(raw)["manifests"]:
+            out[e["digest"]] = store.manifest(repo, e["digest"])
+        return out
+
+    def test_copy_between_registries_keeps_every_digest_and_recomputes_the_cascade(self):
+        # The destination already has a newer 1.3.0 for linux/amd64: its `1` and `latest` must stay
+        # there for amd64 (recomputed on DST), where the source's `1` holds 1.2.3 for every platform.
+        self.store, src_store = self.dst, self.store
+        try:
+            self.push("prod/tool", "1.3.0", AMD, "1.3.0", "-n", "-c", flavor="b")
+        finally:
+            self.store = src_store
+        report, _ = self.copy(self.src(), "%s/prod/tool" % self.dst_reg.host, "-c")
+        self.assertEqual(report["status"], "published")
+        src = self.manifests_of(self.store, "staging/tool", "1.2.3")
+        dst = self.manifests_of(self.dst, "prod/tool", "1.2.3")
+        self.assertEqual(dst, src)  # the index and every platform manifest, byte for byte
+        self.assertEqual(report["index"]["digest"], sha256(self.store.manifest("staging/tool", "1.2.3")))
+        for e in json.loads(self.store.manifest("staging/tool", "1.2.3"))["manifests"]:
+            m = json.loads(src[e["digest"]])
+            for blob in [m["config"]] + m["layers"]:
+                self.assertEqual(sha256(self.dst.blob("prod/tool", blob["digest"])), blob["digest"])
+            self.assertEqual(self.dst.manifest("prod/tool", "sha256." + e["digest"].split(":")[1]), src[e["digest"]])
+        newer_amd = entry_digests(self.dst.manifest("prod/tool", "1.3.0"))[AMD]
+        mine = entry_digests(src[sha256(self.store.manifest("staging/tool", "1.2.3"))])
+        self.assertEqual(entry_digests(self.dst.manifest("prod/tool", "1.2")), mine)
+        for tag in ("1", "latest"):
+            self.assertEqual(entry_digests(self.dst.manifest("prod/tool", tag)), {**mine, AMD: newer_amd}, tag)
+        actions = {t["tag"]: t["action"] for t in report["tags"]}
+        self.assertEqual(actions, {"1.2.3": "created", "1.2": "created", "1": "moved", "latest": "moved"})
+        # skopeo, an independent reader, sees the same index bytes.
+        self.assertEqual(skopeo_inspect_raw("%s/prod/tool:1.2.3" % self.dst_reg.host),
+                         self.store.manifest("staging/tool", "1.2.3"))
+        # Again: everything is there, nothing is uploaded, no tag moves.
+        again, _ = self.copy(self.src(), "%s/prod/tool" % self.dst_reg.host, "-c")
+        self.assertEqual(sum(p["blobs"]["uploaded"] for p in again["platforms"]), 0)
+        self.assertEqual({t["action"] for t in again["tags"]}, {"unchanged"})
+
+    def test_dry_run_writes_nothing(self):
+        mark = self.dst_reg.mark()
+        report, _ = self.copy(self.src(), "%s/dry/tool:9.9.9" % self.dst_reg.host, "-c", "--dry-run")
+        self.assertEqual(report["status"], "planned")
+        self.assertTrue(report["dry_run"])
+        writes = [e for e in self.dst_reg.requests(since=mark) if e.method in ("PUT", "POST", "PATCH", "DELETE")]
+        self.assertEqual(writes, [])
+        self.assertEqual(self.dst.tag_list("dry/tool"), [])
+        self.assertEqual({t["tag"]: t["action"] for t in report["tags"]},
+                         {"9.9.9": "created", "9.9": "created", "9": "created", "latest": "created"})
+        self.assertEqual(report["index"]["digest"], sha256(self.store.manifest("staging/tool", "1.2.3")))
+
+    def test_platform_filter_rebuilds_the_index_and_keeps_the_manifest(self):
+        report, _ = self.copy(self.src(), "%s/filtered/tool" % self.dst_reg.host, "-p", ARM)
+        src_entries = entry_digests(self.store.manifest("staging/tool", "1.2.3"))
+        raw = self.dst.manifest("filtered/tool", "1.2.3")
+        self.assertEqual(entry_digests(raw), {ARM: src_entries[ARM]})
+        self.assertNotEqual(sha256(raw), sha256(self.store.manifest("staging/tool", "1.2.3")))
+        self.assertEqual(report["index"]["digest"], sha256(raw))
+        self.assertEqual([p["platform"] for p in report["platforms"]], [ARM])
+
+    def test_unknown_platform_is_not_found(self):
+        _, r = self.copy(self.src(), "%s/none/tool" % self.dst_reg.host, "-p", "windows/amd64", expect=79)
+        self.assertIn("-p windows/amd64: %s/staging/tool:1.2.3 has no such platform" % self.reg.host, r.stderr)
+        self.assertEqual(self.dst.tag_list("none/tool"), [])
+
+    def test_missing_source_tag_is_not_found(self):
+        _, r = self.copy(self.src("7.7.7"), "%s/none/tool" % self.dst_reg.host, expect=79)
+        self.assertIn("%s/staging/tool:7.7.7 does not exist" % self.reg.host, r.stderr)
+
+    def test_same_registry_mounts_blobs(self):
+        mark = self.reg.mark()
+        report, _ = self.copy(self.src(), "%s/mounted/tool" % self.reg.host)
+        self.assertGreater(sum(p["blobs"]["mounted"] for p in report["platforms"]), 0)
+        self.assertEqual(sum(p["blobs"]["uploaded"] for p in report["platforms"]), 0)
+        self.assertEqual([w for w in self.blob_writes_since(mark) if "mount=" not in w[1]], [])
+        self.assertEqual(self.manifests_of(self.store, "mounted/tool", "1.2.3"),
+                         self.manifests_of(self.store, "staging/tool", "1.2.3"))
+
+    def test_changing_a_published_platform_is_refused(self):
+        self.store, src_store = self.dst, self.store
+        try:
+            self.push("clash/tool", "1.2.3", AMD, "other", "-n", flavor="z")
+        finally:
+            self.store = src_store
+        before = self.dst.manifest("clash/tool", "1.2.3")
+        _, r = self.copy(self.src(), "%s/clash/tool" % self.dst_reg.host, expect=65)
+        self.assertIn("linux/amd64 is already published in %s/clash/tool:1.2.3" % self.dst_reg.host, r.stderr)
+        self.assertEqual(self.dst.manifest("clash/tool", "1.2.3"), before)
+
+
+
+class TestCopyCrash(unittest.TestCase):
+    """kill -9 in the middle of a large copy, then the same command again: it converges."""
+
+    def setUp(self):
+        self.tmp = scratch()
+        self.src_reg = Registry().start()
+        self.dst_reg = Registry().start()
+        self.proxy = FaultProxy(self.dst_reg.host).start()
+
+    def tearDown(self):
+        self.proxy.stop()
+        self.dst_reg.stop()
+        self.src_reg.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_a_copy_killed_midway_converges_when_run_again(self):
+        src = "%s/big/tool:1.0.0" % self.src_reg.host
+        for n, platform in enumerate((AMD, ARM)):
+            layer = big_layer(self.tmp / platform.replace("/", "-"), 24 * 1024 * 1024 + n)
+            run(["push", "-n", "-c", "-i", src, "-p", platform, "-m", layer.parent / "big-1.0.0-linux-amd64-metadata.json",
+                 layer], check=True)
+        # Hold the third blob upload to DST (the second platform's layer; the first platform's layer,
+        # config and manifest are in by then) and kill the copy while it waits on it.
+        release = threading.Event()
+        rule = self.proxy.inject(held(release, 503), method="PUT", path=r"/blobs/uploads/.+digest=", nth=3)
+        dst = "%s/big/tool" % self.proxy.host
+        proc = subprocess.Popen([release_bin(), "copy", src, dst, "-c", "--progress", "plain"], env=hermetic_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            while rule.fired == 0 and proc.poll() is None:
+                release.wait(0.02)
+            self.assertIsNone(proc.poll(), "the copy ended before its third blob upload")
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=60)
+        finally:
+            release.set()
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
+        dst_store = RegistryStore(self.dst_reg)
+        src_store = RegistryStore(self.src_reg)
+        self.assertEqual(dst_store.tag_list("big/tool"), [])  # midway: content only, no tag
+        self.assertEqual(self.proxy.count("PUT", r"/manifests/sha256:"), 1)
+
+        again = run(["copy", src, "%s/big/tool" % self.dst_reg.host, "-c", "--format", "json"])
+        self.assertEqual(again.returncode, 0, str(again))
+        report = again.json()
+        self.assertEqual(report["status"], "published")
+        # The first platform's blobs were found in place; only the second platform's layer is sent
+        # (its config, the same metadata, went with the first platform).
+        self.assertEqual([p["blobs"]["uploaded"] for p in report["platforms"]], [0, 1])
+        self.assertEqual(report["platforms"][0]["blobs"]["skipped"], 2)
+        self.assertEqual(dst_store.tag_list("big/tool"), src_store.tag_list("big/tool"))
+        for tag in src_store.tag_list("big/tool"):
+            self.assertEqual(skopeo_inspect_raw("%s/big/tool:%s" % (self.dst_reg.host, tag)),
+                             skopeo_inspect_raw("%s/big/tool:%s" % (self.src_reg.host, tag)), tag)
+        for e in json.loads(src_store.manifest("big/tool", "1.0.0"))["manifests"]:
+            m = json.loads(src_store.manifest("big/tool", e["digest"]))
+            for blob in [m["config"]] + m["layers"]:
+                self.assertEqual(sha256(dst_store.blob("big/tool", blob["digest"])), blob["digest"])
 
 
 if __name__ == "__main__":
