@@ -18,6 +18,7 @@ from pathlib import Path
 from fault_proxy import FaultProxy, held
 from fixtures import Registry, hermetic_env, release_bin, run, skopeo_inspect_raw
 from release_helpers import big_layer, scratch
+from schemas import SCHEMA_DIR, errors, validate_report
 from test_push import AMD, ARM, MAC, INDEX, LayoutStore, RegistryHarness, RegistryStore, sha256
 
 
@@ -57,6 +58,7 @@ class TestLs(RegistryHarness):
         r = run(["ls", "%s/%s" % (self.reg.host, repo), "--format", "json"])
         self.assertEqual(r.returncode, 0, str(r))
         listing = r.json()
+        self.assertEqual(errors(listing, SCHEMA_DIR / "ls.v1.json"), [])
         self.assertEqual(listing["package"], "%s/%s" % (self.reg.host, repo))
         self.assertEqual([v["version"] for v in listing["versions"]], ["1.3.0", "1.2.3"])
         self.assertEqual(listing["other_tags"], ["nightly"])
@@ -129,6 +131,8 @@ class TestCascadeCheckRepair(RegistryHarness):
     def cascade(self, *args: str, expect: int):
         r = run(["cascade", *args, "--format", "json"])
         self.assertEqual(r.returncode, expect, str(r))
+        for report in r.json():
+            validate_report(report)
         return r.json(), r
 
     def all_tags(self) -> dict:
@@ -238,7 +242,7 @@ class TestCopy(RegistryHarness):
     def copy(self, *args: str, expect: int = 0):
         r = run(["copy", *args, "--format", "json"])
         self.assertEqual(r.returncode, expect, str(r))
-        return r.json(), r
+        return validate_report(r.json()), r
 
     def manifests_of(self, store, repo: str, tag: str) -> dict:
         """{digest: bytes} of the index at `tag` and every manifest it lists."""
