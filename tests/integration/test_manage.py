@@ -19,7 +19,7 @@ from fault_proxy import FaultProxy, held
 from fixtures import Registry, hermetic_env, release_bin, run, skopeo_inspect_raw
 from release_helpers import big_layer, scratch
 from schemas import SCHEMA_DIR, errors, validate_report
-from test_push import AMD, ARM, MAC, INDEX, LayoutStore, RegistryHarness, RegistryStore, sha256
+from test_push import AMD, ARM, MAC, INDEX, MANIFEST, LayoutStore, RegistryHarness, RegistryStore, sha256
 
 
 def put_manifest(reg: Registry, repo: str, reference: str, body: bytes, media_type: str = INDEX) -> None:
@@ -30,6 +30,49 @@ def put_manifest(reg: Registry, repo: str, reference: str, body: bytes, media_ty
     r.read()
     conn.close()
     assert r.status == 201, (reference, r.status)
+
+
+def upload_blob(reg: Registry, repo: str, data: bytes) -> str:
+    """A monolithic blob upload by hand (POST, then PUT ?digest=); returns the digest."""
+    digest = sha256(data)
+    conn = http.client.HTTPConnection(reg.host, timeout=30)
+    conn.request("POST", "/v2/%s/blobs/uploads/" % repo, body=b"")
+    r = conn.getresponse()
+    r.read()
+    assert r.status == 202, r.status
+    location = r.getheader("Location")
+    location = location.split(reg.host, 1)[-1]
+    conn.request("PUT", location + ("&" if "?" in location else "?") + "digest=" + digest, body=data,
+                 headers={"Content-Type": "application/octet-stream"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    assert r.status == 201, r.status
+    return digest
+
+
+SBOM = "application/vnd.cyclonedx+json"
+EMPTY = "application/vnd.oci.empty.v1+json"
+
+
+def attach_referrer(reg: Registry, repo: str, subject: str, subject_type: str, subject_size: int, document: bytes) -> str:
+    """An OCI 1.1 referrer (an SBOM-like artifact) of `subject`, listed under the fallback tag
+    sha256-<hex> as a writer without the Referrers API leaves it; returns the referrer's digest."""
+    config = upload_blob(reg, repo, b"{}")
+    layer = upload_blob(reg, repo, document)
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": MANIFEST, "artifactType": SBOM,
+        "config": {"mediaType": EMPTY, "digest": config, "size": 2},
+        "layers": [{"mediaType": SBOM, "digest": layer, "size": len(document)}],
+        "subject": {"mediaType": subject_type, "digest": subject, "size": subject_size},
+    }, separators=(",", ":")).encode()
+    digest = sha256(manifest)
+    put_manifest(reg, repo, digest, manifest, MANIFEST)
+    fallback = json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": [
+        {"mediaType": MANIFEST, "digest": digest, "size": len(manifest), "artifactType": SBOM}]},
+        separators=(",", ":")).encode()
+    put_manifest(reg, repo, "sha256-" + subject.split(":", 1)[1], fallback)
+    return digest
 
 
 def entry_digests(raw: bytes) -> dict:
@@ -234,7 +277,26 @@ class TestCopy(RegistryHarness):
             return
         for platform in (AMD, ARM, MAC):
             self.push("staging/tool", "1.2.3", platform, "1.2.3", "-n", "-c")
+        # Referrers: an SBOM of the linux/amd64 manifest, and one of the index.
+        index = self.store.manifest("staging/tool", "1.2.3")
+        amd = entry_digests(index)[AMD]
+        amd_size = len(self.store.manifest("staging/tool", amd))
+        type(self).referrers = {
+            amd: attach_referrer(self.reg, "staging/tool", amd, MANIFEST, amd_size, b'{"bomFormat":"CycloneDX","n":1}'),
+            sha256(index): attach_referrer(self.reg, "staging/tool", sha256(index), INDEX, len(index),
+                                           b'{"bomFormat":"CycloneDX","n":2}'),
+        }
         type(self)._published = True
+
+    def assert_referrers_copied(self, repo: str, subjects: list) -> None:
+        for subject in subjects:
+            tag = "sha256-" + subject.split(":", 1)[1]
+            self.assertEqual(self.dst.manifest(repo, tag), self.store.manifest("staging/tool", tag), tag)
+            referrer = self.referrers[subject]
+            raw = self.dst.manifest(repo, referrer)
+            self.assertEqual(raw, self.store.manifest("staging/tool", referrer))
+            for blob in [json.loads(raw)["config"]] + json.loads(raw)["layers"]:
+                self.assertEqual(sha256(self.dst.blob(repo, blob["digest"])), blob["digest"])
 
     def src(self, tag: str = "1.2.3") -> str:
         return "%s/staging/tool:%s" % (self.reg.host, tag)
@@ -281,6 +343,8 @@ class TestCopy(RegistryHarness):
         # skopeo, an independent reader, sees the same index bytes.
         self.assertEqual(skopeo_inspect_raw("%s/prod/tool:1.2.3" % self.dst_reg.host),
                          self.store.manifest("staging/tool", "1.2.3"))
+        # The referrers of the index and of the linux/amd64 manifest, with their fallback tags.
+        self.assert_referrers_copied("prod/tool", list(self.referrers))
         # Again: everything is there, nothing is uploaded, no tag moves.
         again, _ = self.copy(self.src(), "%s/prod/tool" % self.dst_reg.host, "-c")
         self.assertEqual(sum(p["blobs"]["uploaded"] for p in again["platforms"]), 0)
@@ -306,6 +370,13 @@ class TestCopy(RegistryHarness):
         self.assertNotEqual(sha256(raw), sha256(self.store.manifest("staging/tool", "1.2.3")))
         self.assertEqual(report["index"]["digest"], sha256(raw))
         self.assertEqual([p["platform"] for p in report["platforms"]], [ARM])
+        amd = entry_digests(self.store.manifest("staging/tool", "1.2.3"))[AMD]
+        self.assertIsNone(self.dst.manifest("filtered/tool", "sha256-" + amd.split(":", 1)[1]))
+
+    def test_referrers_of_a_filtered_platform_are_copied(self):
+        amd = entry_digests(self.store.manifest("staging/tool", "1.2.3"))[AMD]
+        self.copy(self.src(), "%s/sbom/tool" % self.dst_reg.host, "-p", AMD)
+        self.assert_referrers_copied("sbom/tool", [amd])
 
     def test_unknown_platform_is_not_found(self):
         _, r = self.copy(self.src(), "%s/none/tool" % self.dst_reg.host, "-p", "windows/amd64", expect=79)
