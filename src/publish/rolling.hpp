@@ -40,7 +40,10 @@ struct Drift {
 };
 
 /// Every difference between the rolling tags `inv` holds and expected_rolling(inv.versions), by tag
-/// (sorted) then platform (sorted). A rolling tag that is missing but expected counts too.
+/// (sorted) then platform (sorted). A rolling tag that is missing but expected counts too. An entry
+/// where none is expected counts only when no version holds it: the cascade depends on the order of
+/// pushes (a version moves `latest` before a pre-release of the next major appears and blocks it),
+/// so an entry some version published is history, not damage.
 std::vector<Drift> find_drift(const Inventory& inv);
 
 }  // namespace ocx::publish
