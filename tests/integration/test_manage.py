@@ -396,6 +396,23 @@ class TestCopy(RegistryHarness):
         self.assertEqual(self.manifests_of(self.store, "mounted/tool", "1.2.3"),
                          self.manifests_of(self.store, "staging/tool", "1.2.3"))
 
+    def test_to_and_from_an_oci_layout(self):
+        layout = str(Path(self._tmp, "copy-layout"))
+        report, _ = self.copy(self.src(), "oci:%s:1.2.3" % layout, "-c")
+        self.assertEqual(report["package"], "oci:" + layout)
+        self.assertEqual(skopeo_inspect_raw("oci:%s:1.2.3" % layout), self.store.manifest("staging/tool", "1.2.3"))
+        self.assertEqual(self.manifests_of(LayoutStore(), layout, "1.2.3"),
+                         self.manifests_of(self.store, "staging/tool", "1.2.3"))
+        self.assertEqual(sorted(LayoutStore().tag_list(layout)),
+                         sorted(["1.2.3", "1.2", "1", "latest"] + ["sha256." + d.split(":")[1] for d in
+                                entry_digests(self.store.manifest("staging/tool", "1.2.3")).values()]
+                                + ["sha256-" + d.split(":")[1] for d in self.referrers]))
+        # And back out of the layout into another registry: still the same bytes.
+        self.copy("oci:%s:1.2.3" % layout, "%s/from-layout/tool" % self.dst_reg.host)
+        self.assertEqual(self.manifests_of(self.dst, "from-layout/tool", "1.2.3"),
+                         self.manifests_of(self.store, "staging/tool", "1.2.3"))
+        self.assert_referrers_copied("from-layout/tool", list(self.referrers))
+
     def test_changing_a_published_platform_is_refused(self):
         self.store, src_store = self.dst, self.store
         try:
