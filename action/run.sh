@@ -166,11 +166,8 @@ if [ "$command" = copy ] || [ "$command" = cascade ] || [ "$command" = ls ]; the
     echo "::$stop_token::"
     echo "::endgroup::"
   fi
-  # Compact JSON has no line break, so the value stays on its one output line.
-  json=$("$python" -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1])), separators=(",", ":")))' \
-    "$json_file" 2>/dev/null || true)
+  "$python" "$here/summarize.py" json "$json_file" || echo "warning: could not write the json output" >&2
   rm -f "$json_file"
-  if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "json=$json" >>"$GITHUB_OUTPUT"; else echo "json=$json"; fi
   exit "$rc"
 fi
 
