@@ -164,6 +164,22 @@ void finish_status(report::Report& rep, bool wrote_tag) {
     else rep.status = wrote_tag ? report::Status::partial : report::Status::failed;
 }
 
+// What step 3 does to each platform of DST's tag (docs/cli.md "copy"): added, unchanged, replaced
+// (with --replace), or kept (in DST, not copied).
+void log_merge(const TagContent& dst, const std::vector<oci::IndexEntry>& copied, const std::string& tag) {
+    const auto* idx = std::get_if<oci::ImageIndex>(&dst);
+    const std::vector<oci::IndexEntry> none;
+    const auto& have = idx != nullptr ? idx->manifests : none;
+    for (const auto& e : copied) {
+        auto it = std::find_if(have.begin(), have.end(), [&](const oci::IndexEntry& h) { return h.platform == e.platform; });
+        const char* result = it == have.end() ? "added" : it->digest == e.digest ? "unchanged" : "replaced";
+        log::info("[" + e.platform->str() + "] " + result + " in " + tag);
+    }
+    for (const auto& h : have)
+        if (h.platform && std::none_of(copied.begin(), copied.end(), [&](const oci::IndexEntry& e) { return e.platform == h.platform; }))
+            log::info("[" + h.platform->str() + "] kept in " + tag);
+}
+
 // Step 3 when the source index goes to DST as it is: the tag is absent or holds those bytes.
 // The same bytes are always right for the tag then, so they are PUT as a canonical document is.
 Status write_exact_tag(Copy& c, TagPlan& plan, const Manifest& index) {
@@ -308,9 +324,10 @@ report::Report copy_release(Target& src, const std::string& src_tag, Target& dst
     if (!plans) return fail_step(rep, "plan tags", plans.error()), finish_status(rep, false), rep;
     std::vector<std::optional<Status>> outcomes(plans->size());
     std::size_t merged_from = 0;
+    auto held = read_tag(dst, dst_tag);
+    if (!held) return fail_step(rep, "tag " + dst_tag, held.error()), finish_status(rep, false), rep;
+    log_merge(held->content, copied, dst_tag);
     if (exact) {
-        auto held = read_tag(dst, dst_tag);
-        if (!held) return fail_step(rep, "tag " + dst_tag, held.error()), finish_status(rep, false), rep;
         if (!held->stored || held->stored->digest == source_index.digest) {
             outcomes[0] = write_exact_tag(c, plans->front(), source_index);
             merged_from = 1;

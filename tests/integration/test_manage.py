@@ -372,6 +372,14 @@ class TestCopy(RegistryHarness):
         self.assertEqual([p["platform"] for p in report["platforms"]], [ARM])
         amd = entry_digests(self.store.manifest("staging/tool", "1.2.3"))[AMD]
         self.assertIsNone(self.dst.manifest("filtered/tool", "sha256-" + amd.split(":", 1)[1]))
+        # A second platform merges into the rebuilt index; the first is kept.
+        _, r = self.copy(self.src(), "%s/filtered/tool" % self.dst_reg.host, "-p", AMD)
+        self.assertIn("[%s] added in 1.2.3" % AMD, r.stderr)
+        self.assertIn("[%s] kept in 1.2.3" % ARM, r.stderr)
+        self.assertEqual(entry_digests(self.dst.manifest("filtered/tool", "1.2.3")),
+                         {ARM: src_entries[ARM], AMD: src_entries[AMD]})
+        _, r = self.copy(self.src(), "%s/filtered/tool" % self.dst_reg.host, "-p", AMD)
+        self.assertIn("[%s] unchanged in 1.2.3" % AMD, r.stderr)
 
     def test_referrers_of_a_filtered_platform_are_copied(self):
         amd = entry_digests(self.store.manifest("staging/tool", "1.2.3"))[AMD]
