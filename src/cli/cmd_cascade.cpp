@@ -74,9 +74,13 @@ int cmd_cascade(const Args& args) {
     int code = 0;
     for (const auto& text : repositories) {
         const report::Report rep = run_one(text, mode, target_options);
-        for (const auto& t : rep.tags)
-            log::info(std::string(rep.dry_run && mode != publish::RepairMode::check ? "would repair " : "") + "tag " + t.tag +
-                      ": " + std::string(report::to_string(t.action)) + (t.reason.empty() ? "" : " (" + t.reason + ")"));
+        for (const auto& t : rep.tags) {
+            const std::string detail = t.reason.empty() ? "" : " (" + t.reason + ")";
+            if (mode == publish::RepairMode::check) log::info("tag " + t.tag + " differs" + detail);
+            else
+                log::info(std::string(rep.dry_run ? "would repair " : "") + "tag " + t.tag + ": " +
+                          std::string(report::to_string(t.action)) + detail);
+        }
         for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);
         if (code == 0) code = report::exit_code_for(rep);
         if (common.format == Format::json) {

@@ -211,6 +211,7 @@ class TestCascadeCheckRepair(RegistryHarness):
         self.assertEqual([e["step"] for e in report["errors"]], ["tag 1.2", "tag latest"])
         self.assertIn("rolling tag 1.2: %s is %s, the published versions imply %s (1.2.4)" % (AMD, old_amd, new_amd),
                       r.stderr)
+        self.assertIn("tag latest differs (%s: %s -> %s (1.2.4))" % (AMD, old_amd, new_amd), r.stderr)
 
     def test_repair_dry_run_plans_and_writes_nothing(self):
         self.set_back_by_hand()
