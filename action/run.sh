@@ -15,6 +15,9 @@
 #   INPUT_SHARD             release --shard PLATFORM (a CI matrix leg: content only, no tags)
 #   INPUT_FINALIZE_PARTS    finalize with these part reports (whitespace-separated paths or globs)
 #   INPUT_ARGS              extra arguments, shell-quoted (e.g. "--jobs 2 -v")
+#   INPUT_COMMAND           release (default), or copy, cascade or ls: runs `ocx-release COMMAND ARGS
+#                           --format json` instead (no matrix; INPUT_ARGS holds its arguments;
+#                           INPUT_DRY_RUN adds --dry-run), its JSON as the `json` output
 #   INPUT_BINARY / OCX_RELEASE_BIN   the ocx-release to run (else the one on PATH)
 # Outputs: digest, tags, report, report-json, subject-name, subject-digest, subjects (to $GITHUB_OUTPUT); exit code: the binary's.
 # Outside GitHub (no GITHUB_ACTIONS/GITHUB_OUTPUT) it runs the same and prints name=value lines.
@@ -69,6 +72,7 @@ parts_text=${INPUT_FINALIZE_PARTS:-}
 user=${INPUT_REGISTRY_USERNAME:-}
 password=${INPUT_REGISTRY_PASSWORD:-}
 sign_key=${INPUT_SIGN_KEY:-}
+command=$(printf '%s' "${INPUT_COMMAND:-release}" | tr '[:upper:]' '[:lower:]')
 
 # Secrets first: masked before anything else is printed (the signing key line by line too).
 if $on_github && { [ -n "$password" ] || [ -n "$sign_key" ]; }; then
@@ -79,7 +83,11 @@ if $on_github && { [ -n "$password" ] || [ -n "$sign_key" ]; }; then
   done
 fi
 
-[ -n "$matrix" ] || usage_error "input 'matrix' is required (path to the release matrix)"
+case $command in
+  release | '') [ -n "$matrix" ] || usage_error "input 'matrix' is required (path to the release matrix)" ;;
+  copy | cascade | ls) [ -z "$matrix" ] || usage_error "input 'matrix' is for command release; give $command's arguments in 'args'" ;;
+  *) usage_error "input 'command' must be release, copy, cascade or ls, got '$(shown "${INPUT_COMMAND:-}")'" ;;
+esac
 
 case $(lower "${INPUT_DRY_RUN:-false}") in
   true | yes | 1 | on) dry_run=true ;;
@@ -131,6 +139,38 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   fi
   while IFS= read -r -d '' a; do extra+=("$a"); done <"$args_file"
   rm -f "$args_file"
+fi
+
+# Commands other than release (docs/cli.md "CI front ends"): COMMAND ARGS --format json, the JSON
+# printed as the `json` output on one line; credentials come from the Docker config or OCX_AUTH_*.
+if [ "$command" = copy ] || [ "$command" = cascade ] || [ "$command" = ls ]; then
+  if [ -n "$user" ] || [ -n "$password" ]; then
+    usage_error "inputs 'registry-username' and 'registry-password' are for the matrix's registry; for $command log in with docker/login-action or set OCX_AUTH_* variables"
+  fi
+  [ ${#extra[@]} -gt 0 ] || usage_error "input 'args' must hold $command's arguments (docs/cli.md \"$command\")"
+  cmd=("$command" "${extra[@]}" --format json)
+  $dry_run && cmd+=(--dry-run)
+  shown_cmd=''
+  for a in "${cmd[@]}"; do shown_cmd+=" $(shown "$a")"; done
+  json_file=$(mktemp)
+  stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  if $on_github; then
+    echo "::group::$(command_data "ocx-release$shown_cmd")"
+    echo "::stop-commands::$stop_token"
+  else
+    echo "+ ocx-release$shown_cmd" >&2
+  fi
+  set +e
+  "$bin" "${cmd[@]}" >"$json_file"
+  rc=$?
+  set -e
+  if $on_github; then
+    echo "::$stop_token::"
+    echo "::endgroup::"
+  fi
+  "$python" "$here/summarize.py" json "$json_file" || echo "warning: could not write the json output" >&2
+  rm -f "$json_file"
+  exit "$rc"
 fi
 
 # Where the report goes: a fresh directory per run, so two steps of one job never share a file.

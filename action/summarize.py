@@ -11,6 +11,10 @@
       `::error file=<matrix>::<json path>: message` for every validation problem, one per report
       error otherwise, `::notice` for rolling tags a newer version kept in place. Without the
       GITHUB_* files (a plain shell, another CI) the outputs are printed as name=value lines.
+
+  summarize.py json FILE
+      For input `command` copy, cascade or ls: that command's --format json output in FILE as the
+      step output `json`, compact (empty when FILE holds no JSON: the command failed early).
 """
 
 from __future__ import annotations
@@ -320,6 +324,16 @@ def cmd_finish(args) -> int:
     return 0
 
 
+def cmd_json(args) -> int:
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            value = json.dumps(json.load(f), separators=(",", ":"))
+    except (OSError, ValueError):
+        value = ""
+    write_outputs({"json": value}, os.environ.get("GITHUB_OUTPUT"))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="summarize.py")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -333,7 +347,11 @@ def main(argv: list[str]) -> int:
     f.add_argument("--mode", choices=["release", "shard", "finalize"], default="release")
     f.add_argument("--shard", default="")
     f.add_argument("--rc", type=int, default=0)
+    j = sub.add_parser("json")
+    j.add_argument("file")
     args = parser.parse_args(argv)
+    if args.command == "json":
+        return cmd_json(args)
     return cmd_host(args) if args.command == "host" else cmd_finish(args)
 
 

@@ -51,6 +51,20 @@ constexpr std::array kCommands{
             "  $ ocx-release exec registry.example/acme/mytool:1.4.0 -- mytool --version\n"
             "  $ ocx-release exec oci:./layout:1.4.0 -p linux/amd64 -- sh -c 'echo $PATH'\n",
             SignalCleanup::none},
+    Command{"ls", "list a package's versions, newest first, with their platforms and rolling tags", "ls REPO [options]",
+            cmd_ls,
+            "  $ ocx-release ls registry.example/acme/mytool\n"
+            "  $ ocx-release ls oci:./layout --format json\n",
+            SignalCleanup::none},
+    Command{"cascade", "check the rolling tags against the published versions, or repair them",
+            "cascade check|repair REPO... [options]", cmd_cascade,
+            "  $ ocx-release cascade check registry.example/acme/mytool registry.example/acme/other\n"
+            "  $ ocx-release cascade repair registry.example/acme/mytool --dry-run\n"
+            "  $ ocx-release cascade repair oci:./layout --format json\n"},
+    Command{"copy", "promote a release to another repository, registry or layout, byte for byte",
+            "copy SRC DST [options]", cmd_copy,
+            "  $ ocx-release copy registry.example/staging/mytool:1.4.0 registry.example/acme/mytool -c\n"
+            "  $ ocx-release copy registry.example/acme/mytool:1.4.0 oci:./mirror -p linux/amd64 --dry-run\n"},
 };
 
 }  // namespace

@@ -469,6 +469,49 @@ class SupplyChain(ActionTest):
         self.assertIn(("signature", None), [(a["kind"], a["platform"]) for a in report["attachments"]])
 
 
+class ManageCommands(ActionTest):
+    """Input `command`: copy, cascade and ls run with `args`, their JSON as the `json` output."""
+
+    def test_release_then_ls_copy_and_cascade_check(self):
+        with Registry() as reg:
+            package = reg.host + "/examples/hello"
+            step = self.run_step({"matrix": self.matrix_for(package, "manage.json"), "tag": "2.7.1"})
+            self.assertEqual(step.returncode, 0, str(step))
+
+            ls = self.run_step({"command": "ls", "args": package})
+            self.assertEqual(ls.returncode, 0, str(ls))
+            self.assertEqual("\n" in ls.outputs["json"], False)
+            direct = subprocess.run([self.bin, "ls", package, "--format", "json"], env=clean_env(), capture_output=True,
+                                    text=True, timeout=120)
+            self.assertEqual(json.loads(ls.outputs["json"]), json.loads(direct.stdout))
+            self.assertEqual([v["version"] for v in json.loads(ls.outputs["json"])["versions"]], ["2.7.1"])
+            self.assertIn("::group::ocx-release ls %s --format json" % package, ls.stdout)
+
+            dry = self.run_step({"command": "copy", "args": "%s:2.7.1 %s/promoted/hello -c" % (package, reg.host),
+                                 "dry-run": "true"})
+            self.assertEqual(dry.returncode, 0, str(dry))
+            self.assertEqual(json.loads(dry.outputs["json"])["status"], "planned")
+            self.assertEqual(self.tag_list(reg, "promoted/hello"), [])
+            copy = self.run_step({"command": "copy", "args": "%s:2.7.1 %s/promoted/hello -c" % (package, reg.host)})
+            self.assertEqual(copy.returncode, 0, str(copy))
+            self.assertEqual(json.loads(copy.outputs["json"])["index"]["digest"], step.outputs["digest"])
+
+            check = self.run_step({"command": "cascade", "args": "check %s %s/promoted/hello" % (package, reg.host)})
+            self.assertEqual(check.returncode, 0, str(check))
+            self.assertEqual([r["status"] for r in json.loads(check.outputs["json"])], ["planned", "planned"])
+
+    def test_unknown_command_and_misplaced_inputs_are_usage_errors(self):
+        bad = self.run_step({"command": "relase", "args": "x"})
+        self.assertEqual(bad.returncode, 64, str(bad))
+        self.assertIn("input 'command' must be release, copy, cascade or ls, got 'relase'", bad.stderr)
+        with_matrix = self.run_step({"command": "ls", "matrix": "examples/hello/release.json", "args": "x"})
+        self.assertEqual(with_matrix.returncode, 64, str(with_matrix))
+        self.assertIn("input 'matrix' is for command release; give ls's arguments in 'args'", with_matrix.stderr)
+        no_args = self.run_step({"command": "ls"})
+        self.assertEqual(no_args.returncode, 64, str(no_args))
+        self.assertIn("input 'args' must hold ls's arguments", no_args.stderr)
+
+
 class Shards(ActionTest):
     def test_shards_then_finalize(self):
         with Registry() as reg:

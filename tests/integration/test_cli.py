@@ -23,8 +23,8 @@ from release_helpers import make_project, scratch
 from schemas import validate_report
 
 HELP_DIR = Path(os.environ.get("OCX_SOURCE_DIR") or Path(__file__).resolve().parents[2]) / "tests" / "data" / "help"
-COMMANDS = ["create", "push", "release", "finalize", "verify", "install", "env", "exec"]
-READ_ONLY = ["verify", "install", "env", "exec"]
+COMMANDS = ["create", "push", "release", "finalize", "verify", "install", "env", "exec", "ls", "cascade", "copy"]
+READ_ONLY = ["verify", "install", "env", "exec", "ls", "cascade"]
 UPLOAD_FLAGS = ["--chunk-size", "--mount-from"]
 
 

@@ -29,13 +29,16 @@ TEST_CASE("the command table") {
             start = end + 1;
         }
     }
-    CHECK(names.size() == 8);
+    CHECK(names.size() == 11);
     CHECK(find_command("relase") == nullptr);
     CHECK(find_command("") == nullptr);
     // exec replaces the process and env only reads: no cleanup handlers for them.
     CHECK(find_command("exec")->cleanup == SignalCleanup::none);
     CHECK(find_command("env")->cleanup == SignalCleanup::none);
     CHECK(find_command("release")->cleanup == SignalCleanup::install);
+    // ls only reads; copy streams blobs through temporary files that a signal must remove.
+    CHECK(find_command("ls")->cleanup == SignalCleanup::none);
+    CHECK(find_command("copy")->cleanup == SignalCleanup::install);
 }
 
 TEST_CASE("top-level help is made from the table") {

@@ -1,0 +1,379 @@
+// copy_release as stated in copy.hpp.
+#include "publish/copy.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "oci/descriptor.hpp"
+#include "oci/media_types.hpp"
+#include "publish/content.hpp"
+#include "util/log.hpp"
+#include "util/progress.hpp"
+#include "util/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+
+namespace ocx::publish {
+
+namespace {
+struct Copy {
+    Target& src;
+    Target& dst;
+    const CopyOptions& options;
+    fs::path scratch;  // temporary files of streamed blobs
+    std::map<std::string, Manifest> manifests;  // the platform manifests copied, by digest
+};
+
+// Streams a blob of SRC into a file in `scratch`, hashing it; more bytes than `size`, or bytes
+// that do not hash to `digest`, are ErrorKind::data (the source is not what its manifest says).
+Result<fs::path> download_blob(Copy& c, const Digest& digest, std::uint64_t size) {
+    const fs::path file = c.scratch / digest.hex();
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    if (!out) return make_error(ErrorKind::io, "cannot write " + file.string());
+    Sha256 hash;
+    std::uint64_t got = 0;
+    Status fetched = c.src.fetch_blob(digest, [&](const char* data, std::size_t n) -> Status {
+        got += n;
+        if (got > size)
+            return make_error(ErrorKind::data, "blob " + digest.str() + " of " + c.src.describe() + " is larger than the " +
+                                                   std::to_string(size) + " bytes its manifest says");
+        hash.update(data, n);
+        out.write(data, static_cast<std::streamsize>(n));
+        if (!out) return make_error(ErrorKind::io, "cannot write " + file.string());
+        return {};
+    });
+    out.close();
+    if (!fetched) return std::move(fetched).error().context("reading blob " + digest.str() + " of " + c.src.describe());
+    if (!out) return make_error(ErrorKind::io, "cannot write " + file.string());
+    const Digest actual = hash.finish();
+    if (got != size || actual != digest)
+        return make_error(ErrorKind::data, "blob " + digest.str() + " of " + c.src.describe() + " is " + actual.str() + " (" +
+                                               std::to_string(got) + " bytes), not what its manifest says");
+    return file;
+}
+
+// One blob into DST: skipped when present, mounted on the same registry, else streamed through.
+Status copy_blob(Copy& c, const oci::Descriptor& blob, report::BlobCounts& counts, const std::string& who) {
+    auto exists = c.dst.blob_exists(blob.digest);
+    if (!exists) return std::move(exists).error();
+    if (*exists) {
+        ++counts.skipped;
+        log::verbose(who + "blob " + blob.digest.str() + " already present, skipped");
+        return {};
+    }
+    if (c.options.dry_run) {
+        ++counts.uploaded;  // would be: the report of a dry run counts what the copy would send
+        counts.bytes_uploaded += blob.size;
+        return {};
+    }
+    if (!c.options.mount_from.empty()) {
+        auto mounted = c.dst.mount_blob(blob.digest, c.options.mount_from);
+        if (!mounted) return std::move(mounted).error();
+        if (*mounted) {
+            ++counts.mounted;
+            log::verbose(who + "blob " + blob.digest.str() + " mounted from " + c.options.mount_from);
+            return {};
+        }
+    }
+    auto file = download_blob(c, blob.digest, blob.size);
+    if (!file) return std::move(file).error();
+    auto sent = c.dst.upload_blob(BlobSource{blob.digest, blob.size, *file, {}, {}});
+    std::error_code ec;
+    fs::remove(*file, ec);
+    if (!sent) return std::move(sent).error();
+    ++counts.uploaded;
+    counts.bytes_uploaded += *sent;
+    log::verbose(who + "blob " + blob.digest.str() + " copied (" + std::to_string(blob.size) + " bytes)");
+    return {};
+}
+
+// GET by digest from SRC, checked against the digest (a registry may not answer other bytes).
+Result<Manifest> source_manifest(Copy& c, const Digest& digest) {
+    auto got = c.src.get_manifest(digest.str());
+    if (!got) return std::move(got).error();
+    if (!*got) return make_error(ErrorKind::not_found, "manifest " + digest.str() + " is missing in " + c.src.describe());
+    Manifest m = std::move(**got);
+    if (Digest::of(m.bytes) != digest)
+        return make_error(ErrorKind::data, "manifest " + digest.str() + " of " + c.src.describe() + " answered other bytes (" +
+                                               Digest::of(m.bytes).str() + ")");
+    m.digest = digest;
+    if (m.media_type.empty()) m.media_type = oci::sniff_media_type(m.bytes);
+    return m;
+}
+
+// Step 1 for one platform: its blobs, then its manifest by digest.
+Result<report::PlatformResult> copy_platform(Copy& c, const oci::IndexEntry& entry) {
+    report::PlatformResult r;
+    r.platform = entry.platform->str();
+    const std::string who = "[" + r.platform + "] ";
+    auto m = source_manifest(c, entry.digest);
+    if (!m) return std::move(m).error();
+    auto parsed = oci::ImageManifest::parse(m->bytes);
+    if (!parsed) return std::move(parsed).error().context("manifest " + entry.digest.str() + " of " + c.src.describe());
+    std::uint64_t total = 0;
+    for (const auto& l : parsed->layers) total += l.size;
+    progress::Task task(r.platform, progress::Phase::upload, total);
+    std::uint64_t done = 0;
+    for (const auto& layer : parsed->layers) {
+        if (auto s = copy_blob(c, layer, r.blobs, who); !s) return std::move(s).error().context("layer " + layer.digest.str());
+        task.update(done += layer.size);
+        r.archives.push_back({"", layer.digest, layer.size, false});
+    }
+    if (auto s = copy_blob(c, parsed->config, r.blobs, who); !s) return std::move(s).error().context("config blob");
+    r.config = {parsed->config.digest, parsed->config.size};
+    r.manifest = {entry.digest, m->bytes.size()};
+    if (!c.options.dry_run) {
+        if (auto s = put_manifest_retrying(c.dst, entry.digest.str(), *m, c.options.write.manifest_retry, c.options.write.clock); !s)
+            return std::move(s).error().context("manifest " + entry.digest.str());
+        log::info(who + "copied manifest " + entry.digest.str() + " (" + std::to_string(r.blobs.uploaded) + " blobs copied, " +
+                  std::to_string(r.blobs.mounted) + " mounted, " + std::to_string(r.blobs.skipped) + " present)");
+    }
+    r.pushed = !c.options.dry_run;
+    c.manifests.emplace(entry.digest.str(), std::move(*m));
+    return r;
+}
+
+// The entries to copy: every one, or those whose platform the filter names (each must be there).
+Result<std::vector<oci::IndexEntry>> select_entries(const oci::ImageIndex& index, const CopyOptions& options,
+                                                    const std::string& source) {
+    if (options.platforms.empty()) return index.manifests;
+    std::vector<oci::IndexEntry> out;
+    for (const auto& want : options.platforms) {
+        auto it = std::find_if(index.manifests.begin(), index.manifests.end(),
+                               [&](const oci::IndexEntry& e) { return e.platform && *e.platform == want; });
+        if (it == index.manifests.end()) {
+            std::string held;
+            for (const auto& e : index.manifests)
+                if (e.platform) held += (held.empty() ? "" : ", ") + e.platform->str();
+            return make_error(ErrorKind::not_found, "-p " + want.str() + ": " + source + " has no such platform (it has " +
+                                                        (held.empty() ? std::string("none") : held) + ")");
+        }
+        out.push_back(*it);
+    }
+    return out;
+}
+
+void fail_step(report::Report& rep, const std::string& step, const Error& e) {
+    rep.errors.push_back({step, std::string(to_string(e.kind)), e.message});
+}
+
+void finish_status(report::Report& rep, bool wrote_tag) {
+    if (rep.errors.empty()) rep.status = rep.dry_run ? report::Status::planned : report::Status::published;
+    else rep.status = wrote_tag ? report::Status::partial : report::Status::failed;
+}
+
+// What step 3 does to each platform of DST's tag (docs/cli.md "copy"): added, unchanged, replaced
+// (with --replace), or kept (in DST, not copied).
+void log_merge(const TagContent& dst, const std::vector<oci::IndexEntry>& copied, const std::string& tag) {
+    const auto* idx = std::get_if<oci::ImageIndex>(&dst);
+    const std::vector<oci::IndexEntry> none;
+    const auto& have = idx != nullptr ? idx->manifests : none;
+    for (const auto& e : copied) {
+        auto it = std::find_if(have.begin(), have.end(), [&](const oci::IndexEntry& h) { return h.platform == e.platform; });
+        const char* result = it == have.end() ? "added" : it->digest == e.digest ? "unchanged" : "replaced";
+        log::info("[" + e.platform->str() + "] " + result + " in " + tag);
+    }
+    for (const auto& h : have)
+        if (h.platform && std::none_of(copied.begin(), copied.end(), [&](const oci::IndexEntry& e) { return e.platform == h.platform; }))
+            log::info("[" + h.platform->str() + "] kept in " + tag);
+}
+
+// Step 3 when the source index goes to DST as it is: the tag is absent or holds those bytes.
+// The same bytes are always right for the tag then, so they are PUT as a canonical document is.
+Status write_exact_tag(Copy& c, TagPlan& plan, const Manifest& index) {
+    auto state = read_tag(c.dst, plan.tag);
+    if (!state) return std::move(state).error();
+    plan.before = state->stored ? std::optional<Digest>(state->stored->digest) : std::nullopt;
+    plan.after = index.digest;
+    plan.after_size = index.bytes.size();
+    plan.action = plan.before ? report::TagAction::unchanged : report::TagAction::created;
+    if (plan.before || c.options.dry_run) return {};
+    return put_manifest_retrying(c.dst, plan.tag, index, c.options.write.manifest_retry, c.options.write.clock);
+}
+
+// The referrers of `subject` in SRC — SBOMs, provenance, signatures (docs/cli.md "copy") — as the
+// fallback tag `sha256-<hex>` lists them (the OCI 1.1 scheme for registries without the Referrers
+// API; the Target seam has no Referrers API call, so that is what SRC can answer here). Each one is
+// copied as a platform is (blobs, then its manifest by digest, the same bytes), with its own
+// referrers (a signature of an SBOM) up to `depth`; then DST's fallback tag: the source's bytes when
+// DST has none, else DST's index with the missing descriptors appended, read back. Returns how many
+// referrers were copied (or would be, in a dry run).
+Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3) {
+    const std::string tag = "sha256-" + subject.hex();
+    auto listed = read_tag(c.src, tag);
+    if (!listed) return std::move(listed).error();
+    const auto* index = std::get_if<oci::ImageIndex>(&listed->content);
+    if (!listed->stored || index == nullptr || index->manifests.empty()) return std::size_t{0};
+    std::size_t copied = 0;
+    report::BlobCounts counts;
+    for (const auto& e : index->manifests) {
+        auto m = source_manifest(c, e.digest);
+        if (!m) return std::move(m).error();
+        auto parsed = oci::ImageManifest::parse(m->bytes);
+        if (!parsed) return std::move(parsed).error().context("referrer " + e.digest.str() + " of " + subject.str());
+        for (const auto& blob : parsed->layers)
+            if (auto s = copy_blob(c, blob, counts, ""); !s) return std::move(s).error();
+        if (auto s = copy_blob(c, parsed->config, counts, ""); !s) return std::move(s).error();
+        if (!c.options.dry_run)
+            if (auto s = put_manifest_retrying(c.dst, e.digest.str(), *m, c.options.write.manifest_retry, c.options.write.clock); !s)
+                return std::move(s).error();
+        ++copied;
+        if (depth > 1) {
+            auto nested = copy_referrers(c, e.digest, depth - 1);
+            if (!nested) return std::move(nested).error();
+            copied += *nested;
+        }
+    }
+    if (c.options.dry_run) return copied;
+    for (int attempt = 1;; ++attempt) {
+        auto held = read_tag(c.dst, tag);
+        if (!held) return std::move(held).error();
+        Manifest want = *listed->stored;
+        if (const auto* have = std::get_if<oci::ImageIndex>(&held->content)) {
+            oci::ImageIndex merged = *have;
+            for (const auto& e : index->manifests)
+                if (std::none_of(have->manifests.begin(), have->manifests.end(),
+                                 [&](const oci::IndexEntry& h) { return h.digest == e.digest; }))
+                    merged.manifests.push_back(e);
+            if (merged == *have) return copied;  // DST lists every one already
+            want.bytes = merged.serialize();
+            want.digest = Digest::of(want.bytes);
+            want.media_type = std::string(oci::kImageIndex);
+        }
+        if (attempt > c.options.write.max_attempts)
+            return make_error(ErrorKind::transient, "tag " + tag + ": a concurrent writer kept replacing the index; run again");
+        RetryHint hint;
+        if (auto s = c.dst.put_manifest_once(tag, want, hint); !s) return std::move(s).error().context("writing tag " + tag);
+    }
+}
+}  // namespace
+
+report::Report copy_release(Target& src, const std::string& src_tag, Target& dst, const std::string& dst_package,
+                            const std::string& dst_tag, const CopyOptions& options) {
+    report::Report rep;
+    rep.package = dst_package;
+    rep.tag = dst_tag;
+    rep.dry_run = options.dry_run;
+    const std::string source = src.describe() + ":" + src_tag;
+
+    auto state = read_tag(src, src_tag);
+    if (!state) return fail_step(rep, "read " + source, state.error()), finish_status(rep, false), rep;
+    const auto* index = std::get_if<oci::ImageIndex>(&state->content);
+    if (!state->stored || index == nullptr) {
+        const Error e = !state->stored ? make_error(ErrorKind::not_found, source + " does not exist")
+                                       : make_error(ErrorKind::data, source + " is a single manifest, not an OCX package's index");
+        return fail_step(rep, "read " + source, e), finish_status(rep, false), rep;
+    }
+    auto entries = select_entries(*index, options, source);
+    if (!entries) return fail_step(rep, "select platforms", entries.error()), finish_status(rep, false), rep;
+
+    auto scratch = TempDir::create("ocx-copy-");
+    if (!scratch) return fail_step(rep, "temporary directory", scratch.error()), finish_status(rep, false), rep;
+    Copy c{src, dst, options, scratch->path(), {}};
+
+    // 1. Platforms (entries without a platform are copied by digest with the index, below).
+    std::vector<oci::IndexEntry> copied;
+    for (const auto& e : *entries) {
+        if (!e.platform) continue;
+        if (e.media_type != oci::kImageManifest && e.media_type != oci::kDockerManifest) {
+            fail_step(rep, "copy " + e.platform->str(),
+                      make_error(ErrorKind::data, source + ": the " + e.platform->str() + " entry is a " + e.media_type +
+                                                      ", not a platform manifest"));
+            return finish_status(rep, false), rep;
+        }
+        auto r = copy_platform(c, e);
+        if (!r) return fail_step(rep, "copy " + e.platform->str(), r.error()), finish_status(rep, false), rep;
+        rep.platforms.push_back(std::move(*r));
+        copied.push_back(e);
+    }
+    // 2. The source index itself, with any platform-less entries it lists, when nothing is filtered.
+    const bool exact = options.platforms.empty();
+    Manifest source_index = *state->stored;
+    if (source_index.media_type.empty()) source_index.media_type = std::string(oci::kImageIndex);
+    if (exact) {
+        for (const auto& e : *entries) {
+            if (e.platform) continue;
+            auto m = source_manifest(c, e.digest);
+            Status s = m ? Status{} : Status{std::move(m).error()};
+            if (s && !options.dry_run) {
+                auto parsed = oci::ImageManifest::parse(m->bytes);
+                report::BlobCounts ignored;
+                if (parsed) {
+                    for (const auto& l : parsed->layers)
+                        if (s) s = copy_blob(c, l, ignored, "");
+                    if (s) s = copy_blob(c, parsed->config, ignored, "");
+                }
+                if (s) s = put_manifest_retrying(dst, e.digest.str(), *m, options.write.manifest_retry, options.write.clock);
+            }
+            if (!s) return fail_step(rep, "copy " + e.digest.str(), s.error()), finish_status(rep, false), rep;
+        }
+        if (!options.dry_run)
+            if (auto s = put_manifest_retrying(dst, source_index.digest.str(), source_index, options.write.manifest_retry,
+                                               options.write.clock);
+                !s)
+                return fail_step(rep, "index " + source_index.digest.str(), s.error()), finish_status(rep, false), rep;
+    }
+    // 3., 4. The tag, then the rolling tags (plan_tags decides them against DST's own tags).
+    TagOptions tag_options;
+    tag_options.cascade = options.cascade;
+    tag_options.new_repository = true;
+    tag_options.protect_published = !options.replace;
+    auto plans = plan_tags(dst, dst_tag, copied, tag_options);
+    if (!plans) return fail_step(rep, "plan tags", plans.error()), finish_status(rep, false), rep;
+    std::vector<std::optional<Status>> outcomes(plans->size());
+    std::size_t merged_from = 0;
+    auto held = read_tag(dst, dst_tag);
+    if (!held) return fail_step(rep, "tag " + dst_tag, held.error()), finish_status(rep, false), rep;
+    log_merge(held->content, copied, dst_tag);
+    if (exact) {
+        if (!held->stored || held->stored->digest == source_index.digest) {
+            outcomes[0] = write_exact_tag(c, plans->front(), source_index);
+            merged_from = 1;
+        }
+    }
+    WriteOptions write = options.write;
+    write.compute_only = options.dry_run;
+    if (!outcomes[0] || *outcomes[0]) {
+        std::vector<TagPlan> rest(std::make_move_iterator(plans->begin() + static_cast<std::ptrdiff_t>(merged_from)),
+                                  std::make_move_iterator(plans->end()));
+        const auto written = write_tags(dst, rest, index->annotations, write);
+        for (std::size_t i = 0; i < rest.size(); ++i) {
+            (*plans)[merged_from + i] = std::move(rest[i]);
+            outcomes[merged_from + i] = written[i];
+        }
+    }
+    const TagsRecorded recorded = record_tags(*plans, outcomes, dst_package, options.dry_run, rep);
+    // 5. Canonical tags, once every tag above is in place.
+    if (!recorded.failed) {
+        for (auto& p : rep.platforms) {
+            const std::string canonical = p.manifest.digest.canonical_tag();
+            if (!options.dry_run) {
+                const Manifest& m = c.manifests.at(p.manifest.digest.str());
+                Status s = put_manifest_retrying(dst, canonical, m, options.write.manifest_retry, options.write.clock);
+                if (!s) {
+                    fail_step(rep, "canonical tag " + canonical, s.error());
+                    break;
+                }
+            }
+            p.canonical_tag = canonical;
+        }
+    }
+    // 6. Referrers last: they point at content that is in place by now.
+    std::vector<Digest> subjects;
+    if (exact && !recorded.failed) subjects.push_back(source_index.digest);
+    for (const auto& p : rep.platforms) subjects.push_back(p.manifest.digest);
+    for (const auto& subject : subjects) {
+        if (!rep.errors.empty()) break;
+        auto n = copy_referrers(c, subject);
+        if (!n) fail_step(rep, "referrers of " + subject.str(), n.error());
+        else if (*n > 0)
+            log::info(std::string(options.dry_run ? "would copy " : "copied ") + std::to_string(*n) + " referrer(s) of " +
+                      subject.str());
+    }
+    finish_status(rep, recorded.primary_written && !options.dry_run);
+    return rep;
+}
+
+}  // namespace ocx::publish
