@@ -137,7 +137,7 @@ int cmd_push(const Args& args) {
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
     // Fail fast: an unreachable registry or refused credentials before any upload.
-    if (auto s = (*target)->check_access(publish::Target::Access::push); !s)
+    if (auto s = (*target)->check_access(store::Target::Access::push); !s)
         return fail_early("check target", s.error());
 
     publish::PushOptions options;

@@ -111,12 +111,12 @@ int cmd_release(const Args& args) {
 
     // Fail fast (docs/cli.md "Fail fast"): the registry answers and takes the credentials before
     // anything is compressed. Dry runs check read access only: they write nothing.
-    std::unique_ptr<publish::Target> target;
+    std::unique_ptr<store::Target> target;
     if (!offline) {
         auto t = open_target(matrix.package, target_options);
         if (!t) return fail(t.error());
         target = std::move(*t);
-        if (auto s = target->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s) {
+        if (auto s = target->check_access(dry_run ? store::Target::Access::read : store::Target::Access::push); !s) {
             if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
                 (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
                                                      "check target"),

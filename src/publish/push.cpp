@@ -10,7 +10,7 @@ void record(report::Report& r, std::string step, const Error& e) {
 }
 }  // namespace
 
-report::Report push_platform(Target& target, const std::string& package, const PlatformContent& content,
+report::Report push_platform(store::Target& target, const std::string& package, const PlatformContent& content,
                              const PushOptions& options) {
     report::Report r;
     r.package = package;

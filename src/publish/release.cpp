@@ -127,7 +127,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
 }
 
 // Pushes a prepared platform's blobs and manifest: the I/O-bound half.
-void push_prepared(Target& target, const ReleaseOptions& options, PlatformWork& work, report::Report& rep,
+void push_prepared(store::Target& target, const ReleaseOptions& options, PlatformWork& work, report::Report& rep,
                    std::mutex& rep_mutex) {
     const std::string& name = work.result.platform;
     std::uint64_t total = 0;
@@ -235,7 +235,7 @@ unsigned job_count(const ReleaseOptions& options, std::size_t platforms) {
 // Prepares every platform on `jobs` preparers (the compression threads shared out by ThreadBudget)
 // and pushes each as soon as it is ready on `jobs` uploaders, so one platform's upload overlaps
 // the next platform's compression instead of holding its preparer (and its cores) idle.
-void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+void prepare_and_push(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
                       std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex, bool pushing) {
     if (work.empty()) return;
     const unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores();
@@ -275,7 +275,7 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
 }
 
 // Pushes platforms prepared earlier, `jobs` at a time.
-void push_all(Target& target, const ReleaseOptions& options, std::vector<PlatformWork>& work, report::Report& rep,
+void push_all(store::Target& target, const ReleaseOptions& options, std::vector<PlatformWork>& work, report::Report& rep,
               std::mutex& rep_mutex) {
     PushQueue queue;
     for (auto& w : work) queue.put(&w);
@@ -302,7 +302,7 @@ bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work)
     });
 }
 
-Status write_canonical(Target& target, PlatformWork& w) {
+Status write_canonical(store::Target& target, PlatformWork& w) {
     std::string tag = w.built.manifest.digest.canonical_tag();
     if (auto s = target.put_manifest(tag, w.built.manifest); !s) return s;
     w.result.canonical_tag = tag;
@@ -310,7 +310,7 @@ Status write_canonical(Target& target, PlatformWork& w) {
 }
 }  // namespace
 
-void write_release_tags(Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
+void write_release_tags(store::Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
                         bool dry_run, bool offline, const WriteOptions& write, report::Report& rep) {
     const std::string package = matrix.package.repository_str();
     auto record = [&](std::string step, const Error& e) {
@@ -354,7 +354,7 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
     else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
 }
 
-report::Report run_release(Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
+report::Report run_release(store::Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
                            const ReleaseOptions& options) {
     report::Report rep;
     rep.dry_run = options.dry_run;

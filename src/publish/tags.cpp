@@ -10,7 +10,7 @@
 
 namespace ocx::publish {
 
-Result<TagState> read_tag(Target& target, const std::string& tag) {
+Result<TagState> read_tag(store::Target& target, const std::string& tag) {
     auto got = target.get_manifest(tag);
     if (!got) return std::move(got).error().context("reading tag " + tag);
     TagState state;
@@ -53,7 +53,7 @@ TagPlan new_plan(std::string tag, report::TagKind kind, std::vector<oci::IndexEn
 
 // The cascade decision for each entry's platform, reading each candidate blocker's index once
 // whatever the number of platforms.
-std::vector<CascadeOutcome> decide_for_entries(Target& target, const CascadePlan& cplan,
+std::vector<CascadeOutcome> decide_for_entries(store::Target& target, const CascadePlan& cplan,
                                                const std::vector<oci::IndexEntry>& entries) {
     std::map<std::string, Result<std::set<std::string>>> held;
     std::vector<CascadeOutcome> outcomes;
@@ -79,7 +79,7 @@ std::vector<CascadeOutcome> decide_for_entries(Target& target, const CascadePlan
 // a newer version pushed since plan_tags read the tag list must block us, or two releases
 // running at once could move a rolling tag back to the older one. Entries now blocked leave
 // the plan (and are reported as blocked).
-Status recheck_cascade(Target& target, TagPlan& plan) {
+Status recheck_cascade(store::Target& target, TagPlan& plan) {
     auto version = cascade_version(plan.cascade_of);
     if (!version) return std::move(version).error();
     auto listed = target.list_tags();
@@ -112,7 +112,7 @@ Status recheck_cascade(Target& target, TagPlan& plan) {
 }
 }  // namespace
 
-Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primary_tag,
+Result<std::vector<TagPlan>> plan_tags(store::Target& target, const std::string& primary_tag,
                                        const std::vector<oci::IndexEntry>& entries, const TagOptions& options) {
     std::vector<TagPlan> plans;
     plans.push_back(new_plan(primary_tag, report::TagKind::primary, entries));
@@ -218,7 +218,7 @@ Error published_conflict_error(const std::string& package, const std::string& ta
     return make_error(ErrorKind::data, message);
 }
 
-Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations) {
+Status compute_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations) {
     auto state = read_tag(target, plan.tag);
     if (!state) return std::move(state).error();
     if (plan.protect_published) {
@@ -257,7 +257,7 @@ Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
         plan.action = report::TagAction::unchanged;
         return {};
     }
-    Manifest m;
+    store::Manifest m;
     m.media_type = std::string(oci::kImageIndex);
     m.bytes = merged.index.serialize();
     m.digest = Digest::of(m.bytes);
@@ -315,7 +315,7 @@ struct TagWrite {
 // entry after it had already read the tag back and left. Each retry reads and merges again; one
 // that finds nothing left to write (the failed PUT had landed after all) still counts as sent, so
 // the tag is read back. With compute_only, or when nothing changed, nothing is PUT.
-Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations,
+Result<TagWrite> write_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations,
                            const WriteOptions& options) {
     TagWrite w;
     std::optional<Digest> first_before;
@@ -348,7 +348,7 @@ Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations
 
 // Reads a written tag back (the first pause is already behind us) until it holds every entry of
 // the plan, merging and writing again when a concurrent writer dropped one.
-Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
+Status confirm_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
     const auto first_action = plan.action;
     const auto first_before = plan.before;
     for (int attempt = 1;; ++attempt) {
@@ -369,7 +369,7 @@ Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
 }
 }  // namespace
 
-std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPlan>& plans,
+std::vector<std::optional<Status>> write_tags(store::Target& target, std::vector<TagPlan>& plans,
                                               const oci::Annotations& annotations, const WriteOptions& options) {
     std::vector<std::optional<Status>> out(plans.size());
     std::vector<std::size_t> written;

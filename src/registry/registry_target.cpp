@@ -106,11 +106,11 @@ Result<bool> RegistryTarget::blob_exists(const Digest& digest) {
     return found;
 }
 
-Status RegistryTarget::fetch_blob(const Digest& digest, const publish::ByteSink& sink) {
+Status RegistryTarget::fetch_blob(const Digest& digest, const store::ByteSink& sink) {
     const std::string action = "GET blob " + describe() + "@" + digest.str();
     return with_retry<void>(action, [&](RetryHint& hint) -> Status {
         std::uint64_t delivered = 0;
-        const publish::ByteSink counting = [&](const char* data, std::size_t size) -> Status {
+        const store::ByteSink counting = [&](const char* data, std::size_t size) -> Status {
             delivered += size;
             return sink(data, size);
         };
@@ -130,8 +130,8 @@ Status RegistryTarget::fetch_blob(const Digest& digest, const publish::ByteSink&
     });
 }
 
-Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::string_view reference) {
-    using Out = std::optional<publish::Manifest>;
+Result<std::optional<store::Manifest>> RegistryTarget::get_manifest(std::string_view reference) {
+    using Out = std::optional<store::Manifest>;
     const std::string action = "GET manifest " + ref_text(reference);
     return with_retry<Out>(action, [&](RetryHint& hint) -> Result<Out> {
         RegistryRequest req;
@@ -145,7 +145,7 @@ Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::strin
         if (!r) return std::move(r).error();
         if (r->status == 404) return Out();
         if (r->status != 200) return failure(action, *r, hint);
-        publish::Manifest m;
+        store::Manifest m;
         m.bytes = std::move(r->body);
         m.digest = Digest::of(m.bytes);
         m.media_type = media_type_of(r->header("content-type").value_or(""));
@@ -158,16 +158,16 @@ Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::strin
     });
 }
 
-Status RegistryTarget::put_manifest(std::string_view reference, const publish::Manifest& manifest) {
+Status RegistryTarget::put_manifest(std::string_view reference, const store::Manifest& manifest) {
     return with_retry<void>("PUT manifest " + ref_text(reference),
                             [&](RetryHint& hint) { return put_manifest_attempt(reference, manifest, hint); });
 }
 
-Status RegistryTarget::put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) {
+Status RegistryTarget::put_manifest_once(std::string_view reference, const store::Manifest& manifest, RetryHint& hint) {
     return put_manifest_attempt(reference, manifest, hint);
 }
 
-Status RegistryTarget::put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest,
+Status RegistryTarget::put_manifest_attempt(std::string_view reference, const store::Manifest& manifest,
                                             RetryHint& hint) {
     const std::string action = "PUT manifest " + ref_text(reference);
     // Callers hash once and push exactly those bytes; anything else is a bug upstream.
@@ -273,10 +273,10 @@ Result<std::unique_ptr<RegistryTarget>> open_registry_target(const oci::Referenc
                                             std::move(transport), options);
 }
 
-Result<std::unique_ptr<publish::Target>> open_registry(const oci::Reference& ref, const RegistryOptions& options) {
+Result<std::unique_ptr<store::Target>> open_registry(const oci::Reference& ref, const RegistryOptions& options) {
     auto target = open_registry_target(ref, options);
     if (!target) return std::move(target).error();
-    return std::unique_ptr<publish::Target>(std::move(*target));
+    return std::unique_ptr<store::Target>(std::move(*target));
 }
 
 }  // namespace ocx::registry
