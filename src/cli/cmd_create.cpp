@@ -14,7 +14,7 @@
 #include "util/files.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
-#include "publish/naming.hpp"
+#include "bundle/file_names.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -96,7 +96,7 @@ int cmd_create(const Args& args) {
         archive = output;
     } else {
         archive = fs::path(output.empty() ? "." : output) /
-                  (publish::bundle_stem(*ref, platform ? &*platform : nullptr) + ".tar.xz");
+                  (bundle::bundle_stem(*ref, platform ? &*platform : nullptr) + ".tar.xz");
     }
     std::string stem(oci::archive_stem(archive.filename().string()));
     fs::path metadata_out = archive.parent_path() / (stem + "-metadata.json");

@@ -10,8 +10,8 @@
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
-#include "publish/naming.hpp"
+#include "plan/cascade.hpp"
+#include "bundle/file_names.hpp"
 #include "publish/push.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -112,7 +112,7 @@ int cmd_push(const Args& args) {
     }
     if (layers)
         if (Status s = bundle::finish_layers(*layers); !s) return fail(s.error());
-    fs::path meta_file = metadata_path.empty() ? publish::sidecar_path(positional_args.front()) : fs::path(metadata_path);
+    fs::path meta_file = metadata_path.empty() ? bundle::sidecar_path(positional_args.front()) : fs::path(metadata_path);
     std::error_code ec;
     if (metadata_path.empty() && !fs::exists(meta_file, ec))
         return fail(make_error(ErrorKind::data, "no metadata for " + positional_args.front() + ": pass -m FILE or put " +
@@ -132,7 +132,7 @@ int cmd_push(const Args& args) {
     };
     // A tag that cannot cascade is refused before the registry is contacted at all.
     if (cascade)
-        if (auto v = publish::cascade_start(ref->tag); !v) return fail_early("plan tags", v.error());
+        if (auto v = plan::cascade_start(ref->tag); !v) return fail_early("plan tags", v.error());
 
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());

@@ -4,9 +4,9 @@
 #include <ctime>
 #include <map>
 
+#include "bundle/file_names.hpp"
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
-#include "publish/naming.hpp"
+#include "plan/cascade.hpp"
 #include "util/escape.hpp"
 
 namespace ocx::plan {
@@ -141,7 +141,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     m.cascade = rd.boolean("cascade", false).value_or(false);
     // A tag that is not an OCX version is published without rolling tags; only "v1.2.3" is refused.
     if (m.cascade && !m.tag.empty())
-        if (auto v = publish::cascade_start(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
+        if (auto v = plan::cascade_start(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
     m.replace = rd.boolean("replace", false).value_or(false) || overrides.replace;
     m.canonical_tags = rd.boolean("canonical_tags", false).value_or(true);
 
@@ -260,11 +260,11 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     std::map<std::string, int> stems;
     for (auto& p : m.platforms) {
         oci::Reference named = m.package.with_tag(m.tag);
-        p.bundle_stem = publish::bundle_stem(named, &p.platform);
+        p.bundle_stem = bundle::bundle_stem(named, &p.platform);
         ++stems[p.bundle_stem];
     }
     for (auto& p : m.platforms)
-        if (stems[p.bundle_stem] > 1) p.bundle_stem = publish::bundle_stem(m.package.with_tag(m.tag), &p.platform, publish::WithFeatures::yes);
+        if (stems[p.bundle_stem] > 1) p.bundle_stem = bundle::bundle_stem(m.package.with_tag(m.tag), &p.platform, bundle::WithFeatures::yes);
     return m;
 }
 

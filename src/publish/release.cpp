@@ -9,7 +9,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 #include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "util/log.hpp"
@@ -291,7 +291,7 @@ void push_all(store::Target& target, const ReleaseOptions& options, std::vector<
 
 // A release's platforms are not replaced unless asked (--replace, "replace": true), and only in a
 // tag that names one release: "nightly" or "edge" is moved by every run, as a rolling tag is.
-bool protects_published(const plan::Matrix& matrix) { return !matrix.replace && names_a_release(matrix.tag); }
+bool protects_published(const plan::Matrix& matrix) { return !matrix.replace && plan::names_a_release(matrix.tag); }
 
 bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work) {
     const auto* idx = std::get_if<oci::ImageIndex>(&content);

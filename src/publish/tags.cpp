@@ -5,7 +5,7 @@
 #include <set>
 
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "util/log.hpp"
 
 namespace ocx::publish {
@@ -53,10 +53,10 @@ TagPlan new_plan(std::string tag, report::TagKind kind, std::vector<oci::IndexEn
 
 // The cascade decision for each entry's platform, reading each candidate blocker's index once
 // whatever the number of platforms.
-std::vector<CascadeOutcome> decide_for_entries(store::Target& target, const CascadePlan& cplan,
+std::vector<plan::CascadeOutcome> decide_for_entries(store::Target& target, const plan::CascadePlan& cplan,
                                                const std::vector<oci::IndexEntry>& entries) {
     std::map<std::string, Result<std::set<std::string>>> held;
-    std::vector<CascadeOutcome> outcomes;
+    std::vector<plan::CascadeOutcome> outcomes;
     for (const auto& e : entries) {
         std::string key = e.platform ? e.platform->str() : std::string();
         auto holds = [&](const std::string& tag) -> Result<bool> {
@@ -70,7 +70,7 @@ std::vector<CascadeOutcome> decide_for_entries(store::Target& target, const Casc
             if (!it->second) return it->second.error();
             return it->second->count(key) != 0;
         };
-        outcomes.push_back(decide_cascade(cplan, holds, BlockerScan::all));
+        outcomes.push_back(plan::decide_cascade(cplan, holds, plan::BlockerScan::all));
     }
     return outcomes;
 }
@@ -80,7 +80,7 @@ std::vector<CascadeOutcome> decide_for_entries(store::Target& target, const Casc
 // running at once could move a rolling tag back to the older one. Entries now blocked leave
 // the plan (and are reported as blocked).
 Status recheck_cascade(store::Target& target, TagPlan& plan) {
-    auto version = cascade_version(plan.cascade_of);
+    auto version = plan::cascade_version(plan.cascade_of);
     if (!version) return std::move(version).error();
     auto listed = target.list_tags();
     if (!listed) {
@@ -88,16 +88,16 @@ Status recheck_cascade(store::Target& target, TagPlan& plan) {
         if (plan.cascade_new) return {};
         return std::move(listed).error().context("listing tags of " + target.describe());
     }
-    CascadePlan cplan = plan_cascade(*version, *listed ? **listed : std::vector<std::string>{});
+    plan::CascadePlan cplan = plan::plan_cascade(*version, *listed ? **listed : std::vector<std::string>{});
     auto level = std::find_if(cplan.levels.begin(), cplan.levels.end(),
-                              [&](const CascadeLevel& l) { return l.tag == plan.tag; });
+                              [&](const plan::CascadeLevel& l) { return l.tag == plan.tag; });
     if (level == cplan.levels.end()) return {};
     auto index = static_cast<std::size_t>(level - cplan.levels.begin());
-    std::vector<CascadeOutcome> outcomes = decide_for_entries(target, cplan, plan.entries);
+    std::vector<plan::CascadeOutcome> outcomes = decide_for_entries(target, cplan, plan.entries);
     std::vector<oci::IndexEntry> still;
     for (std::size_t i = 0; i < plan.entries.size(); ++i) {
         const auto& d = outcomes[i].levels[index];
-        if (d.state == LevelState::written) {
+        if (d.state == plan::LevelState::written) {
             still.push_back(plan.entries[i]);
             continue;
         }
@@ -117,14 +117,14 @@ Result<std::vector<TagPlan>> plan_tags(store::Target& target, const std::string&
     std::vector<TagPlan> plans;
     plans.push_back(new_plan(primary_tag, report::TagKind::primary, entries));
 
-    std::optional<CascadeStart> start;
+    std::optional<plan::CascadeStart> start;
     if (options.cascade) {
-        auto started = cascade_start(primary_tag);
+        auto started = plan::cascade_start(primary_tag);
         if (!started) return std::move(started).error();
         start = std::move(*started);
     }
     if (start && start->version) {
-        const Version* version = &*start->version;
+        const plan::Version* version = &*start->version;
         std::vector<std::string> tags;
         auto listed = target.list_tags();
         if (!listed) {
@@ -140,8 +140,8 @@ Result<std::vector<TagPlan>> plan_tags(store::Target& target, const std::string&
             return make_error(ErrorKind::not_found, "repository " + target.describe() +
                                                         " does not exist; use --new (-n) for the first push of a package");
         }
-        CascadePlan cplan = plan_cascade(*version, tags);
-        std::vector<CascadeOutcome> outcomes = decide_for_entries(target, cplan, entries);
+        plan::CascadePlan cplan = plan::plan_cascade(*version, tags);
+        std::vector<plan::CascadeOutcome> outcomes = decide_for_entries(target, cplan, entries);
         for (std::size_t level = 0; level < cplan.levels.size(); ++level) {
             TagPlan p;
             p.tag = cplan.levels[level].tag;
@@ -150,7 +150,7 @@ Result<std::vector<TagPlan>> plan_tags(store::Target& target, const std::string&
             p.cascade_new = options.new_repository;
             for (std::size_t i = 0; i < entries.size(); ++i) {
                 const auto& d = outcomes[i].levels[level];
-                if (d.state == LevelState::written) {
+                if (d.state == plan::LevelState::written) {
                     p.entries.push_back(entries[i]);
                     continue;
                 }

@@ -7,9 +7,9 @@
 #include <optional>
 
 #include "oci/descriptor.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "publish/tags.hpp"
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 
 namespace ocx::publish {
 
@@ -57,7 +57,7 @@ Result<Fetched> fetch_checked(store::Target& target, const std::string& ref, con
 // each holds (platform string -> manifest digest). Read once per verify run.
 class NewerVersions {
 public:
-    NewerVersions(store::Target& target, const std::string& released) : target_(target), released_(parse_version(released)) {}
+    NewerVersions(store::Target& target, const std::string& released) : target_(target), released_(plan::parse_version(released)) {}
 
     /// The newer versions (of the same track, above the released one) that may own `tag`:
     /// for a rolling tag those whose cascade moves it; for an alias, any.
@@ -68,7 +68,7 @@ public:
         if (auto s = load(); !s) return std::move(s).error();
         for (const auto& [version, name] : newer_) {
             if (kind == report::TagKind::cascade) {
-                const auto targets = cascade_targets(version);
+                const auto targets = plan::cascade_targets(version);
                 if (std::find(targets.begin(), targets.end(), tag) == targets.end()) continue;
             }
             auto entries = entries_of(name);
@@ -86,8 +86,8 @@ private:
         loaded_ = true;
         if (!*listed) return {};
         for (const auto& t : **listed) {
-            auto v = parse_version(t);
-            if (v && same_track(*v, *released_) && *v > *released_ && v->patch) newer_.emplace_back(*v, t);
+            auto v = plan::parse_version(t);
+            if (v && plan::same_track(*v, *released_) && *v > *released_ && v->patch) newer_.emplace_back(*v, t);
         }
         return {};
     }
@@ -105,9 +105,9 @@ private:
     }
 
     store::Target& target_;
-    std::optional<Version> released_;
+    std::optional<plan::Version> released_;
     bool loaded_ = false;
-    std::vector<std::pair<Version, std::string>> newer_;
+    std::vector<std::pair<plan::Version, std::string>> newer_;
     std::map<std::string, std::map<std::string, Digest>> cache_;
 };
 
