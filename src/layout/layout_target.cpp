@@ -6,6 +6,7 @@
 #include <system_error>
 #include <vector>
 
+#include "layout/verified_copy.hpp"
 #include "util/files.hpp"
 
 namespace ocx::layout {
@@ -96,7 +97,7 @@ Result<bool> LayoutTarget::blob_exists(const Digest& digest) { return path_exist
 
 Result<std::uint64_t> LayoutTarget::upload_blob(const store::BlobSource& blob) {
     if (auto c = ensure_created(); !c) return std::move(c).error();
-    auto copied = copy_verified(blob.path, blob.bytes, blob.digest, blob.size, blob_path(blob.digest));
+    auto copied = layout::copy_verified(blob.path, blob.bytes, blob.digest, blob.size, blob_path(blob.digest));
     if (!copied) return std::move(copied).error();
     return copied->size;
 }
@@ -177,7 +178,7 @@ Status LayoutTarget::put_manifest(std::string_view reference, const store::Manif
         return make_error(ErrorKind::data, "manifest " + actual.str() + " has no media type");
     }
     if (auto c = ensure_created(); !c) return c;
-    auto stored = copy_verified({}, manifest.bytes, actual, manifest.bytes.size(), blob_path(actual));
+    auto stored = layout::copy_verified({}, manifest.bytes, actual, manifest.bytes.size(), blob_path(actual));
     if (!stored) return std::move(stored).error();
     if (by_digest) return {};
 
