@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "registry/base64.hpp"
+#include "digest/base64.hpp"
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
