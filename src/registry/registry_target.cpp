@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
 #include "registry/curl_transport.hpp"
 #include "registry/errors.hpp"
@@ -27,15 +28,6 @@ struct TagPage {
 };
 
 bool is_digest_reference(std::string_view reference) { return reference.find(':') != std::string_view::npos; }
-
-// The mediaType field of a manifest document, "" when absent.
-std::string sniff_media_type(std::string_view bytes) {
-    boost::system::error_code ec;
-    const boost::json::value doc = boost::json::parse(bytes, ec);
-    if (ec || !doc.is_object()) return "";
-    const auto* v = doc.as_object().if_contains("mediaType");
-    return v && v->is_string() ? std::string(v->as_string()) : "";
-}
 
 }  // namespace
 
@@ -150,7 +142,7 @@ Result<std::optional<store::Manifest>> RegistryTarget::get_manifest(std::string_
         m.digest = Digest::of(m.bytes);
         m.media_type = media_type_of(r->header("content-type").value_or(""));
         if (m.media_type.empty() || m.media_type == "application/json" || m.media_type == "application/octet-stream")
-            m.media_type = sniff_media_type(m.bytes);
+            m.media_type = oci::sniff_media_type(m.bytes);
         if (is_digest_reference(reference) && m.digest.str() != reference)
             return make_error(ErrorKind::data, action + ": the registry served bytes with digest " + m.digest.str());
         if (Status s = check_digest_header(action, *r, m.digest); !s) return std::move(s).error();
