@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "registry/http.hpp"
+#include "util/percent.hpp"
 
 namespace ocx::registry {
 
@@ -57,22 +58,6 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
     return out.str();
 }
 
-std::string percent_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += ch;
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-        }
-    }
-    return out;
-}
-
 std::string append_query(std::string_view url, std::string_view key, std::string_view value) {
     std::string out(url);
     const bool has_query = out.find('?') != std::string::npos;
@@ -80,7 +65,7 @@ std::string append_query(std::string_view url, std::string_view key, std::string
     else if (out.back() != '?' && out.back() != '&') out += '&';
     out += key;
     out += '=';
-    out += percent_encode(value);
+    out += percent_encode_unreserved(value);
     return out;
 }
 

@@ -26,11 +26,9 @@ std::optional<Url> parse_url(std::string_view text);
 /// Returns "" when `base` is not an absolute URL or the result is not http(s).
 std::string resolve_url(std::string_view base, std::string_view reference);
 
-/// Appends `key=value` with '?' or '&' as the URL needs; the value is percent-encoded.
+/// Appends `key=value` with '?' or '&' as the URL needs; the value is percent-encoded
+/// (percent_encode_unreserved, util/percent.hpp).
 std::string append_query(std::string_view url, std::string_view key, std::string_view value);
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view text);
 
 /// True when both URLs parse and share scheme, host and port.
 bool same_origin(std::string_view a, std::string_view b);

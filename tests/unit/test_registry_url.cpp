@@ -54,12 +54,6 @@ TEST_CASE("append_query adds digest to locations with and without a query") {
     CHECK(append_query("http://h/x?", "n", "1") == "http://h/x?n=1");
 }
 
-TEST_CASE("percent_encode keeps only unreserved characters") {
-    CHECK(percent_encode("repository:acme/tool:pull,push") == "repository%3Aacme%2Ftool%3Apull%2Cpush");
-    CHECK(percent_encode("a-b_c.d~e") == "a-b_c.d~e");
-    CHECK(percent_encode(" é") == "%20%C3%A9");
-}
-
 TEST_CASE("same_origin compares scheme, host and port") {
     CHECK(same_origin("https://Reg.example/v2/", "https://reg.example:443/v2/x"));
     CHECK(same_origin("http://127.0.0.1:5000/a", "http://127.0.0.1:5000/b"));
