@@ -238,8 +238,8 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             if (archive) {
                 spec.archive = resolve(base, *archive);
                 if (!oci::layer_media_type(*archive))
-                    diag.add(path + "/archive", "\"" + escape_text(*archive) +
-                                                    "\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)");
+                    diag.add(path + "/archive", "\"" + escape_text(*archive) + "\" is not a supported archive (" +
+                                                    oci::archive_extensions() + ")");
             }
             if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
             if (!spec.metadata) {

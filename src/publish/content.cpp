@@ -11,9 +11,8 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
                                  bundle::LayerSet* set) {
     auto media_type = oci::layer_media_type(path.filename().string());
     if (!media_type)
-        return make_error(ErrorKind::data, path.string() +
-                                               ": not a supported archive (expected .tar.xz, .txz, .tar.gz, .tgz, "
-                                               ".tar.zst, .tzst or .tar.zstd)");
+        return make_error(ErrorKind::data,
+                          path.string() + ": not a supported archive (expected " + oci::archive_extensions() + ")");
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
