@@ -14,7 +14,7 @@ namespace bj = boost::json;
 
 namespace {
 constexpr std::array<std::string_view, 4> kStatus{"published", "planned", "partial", "failed"};
-constexpr std::array<std::string_view, 4> kKinds{"primary", "cascade", "alias", "canonical"};
+constexpr std::array<std::string_view, 3> kKinds{"primary", "cascade", "alias"};
 constexpr std::array<std::string_view, 6> kActions{"created", "moved", "unchanged", "blocked", "skipped", "failed"};
 
 template <class E, std::size_t N>

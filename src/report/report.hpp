@@ -16,7 +16,7 @@
 namespace ocx::report {
 
 enum class Status { published, planned, partial, failed };
-enum class TagKind { primary, cascade, alias, canonical };
+enum class TagKind { primary, cascade, alias };
 enum class TagAction { created, moved, unchanged, blocked, skipped, failed };
 
 struct Blob {
