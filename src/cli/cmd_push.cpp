@@ -126,7 +126,7 @@ int cmd_push(const Args& args) {
         report::Report rep;
         rep.package = ref->repository_str();
         rep.tag = ref->tag;
-        rep.errors.push_back({step, std::string(to_string(e.kind)), e.message});
+        rep.errors.push_back(report::StepError::of(step, e));
         if (common.format == Format::json) print_stdout(report::to_json(rep));
         return fail(e);
     };

@@ -25,7 +25,7 @@ report::Report validation_report(const std::string& package, const std::string& 
     r.dry_run = dry_run;
     r.package = package;
     r.tag = tag;
-    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    r.errors.push_back(report::StepError::of(std::move(step), e));
     return r;
 }
 }  // namespace

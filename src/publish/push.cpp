@@ -6,7 +6,7 @@ namespace ocx::publish {
 
 namespace {
 void record(report::Report& r, std::string step, const Error& e) {
-    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    r.errors.push_back(report::StepError::of(std::move(step), e));
 }
 }  // namespace
 

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 void add_error(report::Report& r, std::mutex& m, std::string step, const Error& e) {
     std::lock_guard lock(m);
-    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    r.errors.push_back(report::StepError::of(std::move(step), e));
 }
 
 struct PlatformWork {
@@ -314,7 +314,7 @@ void write_release_tags(store::Target* target, const plan::Matrix& matrix, const
                         bool dry_run, bool offline, const WriteOptions& write, report::Report& rep) {
     const std::string package = matrix.package.repository_str();
     auto record = [&](std::string step, const Error& e) {
-        rep.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+        rep.errors.push_back(report::StepError::of(std::move(step), e));
     };
     if (offline) {
         // No reads: the tag is assumed new, so its index is all platforms in matrix order.
@@ -392,7 +392,7 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
         auto conflicts = published_conflicts(published->content, prepared);
         if (!conflicts.empty()) {
             const Error e = published_conflict_error(target->describe(), matrix.tag, conflicts);
-            rep.errors.push_back({"replace " + conflicts.front().platform, std::string(to_string(e.kind)), e.message});
+            rep.errors.push_back(report::StepError::of("replace " + conflicts.front().platform, e));
             for (auto& w : work) rep.platforms.push_back(w.result);
             const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
             rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},

@@ -405,7 +405,7 @@ TagsRecorded record_tags(std::vector<TagPlan>& plans, const std::vector<std::opt
             done.failed = true;
             plan.action = report::TagAction::failed;
             plan.reason = outcome->error().message;
-            rep.errors.push_back({"tag " + plan.tag, std::string(to_string(outcome->error().kind)), outcome->error().message});
+            rep.errors.push_back(report::StepError::of("tag " + plan.tag, outcome->error()));
         } else {
             if (plan.kind == report::TagKind::primary) {
                 done.primary_written = true;

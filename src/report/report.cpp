@@ -58,6 +58,10 @@ std::string_view to_string(Status s) { return kStatus[static_cast<std::size_t>(s
 std::string_view to_string(TagKind k) { return kKinds[static_cast<std::size_t>(k)]; }
 std::string_view to_string(TagAction a) { return kActions[static_cast<std::size_t>(a)]; }
 
+StepError StepError::of(std::string step, const Error& error) {
+    return {std::move(step), std::string(ocx::to_string(error.kind)), error.message};
+}
+
 std::string to_json(const Report& r) {
     bj::object o;
     o["schema"] = 1;

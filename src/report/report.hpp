@@ -69,6 +69,9 @@ struct StepError {
     std::string step;     // "push linux/amd64", "tag 1.2", "validate", …
     std::string kind;     // ErrorKind name
     std::string message;  // redacted
+
+    /// The entry for `error` at `step`: the name of its kind and its message.
+    static StepError of(std::string step, const Error& error);
 };
 
 struct Report {
