@@ -79,6 +79,15 @@ Status put_manifest_retrying(store::Target& target, std::string_view reference, 
                        [&](RetryHint& hint) { return target.put_manifest_once(reference, manifest, hint); });
 }
 
+Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest,
+                                        const RetryPolicy& policy, const RetryClock& clock) {
+    std::string tag = manifest.digest.canonical_tag();
+    if (Status s = put_manifest_retrying(target, tag, manifest, policy, clock); !s) return std::move(s).error();
+    return tag;
+}
+
+std::string canonical_tag_step(std::string_view tag) { return "canonical tag " + std::string(tag); }
+
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from, const RetryPolicy& policy,
                                         const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes) {

@@ -59,6 +59,15 @@ BuiltManifest build_manifest(const PlatformContent& content);
 Status put_manifest_retrying(store::Target& target, std::string_view reference, const store::Manifest& manifest,
                              const RetryPolicy& policy, const RetryClock& clock);
 
+/// Writes the canonical tag of a platform manifest (its digest as a tag, "sha256.<hex>",
+/// docs/wire-format.md §5) by put_manifest_retrying; returns the tag. `push` and `release` both
+/// write it this way, and a failure is reported at the step canonical_tag_step(tag).
+Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest,
+                                        const RetryPolicy& policy, const RetryClock& clock);
+
+/// "canonical tag <tag>": the report step of a canonical tag write.
+std::string canonical_tag_step(std::string_view tag);
+
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
 /// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
 /// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;

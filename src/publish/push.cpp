@@ -51,14 +51,12 @@ report::Report push_platform(store::Target& target, const std::string& package, 
     bool failed = record_tags(*plans, outcomes, package, options.write.compute_only, r).failed;
 
     if (!failed && options.canonical_tag) {
-        std::string canonical = built.manifest.digest.canonical_tag();
-        if (auto s = put_manifest_retrying(target, canonical, built.manifest, options.write.manifest_retry,
-                                           options.write.clock);
-            !s) {
-            record(r, "canonical tag " + canonical, s.error());
+        auto canonical = write_canonical_tag(target, built.manifest, options.write.manifest_retry, options.write.clock);
+        if (!canonical) {
+            record(r, canonical_tag_step(built.manifest.digest.canonical_tag()), canonical.error());
             failed = true;
         } else {
-            pr.canonical_tag = canonical;
+            pr.canonical_tag = *canonical;
         }
     }
     r.platforms.push_back(pr);

@@ -302,11 +302,15 @@ bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work)
     });
 }
 
-Status write_canonical(store::Target& target, PlatformWork& w) {
-    std::string tag = w.built.manifest.digest.canonical_tag();
-    if (auto s = target.put_manifest(tag, w.built.manifest); !s) return s;
-    w.result.canonical_tag = tag;
-    return {};
+/// write_canonical_tag for one platform; a failure is added to `rep` at canonical_tag_step.
+bool write_canonical(store::Target& target, const WriteOptions& write, PlatformWork& w, report::Report& rep) {
+    auto tag = write_canonical_tag(target, w.built.manifest, write.manifest_retry, write.clock);
+    if (!tag) {
+        rep.errors.push_back(report::StepError::of(canonical_tag_step(w.built.manifest.digest.canonical_tag()), tag.error()));
+        return false;
+    }
+    w.result.canonical_tag = *tag;
+    return true;
 }
 }  // namespace
 
@@ -419,8 +423,7 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     if (options.shard) {
         // A shard publishes content and its canonical tag only; finalize writes the tags.
         if (!options.dry_run && matrix.canonical_tags)
-            for (auto& w : work)
-                if (auto s = write_canonical(*target, w); !s) rep.errors.push_back({"canonical tag", std::string(to_string(s.error().kind)), s.error().message});
+            for (auto& w : work) write_canonical(*target, options.write, w, rep);
         rep.platforms.clear();
         for (auto& w : work) rep.platforms.push_back(w.result);
         rep.status = !rep.errors.empty() ? report::Status::failed
@@ -432,12 +435,8 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
 
     // Canonical tags last (docs/wire-format.md §5 write order): only after the tags are in place.
     if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {
-        for (auto& w : work) {
-            if (auto s = write_canonical(*target, w); !s) {
-                rep.errors.push_back({"canonical tag " + w.result.platform, std::string(to_string(s.error().kind)), s.error().message});
-                rep.status = report::Status::partial;
-            }
-        }
+        for (auto& w : work)
+            if (!write_canonical(*target, options.write, w, rep)) rep.status = report::Status::partial;
         rep.platforms.clear();
         for (auto& w : work) rep.platforms.push_back(w.result);
     } else if (options.dry_run && matrix.canonical_tags) {
