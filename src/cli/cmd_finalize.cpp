@@ -161,6 +161,7 @@ int cmd_finalize(const Args& args) {
         return fail(make_error(ErrorKind::data, "part report for " + by_platform.begin()->first + ", which is not in " + files[0]));
 
     publish::WriteOptions write;
+    write.settle = publish::kReadBackPause;
     publish::write_release_tags(target->get(), matrix, entries, dry_run, false, write, rep);
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
     return report::exit_code_for(rep);

@@ -148,10 +148,7 @@ int cmd_push(const Args& args) {
     options.annotations = std::move(*annotations);
     options.aliases = std::move(alias_tags);
     options.mount_from = target_options.mount_from;
-    // Several CI legs often push platforms of one tag at the same moment: confirm after a pause.
-    // Layouts too: their lock covers one index.json update, not our read-merge-write of a tag, so
-    // without the pause a concurrent process drops entries (seen with 4 processes, 1 round in ~100).
-    options.write.settle = std::chrono::milliseconds(150);
+    options.write.settle = publish::kReadBackPause;
     std::uint64_t layer_bytes = 0;
     for (const auto& l : content.layers) layer_bytes += l.size;
     report::Report rep = [&] {

@@ -102,6 +102,7 @@ int cmd_release(const Args& args) {
     if (!jobs) return fail(jobs.error());
     options.jobs = *jobs;
     options.mount_from = target_options.mount_from;
+    options.write.settle = publish::kReadBackPause;
     options.limits = load.scope.limits;
     if (load.scope.shard) {
         if (plan::find_platform(matrix, *load.scope.shard) == nullptr)

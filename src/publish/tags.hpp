@@ -83,6 +83,12 @@ std::vector<PublishedConflict> published_conflicts(const TagContent& content, co
 Error published_conflict_error(const std::string& package, const std::string& tag,
                                const std::vector<PublishedConflict>& conflicts);
 
+/// The read-back pause (WriteOptions::settle) of every command that writes tags: push, release and
+/// finalize. Several CI legs often write platforms of one tag at the same moment. Layouts too: their
+/// lock covers one index.json update, not our read-merge-write of a tag, so without the pause a
+/// concurrent process drops entries (seen with 4 processes, 1 round in ~100).
+inline constexpr std::chrono::milliseconds kReadBackPause{150};
+
 struct WriteOptions {
     /// Reads back after writing and merges again when a concurrent writer dropped an entry.
     int max_attempts = 5;
