@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
         FUZZ_CHECK(again.has_value(), tag);
         FUZZ_CHECK(*again == *a, tag);
         FUZZ_CHECK((*a <=> *a) == std::partial_ordering::equivalent, tag);
-        if (auto up = ocx::publish::parent(*a)) {
-            FUZZ_CHECK(ocx::publish::same_track(*up, *a), tag);
+        if (auto up = ocx::plan::parent(*a)) {
+            FUZZ_CHECK(ocx::plan::same_track(*up, *a), tag);
             FUZZ_CHECK((*up <=> *a) == std::partial_ordering::greater, tag + " parent " + ocx::plan::to_tag(*up));
         }
     }
@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
         const std::string both = ocx::plan::to_tag(*a) + " vs " + ocx::plan::to_tag(*b);
         FUZZ_CHECK((ab == std::partial_ordering::less) == (ba == std::partial_ordering::greater), both);
         FUZZ_CHECK((ab == std::partial_ordering::equivalent) == (ba == std::partial_ordering::equivalent), both);
-        FUZZ_CHECK((ab == std::partial_ordering::unordered) == !ocx::publish::same_track(*a, *b), both);
+        FUZZ_CHECK((ab == std::partial_ordering::unordered) == !ocx::plan::same_track(*a, *b), both);
         FUZZ_CHECK((ab == std::partial_ordering::equivalent) == (*a == *b), both);
     }
     return 0;
