@@ -20,7 +20,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/names.hpp"
-#include "bundle/output_file.hpp"
+#include "util/atomic_file.hpp"
 #include "bundle/tar_writer.hpp"
 #include "bundle/xz_encoder.hpp"
 
@@ -120,7 +120,7 @@ Result<BundleResult> create(const BundleOptions& options) {
     auto entries = scan(options.source);
     if (!entries) return std::move(entries).error();
 
-    auto out = OutputFile::create(options.output);
+    auto out = AtomicFile::create(options.output, MissingParents::create);
     if (!out) return std::move(out).error();
 
     BundleResult result;
@@ -156,7 +156,7 @@ Result<BundleResult> create(const BundleOptions& options) {
     }
     if (Status s = (*tar)->close(); !s) return std::move(s).error();
     if (Status s = xz->finish(); !s) return std::move(s).error();
-    if (Status s = out->commit(options.overwrite ? ExistingOutput::replace : ExistingOutput::refuse); !s)
+    if (Status s = out->commit(options.overwrite ? ExistingFile::replace : ExistingFile::refuse); !s)
         return std::move(s).error();
     result.digest = sha.finish();
     if (options.progress) options.progress(in_bytes, result.size);

@@ -113,6 +113,58 @@ private:
         return text != nullptr ? text : "libarchive error";
     }
 
+    /// The entry written to disk for `member` at `key` (below the root); `has_data` says whether
+    /// its content follows (files, and hardlinks that carry one).
+    std::unique_ptr<archive_entry, EntryFree> disk_entry(const ArchiveMember& member, archive_entry* in,
+                                                         const std::string& key,
+                                                         const std::optional<PathParts>& hardlink_to, bool has_size,
+                                                         bool& has_data) const {
+        std::unique_ptr<archive_entry, EntryFree> out(archive_entry_new());
+        archive_entry_set_pathname(out.get(), (root_ / key).c_str());
+        archive_entry_set_mtime(out.get(), archive_entry_mtime(in), 0);
+        has_data = false;
+        switch (member.type) {
+            case MemberType::hardlink:
+                archive_entry_set_hardlink(out.get(), (root_ / join_path(*hardlink_to)).c_str());
+                has_data = has_size;
+                if (has_data) archive_entry_set_size(out.get(), archive_entry_size(in));
+                break;
+            case MemberType::directory:
+                archive_entry_set_filetype(out.get(), AE_IFDIR);
+                archive_entry_set_perm(out.get(), static_cast<mode_t>((member.mode & 0777u) | 0700u));
+                break;
+            case MemberType::file:
+                archive_entry_set_filetype(out.get(), AE_IFREG);
+                archive_entry_set_perm(out.get(), static_cast<mode_t>(member.mode & 0777u));
+                archive_entry_set_size(out.get(), archive_entry_size(in));
+                has_data = true;
+                break;
+            default:  // a symlink: member_problem refused every other type
+                archive_entry_set_filetype(out.get(), AE_IFLNK);
+                archive_entry_set_perm(out.get(), 0777);
+                archive_entry_set_symlink(out.get(), member.link.c_str());
+                break;
+        }
+        return out;
+    }
+
+    /// Copies the current member's content from `reader` to the entry just written at `key`.
+    Status copy_data(archive* reader, const LayerFile& layer, const ArchiveMember& member, const std::string& key) {
+        for (;;) {
+            const void* buffer = nullptr;
+            std::size_t size = 0;
+            la_int64_t offset = 0;
+            int r = archive_read_data_block(reader, &buffer, &size, &offset);
+            if (r == ARCHIVE_EOF) return {};
+            if (r < ARCHIVE_WARN)
+                return make_error(ErrorKind::data, layer.label + ": " + quote_name(member.name) +
+                                                       ": cannot read its content: " + reader_error(reader));
+            if (archive_write_data_block(disk_.get(), buffer, size, offset) < ARCHIVE_WARN)
+                return make_error(ErrorKind::io, layer.label + ": cannot write " + quote_name(key) + ": " + writer_error());
+            stats.bytes += size;
+        }
+    }
+
     Status add_member(archive* reader, archive_entry* in, const LayerFile& layer, const PathParts& prefix) {
         const ArchiveMember member(in);
         auto refuse = [&](std::string_view why) {
@@ -139,48 +191,13 @@ private:
         if (auto why = tree_.admit(*placed, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
 
         const std::string key = join_path(*placed);
-        std::unique_ptr<archive_entry, EntryFree> out(archive_entry_new());
-        archive_entry_set_pathname(out.get(), (root_ / key).c_str());
-        archive_entry_set_mtime(out.get(), archive_entry_mtime(in), 0);
         bool has_data = false;
-        switch (member.type) {
-            case MemberType::hardlink:
-                archive_entry_set_hardlink(out.get(), (root_ / join_path(*hardlink_to)).c_str());
-                has_data = has_size;
-                if (has_data) archive_entry_set_size(out.get(), archive_entry_size(in));
-                break;
-            case MemberType::directory:
-                archive_entry_set_filetype(out.get(), AE_IFDIR);
-                archive_entry_set_perm(out.get(), static_cast<mode_t>((member.mode & 0777u) | 0700u));
-                break;
-            case MemberType::file:
-                archive_entry_set_filetype(out.get(), AE_IFREG);
-                archive_entry_set_perm(out.get(), static_cast<mode_t>(member.mode & 0777u));
-                archive_entry_set_size(out.get(), archive_entry_size(in));
-                has_data = true;
-                break;
-            default:  // a symlink: member_problem refused every other type
-                archive_entry_set_filetype(out.get(), AE_IFLNK);
-                archive_entry_set_perm(out.get(), 0777);
-                archive_entry_set_symlink(out.get(), member.link.c_str());
-                break;
-        }
+        auto out = disk_entry(member, in, key, hardlink_to, has_size, has_data);
 
         if (archive_write_header(disk_.get(), out.get()) < ARCHIVE_WARN)
             return make_error(ErrorKind::io, layer.label + ": cannot write " + quote_name(key) + ": " + writer_error());
-        if (has_data) {
-            for (;;) {
-                const void* buffer = nullptr;
-                std::size_t size = 0;
-                la_int64_t offset = 0;
-                int r = archive_read_data_block(reader, &buffer, &size, &offset);
-                if (r == ARCHIVE_EOF) break;
-                if (r < ARCHIVE_WARN) return refuse("cannot read its content: " + reader_error(reader));
-                if (archive_write_data_block(disk_.get(), buffer, size, offset) < ARCHIVE_WARN)
-                    return make_error(ErrorKind::io, layer.label + ": cannot write " + quote_name(key) + ": " + writer_error());
-                stats.bytes += size;
-            }
-        }
+        if (has_data)
+            if (Status s = copy_data(reader, layer, member, key); !s) return s;
         if (archive_write_finish_entry(disk_.get()) < ARCHIVE_WARN)
             return make_error(ErrorKind::io, layer.label + ": cannot write " + quote_name(key) + ": " + writer_error());
         ++stats.entries;

@@ -32,7 +32,7 @@ report::Report run_one(const std::string& text, publish::RepairMode mode, const 
                                                               ref->repository_str() + ")"));
     auto target = open_target(*ref, target_options);
     if (!target) return failed_report(ref->repository_str(), "open target", target.error());
-    const auto access = mode == publish::RepairMode::repair ? publish::Target::Access::push : publish::Target::Access::read;
+    const auto access = mode == publish::RepairMode::repair ? store::Target::Access::push : store::Target::Access::read;
     if (auto s = (*target)->check_access(access); !s) return failed_report(ref->repository_str(), "check target", s.error());
     publish::WriteOptions write;
     write.settle = std::chrono::milliseconds(150);  // as push: concurrent writers of a tag land before the read-back

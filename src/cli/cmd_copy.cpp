@@ -78,8 +78,8 @@ int cmd_copy(const Args& args) {
         return fail(e);
     };
     // Fail fast: both ends answer and accept the credentials before anything is copied.
-    if (auto s = (*src)->check_access(publish::Target::Access::read); !s) return fail_early("check source", s.error());
-    const auto dst_access = options.dry_run ? publish::Target::Access::read : publish::Target::Access::push;
+    if (auto s = (*src)->check_access(store::Target::Access::read); !s) return fail_early("check source", s.error());
+    const auto dst_access = options.dry_run ? store::Target::Access::read : store::Target::Access::push;
     if (auto s = (*dst)->check_access(dst_access); !s) return fail_early("check target", s.error());
 
     const report::Report rep = publish::copy_release(**src, src_ref->tag, **dst, dst_ref->repository_str(), dst_ref->tag, options);

@@ -11,10 +11,11 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/target.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
-#include "publish/naming.hpp"
+#include "bundle/file_names.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -30,6 +31,62 @@ std::string receipt_json(const std::string& platform, const std::string& identif
     o["version"] = 1;
     o["platform"] = platform;
     o["identifier"] = identifier;
+    return json::pretty(o);
+}
+
+/// The arguments create cannot do without, and -m only with -p; ErrorKind::usage naming what is missing.
+Status check_required(const std::string& source, const std::string& identifier, const std::string& metadata_path,
+                      const std::string& platform_text) {
+    if (source.empty()) return make_error(ErrorKind::usage, "create: missing PATH (directory or file to bundle)");
+    if (identifier.empty()) return make_error(ErrorKind::usage, "create: missing -i REPO:TAG");
+    if (!metadata_path.empty() && platform_text.empty())
+        return make_error(ErrorKind::usage, "create: -m requires -p (metadata belongs to one platform)");
+    return {};
+}
+
+/// The metadata file of -m, validated; nullopt without -m.
+Result<std::optional<metadata::Metadata>> load_metadata(const std::string& metadata_path) {
+    if (metadata_path.empty()) return std::optional<metadata::Metadata>{};
+    auto m = metadata::load(metadata_path);
+    if (!m) return std::move(m).error();
+    return std::optional<metadata::Metadata>(std::move(*m));
+}
+
+/// Where -o puts the bundle: a .tar.xz path as given, else the bundle name in that directory.
+Result<fs::path> bundle_path(const std::string& output, const oci::Reference& ref,
+                             const std::optional<oci::Platform>& platform) {
+    if (!output.empty() && oci::layer_media_type(output)) {
+        if (oci::layer_media_type(output) != oci::kLayerTarXz)
+            return make_error(ErrorKind::usage, "-o " + output + ": create writes .tar.xz bundles");
+        return fs::path(output);
+    }
+    return fs::path(output.empty() ? "." : output) / (bundle::bundle_stem(ref, platform ? &*platform : nullptr) + ".tar.xz");
+}
+
+/// ErrorKind::data for the first of `outputs` that exists (without -f).
+Status refuse_existing(std::initializer_list<fs::path> outputs) {
+    std::error_code ec;
+    for (const auto& f : outputs)
+        if (fs::exists(f, ec)) return make_error(ErrorKind::data, already_exists_message(f));
+    return {};
+}
+
+/// bundle::create with its progress shown as one bundle task.
+Result<bundle::BundleResult> create_with_progress(bundle::BundleOptions& opts) {
+    progress::Task task(opts.output.filename().string(), progress::Phase::bundle);
+    opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
+    return bundle::create(opts);
+}
+
+/// The --format json answer: path, digest, size, metadata (or null) and receipt.
+std::string created_json(const fs::path& archive, const bundle::BundleResult& result, const fs::path* metadata_out,
+                         const fs::path& receipt_out) {
+    boost::json::object o;
+    o["path"] = archive.string();
+    o["digest"] = result.digest.str();
+    o["size"] = result.size;
+    o["metadata"] = metadata_out != nullptr ? boost::json::value(metadata_out->string()) : boost::json::value(nullptr);
+    o["receipt"] = receipt_out.string();
     return json::pretty(o);
 }
 }  // namespace
@@ -61,10 +118,7 @@ int cmd_create(const Args& args) {
     }
     ProgressScope progress_display;
     if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
-    if (source.empty()) return fail(make_error(ErrorKind::usage, "create: missing PATH (directory or file to bundle)"));
-    if (identifier.empty()) return fail(make_error(ErrorKind::usage, "create: missing -i REPO:TAG"));
-    if (!metadata_path.empty() && platform_text.empty())
-        return fail(make_error(ErrorKind::usage, "create: -m requires -p (metadata belongs to one platform)"));
+    if (auto s = check_required(source, identifier, metadata_path, platform_text); !s) return fail(s.error());
     auto jobs = parse_count(jobs_text, "-j/--jobs");
     if (!jobs) return fail(jobs.error());
     auto level = bundle::parse_level(level_text);
@@ -83,29 +137,17 @@ int cmd_create(const Args& args) {
     }
 
     // Everything is validated before anything is written.
-    std::optional<metadata::Metadata> meta;
-    if (!metadata_path.empty()) {
-        auto m = metadata::load(metadata_path);
-        if (!m) return fail(m.error());
-        meta = std::move(*m);
-    }
-    fs::path archive;
-    if (!output.empty() && oci::layer_media_type(output)) {
-        if (oci::layer_media_type(output) != oci::kLayerTarXz)
-            return fail(make_error(ErrorKind::usage, "-o " + output + ": create writes .tar.xz bundles"));
-        archive = output;
-    } else {
-        archive = fs::path(output.empty() ? "." : output) /
-                  (publish::bundle_stem(*ref, platform ? &*platform : nullptr) + ".tar.xz");
-    }
+    auto loaded = load_metadata(metadata_path);
+    if (!loaded) return fail(loaded.error());
+    const std::optional<metadata::Metadata>& meta = *loaded;
+    auto archive_path = bundle_path(output, *ref, platform);
+    if (!archive_path) return fail(archive_path.error());
+    const fs::path archive = *archive_path;
     std::string stem(oci::archive_stem(archive.filename().string()));
     fs::path metadata_out = archive.parent_path() / (stem + "-metadata.json");
     fs::path receipt_out = archive.parent_path() / (stem + "-receipt.json");
-    std::error_code ec;
-    for (const auto& f : {archive, metadata_out, receipt_out}) {
-        if (!force && fs::exists(f, ec))
-            return fail(make_error(ErrorKind::data, f.string() + " already exists (use -f to overwrite)"));
-    }
+    if (!force)
+        if (auto s = refuse_existing({archive, metadata_out, receipt_out}); !s) return fail(s.error());
 
     bundle::BundleOptions opts;
     opts.source = source;
@@ -113,11 +155,7 @@ int cmd_create(const Args& args) {
     opts.level = *level;
     opts.threads = *jobs;
     opts.overwrite = force;
-    auto result = [&] {
-        progress::Task task(archive.filename().string(), progress::Phase::bundle);
-        opts.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
-        return bundle::create(opts);
-    }();
+    auto result = create_with_progress(opts);
     if (!result) return fail(result.error());
     bundle::remember_bundle(*result);
 
@@ -128,15 +166,8 @@ int cmd_create(const Args& args) {
         return fail(s.error());
 
     log::info("created " + archive.string() + " (" + std::to_string(result->size) + " bytes, " + result->digest.str() + ")");
-    if (common.format == Format::json) {
-        boost::json::object o;
-        o["path"] = archive.string();
-        o["digest"] = result->digest.str();
-        o["size"] = result->size;
-        o["metadata"] = meta ? boost::json::value(metadata_out.string()) : boost::json::value(nullptr);
-        o["receipt"] = receipt_out.string();
-        print_stdout(json::pretty(o));
-    }
+    if (common.format == Format::json)
+        print_stdout(created_json(archive, *result, meta ? &metadata_out : nullptr, receipt_out));
     return 0;
 }
 

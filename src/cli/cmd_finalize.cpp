@@ -24,7 +24,7 @@ namespace {
 // reported digest, and carries the matrix's metadata as config. The finalize runner may hold no
 // build at all: when the platform's metadata is not here (a prebuilt archive's sidecar), the
 // config is checked against the part report instead.
-Status check_part(publish::Target& target, const report::PlatformResult& p, const std::string& expected_config) {
+Status check_part(store::Target& target, const report::PlatformResult& p, const std::string& expected_config) {
     auto m = target.get_manifest(p.manifest.digest.str());
     if (!m) return std::move(m).error();
     if (!*m) return make_error(ErrorKind::not_found, "manifest " + p.manifest.digest.str() + " of " + p.platform +
@@ -142,7 +142,7 @@ int cmd_finalize(const Args& args) {
     if (!supply) return fail(supply.error());
     auto target = open_target(matrix.package, target_options);
     if (!target) return fail(target.error());
-    if (auto s = (*target)->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s)
+    if (auto s = (*target)->check_access(dry_run ? store::Target::Access::read : store::Target::Access::push); !s)
         return fail(s.error());
 
     report::Report rep;
@@ -169,6 +169,7 @@ int cmd_finalize(const Args& args) {
         return fail(make_error(ErrorKind::data, "part report for " + by_platform.begin()->first + ", which is not in " + files[0]));
 
     publish::WriteOptions write;
+    write.settle = publish::kReadBackPause;
     rep.attachments = std::move(part_attachments);
     // --sign-platforms: platforms whose shard did not sign them are signed here (before the tags).
     if ((*supply)->chain.sign_platforms) {

@@ -8,7 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/target.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "publish/inventory.hpp"
 #include "util/escape.hpp"
 #include "util/json.hpp"
@@ -35,7 +35,7 @@ std::vector<std::vector<Pointer>> pointers(const publish::Inventory& inv) {
         for (const auto& [platform, entry] : rolling.platforms) {
             for (std::size_t i = 0; i < inv.versions.size(); ++i) {
                 const auto& v = inv.versions[i];
-                const auto targets = publish::cascade_targets(v.version);
+                const auto targets = plan::cascade_targets(v.version);
                 if (std::find(targets.begin(), targets.end(), rolling.tag) == targets.end()) continue;
                 const auto held = v.index.platforms.find(platform);
                 if (held == v.index.platforms.end() || held->second.digest != entry.digest) continue;

@@ -14,8 +14,8 @@
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
-#include "publish/naming.hpp"
+#include "plan/cascade.hpp"
+#include "bundle/file_names.hpp"
 #include "publish/push.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -152,7 +152,7 @@ int cmd_push(const Args& args) {
     }
     if (layers)
         if (Status s = bundle::finish_layers(*layers); !s) return fail(s.error());
-    fs::path meta_file = metadata_path.empty() ? publish::sidecar_path(positional_args.front()) : fs::path(metadata_path);
+    fs::path meta_file = metadata_path.empty() ? bundle::sidecar_path(positional_args.front()) : fs::path(metadata_path);
     std::error_code ec;
     if (metadata_path.empty() && !fs::exists(meta_file, ec))
         return fail(make_error(ErrorKind::data, "no metadata for " + positional_args.front() + ": pass -m FILE or put " +
@@ -166,18 +166,18 @@ int cmd_push(const Args& args) {
         report::Report rep;
         rep.package = ref->repository_str();
         rep.tag = ref->tag;
-        rep.errors.push_back({step, std::string(to_string(e.kind)), e.message});
+        rep.errors.push_back(report::StepError::of(step, e));
         if (common.format == Format::json) print_stdout(report::to_json(rep));
         return fail(e);
     };
     // A tag that cannot cascade is refused before the registry is contacted at all.
     if (cascade)
-        if (auto v = publish::cascade_start(ref->tag); !v) return fail_early("plan tags", v.error());
+        if (auto v = plan::cascade_start(ref->tag); !v) return fail_early("plan tags", v.error());
 
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
     // Fail fast: an unreachable registry or refused credentials before any upload.
-    if (auto s = (*target)->check_access(publish::Target::Access::push); !s)
+    if (auto s = (*target)->check_access(store::Target::Access::push); !s)
         return fail_early("check target", s.error());
 
     publish::PushOptions options;
@@ -188,10 +188,7 @@ int cmd_push(const Args& args) {
     options.annotations = std::move(*annotations);
     options.aliases = std::move(alias_tags);
     options.mount_from = target_options.mount_from;
-    // Several CI legs often push platforms of one tag at the same moment: confirm after a pause.
-    // Layouts too: their lock covers one index.json update, not our read-merge-write of a tag, so
-    // without the pause a concurrent process drops entries (seen with 4 processes, 1 round in ~100).
-    options.write.settle = std::chrono::milliseconds(150);
+    options.write.settle = publish::kReadBackPause;
     std::uint64_t layer_bytes = 0;
     for (const auto& l : content.layers) layer_bytes += l.size;
     report::Report rep = [&] {

@@ -26,7 +26,7 @@ report::Report validation_report(const std::string& package, const std::string& 
     r.dry_run = dry_run;
     r.package = package;
     r.tag = tag;
-    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    r.errors.push_back(report::StepError::of(std::move(step), e));
     return r;
 }
 }  // namespace
@@ -109,6 +109,7 @@ int cmd_release(const Args& args) {
     if (!jobs) return fail(jobs.error());
     options.jobs = *jobs;
     options.mount_from = target_options.mount_from;
+    options.write.settle = publish::kReadBackPause;
     options.limits = load.scope.limits;
     if (load.scope.shard) {
         if (plan::find_platform(matrix, *load.scope.shard) == nullptr)
@@ -118,12 +119,12 @@ int cmd_release(const Args& args) {
 
     // Fail fast (docs/cli.md "Fail fast"): the registry answers and takes the credentials before
     // anything is compressed. Dry runs check read access only: they write nothing.
-    std::unique_ptr<publish::Target> target;
+    std::unique_ptr<store::Target> target;
     if (!offline) {
         auto t = open_target(matrix.package, target_options);
         if (!t) return fail(t.error());
         target = std::move(*t);
-        if (auto s = target->check_access(dry_run ? publish::Target::Access::read : publish::Target::Access::push); !s) {
+        if (auto s = target->check_access(dry_run ? store::Target::Access::read : store::Target::Access::push); !s) {
             if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
                 (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
                                                      "check target"),

@@ -32,7 +32,7 @@ metadata::FileState file_state(const fs::path& content, const std::string& relat
 
 }  // namespace
 
-Result<publish::VerifyResult> deep_verify(publish::Target& target, const report::Report& report,
+Result<publish::VerifyResult> deep_verify(store::Target& target, const report::Report& report,
                                           const bundle::UnpackLimits& limits) {
     publish::VerifyResult out;
     for (const auto& p : report.platforms) {

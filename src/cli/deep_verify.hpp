@@ -3,13 +3,13 @@
 // check the config is valid published metadata and every declared binary exists and is executable.
 
 #include "bundle/limits.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "publish/verify.hpp"
 #include "report/report.hpp"
 
 namespace ocx::cli {
 
-Result<publish::VerifyResult> deep_verify(publish::Target& target, const report::Report& report,
+Result<publish::VerifyResult> deep_verify(store::Target& target, const report::Report& report,
                                           const bundle::UnpackLimits& limits = {});
 
 }  // namespace ocx::cli

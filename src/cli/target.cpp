@@ -63,7 +63,7 @@ Result<long> parse_seconds(const std::string& text, std::string_view flag) {
 }
 }  // namespace
 
-Result<std::unique_ptr<publish::Target>> open_target(const oci::Reference& ref, const TargetOptions& options) {
+Result<std::unique_ptr<store::Target>> open_target(const oci::Reference& ref, const TargetOptions& options) {
     if (ref.is_layout()) return layout::open_layout(ref.repository);
     auto chunk = parse_size(options.chunk_size);
     if (!chunk) return std::move(chunk).error();

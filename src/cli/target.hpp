@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "oci/reference.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 
 namespace ocx::cli {
 
@@ -34,6 +34,6 @@ void add_connection_options(boost::program_options::options_description& desc, T
 Result<oci::Reference> parse_reference(const std::string& text);
 
 /// Opens the registry repository or layout directory `ref` points at.
-Result<std::unique_ptr<publish::Target>> open_target(const oci::Reference& ref, const TargetOptions& options);
+Result<std::unique_ptr<store::Target>> open_target(const oci::Reference& ref, const TargetOptions& options);
 
 }  // namespace ocx::cli

@@ -9,7 +9,7 @@ namespace fs = std::filesystem;
 
 Result<fs::path> cache_root() { return cache_dir("packages"); }
 
-Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, const fs::path& root,
+Result<Cached> ensure_cached(store::Target& target, const Resolved& resolved, const fs::path& root,
                              const bundle::UnpackLimits& limits) {
     Cached out{root / resolved.digest.hex(), false};
     std::error_code ec;

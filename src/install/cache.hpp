@@ -23,7 +23,7 @@ struct Cached {
 
 /// Makes sure the manifest `resolved` names is installed under `root` and returns where.
 /// Unpacking is bounded by `limits`, as install() is.
-Result<Cached> ensure_cached(publish::Target& target, const Resolved& resolved, const std::filesystem::path& root,
+Result<Cached> ensure_cached(store::Target& target, const Resolved& resolved, const std::filesystem::path& root,
                              const bundle::UnpackLimits& limits = {});
 
 }  // namespace ocx::install

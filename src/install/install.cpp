@@ -38,7 +38,7 @@ struct FileCloser {
 };
 
 // Streams a blob into `file` while hashing; checks digest and size before returning.
-Status download(publish::Target& target, const oci::Descriptor& d, const fs::path& file, std::string_view what) {
+Status download(store::Target& target, const oci::Descriptor& d, const fs::path& file, std::string_view what) {
     std::unique_ptr<std::FILE, FileCloser> out(std::fopen(file.c_str(), "wbx"));
     if (!out) return make_error(ErrorKind::io, "cannot create " + file.string() + ": " + std::strerror(errno));
     Sha256 hash;
@@ -60,7 +60,7 @@ Status download(publish::Target& target, const oci::Descriptor& d, const fs::pat
     return {};
 }
 
-Result<std::string> fetch_config(publish::Target& target, const oci::Descriptor& d) {
+Result<std::string> fetch_config(store::Target& target, const oci::Descriptor& d) {
     const std::string what = "config " + d.digest.str();
     if (d.size > kMaxConfigBytes)
         return make_error(ErrorKind::data, what + ": " + std::to_string(d.size) + " bytes is too large for package metadata");
@@ -111,7 +111,7 @@ Status rename_into(const fs::path& from, const fs::path& to) {
 fs::path content_dir(const fs::path& dir) { return dir / "content"; }
 fs::path metadata_file(const fs::path& dir) { return dir / "metadata.json"; }
 
-Result<Resolved> resolve(publish::Target& target, std::string_view reference, const oci::Platform& required) {
+Result<Resolved> resolve(store::Target& target, std::string_view reference, const oci::Platform& required) {
     const std::string where = target.describe() + (reference.starts_with("sha256:") ? "@" : ":") + std::string(reference);
     std::optional<Digest> pinned;
     if (reference.starts_with("sha256:")) {
@@ -122,7 +122,7 @@ Result<Resolved> resolve(publish::Target& target, std::string_view reference, co
     auto got = target.get_manifest(reference);
     if (!got) return std::move(got).error().context(where);
     if (!*got) return make_error(ErrorKind::not_found, where + ": not found");
-    const publish::Manifest& doc = **got;
+    const store::Manifest& doc = **got;
     const Digest actual = Digest::of(doc.bytes);
     if (pinned && actual != *pinned)
         return make_error(ErrorKind::data, where + ": the stored document hashes to " + actual.str());
@@ -141,7 +141,7 @@ Result<Resolved> resolve(publish::Target& target, std::string_view reference, co
     return make_error(ErrorKind::data, where + ": neither an image index nor a manifest (media type \"" + media_type + "\")");
 }
 
-Result<Installed> install(publish::Target& target, const Resolved& resolved, const fs::path& dir, Overwrite overwrite,
+Result<Installed> install(store::Target& target, const Resolved& resolved, const fs::path& dir, Overwrite overwrite,
                           const bundle::UnpackLimits& limits) {
     std::error_code ec;
     const bool existed = fs::exists(dir, ec);

@@ -21,7 +21,7 @@
 #include "digest/digest.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/platform.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "util/result.hpp"
 
 namespace ocx::install {
@@ -42,7 +42,7 @@ struct Resolved {
 /// Reads `reference` (a tag or "sha256:…") from `target`. An index picks its entry for `required`
 /// (install/select.hpp); a plain manifest is taken as it is (OCX treats it as `any`).
 /// A missing reference is ErrorKind::not_found.
-Result<Resolved> resolve(publish::Target& target, std::string_view reference, const oci::Platform& required);
+Result<Resolved> resolve(store::Target& target, std::string_view reference, const oci::Platform& required);
 
 struct Installed {
     Digest manifest;
@@ -63,7 +63,7 @@ std::filesystem::path metadata_file(const std::filesystem::path& dir);
 /// mismatch, a config that is not OCX package metadata, an unknown layer type or an unsafe
 /// archive member is ErrorKind::data; read errors keep their kind.
 /// Unpacking stops at `limits` (bundle/limits.hpp), exit 65, with nothing left behind.
-Result<Installed> install(publish::Target& target, const Resolved& manifest, const std::filesystem::path& dir,
+Result<Installed> install(store::Target& target, const Resolved& manifest, const std::filesystem::path& dir,
                           Overwrite overwrite, const bundle::UnpackLimits& limits = {});
 
 /// The metadata of a package installed in `dir` (DIR/metadata.json). A directory without one is

@@ -6,6 +6,7 @@
 #include <system_error>
 #include <vector>
 
+#include "layout/verified_copy.hpp"
 #include "util/files.hpp"
 
 namespace ocx::layout {
@@ -94,16 +95,16 @@ Result<std::optional<std::string>> LayoutTarget::read_verified_blob(const Digest
 
 Result<bool> LayoutTarget::blob_exists(const Digest& digest) { return path_exists(blob_path(digest)); }
 
-Result<std::uint64_t> LayoutTarget::upload_blob(const publish::BlobSource& blob) {
+Result<std::uint64_t> LayoutTarget::upload_blob(const store::BlobSource& blob) {
     if (auto c = ensure_created(); !c) return std::move(c).error();
-    auto copied = copy_verified(blob.path, blob.bytes, blob.digest, blob.size, blob_path(blob.digest));
+    auto copied = layout::copy_verified(blob.path, blob.bytes, blob.digest, blob.size, blob_path(blob.digest));
     if (!copied) return std::move(copied).error();
     return copied->size;
 }
 
 Result<bool> LayoutTarget::mount_blob(const Digest&, std::string_view) { return false; }
 
-Status LayoutTarget::fetch_blob(const Digest& digest, const publish::ByteSink& sink) {
+Status LayoutTarget::fetch_blob(const Digest& digest, const store::ByteSink& sink) {
     fs::path path = blob_path(digest);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -127,8 +128,8 @@ Status LayoutTarget::fetch_blob(const Digest& digest, const publish::ByteSink& s
     return status;
 }
 
-Result<std::optional<publish::Manifest>> LayoutTarget::get_manifest(std::string_view reference) {
-    using Out = std::optional<publish::Manifest>;
+Result<std::optional<store::Manifest>> LayoutTarget::get_manifest(std::string_view reference) {
+    using Out = std::optional<store::Manifest>;
     if (is_digest_reference(reference)) {
         auto digest = Digest::parse(reference);
         if (!digest) return std::move(digest).error();
@@ -137,7 +138,7 @@ Result<std::optional<publish::Manifest>> LayoutTarget::get_manifest(std::string_
         if (!*bytes) return Out{};
         // By digest there is no descriptor: the document names its own type (OCX always writes it).
         std::string media_type = document_media_type(**bytes);
-        return Out(publish::Manifest{std::move(media_type), std::move(**bytes), *digest});
+        return Out(store::Manifest{std::move(media_type), std::move(**bytes), *digest});
     }
     auto index = read_index();
     if (!index) return std::move(index).error();
@@ -151,10 +152,10 @@ Result<std::optional<publish::Manifest>> LayoutTarget::get_manifest(std::string_
         return make_error(ErrorKind::data, describe() + ": tag \"" + std::string(reference) + "\" points at " +
                                                d.digest.str() + " but blobs/sha256/" + d.digest.hex() + " is missing");
     }
-    return Out(publish::Manifest{d.media_type, std::move(**bytes), d.digest});
+    return Out(store::Manifest{d.media_type, std::move(**bytes), d.digest});
 }
 
-Status LayoutTarget::put_manifest(std::string_view reference, const publish::Manifest& manifest) {
+Status LayoutTarget::put_manifest(std::string_view reference, const store::Manifest& manifest) {
     Digest actual = Digest::of(manifest.bytes);
     if (!manifest.digest.empty() && manifest.digest != actual) {
         return make_error(ErrorKind::internal, "manifest bytes hash to " + actual.str() + ", not to the stated " +
@@ -177,7 +178,7 @@ Status LayoutTarget::put_manifest(std::string_view reference, const publish::Man
         return make_error(ErrorKind::data, "manifest " + actual.str() + " has no media type");
     }
     if (auto c = ensure_created(); !c) return c;
-    auto stored = copy_verified({}, manifest.bytes, actual, manifest.bytes.size(), blob_path(actual));
+    auto stored = layout::copy_verified({}, manifest.bytes, actual, manifest.bytes.size(), blob_path(actual));
     if (!stored) return std::move(stored).error();
     if (by_digest) return {};
 
@@ -200,7 +201,7 @@ Result<std::optional<std::vector<std::string>>> LayoutTarget::list_tags() {
     return Out(index->tags());
 }
 
-Result<std::unique_ptr<publish::Target>> open_layout(const fs::path& dir) {
+Result<std::unique_ptr<store::Target>> open_layout(const fs::path& dir) {
     std::string where = "oci:" + dir.string();
     std::error_code ec;
     auto st = fs::status(dir, ec);
@@ -229,7 +230,7 @@ Result<std::unique_ptr<publish::Target>> open_layout(const fs::path& dir) {
             }
         }
     }
-    return std::unique_ptr<publish::Target>(std::make_unique<LayoutTarget>(dir));
+    return std::unique_ptr<store::Target>(std::make_unique<LayoutTarget>(dir));
 }
 
 }  // namespace ocx::layout

@@ -13,22 +13,22 @@
 #include <memory>
 
 #include "layout/index_file.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 
 namespace ocx::layout {
 
-class LayoutTarget : public publish::Target {
+class LayoutTarget : public store::Target {
 public:
     /// A target over `dir`; nothing is checked or created (use open_layout).
     explicit LayoutTarget(std::filesystem::path dir);
 
     std::string describe() const override;
     Result<bool> blob_exists(const Digest& digest) override;
-    Result<std::uint64_t> upload_blob(const publish::BlobSource& blob) override;
+    Result<std::uint64_t> upload_blob(const store::BlobSource& blob) override;
     Result<bool> mount_blob(const Digest& digest, std::string_view from_repository) override;
-    Status fetch_blob(const Digest& digest, const publish::ByteSink& sink) override;
-    Result<std::optional<publish::Manifest>> get_manifest(std::string_view reference) override;
-    Status put_manifest(std::string_view reference, const publish::Manifest& manifest) override;
+    Status fetch_blob(const Digest& digest, const store::ByteSink& sink) override;
+    Result<std::optional<store::Manifest>> get_manifest(std::string_view reference) override;
+    Status put_manifest(std::string_view reference, const store::Manifest& manifest) override;
     Result<std::optional<std::vector<std::string>>> list_tags() override;
 
     /// Creates DIR, DIR/blobs/sha256, oci-layout and an empty index.json where missing (under
@@ -51,6 +51,6 @@ private:
 /// OCI layout (oci-layout with imageLayoutVersion 1.x, or at least index.json); otherwise
 /// ErrorKind::data (refusing to scatter blobs into an unrelated directory). A missing `dir` is
 /// fine: the first write creates it.
-Result<std::unique_ptr<publish::Target>> open_layout(const std::filesystem::path& dir);
+Result<std::unique_ptr<store::Target>> open_layout(const std::filesystem::path& dir);
 
 }  // namespace ocx::layout

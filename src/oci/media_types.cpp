@@ -31,6 +31,15 @@ std::optional<std::string_view> layer_media_type(std::string_view file_name) {
     return std::nullopt;
 }
 
+std::string archive_extensions() {
+    std::string out;
+    for (const auto& e : kExtensions) {
+        if (!out.empty()) out += ", ";
+        out += e.suffix;
+    }
+    return out;
+}
+
 std::string_view archive_stem(std::string_view file_name) {
     if (auto slash = file_name.find_last_of('/'); slash != std::string_view::npos)
         file_name = file_name.substr(slash + 1);

@@ -2,6 +2,7 @@
 // Media and artifact types OCX writes (docs/wire-format.md §1–3).
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ocx::oci {
@@ -23,6 +24,9 @@ inline constexpr std::string_view kAnnotationRefName = "org.opencontainers.image
 /// Layer media type from an archive file name (.tar.xz/.txz, .tar.gz/.tgz, .tar.zst/.tzst/.tar.zstd);
 /// nullopt for anything else (plain .tar, .zip, …), which callers refuse.
 std::optional<std::string_view> layer_media_type(std::string_view file_name);
+
+/// The extensions layer_media_type knows, in its order, for messages: ".tar.xz, .txz, …, .tar.zstd".
+std::string archive_extensions();
 
 /// The file name without its archive extension ("a/b-1.tar.xz" -> "b-1"); the whole name if none.
 std::string_view archive_stem(std::string_view file_name);

@@ -51,7 +51,10 @@ std::optional<std::string> percent_decode(std::string_view s) {
     return out;
 }
 
-std::string percent_encode(std::string_view s) {
+/// The platform string's own rule: only its delimiters ('/', '+', ','), '%' itself, controls,
+/// space and non-ASCII bytes are written as %XX; other punctuation stays as it is (":" in
+/// "os.version:10.0" too), unlike RFC 3986 encoding (util/percent.hpp), which encodes all of it.
+std::string percent_encode_platform_delimiters(std::string_view s) {
     static constexpr char digits[] = "0123456789ABCDEF";
     std::string out;
     for (char c : s) {
@@ -197,13 +200,13 @@ Result<Platform> Platform::from_json(const boost::json::object& obj) {
 
 std::string Platform::str() const {
     if (is_any() && variant.empty() && features.empty()) return "any";
-    std::string out = percent_encode(os) + "/" + percent_encode(architecture);
-    if (!variant.empty()) out += "/" + percent_encode(variant);
+    std::string out = percent_encode_platform_delimiters(os) + "/" + percent_encode_platform_delimiters(architecture);
+    if (!variant.empty()) out += "/" + percent_encode_platform_delimiters(variant);
     if (!features.empty()) {
         out += '+';
         for (std::size_t i = 0; i < features.size(); ++i) {
             if (i != 0) out += ',';
-            out += percent_encode(features[i]);
+            out += percent_encode_platform_delimiters(features[i]);
         }
     }
     return out;

@@ -4,9 +4,9 @@
 #include <ctime>
 #include <map>
 
+#include "bundle/file_names.hpp"
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
-#include "publish/naming.hpp"
+#include "plan/cascade.hpp"
 #include "util/escape.hpp"
 
 namespace ocx::plan {
@@ -106,24 +106,13 @@ void read_supply_chain(const bj::value& root, const fs::path& base, Matrix& m, j
         }
     }
 }
-}  // namespace
 
-Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOverrides& overrides, json::Diagnostics& diag) {
-    Matrix m;
-    m.file = file;
-    const fs::path base = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    auto root = json::parse(text, file.string());
-    if (!root) {
-        diag.add("", root.error().message.substr(file.string().size() + 1));  // "line:col: invalid JSON: …"
-        return m;
-    }
-    json::ObjectReader rd(*root, "", diag);
-    if (!rd.valid()) return m;
-    rd.reject_unknown(kTopKeys);
+// The steps of parse_matrix, in the order it reports problems. A new top-level key is read by a
+// function of its own, called from parse_matrix by one line.
 
-    if (auto schema = rd.integer("schema", true); schema && *schema != 1)
-        diag.add("/schema", "unsupported schema " + std::to_string(*schema) + " (this tool reads 1)");
-
+/// "package" (or --package): the repository only; an oci:DIR in the matrix is relative to it.
+void read_package(json::ObjectReader& rd, const MatrixOverrides& overrides, const fs::path& base, Matrix& m,
+                  json::Diagnostics& diag) {
     // --package replaces the matrix's value (which must still be a string when present); an
     // oci:DIR given on the command line is relative to the working directory, not the matrix.
     std::optional<std::string> pkg = rd.string("package", !overrides.package.has_value());
@@ -141,7 +130,11 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         if (ref && ref->is_layout() && !overrides.package)
             m.package.repository = resolve(base, ref->repository).lexically_normal().string();
     }
+}
 
+/// "tag" (or --tag) with its build timestamp, reserved names and, under cascade, the version check;
+/// also "cascade".
+void read_tag(json::ObjectReader& rd, const MatrixOverrides& overrides, Matrix& m, json::Diagnostics& diag) {
     std::optional<std::string> tag = overrides.tag ? overrides.tag : rd.string("tag", !overrides.tag.has_value());
     if (tag) {
         auto t = oci::normalize_tag(*tag);
@@ -171,10 +164,10 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     m.cascade = rd.boolean("cascade", false).value_or(false);
     // A tag that is not an OCX version is published without rolling tags; only "v1.2.3" is refused.
     if (m.cascade && !m.tag.empty())
-        if (auto v = publish::cascade_start(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
-    m.replace = rd.boolean("replace", false).value_or(false) || overrides.replace;
-    m.canonical_tags = rd.boolean("canonical_tags", false).value_or(true);
+        if (auto v = plan::cascade_start(m.tag); !v) diag.add(overrides.tag ? "--tag" : "/tag", v.error().message);
+}
 
+void read_aliases(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag) {
     if (const auto* aliases = rd.get("aliases")) {
         if (!aliases->is_array()) {
             diag.add("/aliases", "expected an array of tags");
@@ -197,7 +190,9 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             }
         }
     }
+}
 
+void read_annotations(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag) {
     if (const auto* ann = rd.get("annotations")) {
         if (!ann->is_object()) {
             diag.add("/annotations", "expected an object of string values");
@@ -212,7 +207,9 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             }
         }
     }
+}
 
+void read_compression(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag) {
     if (const auto* comp = rd.get("compression")) {
         json::ObjectReader cr(*comp, "/compression", diag);
         cr.reject_unknown(kCompressionKeys);
@@ -225,11 +222,58 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
             else m.threads = static_cast<unsigned>(*threads);
         }
     }
-    if (auto out = rd.string("output_dir", false)) m.output_dir = resolve(base, *out);
+}
 
-    MetadataBlock block;
-    if (const auto* meta = rd.get("metadata")) block = read_metadata_block(*meta, base, diag);
+/// One entry of /platforms; nullopt when it is not an object. `seen` maps the platforms read so far
+/// to their JSON paths (duplicates are reported).
+std::optional<PlatformSpec> read_platform(const boost::json::value& pv, const std::string& path, const fs::path& base,
+                                          const MetadataBlock& block, std::map<std::string, std::string>& seen,
+                                          json::Diagnostics& diag) {
+    json::ObjectReader pr(pv, path, diag);
+    if (!pr.valid()) return std::nullopt;
+    pr.reject_unknown(kPlatformKeys);
+    PlatformSpec spec;
+    spec.json_path = path;
+    bool platform_ok = false;
+    if (auto ptext = pr.string("platform", true)) {
+        auto p = oci::Platform::parse(*ptext);
+        if (!p) {
+            diag.add(path + "/platform", p.error().message);
+        } else {
+            spec.platform = *p;
+            platform_ok = true;
+            auto [it, inserted] = seen.emplace(p->str(), path);
+            if (!inserted)
+                diag.add(path + "/platform", "duplicate platform \"" + p->str() + "\" (also at " + it->second + ")");
+        }
+    }
+    auto content = pr.string("content", false);
+    auto archive = pr.string("archive", false);
+    if (content && archive)
+        diag.add(path, "give either \"content\" or \"archive\", not both");
+    else if (!content && !archive && pr.valid())
+        diag.add(path, "needs \"content\" (a directory to bundle) or \"archive\" (a prebuilt .tar.xz)");
+    if (content) spec.content = resolve(base, *content);
+    if (archive) {
+        spec.archive = resolve(base, *archive);
+        if (!oci::layer_media_type(*archive))
+            diag.add(path + "/archive", "\"" + escape_text(*archive) + "\" is not a supported archive (" +
+                                            oci::archive_extensions() + ")");
+    }
+    if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
+    if (!spec.metadata) {
+        auto it = platform_ok ? block.per_platform.find(spec.platform.str()) : block.per_platform.end();
+        if (it != block.per_platform.end())
+            spec.metadata = it->second.first;
+        else if (block.default_file)
+            spec.metadata = block.default_file;
+    }
+    return spec;
+}
 
+/// "platforms", each with its metadata file (its own, else the metadata block's).
+void read_platforms(json::ObjectReader& rd, const fs::path& base, const MetadataBlock& block, Matrix& m,
+                    json::Diagnostics& diag) {
     const auto* platforms = rd.get("platforms");
     if (platforms == nullptr) {
         diag.add("/platforms", "required key is missing");
@@ -240,63 +284,60 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
         std::map<std::string, std::string> seen;  // platform -> json path
         for (const auto& pv : platforms->get_array()) {
             std::string path = json::child_path("/platforms", i++);
-            json::ObjectReader pr(pv, path, diag);
-            if (!pr.valid()) continue;
-            pr.reject_unknown(kPlatformKeys);
-            PlatformSpec spec;
-            spec.json_path = path;
-            bool platform_ok = false;
-            if (auto ptext = pr.string("platform", true)) {
-                auto p = oci::Platform::parse(*ptext);
-                if (!p) {
-                    diag.add(path + "/platform", p.error().message);
-                } else {
-                    spec.platform = *p;
-                    platform_ok = true;
-                    auto [it, inserted] = seen.emplace(p->str(), path);
-                    if (!inserted)
-                        diag.add(path + "/platform", "duplicate platform \"" + p->str() + "\" (also at " + it->second + ")");
-                }
-            }
-            auto content = pr.string("content", false);
-            auto archive = pr.string("archive", false);
-            if (content && archive)
-                diag.add(path, "give either \"content\" or \"archive\", not both");
-            else if (!content && !archive && pr.valid())
-                diag.add(path, "needs \"content\" (a directory to bundle) or \"archive\" (a prebuilt .tar.xz)");
-            if (content) spec.content = resolve(base, *content);
-            if (archive) {
-                spec.archive = resolve(base, *archive);
-                if (!oci::layer_media_type(*archive))
-                    diag.add(path + "/archive", "\"" + escape_text(*archive) +
-                                                    "\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)");
-            }
-            if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
-            if (!spec.metadata) {
-                auto it = platform_ok ? block.per_platform.find(spec.platform.str()) : block.per_platform.end();
-                if (it != block.per_platform.end())
-                    spec.metadata = it->second.first;
-                else if (block.default_file)
-                    spec.metadata = block.default_file;
-            }
-            m.platforms.push_back(std::move(spec));
+            if (auto spec = read_platform(pv, path, base, block, seen, diag)) m.platforms.push_back(std::move(*spec));
         }
         for (const auto& [platform, where] : block.per_platform)
             if (seen.count(platform) == 0)
                 diag.add(where.second, "metadata for \"" + escape_text(platform) + "\", which is not in /platforms");
     }
+}
 
-    read_supply_chain(*root, base, m, diag);
-
+void name_bundles(Matrix& m) {
     // Bundle names: os/arch[/variant]; features are added where two platforms would collide.
     std::map<std::string, int> stems;
     for (auto& p : m.platforms) {
         oci::Reference named = m.package.with_tag(m.tag);
-        p.bundle_stem = publish::bundle_stem(named, &p.platform);
+        p.bundle_stem = bundle::bundle_stem(named, &p.platform);
         ++stems[p.bundle_stem];
     }
     for (auto& p : m.platforms)
-        if (stems[p.bundle_stem] > 1) p.bundle_stem = publish::bundle_stem(m.package.with_tag(m.tag), &p.platform, publish::WithFeatures::yes);
+        if (stems[p.bundle_stem] > 1) p.bundle_stem = bundle::bundle_stem(m.package.with_tag(m.tag), &p.platform, bundle::WithFeatures::yes);
+}
+
+}  // namespace
+
+Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOverrides& overrides, json::Diagnostics& diag) {
+    Matrix m;
+    m.file = file;
+    const fs::path base = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    auto root = json::parse(text, file.string());
+    if (!root) {
+        diag.add("", root.error().message.substr(file.string().size() + 1));  // "line:col: invalid JSON: …"
+        return m;
+    }
+    json::ObjectReader rd(*root, "", diag);
+    if (!rd.valid()) return m;
+    rd.reject_unknown(kTopKeys);
+
+    if (auto schema = rd.integer("schema", true); schema && *schema != 1)
+        diag.add("/schema", "unsupported schema " + std::to_string(*schema) + " (this tool reads 1)");
+
+    read_package(rd, overrides, base, m, diag);
+    read_tag(rd, overrides, m, diag);
+    m.replace = rd.boolean("replace", false).value_or(false) || overrides.replace;
+    m.canonical_tags = rd.boolean("canonical_tags", false).value_or(true);
+
+    read_aliases(rd, m, diag);
+    read_annotations(rd, m, diag);
+    read_compression(rd, m, diag);
+    if (auto out = rd.string("output_dir", false)) m.output_dir = resolve(base, *out);
+
+    MetadataBlock block;
+    if (const auto* meta = rd.get("metadata")) block = read_metadata_block(*meta, base, diag);
+
+    read_platforms(rd, base, block, m, diag);
+    read_supply_chain(*root, base, m, diag);
+    name_bundles(m);
     return m;
 }
 

@@ -11,9 +11,8 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
                                  bundle::LayerSet* set) {
     auto media_type = oci::layer_media_type(path.filename().string());
     if (!media_type)
-        return make_error(ErrorKind::data, path.string() +
-                                               ": not a supported archive (expected .tar.xz, .txz, .tar.gz, .tgz, "
-                                               ".tar.zst, .tzst or .tar.zstd)");
+        return make_error(ErrorKind::data,
+                          path.string() + ": not a supported archive (expected " + oci::archive_extensions() + ")");
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
@@ -46,7 +45,7 @@ BuiltManifest build_manifest(const PlatformContent& content) {
 
 namespace {
 // `who` prefixes -v lines ("[linux/amd64] "): platforms are pushed in parallel.
-Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts,
+Status push_blob(store::Target& target, const store::BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts,
                  const std::string& who) {
     auto exists = target.blob_exists(blob.digest);
     if (!exists) return std::move(exists).error();
@@ -73,28 +72,37 @@ Status push_blob(Target& target, const BlobSource& blob, std::string_view mount_
 }
 }  // namespace
 
-Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
+Status put_manifest_retrying(store::Target& target, std::string_view reference, const store::Manifest& manifest,
                              const RetryPolicy& policy, const RetryClock& clock) {
     // One attempt per round: retrying inside the target as well would multiply the attempts.
     return retry<void>(policy, clock, "PUT manifest " + std::string(reference),
                        [&](RetryHint& hint) { return target.put_manifest_once(reference, manifest, hint); });
 }
 
-Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
+Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest,
+                                        const RetryPolicy& policy, const RetryClock& clock) {
+    std::string tag = manifest.digest.canonical_tag();
+    if (Status s = put_manifest_retrying(target, tag, manifest, policy, clock); !s) return std::move(s).error();
+    return tag;
+}
+
+std::string canonical_tag_step(std::string_view tag) { return "canonical tag " + std::string(tag); }
+
+Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from, const RetryPolicy& policy,
                                         const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes) {
     report::BlobCounts counts;
     const std::string who = "[" + content.platform.str() + "] ";
     std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
     for (const auto& layer : content.layers) {
-        BlobSource src{layer.digest, layer.size, layer.path, {}, {}};
+        store::BlobSource src{layer.digest, layer.size, layer.path, {}, {}};
         if (on_bytes) src.progress = [&on_bytes, before](std::uint64_t sent) { on_bytes(before + sent); };
         if (auto s = push_blob(target, src, mount_from, counts, who); !s)
             return std::move(s).error().context("layer " + layer.path.string());
         before += layer.size;
         if (on_bytes) on_bytes(before);
     }
-    BlobSource config{built.config.digest, built.config.size, {}, content.config, {}};
+    store::BlobSource config{built.config.digest, built.config.size, {}, content.config, {}};
     if (auto s = push_blob(target, config, {}, counts, who); !s) return std::move(s).error().context("config blob");
     if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());

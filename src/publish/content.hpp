@@ -11,7 +11,7 @@
 #include "bundle/check.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/platform.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "report/report.hpp"
 #include "util/retry.hpp"
 
@@ -33,7 +33,7 @@ struct PlatformContent {
 
 struct BuiltManifest {
     oci::Descriptor config;
-    Manifest manifest;     // exact bytes + digest
+    store::Manifest manifest;     // exact bytes + digest
     oci::IndexEntry entry; // the index entry that points at it, with the platform
 };
 
@@ -56,14 +56,23 @@ BuiltManifest build_manifest(const PlatformContent& content);
 /// 400 MANIFEST_BLOB_UNKNOWN, which its filesystem storage answers while a concurrent writer
 /// re-links a blob or manifest the document references (registry/registry_target.cpp). Tag
 /// indexes are not PUT this way: they are merged from a read and retried from a fresh one (tags.hpp).
-Status put_manifest_retrying(Target& target, std::string_view reference, const Manifest& manifest,
+Status put_manifest_retrying(store::Target& target, std::string_view reference, const store::Manifest& manifest,
                              const RetryPolicy& policy, const RetryClock& clock);
+
+/// Writes the canonical tag of a platform manifest (its digest as a tag, "sha256.<hex>",
+/// docs/wire-format.md §5) by put_manifest_retrying; returns the tag. `push` and `release` both
+/// write it this way, and a failure is reported at the step canonical_tag_step(tag).
+Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest,
+                                        const RetryPolicy& policy, const RetryClock& clock);
+
+/// "canonical tag <tag>": the report step of a canonical tag write.
+std::string canonical_tag_step(std::string_view tag);
 
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
 /// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
 /// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;
 /// it may go back when an upload is retried).
-Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
+Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from = {}, const RetryPolicy& policy = {},
                                         const RetryClock& clock = RetryClock::system(),
                                         const std::function<void(std::uint64_t)>& on_bytes = {});

@@ -6,7 +6,7 @@
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
 #include "publish/gate.hpp"
-#include "publish/naming.hpp"
+#include "bundle/file_names.hpp"
 
 namespace ocx::publish {
 
@@ -52,7 +52,7 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
         }
         std::optional<fs::path> meta = spec.metadata;
         if (!meta && spec.archive) {
-            fs::path side = sidecar_path(*spec.archive);
+            fs::path side = bundle::sidecar_path(*spec.archive);
             if (fs::exists(side, ec)) meta = side;
         }
         if (!in.needed && (!meta || !fs::exists(*meta, ec))) {
@@ -62,7 +62,7 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
             continue;
         }
         if (!meta) {
-            diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " + sidecar_path(*spec.archive).string() +
+            diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " + bundle::sidecar_path(*spec.archive).string() +
                                                         " next to the archive"
                                                   : "no metadata: set \"metadata\" here or at the top level");
         } else {

@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "oci/reference.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "publish/tags.hpp"
 
 namespace ocx::publish {

@@ -5,7 +5,7 @@
 //
 // A *version* is a tag that parses as a version with a PATCH (`1.2.3`, `1.2.4-rc1`, `1.2.3_b7`,
 // `slim-2.0.0`): a concrete release, never rewritten by anything here. A *rolling tag* is a tag
-// some version's cascade moves (`publish::cascade_targets`) that is not itself a version: `X.Y`,
+// some version's cascade moves (`plan::cascade_targets`) that is not itself a version: `X.Y`,
 // `X`, `latest`, a variant's track tag. Tags OCX reserves (`sha256.<hex>`, `sha256-<hex>`,
 // `__ocx.*`) are neither; every other tag (`nightly`) is listed as `other`.
 
@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "oci/descriptor.hpp"
-#include "publish/target.hpp"
-#include "publish/version.hpp"
+#include "store/target.hpp"
+#include "plan/version.hpp"
 
 namespace ocx::publish {
 

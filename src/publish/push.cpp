@@ -6,11 +6,11 @@ namespace ocx::publish {
 
 namespace {
 void record(report::Report& r, std::string step, const Error& e) {
-    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    r.errors.push_back(report::StepError::of(std::move(step), e));
 }
 }  // namespace
 
-report::Report push_platform(Target& target, const std::string& package, const PlatformContent& content,
+report::Report push_platform(store::Target& target, const std::string& package, const PlatformContent& content,
                              const PushOptions& options) {
     report::Report r;
     r.package = package;
@@ -51,14 +51,12 @@ report::Report push_platform(Target& target, const std::string& package, const P
     bool failed = record_tags(*plans, outcomes, package, options.write.compute_only, r).failed;
 
     if (!failed && options.canonical_tag) {
-        std::string canonical = built.manifest.digest.canonical_tag();
-        if (auto s = put_manifest_retrying(target, canonical, built.manifest, options.write.manifest_retry,
-                                           options.write.clock);
-            !s) {
-            record(r, "canonical tag " + canonical, s.error());
+        auto canonical = write_canonical_tag(target, built.manifest, options.write.manifest_retry, options.write.clock);
+        if (!canonical) {
+            record(r, canonical_tag_step(built.manifest.digest.canonical_tag()), canonical.error());
             failed = true;
         } else {
-            pr.canonical_tag = canonical;
+            pr.canonical_tag = *canonical;
         }
     }
     r.platforms.push_back(pr);

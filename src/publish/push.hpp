@@ -28,7 +28,7 @@ struct PushOptions {
 
 /// Pushes one platform and reports every digest and tag move. Never throws; failures are in
 /// report.errors with status `failed` (content may be in place; no tag points at missing content).
-report::Report push_platform(Target& target, const std::string& package, const PlatformContent& content,
+report::Report push_platform(store::Target& target, const std::string& package, const PlatformContent& content,
                              const PushOptions& options);
 
 }  // namespace ocx::publish

@@ -17,7 +17,7 @@
 #include "attest/referrer.hpp"
 #include "oci/descriptor.hpp"
 #include "publish/tags.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 
 namespace ocx::publish {
 

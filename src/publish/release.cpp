@@ -10,7 +10,7 @@
 #include "attest/sbom.hpp"
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 #include "util/files.hpp"
 #include "util/json.hpp"
 #include "oci/media_types.hpp"
@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 void add_error(report::Report& r, std::mutex& m, std::string step, const Error& e) {
     std::lock_guard lock(m);
-    r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+    r.errors.push_back(report::StepError::of(std::move(step), e));
 }
 
 struct PlatformWork {
@@ -162,7 +162,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
 }
 
 // Pushes a prepared platform's blobs and manifest: the I/O-bound half.
-void push_prepared(Target& target, const ReleaseOptions& options, PlatformWork& work, report::Report& rep,
+void push_prepared(store::Target& target, const ReleaseOptions& options, PlatformWork& work, report::Report& rep,
                    std::mutex& rep_mutex) {
     const std::string& name = work.result.platform;
     std::uint64_t total = 0;
@@ -270,7 +270,7 @@ unsigned job_count(const ReleaseOptions& options, std::size_t platforms) {
 // Prepares every platform on `jobs` preparers (the compression threads shared out by ThreadBudget)
 // and pushes each as soon as it is ready on `jobs` uploaders, so one platform's upload overlaps
 // the next platform's compression instead of holding its preparer (and its cores) idle.
-void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+void prepare_and_push(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
                       std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex, bool pushing) {
     if (work.empty()) return;
     const unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores();
@@ -310,7 +310,7 @@ void prepare_and_push(Target* target, const plan::Matrix& matrix, const ReleaseO
 }
 
 // Pushes platforms prepared earlier, `jobs` at a time.
-void push_all(Target& target, const ReleaseOptions& options, std::vector<PlatformWork>& work, report::Report& rep,
+void push_all(store::Target& target, const ReleaseOptions& options, std::vector<PlatformWork>& work, report::Report& rep,
               std::mutex& rep_mutex) {
     PushQueue queue;
     for (auto& w : work) queue.put(&w);
@@ -326,7 +326,7 @@ void push_all(Target& target, const ReleaseOptions& options, std::vector<Platfor
 
 // A release's platforms are not replaced unless asked (--replace, "replace": true), and only in a
 // tag that names one release: "nightly" or "edge" is moved by every run, as a rolling tag is.
-bool protects_published(const plan::Matrix& matrix) { return !matrix.replace && names_a_release(matrix.tag); }
+bool protects_published(const plan::Matrix& matrix) { return !matrix.replace && plan::names_a_release(matrix.tag); }
 
 bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work) {
     const auto* idx = std::get_if<oci::ImageIndex>(&content);
@@ -337,19 +337,23 @@ bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work)
     });
 }
 
-Status write_canonical(Target& target, PlatformWork& w) {
-    std::string tag = w.built.manifest.digest.canonical_tag();
-    if (auto s = target.put_manifest(tag, w.built.manifest); !s) return s;
-    w.result.canonical_tag = tag;
-    return {};
+/// write_canonical_tag for one platform; a failure is added to `rep` at canonical_tag_step.
+bool write_canonical(store::Target& target, const WriteOptions& write, PlatformWork& w, report::Report& rep) {
+    auto tag = write_canonical_tag(target, w.built.manifest, write.manifest_retry, write.clock);
+    if (!tag) {
+        rep.errors.push_back(report::StepError::of(canonical_tag_step(w.built.manifest.digest.canonical_tag()), tag.error()));
+        return false;
+    }
+    w.result.canonical_tag = *tag;
+    return true;
 }
 }  // namespace
 
-void write_release_tags(Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
+void write_release_tags(store::Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
                         bool dry_run, bool offline, const WriteOptions& write, report::Report& rep) {
     const std::string package = matrix.package.repository_str();
     auto record = [&](std::string step, const Error& e) {
-        rep.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
+        rep.errors.push_back(report::StepError::of(std::move(step), e));
     };
     if (offline) {
         // No reads: the tag is assumed new, so its index is all platforms in matrix order.
@@ -389,7 +393,7 @@ void write_release_tags(Target* target, const plan::Matrix& matrix, const std::v
     else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
 }
 
-report::Report run_release(Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
+report::Report run_release(store::Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
                            const ReleaseOptions& options) {
     report::Report rep;
     rep.dry_run = options.dry_run;
@@ -427,7 +431,7 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
         auto conflicts = published_conflicts(published->content, prepared);
         if (!conflicts.empty()) {
             const Error e = published_conflict_error(target->describe(), matrix.tag, conflicts);
-            rep.errors.push_back({"replace " + conflicts.front().platform, std::string(to_string(e.kind)), e.message});
+            rep.errors.push_back(report::StepError::of("replace " + conflicts.front().platform, e));
             for (auto& w : work) rep.platforms.push_back(w.result);
             const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
             rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},
@@ -465,8 +469,7 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     if (options.shard) {
         // A shard publishes content and its canonical tag only; finalize writes the tags.
         if (!options.dry_run && matrix.canonical_tags)
-            for (auto& w : work)
-                if (auto s = write_canonical(*target, w); !s) rep.errors.push_back({"canonical tag", std::string(to_string(s.error().kind)), s.error().message});
+            for (auto& w : work) write_canonical(*target, options.write, w, rep);
         rep.platforms.clear();
         for (auto& w : work) rep.platforms.push_back(w.result);
         rep.status = !rep.errors.empty() ? report::Status::failed
@@ -483,12 +486,8 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
 
     // Canonical tags last (docs/wire-format.md §5 write order): only after the tags are in place.
     if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {
-        for (auto& w : work) {
-            if (auto s = write_canonical(*target, w); !s) {
-                rep.errors.push_back({"canonical tag " + w.result.platform, std::string(to_string(s.error().kind)), s.error().message});
-                rep.status = report::Status::partial;
-            }
-        }
+        for (auto& w : work)
+            if (!write_canonical(*target, options.write, w, rep)) rep.status = report::Status::partial;
         rep.platforms.clear();
         for (auto& w : work) rep.platforms.push_back(w.result);
     } else if (options.dry_run && matrix.canonical_tags) {

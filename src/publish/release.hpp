@@ -34,7 +34,7 @@ struct ReleaseOptions {
 
 /// Runs a release (or a dry run, or one shard). `target` may be null only when offline.
 /// Never throws; failures are in the report (status failed/partial) with what was done.
-report::Report run_release(Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
+report::Report run_release(store::Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
                            const ReleaseOptions& options);
 
 /// A platform that a shard already pushed, as finalize rebuilds it from a part report.
@@ -45,7 +45,7 @@ struct PushedPlatform {
 
 /// Writes the tags for already-pushed platforms (matrix order) and fills `report.tags`,
 /// `report.index` and `report.status`. With dry_run it only reads.
-void write_release_tags(Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
+void write_release_tags(store::Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
                         bool dry_run, bool offline, const WriteOptions& write, report::Report& report);
 
 }  // namespace ocx::publish

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 
 namespace ocx::publish {
 

@@ -13,7 +13,7 @@
 #include "attest/statement.hpp"
 #include "digest/signature.hpp"
 #include "publish/tags.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "report/report.hpp"
 
 namespace ocx::publish {

@@ -5,12 +5,12 @@
 #include <set>
 
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "util/log.hpp"
 
 namespace ocx::publish {
 
-Result<TagState> read_tag(Target& target, const std::string& tag) {
+Result<TagState> read_tag(store::Target& target, const std::string& tag) {
     auto got = target.get_manifest(tag);
     if (!got) return std::move(got).error().context("reading tag " + tag);
     TagState state;
@@ -53,10 +53,10 @@ TagPlan new_plan(std::string tag, report::TagKind kind, std::vector<oci::IndexEn
 
 // The cascade decision for each entry's platform, reading each candidate blocker's index once
 // whatever the number of platforms.
-std::vector<CascadeOutcome> decide_for_entries(Target& target, const CascadePlan& cplan,
+std::vector<plan::CascadeOutcome> decide_for_entries(store::Target& target, const plan::CascadePlan& cplan,
                                                const std::vector<oci::IndexEntry>& entries) {
     std::map<std::string, Result<std::set<std::string>>> held;
-    std::vector<CascadeOutcome> outcomes;
+    std::vector<plan::CascadeOutcome> outcomes;
     for (const auto& e : entries) {
         std::string key = e.platform ? e.platform->str() : std::string();
         auto holds = [&](const std::string& tag) -> Result<bool> {
@@ -70,7 +70,7 @@ std::vector<CascadeOutcome> decide_for_entries(Target& target, const CascadePlan
             if (!it->second) return it->second.error();
             return it->second->count(key) != 0;
         };
-        outcomes.push_back(decide_cascade(cplan, holds, BlockerScan::all));
+        outcomes.push_back(plan::decide_cascade(cplan, holds, plan::BlockerScan::all));
     }
     return outcomes;
 }
@@ -79,8 +79,8 @@ std::vector<CascadeOutcome> decide_for_entries(Target& target, const CascadePlan
 // a newer version pushed since plan_tags read the tag list must block us, or two releases
 // running at once could move a rolling tag back to the older one. Entries now blocked leave
 // the plan (and are reported as blocked).
-Status recheck_cascade(Target& target, TagPlan& plan) {
-    auto version = cascade_version(plan.cascade_of);
+Status recheck_cascade(store::Target& target, TagPlan& plan) {
+    auto version = plan::cascade_version(plan.cascade_of);
     if (!version) return std::move(version).error();
     auto listed = target.list_tags();
     if (!listed) {
@@ -88,16 +88,16 @@ Status recheck_cascade(Target& target, TagPlan& plan) {
         if (plan.cascade_new) return {};
         return std::move(listed).error().context("listing tags of " + target.describe());
     }
-    CascadePlan cplan = plan_cascade(*version, *listed ? **listed : std::vector<std::string>{});
+    plan::CascadePlan cplan = plan::plan_cascade(*version, *listed ? **listed : std::vector<std::string>{});
     auto level = std::find_if(cplan.levels.begin(), cplan.levels.end(),
-                              [&](const CascadeLevel& l) { return l.tag == plan.tag; });
+                              [&](const plan::CascadeLevel& l) { return l.tag == plan.tag; });
     if (level == cplan.levels.end()) return {};
     auto index = static_cast<std::size_t>(level - cplan.levels.begin());
-    std::vector<CascadeOutcome> outcomes = decide_for_entries(target, cplan, plan.entries);
+    std::vector<plan::CascadeOutcome> outcomes = decide_for_entries(target, cplan, plan.entries);
     std::vector<oci::IndexEntry> still;
     for (std::size_t i = 0; i < plan.entries.size(); ++i) {
         const auto& d = outcomes[i].levels[index];
-        if (d.state == LevelState::written) {
+        if (d.state == plan::LevelState::written) {
             still.push_back(plan.entries[i]);
             continue;
         }
@@ -112,19 +112,19 @@ Status recheck_cascade(Target& target, TagPlan& plan) {
 }
 }  // namespace
 
-Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primary_tag,
+Result<std::vector<TagPlan>> plan_tags(store::Target& target, const std::string& primary_tag,
                                        const std::vector<oci::IndexEntry>& entries, const TagOptions& options) {
     std::vector<TagPlan> plans;
     plans.push_back(new_plan(primary_tag, report::TagKind::primary, entries));
 
-    std::optional<CascadeStart> start;
+    std::optional<plan::CascadeStart> start;
     if (options.cascade) {
-        auto started = cascade_start(primary_tag);
+        auto started = plan::cascade_start(primary_tag);
         if (!started) return std::move(started).error();
         start = std::move(*started);
     }
     if (start && start->version) {
-        const Version* version = &*start->version;
+        const plan::Version* version = &*start->version;
         std::vector<std::string> tags;
         auto listed = target.list_tags();
         if (!listed) {
@@ -140,8 +140,8 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
             return make_error(ErrorKind::not_found, "repository " + target.describe() +
                                                         " does not exist; use --new (-n) for the first push of a package");
         }
-        CascadePlan cplan = plan_cascade(*version, tags);
-        std::vector<CascadeOutcome> outcomes = decide_for_entries(target, cplan, entries);
+        plan::CascadePlan cplan = plan::plan_cascade(*version, tags);
+        std::vector<plan::CascadeOutcome> outcomes = decide_for_entries(target, cplan, entries);
         for (std::size_t level = 0; level < cplan.levels.size(); ++level) {
             TagPlan p;
             p.tag = cplan.levels[level].tag;
@@ -150,7 +150,7 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
             p.cascade_new = options.new_repository;
             for (std::size_t i = 0; i < entries.size(); ++i) {
                 const auto& d = outcomes[i].levels[level];
-                if (d.state == LevelState::written) {
+                if (d.state == plan::LevelState::written) {
                     p.entries.push_back(entries[i]);
                     continue;
                 }
@@ -218,7 +218,7 @@ Error published_conflict_error(const std::string& package, const std::string& ta
     return make_error(ErrorKind::data, message);
 }
 
-Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations) {
+Status compute_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations) {
     auto state = read_tag(target, plan.tag);
     if (!state) return std::move(state).error();
     if (plan.protect_published) {
@@ -257,7 +257,7 @@ Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
         plan.action = report::TagAction::unchanged;
         return {};
     }
-    Manifest m;
+    store::Manifest m;
     m.media_type = std::string(oci::kImageIndex);
     m.bytes = merged.index.serialize();
     m.digest = Digest::of(m.bytes);
@@ -315,7 +315,7 @@ struct TagWrite {
 // entry after it had already read the tag back and left. Each retry reads and merges again; one
 // that finds nothing left to write (the failed PUT had landed after all) still counts as sent, so
 // the tag is read back. With compute_only, or when nothing changed, nothing is PUT.
-Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations,
+Result<TagWrite> write_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations,
                            const WriteOptions& options) {
     TagWrite w;
     std::optional<Digest> first_before;
@@ -348,7 +348,7 @@ Result<TagWrite> write_tag(Target& target, TagPlan& plan, const oci::Annotations
 
 // Reads a written tag back (the first pause is already behind us) until it holds every entry of
 // the plan, merging and writing again when a concurrent writer dropped one.
-Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
+Status confirm_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations, const WriteOptions& options) {
     const auto first_action = plan.action;
     const auto first_before = plan.before;
     for (int attempt = 1;; ++attempt) {
@@ -369,7 +369,7 @@ Status confirm_tag(Target& target, TagPlan& plan, const oci::Annotations& annota
 }
 }  // namespace
 
-std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPlan>& plans,
+std::vector<std::optional<Status>> write_tags(store::Target& target, std::vector<TagPlan>& plans,
                                               const oci::Annotations& annotations, const WriteOptions& options) {
     std::vector<std::optional<Status>> out(plans.size());
     std::vector<std::size_t> written;
@@ -405,7 +405,7 @@ TagsRecorded record_tags(std::vector<TagPlan>& plans, const std::vector<std::opt
             done.failed = true;
             plan.action = report::TagAction::failed;
             plan.reason = outcome->error().message;
-            rep.errors.push_back({"tag " + plan.tag, std::string(to_string(outcome->error().kind)), outcome->error().message});
+            rep.errors.push_back(report::StepError::of("tag " + plan.tag, outcome->error()));
         } else {
             if (plan.kind == report::TagKind::primary) {
                 done.primary_written = true;

@@ -14,7 +14,7 @@
 #include "oci/descriptor.hpp"
 #include "publish/content.hpp"
 #include "publish/merge.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "report/report.hpp"
 #include "util/retry.hpp"
 
@@ -22,12 +22,12 @@ namespace ocx::publish {
 
 /// What a tag holds now: the stored bytes (nullopt on 404) and their parsed form.
 struct TagState {
-    std::optional<Manifest> stored;
+    std::optional<store::Manifest> stored;
     TagContent content;
 };
 
 /// GET the tag and parse it (index, or a plain manifest kept as a platform-less entry).
-Result<TagState> read_tag(Target& target, const std::string& tag);
+Result<TagState> read_tag(store::Target& target, const std::string& tag);
 
 struct TagPlan {
     std::string tag;
@@ -42,7 +42,7 @@ struct TagPlan {
 
     // Filled by compute_tag:
     std::optional<Digest> before;
-    std::optional<Manifest> write;  // what to PUT; nullopt when unchanged or blocked
+    std::optional<store::Manifest> write;  // what to PUT; nullopt when unchanged or blocked
     std::optional<Digest> after;
     std::uint64_t after_size = 0;
     report::TagAction action = report::TagAction::skipped;
@@ -58,7 +58,7 @@ struct TagOptions {
 /// The tags `entries` go to, in write order: the primary tag, the cascade levels most specific
 /// first (per platform: a platform stops at its first blocked level), then explicit aliases.
 /// Reads the tag list and the candidate blockers' indexes when cascading.
-Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primary_tag,
+Result<std::vector<TagPlan>> plan_tags(store::Target& target, const std::string& primary_tag,
                                        const std::vector<oci::IndexEntry>& entries, const TagOptions& options);
 
 /// Reads the tag and computes its merged index: before/after digests, the action, and the bytes
@@ -67,7 +67,7 @@ Result<std::vector<TagPlan>> plan_tags(Target& target, const std::string& primar
 /// meanwhile blocks it; the tag is then read again, so the merge starts from a fresh read.
 /// With plan.protect_published, a tag that already holds one of the entries' platforms with
 /// another digest is ErrorKind::data (published_conflicts' message) and nothing is planned.
-Status compute_tag(Target& target, TagPlan& plan, const oci::Annotations& annotations);
+Status compute_tag(store::Target& target, TagPlan& plan, const oci::Annotations& annotations);
 
 /// A platform a version tag already holds with other content than this release's.
 struct PublishedConflict {
@@ -82,6 +82,12 @@ std::vector<PublishedConflict> published_conflicts(const TagContent& content, co
 /// The refusal for conflicts of `tag` (ErrorKind::data), one line per platform, with the way out.
 Error published_conflict_error(const std::string& package, const std::string& tag,
                                const std::vector<PublishedConflict>& conflicts);
+
+/// The read-back pause (WriteOptions::settle) of every command that writes tags: push, release and
+/// finalize. Several CI legs often write platforms of one tag at the same moment. Layouts too: their
+/// lock covers one index.json update, not our read-merge-write of a tag, so without the pause a
+/// concurrent process drops entries (seen with 4 processes, 1 round in ~100).
+inline constexpr std::chrono::milliseconds kReadBackPause{150};
 
 struct WriteOptions {
     /// Reads back after writing and merges again when a concurrent writer dropped an entry.
@@ -110,7 +116,7 @@ struct WriteOptions {
 /// (tag_retry) from a fresh read and merge. Updates before/after/action of each plan, as seen from
 /// before its first write. A plan that sent no PUT is not read back (nothing to confirm). One
 /// pause per call, not per tag: a cascade of four tags waits as long as one.
-std::vector<std::optional<Status>> write_tags(Target& target, std::vector<TagPlan>& plans,
+std::vector<std::optional<Status>> write_tags(store::Target& target, std::vector<TagPlan>& plans,
                                               const oci::Annotations& annotations, const WriteOptions& options);
 
 /// What write_tags did, recorded into the report: one tag line per plan (in order), an error per

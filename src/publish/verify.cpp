@@ -7,9 +7,9 @@
 #include <optional>
 
 #include "oci/descriptor.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "publish/tags.hpp"
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 
 namespace ocx::publish {
 
@@ -26,7 +26,7 @@ struct Fetched {
 
 // GET by tag or digest; compares the stored bytes' digest with `digest` and their size with `size`
 // (if non-zero). A digest mismatch is returned, not recorded, when `record_mismatch` is false.
-Result<Fetched> fetch_checked(Target& target, const std::string& ref, const Digest& digest, std::uint64_t size,
+Result<Fetched> fetch_checked(store::Target& target, const std::string& ref, const Digest& digest, std::uint64_t size,
                               VerifyResult& out, const std::string& what, const std::string& tag,
                               const std::string& platform, bool record_mismatch = true) {
     auto m = target.get_manifest(ref);
@@ -57,7 +57,7 @@ Result<Fetched> fetch_checked(Target& target, const std::string& ref, const Dige
 // each holds (platform string -> manifest digest). Read once per verify run.
 class NewerVersions {
 public:
-    NewerVersions(Target& target, const std::string& released) : target_(target), released_(parse_version(released)) {}
+    NewerVersions(store::Target& target, const std::string& released) : target_(target), released_(plan::parse_version(released)) {}
 
     /// The newer versions (of the same track, above the released one) that may own `tag`:
     /// for a rolling tag those whose cascade moves it; for an alias, any.
@@ -68,7 +68,7 @@ public:
         if (auto s = load(); !s) return std::move(s).error();
         for (const auto& [version, name] : newer_) {
             if (kind == report::TagKind::cascade) {
-                const auto targets = cascade_targets(version);
+                const auto targets = plan::cascade_targets(version);
                 if (std::find(targets.begin(), targets.end(), tag) == targets.end()) continue;
             }
             auto entries = entries_of(name);
@@ -86,8 +86,8 @@ private:
         loaded_ = true;
         if (!*listed) return {};
         for (const auto& t : **listed) {
-            auto v = parse_version(t);
-            if (v && same_track(*v, *released_) && *v > *released_ && v->patch) newer_.emplace_back(*v, t);
+            auto v = plan::parse_version(t);
+            if (v && plan::same_track(*v, *released_) && *v > *released_ && v->patch) newer_.emplace_back(*v, t);
         }
         return {};
     }
@@ -104,10 +104,10 @@ private:
         return entries;
     }
 
-    Target& target_;
-    std::optional<Version> released_;
+    store::Target& target_;
+    std::optional<plan::Version> released_;
     bool loaded_ = false;
-    std::vector<std::pair<Version, std::string>> newer_;
+    std::vector<std::pair<plan::Version, std::string>> newer_;
     std::map<std::string, std::map<std::string, Digest>> cache_;
 };
 
@@ -139,7 +139,7 @@ Result<std::optional<std::vector<std::string>>> superseded_by(NewerVersions& new
 }
 }  // namespace
 
-Result<VerifyResult> verify_report(Target& target, const report::Report& rep, VerifyTags tags) {
+Result<VerifyResult> verify_report(store::Target& target, const report::Report& rep, VerifyTags tags) {
     VerifyResult out;
     for (const auto& p : rep.platforms) {
         const std::string what = "platform " + p.platform;

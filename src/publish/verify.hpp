@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "report/report.hpp"
 
 namespace ocx::publish {
@@ -47,6 +47,6 @@ enum class VerifyTags {
 
 /// Compares the target with a published (or partial) report. Read errors are returned as errors;
 /// mismatches are problems.
-Result<VerifyResult> verify_report(Target& target, const report::Report& report, VerifyTags tags = VerifyTags::all);
+Result<VerifyResult> verify_report(store::Target& target, const report::Report& report, VerifyTags tags = VerifyTags::all);
 
 }  // namespace ocx::publish

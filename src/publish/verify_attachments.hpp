@@ -6,7 +6,7 @@
 // statement naming the subject; and the index must carry a signature at all.
 
 #include "digest/signature.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "publish/verify.hpp"
 #include "report/report.hpp"
 

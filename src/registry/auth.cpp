@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <set>
 
-#include "registry/base64.hpp"
+#include "digest/base64.hpp"
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
+#include "util/percent.hpp"
 #include "util/redact.hpp"
 
 namespace ocx::registry {
@@ -207,9 +208,9 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
     if (credentials_.kind == Credentials::Kind::identity_token) {
         req.method = "POST";
         req.url = realm_;
-        std::string form = "grant_type=refresh_token&client_id=ocx-release&refresh_token=" + percent_encode(credentials_.secret);
-        if (!service_.empty()) form += "&service=" + percent_encode(service_);
-        form += "&scope=" + percent_encode(join(scopes, " "));
+        std::string form = "grant_type=refresh_token&client_id=ocx-release&refresh_token=" + percent_encode_unreserved(credentials_.secret);
+        if (!service_.empty()) form += "&service=" + percent_encode_unreserved(service_);
+        form += "&scope=" + percent_encode_unreserved(join(scopes, " "));
         req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
         req.body = RequestBody{std::move(form), {}, 0, 0, {}};
     } else {

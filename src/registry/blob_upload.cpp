@@ -34,7 +34,7 @@ Result<std::string> upload_location(std::string_view action, const HttpResponse&
 
 }  // namespace
 
-Result<std::uint64_t> RegistryTarget::upload_blob(const publish::BlobSource& blob) {
+Result<std::uint64_t> RegistryTarget::upload_blob(const store::BlobSource& blob) {
     const std::string what = "upload blob " + blob.digest.str() + " to " + describe();
     if (!blob.path.empty()) {
         std::error_code ec;
@@ -55,7 +55,7 @@ Result<std::uint64_t> RegistryTarget::upload_blob(const publish::BlobSource& blo
     return sent;
 }
 
-Result<std::uint64_t> RegistryTarget::upload_once(const publish::BlobSource& blob, RetryHint& hint) {
+Result<std::uint64_t> RegistryTarget::upload_once(const store::BlobSource& blob, RetryHint& hint) {
     const std::string ref = describe() + "@" + blob.digest.str();
     auto body_range = [&](std::uint64_t offset, std::uint64_t length) {
         RequestBody body;

@@ -30,7 +30,7 @@ struct RegistryRequest {
     std::string target;  // "/v2/…" on the registry, or an absolute URL (an upload Location)
     std::vector<Header> headers;
     std::optional<RequestBody> body;
-    const publish::ByteSink* sink = nullptr;  // 2xx body destination
+    const store::ByteSink* sink = nullptr;  // 2xx body destination
     std::vector<std::string> scopes;          // empty: "repository:<repo>:pull,push"
     bool follow_redirects = false;            // honoured for GET and HEAD
 };

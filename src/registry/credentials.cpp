@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "registry/base64.hpp"
+#include "digest/base64.hpp"
 #include "registry/credential_helper.hpp"
 #include "registry/http.hpp"
 #include "util/escape.hpp"

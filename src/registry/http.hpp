@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "util/result.hpp"
 
 namespace ocx::registry {
@@ -41,7 +41,7 @@ struct HttpRequest {
     std::vector<Header> headers;
     std::optional<RequestBody> body;  // none: no body (GET/HEAD) or an empty one (Content-Length: 0)
     /// When set, a 2xx response body goes here instead of HttpResponse::body.
-    const publish::ByteSink* sink = nullptr;
+    const store::ByteSink* sink = nullptr;
     /// The scheme probe (the client's first `GET /v2/` over https to a host that may speak plain
     /// HTTP). The transport may first try the handshake without loading the trust store — which
     /// is what costs time — and answer at once when the server does not speak TLS at all; a

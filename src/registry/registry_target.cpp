@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
 #include "registry/curl_transport.hpp"
 #include "registry/errors.hpp"
@@ -27,15 +28,6 @@ struct TagPage {
 };
 
 bool is_digest_reference(std::string_view reference) { return reference.find(':') != std::string_view::npos; }
-
-// The mediaType field of a manifest document, "" when absent.
-std::string sniff_media_type(std::string_view bytes) {
-    boost::system::error_code ec;
-    const boost::json::value doc = boost::json::parse(bytes, ec);
-    if (ec || !doc.is_object()) return "";
-    const auto* v = doc.as_object().if_contains("mediaType");
-    return v && v->is_string() ? std::string(v->as_string()) : "";
-}
 
 }  // namespace
 
@@ -106,11 +98,11 @@ Result<bool> RegistryTarget::blob_exists(const Digest& digest) {
     return found;
 }
 
-Status RegistryTarget::fetch_blob(const Digest& digest, const publish::ByteSink& sink) {
+Status RegistryTarget::fetch_blob(const Digest& digest, const store::ByteSink& sink) {
     const std::string action = "GET blob " + describe() + "@" + digest.str();
     return with_retry<void>(action, [&](RetryHint& hint) -> Status {
         std::uint64_t delivered = 0;
-        const publish::ByteSink counting = [&](const char* data, std::size_t size) -> Status {
+        const store::ByteSink counting = [&](const char* data, std::size_t size) -> Status {
             delivered += size;
             return sink(data, size);
         };
@@ -130,8 +122,8 @@ Status RegistryTarget::fetch_blob(const Digest& digest, const publish::ByteSink&
     });
 }
 
-Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::string_view reference) {
-    using Out = std::optional<publish::Manifest>;
+Result<std::optional<store::Manifest>> RegistryTarget::get_manifest(std::string_view reference) {
+    using Out = std::optional<store::Manifest>;
     const std::string action = "GET manifest " + ref_text(reference);
     return with_retry<Out>(action, [&](RetryHint& hint) -> Result<Out> {
         RegistryRequest req;
@@ -145,12 +137,12 @@ Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::strin
         if (!r) return std::move(r).error();
         if (r->status == 404) return Out();
         if (r->status != 200) return failure(action, *r, hint);
-        publish::Manifest m;
+        store::Manifest m;
         m.bytes = std::move(r->body);
         m.digest = Digest::of(m.bytes);
         m.media_type = media_type_of(r->header("content-type").value_or(""));
         if (m.media_type.empty() || m.media_type == "application/json" || m.media_type == "application/octet-stream")
-            m.media_type = sniff_media_type(m.bytes);
+            m.media_type = oci::sniff_media_type(m.bytes);
         if (is_digest_reference(reference) && m.digest.str() != reference)
             return make_error(ErrorKind::data, action + ": the registry served bytes with digest " + m.digest.str());
         if (Status s = check_digest_header(action, *r, m.digest); !s) return std::move(s).error();
@@ -158,16 +150,16 @@ Result<std::optional<publish::Manifest>> RegistryTarget::get_manifest(std::strin
     });
 }
 
-Status RegistryTarget::put_manifest(std::string_view reference, const publish::Manifest& manifest) {
+Status RegistryTarget::put_manifest(std::string_view reference, const store::Manifest& manifest) {
     return with_retry<void>("PUT manifest " + ref_text(reference),
                             [&](RetryHint& hint) { return put_manifest_attempt(reference, manifest, hint); });
 }
 
-Status RegistryTarget::put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) {
+Status RegistryTarget::put_manifest_once(std::string_view reference, const store::Manifest& manifest, RetryHint& hint) {
     return put_manifest_attempt(reference, manifest, hint);
 }
 
-Status RegistryTarget::put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest,
+Status RegistryTarget::put_manifest_attempt(std::string_view reference, const store::Manifest& manifest,
                                             RetryHint& hint, bool* subject_answered) {
     const std::string action = "PUT manifest " + ref_text(reference);
     // Callers hash once and push exactly those bytes; anything else is a bug upstream.
@@ -198,7 +190,7 @@ Status RegistryTarget::put_manifest_attempt(std::string_view reference, const pu
 
 // Distribution spec v1.1 "Pushing manifests with subject": a registry that keeps the Referrers API
 // answers the PUT with OCI-Subject: <subject digest>. Any other answer leaves the index to us.
-Result<bool> RegistryTarget::put_referrer(const publish::Manifest& manifest) {
+Result<bool> RegistryTarget::put_referrer(const store::Manifest& manifest) {
     const std::string reference = manifest.digest.str();
     return with_retry<bool>("PUT manifest " + ref_text(reference), [&](RetryHint& hint) -> Result<bool> {
         bool answered = false;
@@ -210,8 +202,8 @@ Result<bool> RegistryTarget::put_referrer(const publish::Manifest& manifest) {
 // Distribution spec v1.1 "Listing referrers": a registry with the API answers 200 with an image
 // index (empty when nothing refers to the subject) and never 404; 404 (docker-registry 2.8 has no
 // such route), 405 and 400 say it has none.
-Result<std::optional<publish::Manifest>> RegistryTarget::get_referrers(const Digest& subject) {
-    using Out = std::optional<publish::Manifest>;
+Result<std::optional<store::Manifest>> RegistryTarget::get_referrers(const Digest& subject) {
+    using Out = std::optional<store::Manifest>;
     const std::string action = "GET referrers " + describe() + "@" + subject.str();
     return with_retry<Out>(action, [&](RetryHint& hint) -> Result<Out> {
         RegistryRequest req;
@@ -223,7 +215,7 @@ Result<std::optional<publish::Manifest>> RegistryTarget::get_referrers(const Dig
         if (!r) return std::move(r).error();
         if (r->status == 404 || r->status == 405 || r->status == 400) return Out();
         if (r->status != 200) return failure(action, *r, hint);
-        publish::Manifest m;
+        store::Manifest m;
         m.bytes = std::move(r->body);
         m.digest = Digest::of(m.bytes);
         m.media_type = std::string(oci::kImageIndex);
@@ -309,10 +301,10 @@ Result<std::unique_ptr<RegistryTarget>> open_registry_target(const oci::Referenc
                                             std::move(transport), options);
 }
 
-Result<std::unique_ptr<publish::Target>> open_registry(const oci::Reference& ref, const RegistryOptions& options) {
+Result<std::unique_ptr<store::Target>> open_registry(const oci::Reference& ref, const RegistryOptions& options) {
     auto target = open_registry_target(ref, options);
     if (!target) return std::move(target).error();
-    return std::unique_ptr<publish::Target>(std::move(*target));
+    return std::unique_ptr<store::Target>(std::move(*target));
 }
 
 }  // namespace ocx::registry

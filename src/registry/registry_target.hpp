@@ -1,5 +1,5 @@
 #pragma once
-// publish::Target over the OCI distribution API (distribution spec v1.1: "Pulling", "Pushing",
+// store::Target over the OCI distribution API (distribution spec v1.1: "Pulling", "Pushing",
 // "Content Discovery"; docs/cli.md "Targets" and "Credentials").
 //  * Blobs: HEAD before upload; uploads stream from disk, either monolithic (POST a session,
 //    then PUT <location>?digest= with the whole body) or chunked (PATCH with Content-Range, each
@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "oci/reference.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "registry/client.hpp"
 #include "registry/credentials.hpp"
 #include "registry/http.hpp"
@@ -62,7 +62,7 @@ struct RegistryStats {
     std::uint64_t retries = 0;         // attempts beyond the first, over all operations
 };
 
-class RegistryTarget final : public publish::Target {
+class RegistryTarget final : public store::Target {
 public:
     RegistryTarget(std::string registry, std::string repository, Credentials credentials,
                    std::vector<std::string> insecure_registries, std::shared_ptr<Transport> transport,
@@ -70,15 +70,15 @@ public:
 
     std::string describe() const override;
     Result<bool> blob_exists(const Digest& digest) override;
-    Result<std::uint64_t> upload_blob(const publish::BlobSource& blob) override;
+    Result<std::uint64_t> upload_blob(const store::BlobSource& blob) override;
     Result<bool> mount_blob(const Digest& digest, std::string_view from_repository) override;
-    Status fetch_blob(const Digest& digest, const publish::ByteSink& sink) override;
-    Result<std::optional<publish::Manifest>> get_manifest(std::string_view reference) override;
-    Status put_manifest(std::string_view reference, const publish::Manifest& manifest) override;
-    Status put_manifest_once(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint) override;
+    Status fetch_blob(const Digest& digest, const store::ByteSink& sink) override;
+    Result<std::optional<store::Manifest>> get_manifest(std::string_view reference) override;
+    Status put_manifest(std::string_view reference, const store::Manifest& manifest) override;
+    Status put_manifest_once(std::string_view reference, const store::Manifest& manifest, RetryHint& hint) override;
     Result<std::optional<std::vector<std::string>>> list_tags() override;
-    Result<bool> put_referrer(const publish::Manifest& manifest) override;
-    Result<std::optional<publish::Manifest>> get_referrers(const Digest& subject) override;
+    Result<bool> put_referrer(const store::Manifest& manifest) override;
+    Result<std::optional<store::Manifest>> get_referrers(const Digest& subject) override;
     /// GET /v2/ (the registry answers; the credentials, or a token for pull,push, are accepted);
     /// for `push` on a registry that does not use Bearer tokens also an upload session opened and
     /// cancelled (preflight.cpp).
@@ -94,9 +94,9 @@ private:
     /// ErrorKind::data when the response's Docker-Content-Digest differs from `expected`.
     Status check_digest_header(std::string_view what, const HttpResponse& response, const Digest& expected) const;
     /// One PUT; `subject_answered`, when given, is set when the registry answered OCI-Subject.
-    Status put_manifest_attempt(std::string_view reference, const publish::Manifest& manifest, RetryHint& hint,
+    Status put_manifest_attempt(std::string_view reference, const store::Manifest& manifest, RetryHint& hint,
                                 bool* subject_answered = nullptr);
-    Result<std::uint64_t> upload_once(const publish::BlobSource& blob, RetryHint& hint);
+    Result<std::uint64_t> upload_once(const store::BlobSource& blob, RetryHint& hint);
     std::string blobs_path(const Digest& digest) const;
     std::string manifests_path(std::string_view reference) const;
     std::string ref_text(std::string_view reference) const;
@@ -114,7 +114,7 @@ private:
 Result<std::unique_ptr<RegistryTarget>> open_registry_target(const oci::Reference& ref, const RegistryOptions& options);
 
 /// open_registry_target as the publish seam.
-Result<std::unique_ptr<publish::Target>> open_registry(const oci::Reference& ref, const RegistryOptions& options);
+Result<std::unique_ptr<store::Target>> open_registry(const oci::Reference& ref, const RegistryOptions& options);
 
 template <class T, class Attempt>
 Result<T> RegistryTarget::with_retry(std::string_view what, Attempt&& attempt) {

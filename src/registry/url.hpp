@@ -1,5 +1,5 @@
 #pragma once
-// The little URL handling the distribution API needs (RFC 3986 §5.2, simplified): registries
+// The URL handling the distribution API needs (RFC 3986 §5.2, by libcurl's URL API in url.cpp): registries
 // answer with absolute or relative `Location` and `Link` references, upload locations may already
 // carry a query (`?_state=…`), and credentials must not follow a redirect to another origin.
 
@@ -22,15 +22,14 @@ struct Url {
 /// Parses an absolute http(s) URL; nullopt for anything else (other schemes, user-info, no host).
 std::optional<Url> parse_url(std::string_view text);
 
-/// Resolves `reference` (absolute, "//host/…", "/path…", "path…" or "?query") against `base`.
-/// Returns "" when `base` is not an absolute URL or the result is not http(s).
+/// Resolves `reference` (absolute, "//host/…", "/path…", "path…" or "?query") against `base`,
+/// removing dot segments.
+/// Returns "" when `base` is not an absolute URL or the result is not http(s) with a host.
 std::string resolve_url(std::string_view base, std::string_view reference);
 
-/// Appends `key=value` with '?' or '&' as the URL needs; the value is percent-encoded.
+/// Appends `key=value` with '?' or '&' as the URL needs; the value is percent-encoded
+/// (percent_encode_unreserved, util/percent.hpp).
 std::string append_query(std::string_view url, std::string_view key, std::string_view value);
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string percent_encode(std::string_view text);
 
 /// True when both URLs parse and share scheme, host and port.
 bool same_origin(std::string_view a, std::string_view b);

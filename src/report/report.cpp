@@ -14,7 +14,7 @@ namespace bj = boost::json;
 
 namespace {
 constexpr std::array<std::string_view, 4> kStatus{"published", "planned", "partial", "failed"};
-constexpr std::array<std::string_view, 4> kKinds{"primary", "cascade", "alias", "canonical"};
+constexpr std::array<std::string_view, 3> kKinds{"primary", "cascade", "alias"};
 constexpr std::array<std::string_view, 6> kActions{"created", "moved", "unchanged", "blocked", "skipped", "failed"};
 
 template <class E, std::size_t N>
@@ -77,6 +77,10 @@ bj::array attachments_json(const std::vector<Attachment>& list) {
 }
 
 }  // namespace
+
+StepError StepError::of(std::string step, const Error& error) {
+    return {std::move(step), std::string(ocx::to_string(error.kind)), error.message};
+}
 
 std::string to_json(const Report& r) {
     bj::object o;
@@ -210,6 +214,57 @@ Blob read_blob(json::ObjectReader& parent, std::string_view key, json::Diagnosti
     b.size = read_u64(rd, "size", diag);
     return b;
 }
+
+/// One entry of /platforms.
+PlatformResult read_platform(const boost::json::value& pv, const std::string& path, json::Diagnostics& diag) {
+    json::ObjectReader pr(pv, path, diag);
+    PlatformResult p;
+    p.platform = pr.string("platform", true).value_or("");
+    if (const auto* layers = pr.get("layers"); layers != nullptr && layers->is_array()) {
+        std::size_t j = 0;
+        for (const auto& lv : layers->get_array())
+            p.archives.push_back(read_archive(lv, json::child_path(path + "/layers", j++), diag));
+    } else if (const auto* a = pr.get("archive"); a != nullptr && !a->is_null()) {
+        p.archives.push_back(read_archive(*a, path + "/archive", diag));
+    }
+    p.config = read_blob(pr, "config", diag);
+    p.manifest = read_blob(pr, "manifest", diag);
+    if (const auto* c = pr.get("canonical_tag"); c != nullptr && !c->is_null()) {
+        if (c->is_string()) p.canonical_tag = std::string(c->get_string());
+        else diag.add(path + "/canonical_tag", "expected a string or null");
+    }
+    if (const auto* b = pr.get("blobs"); b != nullptr) {
+        json::ObjectReader br(*b, path + "/blobs", diag);
+        p.blobs.uploaded = read_u64(br, "uploaded", diag);
+        p.blobs.skipped = read_u64(br, "skipped", diag);
+        p.blobs.mounted = read_u64(br, "mounted", diag);
+        p.blobs.bytes_uploaded = read_u64(br, "bytes_uploaded", diag);
+    }
+    p.pushed = pr.boolean("pushed", false).value_or(false);
+    return p;
+}
+
+/// One entry of /tags.
+TagResult read_tag(const boost::json::value& tv, const std::string& path, json::Diagnostics& diag) {
+    json::ObjectReader tr(tv, path, diag);
+    TagResult t;
+    t.tag = tr.string("tag", true).value_or("");
+    if (auto k = tr.string("kind", true)) {
+        if (auto kind = from_name<TagKind>(kKinds, *k)) t.kind = *kind;
+        else diag.add(path + "/kind", "unknown kind \"" + *k + "\"");
+    }
+    t.before = read_digest(tr, "before", false, diag);
+    t.after = read_digest(tr, "after", false, diag);
+    if (auto a = tr.string("action", true)) {
+        if (auto action = from_name<TagAction>(kActions, *a)) t.action = *action;
+        else diag.add(path + "/action", "unknown action \"" + *a + "\"");
+    }
+    t.blocked_by = read_strings(tr, "blocked_by", diag);
+    t.platforms = read_strings(tr, "platforms", diag);
+    t.reason = tr.string("reason", false).value_or("");
+    return t;
+}
+
 }  // namespace
 
 namespace {
@@ -267,31 +322,7 @@ Result<Report> parse(std::string_view text, std::string_view source) {
         std::size_t i = 0;
         for (const auto& pv : ps->get_array()) {
             std::string path = json::child_path("/platforms", i++);
-            json::ObjectReader pr(pv, path, diag);
-            PlatformResult p;
-            p.platform = pr.string("platform", true).value_or("");
-            if (const auto* layers = pr.get("layers"); layers != nullptr && layers->is_array()) {
-                std::size_t j = 0;
-                for (const auto& lv : layers->get_array())
-                    p.archives.push_back(read_archive(lv, json::child_path(path + "/layers", j++), diag));
-            } else if (const auto* a = pr.get("archive"); a != nullptr && !a->is_null()) {
-                p.archives.push_back(read_archive(*a, path + "/archive", diag));
-            }
-            p.config = read_blob(pr, "config", diag);
-            p.manifest = read_blob(pr, "manifest", diag);
-            if (const auto* c = pr.get("canonical_tag"); c != nullptr && !c->is_null()) {
-                if (c->is_string()) p.canonical_tag = std::string(c->get_string());
-                else diag.add(path + "/canonical_tag", "expected a string or null");
-            }
-            if (const auto* b = pr.get("blobs"); b != nullptr) {
-                json::ObjectReader br(*b, path + "/blobs", diag);
-                p.blobs.uploaded = read_u64(br, "uploaded", diag);
-                p.blobs.skipped = read_u64(br, "skipped", diag);
-                p.blobs.mounted = read_u64(br, "mounted", diag);
-                p.blobs.bytes_uploaded = read_u64(br, "bytes_uploaded", diag);
-            }
-            p.pushed = pr.boolean("pushed", false).value_or(false);
-            r.platforms.push_back(std::move(p));
+            r.platforms.push_back(read_platform(pv, path, diag));
         }
     } else {
         diag.add("/platforms", "required array is missing");
@@ -300,23 +331,7 @@ Result<Report> parse(std::string_view text, std::string_view source) {
         std::size_t i = 0;
         for (const auto& tv : ts->get_array()) {
             std::string path = json::child_path("/tags", i++);
-            json::ObjectReader tr(tv, path, diag);
-            TagResult t;
-            t.tag = tr.string("tag", true).value_or("");
-            if (auto k = tr.string("kind", true)) {
-                if (auto kind = from_name<TagKind>(kKinds, *k)) t.kind = *kind;
-                else diag.add(path + "/kind", "unknown kind \"" + *k + "\"");
-            }
-            t.before = read_digest(tr, "before", false, diag);
-            t.after = read_digest(tr, "after", false, diag);
-            if (auto a = tr.string("action", true)) {
-                if (auto action = from_name<TagAction>(kActions, *a)) t.action = *action;
-                else diag.add(path + "/action", "unknown action \"" + *a + "\"");
-            }
-            t.blocked_by = read_strings(tr, "blocked_by", diag);
-            t.platforms = read_strings(tr, "platforms", diag);
-            t.reason = tr.string("reason", false).value_or("");
-            r.tags.push_back(std::move(t));
+            r.tags.push_back(read_tag(tv, path, diag));
         }
     }
     if (const auto* es = rd.get("errors"); es != nullptr && es->is_array()) {

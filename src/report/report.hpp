@@ -16,7 +16,7 @@
 namespace ocx::report {
 
 enum class Status { published, planned, partial, failed };
-enum class TagKind { primary, cascade, alias, canonical };
+enum class TagKind { primary, cascade, alias };
 enum class TagAction { created, moved, unchanged, blocked, skipped, failed };
 
 struct Blob {
@@ -69,6 +69,9 @@ struct StepError {
     std::string step;     // "push linux/amd64", "tag 1.2", "validate", …
     std::string kind;     // ErrorKind name
     std::string message;  // redacted
+
+    /// The entry for `error` at `step`: the name of its kind and its message.
+    static StepError of(std::string step, const Error& error);
 };
 
 /// A document attached to a manifest or index as an OCI referrer (docs/cli.md "Supply chain").

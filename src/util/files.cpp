@@ -1,17 +1,14 @@
 #include "util/files.hpp"
 
-#include "util/temp_dir.hpp"
+#include "util/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <system_error>
 #include <vector>
 
@@ -20,8 +17,6 @@ namespace ocx {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::size_t kChunk = 1 << 20;
 
 Error sys_error(std::string_view what, const fs::path& path, int err) {
     return make_error(ErrorKind::io, std::string(what) + " " + path.string() + ": " +
@@ -47,74 +42,6 @@ public:
 
 private:
     int fd_;
-};
-
-/// A uniquely named, not yet published file next to its destination; removed unless committed.
-class TempFile {
-public:
-    static Result<TempFile> create(const fs::path& dest) {
-        static std::atomic<unsigned> counter{0};
-        std::random_device rd;
-        for (int attempt = 0; attempt < 16; ++attempt) {
-            char suffix[32];
-            std::snprintf(suffix, sizeof suffix, "%08x%04x", rd(), counter.fetch_add(1) & 0xffffu);
-            fs::path tmp = dest.parent_path() / (".tmp-" + dest.filename().string() + "-" + suffix);
-            // 0666 minus the umask, like any file a tool writes (mkstemp would force 0600).
-            int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-            if (fd >= 0) {
-                track_temp_path(tmp);  // removed if a signal stops the process mid-write
-                return TempFile(std::move(tmp), fd);
-            }
-            if (errno != EEXIST) return sys_error("cannot create", tmp, errno);
-        }
-        return make_error(ErrorKind::io, "cannot create a temporary file next to " + dest.string());
-    }
-    TempFile(TempFile&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_), committed_(o.committed_) {
-        o.fd_ = -1;
-        o.committed_ = true;
-    }
-    TempFile& operator=(TempFile&&) = delete;
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    ~TempFile() {
-        if (fd_ >= 0) ::close(fd_);
-        if (!committed_) ::unlink(path_.c_str());
-        if (!path_.empty()) untrack_temp_path(path_);
-    }
-
-    Status write(const char* data, std::size_t size) {
-        while (size > 0) {
-            ssize_t n = ::write(fd_, data, size);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return sys_error("cannot write", path_, errno);
-            }
-            data += n;
-            size -= static_cast<std::size_t>(n);
-        }
-        return {};
-    }
-
-    /// fsync + close + rename over `dest` + fsync of the directory.
-    Status commit(const fs::path& dest) {
-        if (::fsync(fd_) != 0) return sys_error("cannot sync", path_, errno);
-        int rc = ::close(fd_);
-        fd_ = -1;
-        if (rc != 0) return sys_error("cannot close", path_, errno);
-        if (::rename(path_.c_str(), dest.c_str()) != 0) return sys_error("cannot rename onto", dest, errno);
-        committed_ = true;
-        fs::path dir = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
-        Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (dfd.get() < 0) return sys_error("cannot open directory", dir, errno);
-        if (::fsync(dfd.get()) != 0 && errno != EINVAL) return sys_error("cannot sync directory", dir, errno);
-        return {};
-    }
-
-private:
-    TempFile(fs::path path, int fd) : path_(std::move(path)), fd_(fd) {}
-    fs::path path_;
-    int fd_;
-    bool committed_ = false;
 };
 
 }  // namespace
@@ -147,10 +74,10 @@ FileLock::~FileLock() {
 }
 
 Status write_file_atomic(const fs::path& path, std::string_view bytes) {
-    auto tmp = TempFile::create(path);
+    auto tmp = AtomicFile::create(path);
     if (!tmp) return std::move(tmp).error();
     if (auto w = tmp->write(bytes.data(), bytes.size()); !w) return w;
-    return tmp->commit(path);
+    return tmp->commit(ExistingFile::replace);
 }
 
 namespace {
@@ -192,50 +119,6 @@ Result<std::optional<std::string>> read_file(const fs::path& path, std::uint64_t
         if (out.size() > max_bytes) return too_large();  // it grew while being read
     }
     return std::optional<std::string>(std::move(out));
-}
-
-Result<CopyResult> copy_verified(const fs::path& source_path, std::string_view source_bytes,
-                                 const Digest& expected, std::uint64_t expected_size, const fs::path& dest) {
-    auto tmp = TempFile::create(dest);
-    if (!tmp) return std::move(tmp).error();
-    Sha256 hash;
-    std::uint64_t written = 0;
-    if (source_path.empty()) {
-        if (auto w = tmp->write(source_bytes.data(), source_bytes.size()); !w) return std::move(w).error();
-        hash.update(source_bytes);
-        written = source_bytes.size();
-    } else {
-        Fd in(::open(source_path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (in.get() < 0) {
-            if (errno == ENOENT) {
-                return make_error(ErrorKind::not_found, "cannot open " + source_path.string() + ": " +
-                                                            std::system_category().message(ENOENT));
-            }
-            return sys_error("cannot open", source_path, errno);
-        }
-        std::vector<char> buf(kChunk);
-        for (;;) {
-            ssize_t n = ::read(in.get(), buf.data(), buf.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return sys_error("cannot read", source_path, errno);
-            }
-            if (n == 0) break;
-            auto len = static_cast<std::size_t>(n);
-            if (auto w = tmp->write(buf.data(), len); !w) return std::move(w).error();
-            hash.update(buf.data(), len);
-            written += len;
-        }
-    }
-    Digest got = hash.finish();
-    if (got != expected || written != expected_size) {
-        std::string from = source_path.empty() ? std::string("bytes in memory") : source_path.string();
-        return make_error(ErrorKind::data, "refusing blob " + expected.str() + ": " + from + " holds " +
-                                               std::to_string(written) + " bytes with digest " + got.str() +
-                                               ", expected " + std::to_string(expected_size) + " bytes");
-    }
-    if (auto c = tmp->commit(dest); !c) return std::move(c).error();
-    return CopyResult{got, written};
 }
 
 namespace {

@@ -1,7 +1,6 @@
 #pragma once
 // Crash-safe file primitives (the layout target, reports, sidecars): every file written here
-// appears complete or not at all (write a temp file in the same directory, fsync, rename, fsync
-// the directory), and index.json read-modify-write cycles are serialized across processes with
+// appears complete or not at all (util/atomic_file.hpp), and index.json read-modify-write cycles are serialized across processes with
 // an flock(2) on a lock file. POSIX only, like the rest of the tool.
 
 #include <cstdint>
@@ -10,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "digest/digest.hpp"
 #include "util/result.hpp"
 
 namespace ocx {
@@ -37,8 +35,8 @@ private:
     int fd_ = -1;
 };
 
-/// Replaces `path` with `bytes` atomically (temp file in the same directory, fsync, rename,
-/// directory fsync). Readers see the old or the new content, never a mix.
+/// Replaces `path` with `bytes` atomically (an AtomicFile, util/atomic_file.hpp; the directory
+/// must exist). Readers see the old or the new content, never a mix.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
 /// The most any local document is read into memory for (layout index.json, manifests read from
@@ -53,19 +51,5 @@ inline constexpr std::uint64_t kMaxDocumentBytes = 8u << 20;
 /// more than `max_bytes` + 1 bytes are held; a directory and read errors are ErrorKind::io.
 Result<std::optional<std::string>> read_file(const std::filesystem::path& path,
                                              std::uint64_t max_bytes = kMaxDocumentBytes);
-
-/// What a verified copy wrote.
-struct CopyResult {
-    Digest digest;
-    std::uint64_t size = 0;
-};
-
-/// Writes `source_path` (streamed) or, when it is empty, `source_bytes` into a temp file inside
-/// `dest`'s directory while hashing exactly the bytes written, then — only if they match
-/// `expected` and `expected_size` — fsyncs and renames it to `dest`. On any failure the temp file
-/// is removed and `dest` is untouched; a mismatch is ErrorKind::data naming both values.
-Result<CopyResult> copy_verified(const std::filesystem::path& source_path, std::string_view source_bytes,
-                                 const Digest& expected, std::uint64_t expected_size,
-                                 const std::filesystem::path& dest);
 
 }  // namespace ocx

@@ -1,5 +1,7 @@
 #include "util/redact.hpp"
 
+#include "util/percent.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <mutex>
@@ -28,27 +30,6 @@ void remember(std::vector<std::string>& list, std::string_view secret) {
     list.emplace_back(secret);
     // Longest first, so a secret containing another is masked whole.
     std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-}
-
-// RFC 3986 percent-encoding of everything but the unreserved characters, with upper- or
-// lower-case hex digits, and optionally a space as '+' (form encoding): how a server may echo a
-// secret it was sent in a URL or a form.
-enum class Space { percent, plus };
-std::string percent_encoded(std::string_view text, const char* hex, Space space) {
-    std::string out;
-    for (char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (is_alnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-            out += ch;
-        } else if (ch == ' ' && space == Space::plus) {
-            out += '+';
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
-        }
-    }
-    return out;
 }
 
 void replace_word(std::string& text, std::string_view needle) {
@@ -166,9 +147,9 @@ void mask_after(std::string& text, std::string_view key, bool to_line_end) {
 void register_secret(std::string_view secret) {
     if (secret.empty()) return;
     std::lock_guard lock(g_mutex);
-    for (const std::string& form : {std::string(secret), percent_encoded(secret, "0123456789ABCDEF", Space::percent),
-                                    percent_encoded(secret, "0123456789abcdef", Space::percent),
-                                    percent_encoded(secret, "0123456789ABCDEF", Space::plus)})
+    for (const std::string& form : {std::string(secret), percent_encode_unreserved(secret),
+                                    percent_encode_unreserved(secret, HexCase::lower),
+                                    percent_encode_unreserved(secret, HexCase::upper, SpaceAs::plus)})
         remember(form.size() < 4 ? short_secrets() : secrets(), form);
 }
 

@@ -172,7 +172,7 @@ class TempCleanupTest(unittest.TestCase):
                 self.assertEqual(code, 128 + sig, context)
                 self.assert_clean(tmp, context)
 
-    # Regression: the signal cleanup once removed only temp directories, leaving bundle::OutputFile's
+    # Regression: the signal cleanup once removed only temp directories, leaving the bundle's AtomicFile (util/atomic_file.hpp)
     # ".NAME.tmp-PID-XXXX" next to the final bundle in output_dir.
     def test_an_interrupted_bundle_leaves_no_partial_file_in_output_dir(self):
         name = "sig-output-dir"

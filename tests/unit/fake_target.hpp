@@ -8,14 +8,14 @@
 #include <sstream>
 #include <vector>
 
-#include "publish/target.hpp"
+#include "store/target.hpp"
 
 namespace ocx::testing {
 
-class FakeTarget : public publish::Target {
+class FakeTarget : public store::Target {
 public:
     std::map<std::string, std::string> blobs;                 // digest -> bytes
-    std::map<std::string, publish::Manifest> manifests;       // digest -> manifest
+    std::map<std::string, store::Manifest> manifests;       // digest -> manifest
     std::map<std::string, std::string> tags;                  // tag -> digest
     std::set<std::string> fail_tags;                          // put_manifest(tag) fails for these
     bool repository_exists = true;
@@ -24,7 +24,7 @@ public:
 
     std::string describe() const override { return "fake/repo"; }
     Result<bool> blob_exists(const Digest& d) override { return blobs.count(d.str()) != 0; }
-    Result<std::uint64_t> upload_blob(const publish::BlobSource& b) override {
+    Result<std::uint64_t> upload_blob(const store::BlobSource& b) override {
         ++uploads;
         std::string bytes = b.bytes;
         if (!b.path.empty()) {
@@ -39,25 +39,25 @@ public:
         return static_cast<std::uint64_t>(bytes.size());
     }
     Result<bool> mount_blob(const Digest&, std::string_view) override { return false; }
-    Status fetch_blob(const Digest& d, const publish::ByteSink& sink) override {
+    Status fetch_blob(const Digest& d, const store::ByteSink& sink) override {
         auto it = blobs.find(d.str());
         if (it == blobs.end()) return make_error(ErrorKind::not_found, "blob " + d.str());
         return sink(it->second.data(), it->second.size());
     }
-    Result<std::optional<publish::Manifest>> get_manifest(std::string_view ref) override {
+    Result<std::optional<store::Manifest>> get_manifest(std::string_view ref) override {
         ++gets;
         calls.push_back("get " + std::string(ref));
         std::string digest(ref);
         if (ref.substr(0, 7) != "sha256:") {
             auto t = tags.find(std::string(ref));
-            if (t == tags.end()) return std::optional<publish::Manifest>{};
+            if (t == tags.end()) return std::optional<store::Manifest>{};
             digest = t->second;
         }
         auto m = manifests.find(digest);
-        if (m == manifests.end()) return std::optional<publish::Manifest>{};
-        return std::optional<publish::Manifest>{m->second};
+        if (m == manifests.end()) return std::optional<store::Manifest>{};
+        return std::optional<store::Manifest>{m->second};
     }
-    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+    Status put_manifest(std::string_view ref, const store::Manifest& m) override {
         ++puts;
         calls.push_back("put " + std::string(ref));
         if (fail_tags.count(std::string(ref)) != 0) return make_error(ErrorKind::unavailable, "refused write of " + std::string(ref));

@@ -21,7 +21,7 @@ namespace {
 // A fake registry that also counts blob downloads per digest.
 struct CountingTarget : testing::FakeTarget {
     std::map<std::string, int> fetches;
-    Status fetch_blob(const Digest& d, const publish::ByteSink& sink) override {
+    Status fetch_blob(const Digest& d, const store::ByteSink& sink) override {
         ++fetches[d.str()];
         return FakeTarget::fetch_blob(d, sink);
     }
@@ -277,7 +277,7 @@ TEST_CASE("resolve: tags, digests, plain manifests and what is not a package") {
         const std::string manifest =
             R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
             Digest::of(config).str() + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[]})";
-        REQUIRE(t.put_manifest("image", publish::Manifest{std::string(oci::kImageManifest), manifest, Digest::of(manifest)}).ok());
+        REQUIRE(t.put_manifest("image", store::Manifest{std::string(oci::kImageManifest), manifest, Digest::of(manifest)}).ok());
         auto r = resolve(t, "image", platform("linux/amd64"));
         REQUIRE(r.ok());
         auto i = install::install(t, *r, tmp / "out", Overwrite::refuse);

@@ -29,22 +29,22 @@ std::string slurp(const fs::path& p) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-std::unique_ptr<publish::Target> open(const fs::path& dir) {
+std::unique_ptr<store::Target> open(const fs::path& dir) {
     auto t = layout::open_layout(dir);
     REQUIRE(t.ok());
     return std::move(*t);
 }
 
-publish::Manifest manifest_of(std::string bytes, std::string_view media_type = oci::kImageManifest) {
+store::Manifest manifest_of(std::string bytes, std::string_view media_type = oci::kImageManifest) {
     Digest d = Digest::of(bytes);
-    return publish::Manifest{std::string(media_type), std::move(bytes), d};
+    return store::Manifest{std::string(media_type), std::move(bytes), d};
 }
 
-publish::BlobSource bytes_blob(const std::string& bytes) {
-    return publish::BlobSource{Digest::of(bytes), bytes.size(), {}, bytes, {}};
+store::BlobSource bytes_blob(const std::string& bytes) {
+    return store::BlobSource{Digest::of(bytes), bytes.size(), {}, bytes, {}};
 }
 
-std::string fetch(publish::Target& t, const Digest& d) {
+std::string fetch(store::Target& t, const Digest& d) {
     std::string out;
     auto s = t.fetch_blob(d, [&](const char* data, std::size_t size) {
         out.append(data, size);
@@ -108,7 +108,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
         big[12345] = 'r';
         fs::path src = tmp.path / "layer.tar.xz";
         std::ofstream(src, std::ios::binary) << big;
-        auto sent = t->upload_blob(publish::BlobSource{Digest::of(big), big.size(), src, {}, {}});
+        auto sent = t->upload_blob(store::BlobSource{Digest::of(big), big.size(), src, {}, {}});
         REQUIRE(sent.ok());
         CHECK(*sent == big.size());
         int calls = 0;
@@ -123,7 +123,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
         CHECK(back == big);
     }
     SUBCASE("a source that does not match its digest is refused and not stored") {
-        publish::BlobSource lie{Digest::of("something else"), config.size(), {}, config, {}};
+        store::BlobSource lie{Digest::of("something else"), config.size(), {}, config, {}};
         auto sent = t->upload_blob(lie);
         REQUIRE_FALSE(sent.ok());
         CHECK(sent.error().kind == ErrorKind::data);
@@ -205,7 +205,7 @@ TEST_CASE("manifests by tag and by digest") {
         auto bad_digest = t->get_manifest("sha256:zz");
         REQUIRE_FALSE(bad_digest.ok());
         CHECK(bad_digest.error().kind == ErrorKind::data);
-        publish::Manifest lying = index;
+        store::Manifest lying = index;
         lying.digest = first.digest;
         auto lie = t->put_manifest("2.0", lying);
         REQUIRE_FALSE(lie.ok());

@@ -204,7 +204,7 @@ struct RefusingTarget : testing::FakeTarget {
     int refused = 0;
     std::string body = "DIGEST_INVALID: provided digest did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob "
                        "unknown to registry";
-    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+    Status put_manifest(std::string_view ref, const store::Manifest& m) override {
         if (ref == refuse && refused < refusals) {
             ++refused;
             ++puts;
@@ -223,7 +223,7 @@ struct RacingTarget : testing::FakeTarget {
     std::string theirs;  // digest of the index the other writer puts
     int times = 0;
     int raced = 0;
-    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+    Status put_manifest(std::string_view ref, const store::Manifest& m) override {
         Status s = FakeTarget::put_manifest(ref, m);
         if (s && ref == tag && raced < times) {
             ++raced;
@@ -242,11 +242,11 @@ struct FailsOnceTarget : testing::FakeTarget {
     bool lands = false;
     std::vector<std::string> sent;  // digests of the documents PUT to `tag`, failed ones included
     int sent_once = 0;              // of those, how many went through put_manifest_once
-    Status put_manifest_once(std::string_view ref, const publish::Manifest& m, RetryHint& hint) override {
+    Status put_manifest_once(std::string_view ref, const store::Manifest& m, RetryHint& hint) override {
         if (ref == tag) ++sent_once;
         return FakeTarget::put_manifest_once(ref, m, hint);
     }
-    Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+    Status put_manifest(std::string_view ref, const store::Manifest& m) override {
         if (ref != tag) return FakeTarget::put_manifest(ref, m);
         sent.push_back(m.digest.str());
         if (sent.size() > 1) return FakeTarget::put_manifest(ref, m);
@@ -418,7 +418,7 @@ TEST_CASE("a rolling tag that a newer version blocks while we merge again is rep
     struct NewerArrives : testing::FakeTarget {
         std::string theirs, newer;
         bool raced = false;
-        Status put_manifest(std::string_view ref, const publish::Manifest& m) override {
+        Status put_manifest(std::string_view ref, const store::Manifest& m) override {
             Status s = FakeTarget::put_manifest(ref, m);
             if (s && ref == "1" && !raced) {
                 raced = true;

@@ -9,7 +9,7 @@
 #include <thread>
 #include <atomic>
 
-#include "registry/base64.hpp"
+#include "digest/base64.hpp"
 #include "registry/client.hpp"
 #include "util/log.hpp"
 #include "util/redact.hpp"

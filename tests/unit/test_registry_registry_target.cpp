@@ -266,8 +266,8 @@ struct Fixture {
     }
 };
 
-publish::BlobSource file_blob(const TempFile& f, const std::string& content) {
-    publish::BlobSource b;
+store::BlobSource file_blob(const TempFile& f, const std::string& content) {
+    store::BlobSource b;
     b.digest = Digest::of(content);
     b.size = content.size();
     b.path = f.path;
@@ -295,14 +295,14 @@ TEST_CASE("check_access: the fail-fast check before a release") {
     Fixture fx;
     SUBCASE("push without a Bearer challenge: /v2/, then an upload session opened and cancelled") {
         auto t = fx.open();
-        REQUIRE(t->check_access(publish::Target::Access::push).ok());
+        REQUIRE(t->check_access(store::Target::Access::push).ok());
         CHECK(fx.fake->log == std::vector<std::string>{"GET /v2/", "POST /v2/acme/tool/blobs/uploads/",
                                                        "DELETE /v2/acme/tool/blobs/uploads/u1?_state=s0"});
         CHECK(fx.fake->uploads.empty());
     }
     SUBCASE("read (dry runs): /v2/ only, nothing opened") {
         auto t = fx.open();
-        REQUIRE(t->check_access(publish::Target::Access::read).ok());
+        REQUIRE(t->check_access(store::Target::Access::read).ok());
         CHECK(fx.fake->log == std::vector<std::string>{"GET /v2/"});
     }
     SUBCASE("refused credentials: ErrorKind::auth, no upload session") {
@@ -315,7 +315,7 @@ TEST_CASE("check_access: the fail-fast check before a release") {
             return Result<HttpResponse>(respond(401, {{"www-authenticate", "Basic realm=\"r\""}}));
         });
         auto t = fx.open();
-        auto s = t->check_access(publish::Target::Access::push);
+        auto s = t->check_access(store::Target::Access::push);
         REQUIRE_FALSE(s.ok());
         CHECK(s.error().kind == ErrorKind::auth);
         CHECK(s.error().message.find("GET /v2/ of registry.example/acme/tool: HTTP 401 Unauthorized") == 0);
@@ -328,7 +328,7 @@ TEST_CASE("check_access: the fail-fast check before a release") {
             return Result<HttpResponse>(respond(405, {}, R"({"errors":[{"code":"UNSUPPORTED","message":"read-only"}]})"));
         });
         auto t = fx.open();
-        auto s = t->check_access(publish::Target::Access::push);
+        auto s = t->check_access(store::Target::Access::push);
         REQUIRE_FALSE(s.ok());
         CHECK(s.error().kind == ErrorKind::unavailable);
         CHECK(s.error().message == "POST blob upload registry.example/acme/tool (push access check): HTTP 405 Method "
@@ -341,7 +341,7 @@ TEST_CASE("check_access: the fail-fast check before a release") {
             return Result<HttpResponse>(respond(503));
         });
         auto t = fx.open();
-        REQUIRE(t->check_access(publish::Target::Access::push).ok());
+        REQUIRE(t->check_access(store::Target::Access::push).ok());
         CHECK(fx.clock.sleeps.size() == 1);
         CHECK(fx.fake->count("POST") == 2);
     }
@@ -350,7 +350,7 @@ TEST_CASE("check_access: the fail-fast check before a release") {
             return Result<HttpResponse>(respond(404, {}, "<html>nothing here</html>"));
         });
         auto t = fx.open();
-        auto s = t->check_access(publish::Target::Access::read);
+        auto s = t->check_access(store::Target::Access::read);
         REQUIRE_FALSE(s.ok());
         CHECK(s.error().kind == ErrorKind::unavailable);
         CHECK(s.error().message == "GET /v2/ of registry.example/acme/tool: HTTP 404 Not Found: <html>nothing here</html> "
@@ -402,13 +402,13 @@ TEST_CASE("upload_blob") {
     SUBCASE("bytes in memory (config blobs), and an empty blob with chunking on") {
         fx.options.chunk_size = 4;
         auto t = fx.open();
-        publish::BlobSource config;
+        store::BlobSource config;
         config.bytes = R"({"type":"bundle"})";
         config.size = config.bytes.size();
         config.digest = Digest::of(config.bytes);
         REQUIRE(t->upload_blob(config).ok());
         CHECK(fx.fake->blobs["acme/tool"][config.digest.str()] == config.bytes);
-        publish::BlobSource empty;
+        store::BlobSource empty;
         empty.digest = Digest::of("");
         REQUIRE(t->upload_blob(empty).ok());
         CHECK(fx.fake->count("PATCH") == 5);  // 17 bytes in 4-byte chunks; none for the empty blob
@@ -453,7 +453,7 @@ TEST_CASE("upload_blob") {
     }
     SUBCASE("the registry refusing the digest is reported at once") {
         auto t = fx.open();
-        publish::BlobSource wrong = file_blob(file, content);
+        store::BlobSource wrong = file_blob(file, content);
         wrong.digest = Digest::of("something else");
         wrong.size = 10;
         auto r = t->upload_blob(wrong);
@@ -475,7 +475,7 @@ TEST_CASE("upload_blob") {
     }
     SUBCASE("a file that changed size since hashing is refused before sending") {
         auto t = fx.open();
-        publish::BlobSource b = file_blob(file, content);
+        store::BlobSource b = file_blob(file, content);
         b.size = 11;
         auto r = t->upload_blob(b);
         REQUIRE_FALSE(r.ok());
@@ -518,7 +518,7 @@ TEST_CASE("mount_blob") {
 TEST_CASE("manifests") {
     Fixture fx;
     auto t = fx.open();
-    publish::Manifest m;
+    store::Manifest m;
     m.media_type = "application/vnd.oci.image.index.v1+json";
     m.bytes = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})";
     m.digest = Digest::of(m.bytes);
@@ -560,7 +560,7 @@ TEST_CASE("manifests") {
         auto r = t->put_manifest(Digest::of("x").str(), m);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::internal);
-        publish::Manifest bad = m;
+        store::Manifest bad = m;
         bad.bytes += " ";
         CHECK(t->put_manifest("1.0", bad).error().kind == ErrorKind::internal);
         CHECK(fx.fake->log.empty());
@@ -708,7 +708,7 @@ TEST_CASE("fetch_blob") {
     fx.env["OCX_AUTH_registry_example_TOKEN"] = "ready-token-123";
     auto t = fx.open();
     std::string received;
-    const publish::ByteSink sink = [&](const char* d, std::size_t n) -> Status {
+    const store::ByteSink sink = [&](const char* d, std::size_t n) -> Status {
         received.append(d, n);
         return {};
     };
@@ -747,7 +747,7 @@ TEST_CASE("fetch_blob") {
         CHECK(received == "pay");
     }
     SUBCASE("a sink error aborts without retry") {
-        const publish::ByteSink failing = [](const char*, std::size_t) -> Status {
+        const store::ByteSink failing = [](const char*, std::size_t) -> Status {
             return make_error(ErrorKind::io, "disk full");
         };
         Status s = t->fetch_blob(Digest::of("payload"), failing);

@@ -44,6 +44,18 @@ TEST_CASE("resolve_url: Location and Link references") {
         CHECK(resolve_url("http://h/v2/r/tags/list?n=1", "?last=b") == "http://h/v2/r/tags/list?last=b");
     }
     SUBCASE("a base that is not absolute yields nothing") { CHECK(resolve_url("/relative", "x").empty()); }
+    SUBCASE("dot segments are removed (RFC 3986 §5.2.4)") {
+        CHECK(resolve_url("http://h/v2/r/blobs/uploads/u-1", "../uploads/./u-3?_state=s") ==
+              "http://h/v2/r/blobs/uploads/u-3?_state=s");
+        CHECK(resolve_url("http://h/v2/r/blobs/uploads/", "/v2/other/../r/blobs/uploads/u-4") ==
+              "http://h/v2/r/blobs/uploads/u-4");
+        CHECK(resolve_url("http://h/a/b", "../../../c") == "http://h/c");
+    }
+    SUBCASE("only \"scheme://host\": no leniency about the slashes") {
+        CHECK(resolve_url("https:///v2/", "x").empty());
+        CHECK(resolve_url("http://h/v2/", "https:/other.example/x").empty());
+        CHECK(resolve_url("http://h/v2/", "ftp://other.example/x").empty());
+    }
 }
 
 TEST_CASE("append_query adds digest to locations with and without a query") {
@@ -52,12 +64,6 @@ TEST_CASE("append_query adds digest to locations with and without a query") {
     CHECK(append_query("http://h/v2/r/blobs/uploads/u?_state=s%3D", "digest", "sha256:ab") ==
           "http://h/v2/r/blobs/uploads/u?_state=s%3D&digest=sha256%3Aab");
     CHECK(append_query("http://h/x?", "n", "1") == "http://h/x?n=1");
-}
-
-TEST_CASE("percent_encode keeps only unreserved characters") {
-    CHECK(percent_encode("repository:acme/tool:pull,push") == "repository%3Aacme%2Ftool%3Apull%2Cpush");
-    CHECK(percent_encode("a-b_c.d~e") == "a-b_c.d~e");
-    CHECK(percent_encode(" é") == "%20%C3%A9");
 }
 
 TEST_CASE("same_origin compares scheme, host and port") {

@@ -53,6 +53,16 @@ TEST_CASE("a platform without a canonical tag (canonical_tags: false) reads back
     CHECK(back->platforms[0].canonical_tag.empty());
 }
 
+TEST_CASE("a tag kind is primary, cascade or alias (canonical tags are in platforms[].canonical_tag)") {
+    std::string json = to_json(sample());
+    const std::string cascade = "\"kind\": \"cascade\"";
+    REQUIRE(json.find(cascade) != std::string::npos);
+    json.replace(json.find(cascade), cascade.size(), "\"kind\": \"canonical\"");
+    auto bad = parse(json, "r.json");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message == "r.json:/tags/1/kind: unknown kind \"canonical\"");
+}
+
 TEST_CASE("malformed reports name the file and path") {
     auto bad = parse(R"({"schema":1,"status":"done","dry_run":false,"package":"p","tag":"t","platforms":[{"platform":"x"}]})", "r.json");
     REQUIRE_FALSE(bad.ok());

@@ -3,13 +3,13 @@
 // OCX 0.5.8 (levels from the parent chain, blockers in the open interval between two levels, the
 // track tag blocked by anything above the last level), with the decision kept free of I/O.
 
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <utility>
 
-namespace ocx::publish {
+namespace ocx::plan {
 namespace {
 
 constexpr std::string_view kGrammar = "[VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]";
@@ -224,4 +224,4 @@ CascadeOutcome decide_cascade(const CascadePlan& plan, const std::string& platfo
     return decide_cascade(plan, holds, scan);
 }
 
-}  // namespace ocx::publish
+}  // namespace ocx::plan

@@ -2,11 +2,11 @@
 // version.hpp. A hand-written scanner instead of a regex: the grammar is small and the overflow and
 // leading-zero rules are easier to state as code.
 
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 
 #include <limits>
 
-namespace ocx::publish {
+namespace ocx::plan {
 namespace {
 
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -162,4 +162,4 @@ bool names_a_release(std::string_view tag) {
     return base && base->patch && !base->is_prerelease() && !base->has_build();
 }
 
-}  // namespace ocx::publish
+}  // namespace ocx::plan

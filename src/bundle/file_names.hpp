@@ -8,7 +8,7 @@
 #include "oci/platform.hpp"
 #include "oci/reference.hpp"
 
-namespace ocx::publish {
+namespace ocx::bundle {
 
 enum class WithFeatures { no, yes };
 
@@ -19,4 +19,4 @@ std::string bundle_stem(const oci::Reference& ref, const oci::Platform* platform
 /// `release` pick up by default.
 std::filesystem::path sidecar_path(const std::filesystem::path& archive);
 
-}  // namespace ocx::publish
+}  // namespace ocx::bundle

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 
 using namespace ocx;
-using namespace ocx::publish;
+using namespace ocx::plan;
 
 namespace {
 

@@ -1,8 +1,8 @@
-#include "publish/naming.hpp"
+#include "bundle/file_names.hpp"
 
 #include "oci/media_types.hpp"
 
-namespace ocx::publish {
+namespace ocx::bundle {
 
 std::string bundle_stem(const oci::Reference& ref, const oci::Platform* platform, WithFeatures features) {
     std::string repo = ref.repository;
@@ -25,4 +25,4 @@ std::filesystem::path sidecar_path(const std::filesystem::path& archive) {
     return archive.parent_path() / (std::string(oci::archive_stem(archive.filename().string())) + "-metadata.json");
 }
 
-}  // namespace ocx::publish
+}  // namespace ocx::bundle

@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-namespace ocx::publish {
+namespace ocx::plan {
 
 /// A parsed version tag. Invariants (held by parse_version): patch implies minor; pre and build
 /// only with patch.
@@ -67,4 +67,4 @@ std::optional<Version> parent(const Version& v);
 /// True when both versions are on the same variant track (and therefore ordered).
 inline bool same_track(const Version& a, const Version& b) { return a.variant == b.variant; }
 
-}  // namespace ocx::publish
+}  // namespace ocx::plan

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 
-using namespace ocx::publish;
+using namespace ocx::plan;
 
 namespace {
 

@@ -27,10 +27,10 @@
 #include <string_view>
 #include <vector>
 
-#include "publish/version.hpp"
+#include "plan/version.hpp"
 #include "util/result.hpp"
 
-namespace ocx::publish {
+namespace ocx::plan {
 
 /// The pushed tag as a version; ErrorKind::data `cannot cascade "<tag>": not a version tag (…)` when
 /// the tag does not parse.
@@ -132,4 +132,4 @@ CascadeOutcome decide_cascade(const CascadePlan& plan, const std::string& platfo
                               const std::map<std::string, std::set<std::string>>& platforms_by_tag,
                               BlockerScan scan = BlockerScan::first);
 
-}  // namespace ocx::publish
+}  // namespace ocx::plan

@@ -1,5 +1,7 @@
 #pragma once
-// The seam between publishing decisions and storage. Two implementations:
+// The storage interface (docs/architecture.md "Folders"): the seam between publishing decisions
+// (publish/, install/) and storage, in a folder of its own so that the implementations depend on
+// it and not on the orchestration that uses them. Two implementations:
 //  * registry::RegistryTarget — the OCI distribution API over HTTP(S) (registry/),
 //  * layout::LayoutTarget     — an OCI image layout directory on disk (layout/).
 // Unit tests use an in-memory fake. Every call names one repository (fixed at construction).
@@ -18,7 +20,7 @@
 #include "util/result.hpp"
 #include "util/retry.hpp"
 
-namespace ocx::publish {
+namespace ocx::store {
 
 /// A manifest or index document exactly as stored: the digest is over `bytes`.
 struct Manifest {
@@ -99,4 +101,4 @@ public:
     virtual Result<std::optional<std::vector<std::string>>> list_tags() = 0;
 };
 
-}  // namespace ocx::publish
+}  // namespace ocx::store
