@@ -10,6 +10,7 @@
 #include "bundle/check.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/dependency_pins.hpp"
 #include "cli/target.hpp"
 #include "util/files.hpp"
 #include "metadata/metadata.hpp"
@@ -85,7 +86,13 @@ int cmd_create(const Args& args) {
     // Everything is validated before anything is written.
     std::optional<metadata::Metadata> meta;
     if (!metadata_path.empty()) {
-        auto m = metadata::load(metadata_path);
+        // Tag-only dependencies are pinned for this platform first (docs/cli.md "Dependency pins").
+        auto text = read_file(metadata_path);
+        if (!text) return fail(text.error());
+        if (!*text) return fail(make_error(ErrorKind::not_found, metadata_path + ": metadata file not found"));
+        auto pinned = pin_dependencies(**text, *platform, TargetOptions{}, metadata_path);
+        if (!pinned) return fail(pinned.error());
+        auto m = metadata::parse(*pinned, metadata_path);
         if (!m) return fail(m.error());
         meta = std::move(*m);
     }

@@ -4,10 +4,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/dependency_pins.hpp"
 #include "cli/limits.hpp"
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
 #include "cli/target.hpp"
+#include "metadata/metadata.hpp"
 #include "publish/release.hpp"
 #include "util/log.hpp"
 #include "util/temp_dir.hpp"
@@ -28,6 +30,19 @@ report::Report validation_report(const std::string& package, const std::string& 
     r.errors.push_back({std::move(step), std::string(to_string(e.kind)), e.message});
     return r;
 }
+
+// Every platform's dependency pins, before anything is bundled or written (docs/cli.md "Dependency pins").
+Status check_release_pins(const std::vector<publish::PlatformInput>& inputs, const TargetOptions& options) {
+    PinCheck pins(options);
+    for (const auto& input : inputs) {
+        if (input.config.empty()) continue;
+        auto meta = metadata::parse(input.config, input.metadata_file.string());
+        if (!meta) return std::move(meta).error();
+        if (auto s = pins.check(*meta, input.metadata_file.string()); !s) return s;
+    }
+    return {};
+}
+
 }  // namespace
 
 int cmd_release(const Args& args) {
@@ -120,6 +135,13 @@ int cmd_release(const Args& args) {
             if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
                 (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
                                                      "check target"),
+                                   outputs);
+            return fail(s.error());
+        }
+        if (auto s = check_release_pins((*loaded)->inputs, target_options); !s) {
+            if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
+                (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
+                                                     "check dependencies"),
                                    outputs);
             return fail(s.error());
         }

@@ -16,6 +16,8 @@ using Args = std::vector<std::string>;
 
 int cmd_create(const Args& args);
 int cmd_push(const Args& args);
+/// `package push`: push with OCX's --format json report (report/ocx_push.hpp).
+int cmd_package_push(const Args& args);
 int cmd_release(const Args& args);
 int cmd_finalize(const Args& args);
 int cmd_verify(const Args& args);

@@ -105,7 +105,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         if (auto s = bundle::check_totals(options.limits, made->size, made->entries, made->input_bytes); !s)
             return fail("bundle " + name, std::move(s).error().context(out.filename().string()));
         bundle::remember_bundle(*made);
-        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
+        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
