@@ -10,6 +10,7 @@
 #include "cli/output.hpp"
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
+#include "publish/describe.hpp"
 #include "publish/release.hpp"
 #include "util/log.hpp"
 #include "util/temp_dir.hpp"
@@ -43,6 +44,22 @@ Status check_release_pins(const std::vector<publish::PlatformInput>& inputs, con
     return {};
 }
 
+// After a published release: the description artifact; a failure fails the report.
+void write_description(publish::Target* target, const publish::BuiltDescription& built, bool dry_run,
+                       report::Report& rep) {
+    if (dry_run) {
+        if (rep.status == report::Status::planned)
+            log::info("would write tag " + std::string(publish::kDescriptionTag) + " -> " + built.manifest.digest.str());
+        return;
+    }
+    if (target == nullptr || rep.status != report::Status::published) return;
+    if (auto s = publish::push_description(*target, built); !s) {
+        rep.errors.push_back({"describe", std::string(to_string(s.error().kind)), s.error().message});
+        rep.status = report::Status::failed;
+        return;
+    }
+    log::info("wrote tag " + std::string(publish::kDescriptionTag) + " -> " + built.manifest.digest.str());
+}
 }  // namespace
 
 int cmd_release(const Args& args) {
@@ -161,7 +178,17 @@ int cmd_release(const Args& args) {
         options.bundle_dir = temp->path();
     }
 
+    // The "describe" block: its files are read before anything is written, the artifact is
+    // written after the release (docs/cli.md "describe"); shards leave it to finalize's caller.
+    std::optional<publish::BuiltDescription> description;
+    if (matrix.describe && !load.scope.shard) {
+        auto d = publish::read_description(*matrix.describe);
+        if (!d) return fail(std::move(d).error().context("/describe"));
+        description = publish::build_description(*d);
+    }
+
     report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
+    if (description) write_description(target.get(), *description, dry_run, rep);
     if (temp) {
         // The bundles go with the temporary directory: the report does not point at them.
         for (auto& p : rep.platforms)

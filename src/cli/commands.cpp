@@ -53,6 +53,11 @@ constexpr std::array kCommands{
             "  $ ocx-release exec registry.example/acme/mytool:1.4.0 -- mytool --version\n"
             "  $ ocx-release exec oci:./layout:1.4.0 -p linux/amd64 -- sh -c 'echo $PATH'\n",
             SignalCleanup::none},
+    Command{"describe", "write the package's description (README, logo, title) as OCX's __ocx.desc artifact",
+            "describe REPO --readme FILE [options]", cmd_describe,
+            "  $ ocx-release describe registry.example/acme/mytool --readme README.md --logo logo.svg "
+            "--title MyTool --keywords cli,build\n"
+            "  $ ocx-release describe oci:./layout --readme README.md --description \"Builds things\"\n"},
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ int cmd_verify(const Args& args);
 int cmd_install(const Args& args);
 int cmd_env(const Args& args);
 int cmd_exec(const Args& args);
+int cmd_describe(const Args& args);
 
 /// Whether a command runs with the cleanup signal handlers (temporary files removed on
 /// SIGINT/SIGTERM). Not for exec, which replaces this process with the user's command and must

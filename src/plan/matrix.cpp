@@ -15,9 +15,9 @@ namespace bj = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::array<std::string_view, 15> kTopKeys{
+constexpr std::array<std::string_view, 16> kTopKeys{
     "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "replace", "aliases", "canonical_tags",
-    "metadata", "annotations", "compression", "output_dir", "platforms", "description"};
+    "metadata", "annotations", "compression", "output_dir", "platforms", "description", "describe"};
 constexpr std::array<std::string_view, 4> kPlatformKeys{"platform", "content", "archive", "metadata"};
 constexpr std::array<std::string_view, 2> kCompressionKeys{"level", "threads"};
 constexpr std::array<std::string_view, 2> kMetadataBlockKeys{"default", "platforms"};
@@ -75,6 +75,34 @@ MetadataBlock read_metadata_block(const bj::value& v, const fs::path& base, json
         }
     }
     return block;
+}
+// "describe": {"readme": FILE, "logo"?: FILE, "title"?: T, "description"?: D, "keywords"?: [K…]}
+std::optional<DescribeSpec> read_describe_block(const bj::value* v, const fs::path& base, json::Diagnostics& diag) {
+    if (v == nullptr) return std::nullopt;
+    constexpr std::array<std::string_view, 5> kDescribeKeys{"readme", "logo", "title", "description", "keywords"};
+    json::ObjectReader rd(*v, "/describe", diag);
+    if (!rd.valid()) return std::nullopt;
+    rd.reject_unknown(kDescribeKeys);
+    DescribeSpec spec;
+    if (auto readme = rd.string("readme", true)) spec.readme = resolve(base, *readme);
+    if (auto logo = rd.string("logo", false)) spec.logo = resolve(base, *logo);
+    spec.title = rd.string("title", false);
+    spec.description = rd.string("description", false);
+    if (const auto* kw = rd.get("keywords")) {
+        if (!kw->is_array()) {
+            diag.add("/describe/keywords", "expected an array of strings");
+        } else {
+            std::size_t i = 0;
+            for (const auto& k : kw->get_array()) {
+                const std::string path = json::child_path("/describe/keywords", i++);
+                if (!k.is_string() || k.get_string().empty() || k.get_string().find(',') != bj::string::npos)
+                    diag.add(path, "expected a non-empty keyword without ','");
+                else
+                    spec.keywords.emplace_back(k.get_string());
+            }
+        }
+    }
+    return spec;
 }
 }  // namespace
 
@@ -197,6 +225,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     }
     if (auto out = rd.string("output_dir", false)) m.output_dir = resolve(base, *out);
 
+    m.describe = read_describe_block(rd.get("describe"), base, diag);
     MetadataBlock block;
     if (const auto* meta = rd.get("metadata")) block = read_metadata_block(*meta, base, diag);
 

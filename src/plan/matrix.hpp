@@ -30,6 +30,16 @@ struct PlatformSpec {
     std::string bundle_stem;                      // archive name stem when bundling content
 };
 
+/// The matrix's "describe" block (docs/cli.md "Release matrix (input)"): the package description
+/// written after a release (publish/describe.hpp); paths resolved against the matrix.
+struct DescribeSpec {
+    std::filesystem::path readme;
+    std::optional<std::filesystem::path> logo;
+    std::optional<std::string> title;
+    std::optional<std::string> description;
+    std::vector<std::string> keywords;
+};
+
 struct Matrix {
     std::filesystem::path file;       // the matrix file as given
     oci::Reference package;           // registry/repo or oci:DIR, no tag
@@ -44,6 +54,7 @@ struct Matrix {
     unsigned threads = 0;                          // 0 = all cores
     std::optional<std::filesystem::path> output_dir;
     std::vector<PlatformSpec> platforms;           // matrix order
+    std::optional<DescribeSpec> describe;          // "describe": write __ocx.desc after the release
 };
 
 struct MatrixOverrides {
