@@ -189,13 +189,14 @@ int push_main(const Args& args, PushReportShape shape) {
     if (!meta) return fail(meta.error());
     content.config = metadata::to_compact(*meta);
 
-    // A failure before anything is pushed: a failed report (--format json) and the error.
+    // A failure before anything is pushed: a failed report (--format json) and the error. OCX's
+    // report exists only for a push that happened: `package push` prints nothing then.
     auto fail_early = [&](const std::string& step, const Error& e) {
         report::Report rep;
         rep.package = ref->repository_str();
         rep.tag = ref->tag;
         rep.errors.push_back({step, std::string(to_string(e.kind)), e.message});
-        if (common.format == Format::json) print_stdout(report::to_json(rep));
+        if (common.format == Format::json && shape == PushReportShape::ours) print_stdout(report::to_json(rep));
         return fail(e);
     };
     // A tag that cannot cascade is refused before the registry is contacted at all.

@@ -80,6 +80,16 @@ class TestLayerReferences(RegistryHarness):
                       "it from (:from=REPO)" % (absent, absent, self.reg.host, repo), result.stderr)
         self.assertEqual(self.writes_since(mark), [])
         self.assertNotIn("2.0.0", self.store.tag_list(repo))
+        # `package push --format json`: OCX's report is for a push that happened; nothing on stdout.
+        ocx = run(["package", "push", "-p", AMD, "-m", self.work.metadata("base"), "--format", "json",
+                   self.store.ref(repo, "2.0.0"), absent + ".tar.gz"])
+        self.assertEqual((ocx.returncode, ocx.stdout), (79, ""), str(ocx))
+        self.assertIn("blob %s is not in" % absent, ocx.stderr)
+        # Our push prints our failed report, naming the step.
+        ours = run(["push", "-p", AMD, "-m", self.work.metadata("base"), "--format", "json",
+                    "-i", self.store.ref(repo, "2.0.0"), absent + ".tar.gz"])
+        self.assertEqual(ours.returncode, 79, str(ours))
+        self.assertEqual([e["step"] for e in ours.json()["errors"]], ["resolve layers"])
 
     def test_bad_arguments_are_usage_errors(self):
         digest = sha256(b"x")
