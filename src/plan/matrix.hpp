@@ -28,6 +28,16 @@ struct PlatformSpec {
     std::optional<std::filesystem::path> archive; // prebuilt archive used as is
     std::optional<std::filesystem::path> metadata;// explicit metadata (platform, block or top-level)
     std::string bundle_stem;                      // archive name stem when bundling content
+    std::vector<std::string> shared_layers;       // "layers": names of top-level shared layers, listed first
+};
+
+/// A top-level shared layer ("shared_layers": {"NAME": {"content": DIR, "strip"?: N, "prefix"?: P}}):
+/// bundled and uploaded once per release, listed first in every platform manifest naming it.
+struct SharedLayerSpec {
+    std::string name;
+    std::filesystem::path content;
+    std::optional<unsigned> strip;
+    std::optional<std::string> prefix;
 };
 
 /// The matrix's "describe" block (docs/cli.md "Release matrix (input)"): the package description
@@ -55,6 +65,7 @@ struct Matrix {
     std::optional<std::filesystem::path> output_dir;
     std::vector<PlatformSpec> platforms;           // matrix order
     std::optional<DescribeSpec> describe;          // "describe": write __ocx.desc after the release
+    std::vector<SharedLayerSpec> shared_layers;    // by name, sorted
 };
 
 struct MatrixOverrides {

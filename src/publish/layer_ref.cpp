@@ -140,6 +140,8 @@ bool looks_like_layer(std::string_view text) {
     return oci::layer_media_type(text).has_value() || (has_digest_algorithm(text) && Digest::parse(text).ok());
 }
 
+bool is_valid_layer_prefix(std::string_view prefix) { return valid_relative_path(prefix); }
+
 oci::Annotations layer_annotations(const LayerRef& ref) {
     oci::Annotations out;
     if (ref.strip) out[std::string(oci::kAnnotationStripComponents)] = std::to_string(*ref.strip);

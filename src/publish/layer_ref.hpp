@@ -35,6 +35,10 @@ struct LayerRef {
     std::string text;                   // the argument as given, for messages (escape before showing)
 };
 
+/// The rule for prefix=P (docs/cli.md "Layer references"): lowercase letters, digits, '.', '_',
+/// '-' and '/' between non-empty components, none "." or "..", no leading or trailing '/'.
+bool is_valid_layer_prefix(std::string_view prefix);
+
 /// Parses one layer argument. Errors are ErrorKind::usage naming the argument (escaped).
 Result<LayerRef> parse_layer_ref(std::string_view text);
 

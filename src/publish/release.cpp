@@ -9,6 +9,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
+#include "publish/shared_layers.hpp"
 #include "publish/version.hpp"
 #include "util/files.hpp"
 #include "oci/media_types.hpp"
@@ -367,6 +368,22 @@ report::Report run_release(Target* target, const plan::Matrix& matrix, const std
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false});
+
+    // Shared layers (shared_layers.hpp): bundled and pushed once, first in every platform naming them.
+    if (!matrix.shared_layers.empty()) {
+        auto shared = prepare_shared_layers(target, matrix, options);
+        if (!shared) {
+            add_error(rep, rep_mutex, "shared layers", shared.error());
+            for (auto& w : work) rep.platforms.push_back(w.result);
+            return rep;
+        }
+        for (auto& w : work)
+            for (const auto& name : w.input->spec->shared_layers) {
+                const Layer& l = shared->at(name);
+                w.content.layers.push_back(l);
+                w.result.archives.push_back({l.path.string(), l.digest, l.size, true});
+            }
+    }
 
     // A published version is protected (README "Published versions"; protects_published): when the tag already holds
     // one of our platforms, every platform is prepared first and compared before the first upload;
