@@ -10,6 +10,7 @@
 #include "bundle/check.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/dependency_pins.hpp"
 #include "cli/target.hpp"
 #include "util/atomic_file.hpp"
 #include "util/files.hpp"
@@ -45,9 +46,15 @@ Status check_required(const std::string& source, const std::string& identifier, 
 }
 
 /// The metadata file of -m, validated; nullopt without -m.
-Result<std::optional<metadata::Metadata>> load_metadata(const std::string& metadata_path) {
+/// Tag-only dependencies are pinned for this platform first (docs/cli.md "Dependency pins").
+Result<std::optional<metadata::Metadata>> load_metadata(const std::string& metadata_path, const std::optional<oci::Platform>& platform) {
     if (metadata_path.empty()) return std::optional<metadata::Metadata>{};
-    auto m = metadata::load(metadata_path);
+    auto text = read_file(metadata_path);
+    if (!text) return std::move(text).error();
+    if (!*text) return make_error(ErrorKind::not_found, metadata_path + ": metadata file not found");
+    auto pinned = pin_dependencies(**text, *platform, TargetOptions{}, metadata_path);
+    if (!pinned) return std::move(pinned).error();
+    auto m = metadata::parse(*pinned, metadata_path);
     if (!m) return std::move(m).error();
     return std::optional<metadata::Metadata>(std::move(*m));
 }
@@ -137,7 +144,7 @@ int cmd_create(const Args& args) {
     }
 
     // Everything is validated before anything is written.
-    auto loaded = load_metadata(metadata_path);
+    auto loaded = load_metadata(metadata_path, platform);
     if (!loaded) return fail(loaded.error());
     const std::optional<metadata::Metadata>& meta = *loaded;
     auto archive_path = bundle_path(output, *ref, platform);

@@ -1,11 +1,15 @@
 // `ocx-release push` (docs/cli.md "Commands"): one platform with OCX `package push` semantics.
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "bundle/check.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/dependency_pins.hpp"
 #include "cli/limits.hpp"
 #include "cli/supply_chain.hpp"
 #include "attest/sbom.hpp"
@@ -16,7 +20,9 @@
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
 #include "bundle/file_names.hpp"
+#include "publish/layer_ref.hpp"
 #include "publish/push.hpp"
+#include "report/ocx_push.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 
@@ -26,6 +32,9 @@ namespace fs = std::filesystem;
 namespace ocx::cli {
 
 namespace {
+// Our report (docs/cli.md "Report (output)") or, for the `package push` spelling, OCX's.
+enum class PushReportShape { ours, ocx };
+
 Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items) {
     oci::Annotations out;
     for (const auto& item : items) {
@@ -61,11 +70,80 @@ Result<std::string> push_sbom(const std::string& choice, const std::vector<std::
 }
 }  // namespace
 
-int cmd_push(const Args& args) {
+namespace {
+// Layer arguments in order (docs/cli.md "Layer references"): archives are checked now; digest
+// references are looked up in the target later (resolve_references), before anything is written.
+struct LayerArgs {
+    std::vector<publish::LayerRef> refs;
+    std::vector<std::optional<publish::Layer>> layers;  // set for files
+};
+
+Result<LayerArgs> read_layer_args(const std::vector<std::string>& args, const bundle::UnpackLimits& limits) {
+    LayerArgs out;
+    std::size_t files = 0;
+    for (const auto& a : args) {
+        auto ref = publish::parse_layer_ref(a);
+        if (!ref) return std::move(ref).error();
+        if (ref->kind == publish::LayerRef::Kind::file) ++files;
+        out.refs.push_back(std::move(*ref));
+    }
+    // Several archives are one tree to install: checked together, as it extracts them.
+    std::optional<bundle::LayerSet> set;
+    if (files > 1) {
+        set.emplace();
+        for (const auto& r : out.refs) {
+            if (r.kind != publish::LayerRef::Kind::file) continue;
+            std::error_code size_ec;
+            const auto size = fs::file_size(r.path, size_ec);
+            set->compressed += size_ec ? 0 : size;  // a missing archive is reported below
+        }
+    }
+    for (const auto& r : out.refs) {
+        if (r.kind != publish::LayerRef::Kind::file) {
+            out.layers.emplace_back();
+            continue;
+        }
+        auto layer = publish::layer_from_archive(r.path, limits, set ? &*set : nullptr);
+        if (!layer) return std::move(layer).error();
+        layer->annotations = publish::layer_annotations(r);
+        layer->mount_from = r.from;
+        out.layers.emplace_back(std::move(*layer));
+    }
+    if (set)
+        if (Status s = bundle::finish_layers(*set); !s) return std::move(s).error();
+    return out;
+}
+
+// The digest references, HEADed (or mounted) in the target: a missing one stops the push (79).
+Result<std::vector<publish::Layer>> resolve_references(store::Target& target, LayerArgs& args,
+                                                       const std::string& mount_from) {
+    std::vector<publish::Layer> layers;
+    for (std::size_t i = 0; i < args.refs.size(); ++i) {
+        if (args.layers[i]) {
+            layers.push_back(std::move(*args.layers[i]));
+            continue;
+        }
+        auto layer = publish::layer_from_registry(target, args.refs[i], mount_from);
+        if (!layer) return std::move(layer).error();
+        layers.push_back(std::move(*layer));
+    }
+    return layers;
+}
+
+Status append_announce(const std::string& path, const std::string& line) {
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    if (out) out << line;
+    if (out) out.flush();
+    if (!out) return make_error(ErrorKind::io, "--announce-file " + path + ": cannot append: " + std::strerror(errno));
+    return {};
+}
+
+int push_main(const Args& args, PushReportShape shape) {
     CommonOptions common;
     TargetOptions target_options;
     LimitOptions limit_options;
     std::string identifier, platform_text, metadata_path;
+    std::string announce_file;
     std::vector<std::string> positional_args, annotation_items, aliases;
     bool is_new = false, cascade = false, no_canonical = false;
     po::options_description desc("push options");
@@ -78,7 +156,8 @@ int cmd_push(const Args& args) {
         ("annotation", po::value(&annotation_items)->composing()->value_name("KEY=VALUE"), "index annotation KEY=VALUE (repeatable)")
         ("alias", po::value(&aliases)->composing()->value_name("TAG"), "extra tag to re-point (repeatable)")
         ("no-canonical-tag", po::bool_switch(&no_canonical), "do not tag the manifest as sha256.<hex>")
-        ("archives", po::value(&positional_args)->composing(), "archives (layers, base first)");
+        ("announce-file", po::value(&announce_file)->value_name("FILE"), "after success, append a line: the tag and the cascade tags, comma-joined")
+        ("archives", po::value(&positional_args)->composing(), "layers, base first: ARCHIVE or sha256:<hex>.<ext>, each with an optional :strip=N,prefix=P,from=REPO");
     std::string sbom_choice;
     desc.add_options()("sbom", po::value(&sbom_choice)->value_name("FILE|auto"),
                        "attach an SBOM to the platform manifest: a CycloneDX file, or auto (generated from the archives)");
@@ -99,13 +178,15 @@ int cmd_push(const Args& args) {
     ProgressScope progress_display;
     if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     // OCX's form: the identifier is the first positional argument when -i is absent.
-    if (identifier.empty() && !positional_args.empty() && !oci::layer_media_type(positional_args.front())) {
+    if (identifier.empty() && !positional_args.empty() && !publish::looks_like_layer(positional_args.front())) {
         identifier = positional_args.front();
         positional_args.erase(positional_args.begin());
     }
     if (identifier.empty()) return fail(make_error(ErrorKind::usage, "push: missing -i REPO:TAG (the package identifier)"));
     if (platform_text.empty()) return fail(make_error(ErrorKind::usage, "push: missing -p PLATFORM"));
-    if (positional_args.empty()) return fail(make_error(ErrorKind::usage, "push: no archive given"));
+    if (positional_args.empty() && metadata_path.empty())
+        return fail(make_error(ErrorKind::usage,
+                               "push: no layer given (archives or sha256:<hex>.<ext>); a config-only artifact needs -m FILE"));
 
     auto ref = parse_reference(identifier);
     if (!ref) return fail(ref.error());
@@ -135,39 +216,27 @@ int cmd_push(const Args& args) {
     }
     publish::PlatformContent content;
     content.platform = *platform;
-    // Several archives are one tree to install: checked together, as it extracts them.
-    std::optional<bundle::LayerSet> layers;
-    if (positional_args.size() > 1) {
-        layers.emplace();
-        for (const auto& a : positional_args) {
-            std::error_code size_ec;
-            const auto size = fs::file_size(a, size_ec);
-            layers->compressed += size_ec ? 0 : size;  // a missing archive is reported below
-        }
-    }
-    for (const auto& a : positional_args) {
-        auto layer = publish::layer_from_archive(a, *limits, layers ? &*layers : nullptr);
-        if (!layer) return fail(layer.error());
-        content.layers.push_back(std::move(*layer));
-    }
-    if (layers)
-        if (Status s = bundle::finish_layers(*layers); !s) return fail(s.error());
-    fs::path meta_file = metadata_path.empty() ? bundle::sidecar_path(positional_args.front()) : fs::path(metadata_path);
+    auto layer_args = read_layer_args(positional_args, *limits);
+    if (!layer_args) return fail(layer_args.error());
+    if (metadata_path.empty() && layer_args->refs.front().kind != publish::LayerRef::Kind::file)  // refs: not empty without -m
+        return fail(make_error(ErrorKind::usage, "push: the first layer is a digest reference: pass -m FILE (the metadata)"));
+    fs::path meta_file = metadata_path.empty() ? bundle::sidecar_path(layer_args->refs.front().path) : fs::path(metadata_path);
     std::error_code ec;
     if (metadata_path.empty() && !fs::exists(meta_file, ec))
-        return fail(make_error(ErrorKind::data, "no metadata for " + positional_args.front() + ": pass -m FILE or put " +
-                                                    meta_file.string() + " next to it"));
+        return fail(make_error(ErrorKind::data, "no metadata for " + layer_args->refs.front().path.string() +
+                                                    ": pass -m FILE or put " + meta_file.string() + " next to it"));
     auto meta = metadata::load(meta_file);
     if (!meta) return fail(meta.error());
     content.config = metadata::to_compact(*meta);
 
-    // A failure before anything is pushed: a failed report (--format json) and the error.
+    // A failure before anything is pushed: a failed report (--format json) and the error. OCX's
+    // report exists only for a push that happened: `package push` prints nothing then.
     auto fail_early = [&](const std::string& step, const Error& e) {
         report::Report rep;
         rep.package = ref->repository_str();
         rep.tag = ref->tag;
         rep.errors.push_back(report::StepError::of(step, e));
-        if (common.format == Format::json) print_stdout(report::to_json(rep));
+        if (common.format == Format::json && shape == PushReportShape::ours) print_stdout(report::to_json(rep));
         return fail(e);
     };
     // A tag that cannot cascade is refused before the registry is contacted at all.
@@ -179,6 +248,13 @@ int cmd_push(const Args& args) {
     // Fail fast: an unreachable registry or refused credentials before any upload.
     if (auto s = (*target)->check_access(store::Target::Access::push); !s)
         return fail_early("check target", s.error());
+    // Every digest reference is in place (or mounted) before the first upload or tag write.
+    auto layers = resolve_references(**target, *layer_args, target_options.mount_from);
+    if (!layers) return fail_early("resolve layers", layers.error());
+    content.layers = std::move(*layers);
+    // Every dependency pin names a platform manifest (docs/cli.md "Dependency pins").
+    PinCheck pins(target_options);
+    if (auto s = pins.check(*meta, meta_file.string()); !s) return fail_early("check dependencies", s.error());
 
     publish::PushOptions options;
     options.tag = ref->tag;
@@ -188,6 +264,8 @@ int cmd_push(const Args& args) {
     options.annotations = std::move(*annotations);
     options.aliases = std::move(alias_tags);
     options.mount_from = target_options.mount_from;
+    report::BlobCounts layer_counts;
+    options.layer_counts = &layer_counts;
     options.write.settle = publish::kReadBackPause;
     std::uint64_t layer_bytes = 0;
     for (const auto& l : content.layers) layer_bytes += l.size;
@@ -205,9 +283,21 @@ int cmd_push(const Args& args) {
             rep.status = report::Status::partial;
     }
 
-    if (common.format == Format::json) print_stdout(report::to_json(rep));
+    const bool published = rep.status == report::Status::published;
+    if (common.format == Format::json && shape == PushReportShape::ocx) {
+        if (published) print_stdout(report::to_ocx_push_json(rep, ref->repository_str() + ":" + ref->tag, layer_counts));
+    } else if (common.format == Format::json) {
+        print_stdout(report::to_json(rep));
+    }
     for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);
+    if (published && !announce_file.empty())
+        if (Status s = append_announce(announce_file, report::announce_line(rep)); !s) return fail(s.error());
     return report::exit_code_for(rep);
 }
+}  // namespace
+
+int cmd_push(const Args& args) { return push_main(args, PushReportShape::ours); }
+
+int cmd_package_push(const Args& args) { return push_main(args, PushReportShape::ocx); }
 
 }  // namespace ocx::cli

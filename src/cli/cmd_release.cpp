@@ -4,11 +4,14 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/dependency_pins.hpp"
 #include "cli/limits.hpp"
 #include "cli/matrix_input.hpp"
 #include "cli/output.hpp"
 #include "cli/supply_chain.hpp"
 #include "cli/target.hpp"
+#include "metadata/metadata.hpp"
+#include "publish/describe.hpp"
 #include "publish/release.hpp"
 #include "util/log.hpp"
 #include "util/temp_dir.hpp"
@@ -28,6 +31,35 @@ report::Report validation_report(const std::string& package, const std::string& 
     r.tag = tag;
     r.errors.push_back(report::StepError::of(std::move(step), e));
     return r;
+}
+
+// Every platform's dependency pins, before anything is bundled or written (docs/cli.md "Dependency pins").
+Status check_release_pins(const std::vector<publish::PlatformInput>& inputs, const TargetOptions& options) {
+    PinCheck pins(options);
+    for (const auto& input : inputs) {
+        if (input.config.empty()) continue;
+        auto meta = metadata::parse(input.config, input.metadata_file.string());
+        if (!meta) return std::move(meta).error();
+        if (auto s = pins.check(*meta, input.metadata_file.string()); !s) return s;
+    }
+    return {};
+}
+
+// After a published release: the description artifact; a failure fails the report.
+void write_description(publish::Target* target, const publish::BuiltDescription& built, bool dry_run,
+                       report::Report& rep) {
+    if (dry_run) {
+        if (rep.status == report::Status::planned)
+            log::info("would write tag " + std::string(publish::kDescriptionTag) + " -> " + built.manifest.digest.str());
+        return;
+    }
+    if (target == nullptr || rep.status != report::Status::published) return;
+    if (auto s = publish::push_description(*target, built); !s) {
+        rep.errors.push_back({"describe", std::string(to_string(s.error().kind)), s.error().message});
+        rep.status = report::Status::failed;
+        return;
+    }
+    log::info("wrote tag " + std::string(publish::kDescriptionTag) + " -> " + built.manifest.digest.str());
 }
 }  // namespace
 
@@ -131,6 +163,13 @@ int cmd_release(const Args& args) {
                                    outputs);
             return fail(s.error());
         }
+        if (auto s = check_release_pins((*loaded)->inputs, target_options); !s) {
+            if (!outputs.report_path.empty() || !outputs.gitlab_dotenv.empty())
+                (void)write_report(validation_report(matrix.package.repository_str(), matrix.tag, dry_run, s.error(),
+                                                     "check dependencies"),
+                                   outputs);
+            return fail(s.error());
+        }
     }
 
     // Bundles go to output_dir, or to a temporary directory removed at the end.
@@ -147,7 +186,17 @@ int cmd_release(const Args& args) {
         options.bundle_dir = temp->path();
     }
 
+    // The "describe" block: its files are read before anything is written, the artifact is
+    // written after the release (docs/cli.md "describe"); shards leave it to finalize's caller.
+    std::optional<publish::BuiltDescription> description;
+    if (matrix.describe && !load.scope.shard) {
+        auto d = publish::read_description(*matrix.describe);
+        if (!d) return fail(std::move(d).error().context("/describe"));
+        description = publish::build_description(*d);
+    }
+
     report::Report rep = publish::run_release(target.get(), matrix, (*loaded)->inputs, options);
+    if (description) write_description(target.get(), *description, dry_run, rep);
     if (temp) {
         // The bundles go with the temporary directory: the report does not point at them.
         for (auto& p : rep.platforms)

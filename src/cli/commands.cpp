@@ -17,11 +17,13 @@ constexpr std::array kCommands{
             "  $ ocx-release create build/linux-amd64 -i mytool:1.4.0 -p linux/amd64 -m metadata.json -o dist\n"
             "  $ ocx-release create build/linux-amd64 -i mytool:1.4.0 -p linux/amd64 -l best -f\n"},
     Command{"push", "push one platform and merge it into the tag's index (OCX `package push`)",
-            "push [ARCHIVE...] -i REPO:TAG -p PLATFORM [options]", cmd_push,
+            "push [LAYER...] -i REPO:TAG -p PLATFORM [options]", cmd_push,
             "  $ ocx-release push dist/mytool-1.4.0-linux-amd64.tar.xz -i registry.example/acme/mytool:1.4.0 "
             "-p linux/amd64 -c\n"
             "  $ ocx-release push -n -i 127.0.0.1:5000/acme/mytool:1.4.0 -p linux/amd64 -m metadata.json "
-            "mytool.tar.xz\n"},
+            "mytool.tar.xz\n"
+            "  $ ocx-release push -i registry.example/acme/mytool:1.4.1 -p linux/amd64 -m metadata.json "
+            "sha256:<hex>.tar.xz:strip=1,prefix=share mytool.tar.xz\n"},
     Command{"release", "bundle, push and tag every platform of a release matrix", "release MATRIX.json [options]",
             cmd_release,
             "  $ ocx-release release release.json --report report.json\n"
@@ -65,6 +67,11 @@ constexpr std::array kCommands{
             "copy SRC DST [options]", cmd_copy,
             "  $ ocx-release copy registry.example/staging/mytool:1.4.0 registry.example/acme/mytool -c\n"
             "  $ ocx-release copy registry.example/acme/mytool:1.4.0 oci:./mirror -p linux/amd64 --dry-run\n"},
+    Command{"describe", "write the package's description (README, logo, title) as OCX's __ocx.desc artifact",
+            "describe REPO --readme FILE [options]", cmd_describe,
+            "  $ ocx-release describe registry.example/acme/mytool --readme README.md --logo logo.svg "
+            "--title MyTool --keywords cli,build\n"
+            "  $ ocx-release describe oci:./layout --readme README.md --description \"Builds things\"\n"},
 };
 
 }  // namespace

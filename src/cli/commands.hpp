@@ -16,6 +16,8 @@ using Args = std::vector<std::string>;
 
 int cmd_create(const Args& args);
 int cmd_push(const Args& args);
+/// `package push`: push with OCX's --format json report (report/ocx_push.hpp).
+int cmd_package_push(const Args& args);
 int cmd_release(const Args& args);
 int cmd_finalize(const Args& args);
 int cmd_verify(const Args& args);
@@ -25,6 +27,7 @@ int cmd_exec(const Args& args);
 int cmd_ls(const Args& args);
 int cmd_cascade(const Args& args);
 int cmd_copy(const Args& args);
+int cmd_describe(const Args& args);
 
 /// Whether a command runs with the cleanup signal handlers (temporary files removed on
 /// SIGINT/SIGTERM). Not for exec, which replaces this process with the user's command and must

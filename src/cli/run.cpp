@@ -33,7 +33,8 @@ Args take_leading_common_options(Args& args) {
 int run(int argc, char** argv) {
     Args args(argv + 1, argv + argc);
     const Args leading = take_leading_common_options(args);
-    if (!args.empty() && args[0] == "package") args.erase(args.begin());  // OCX spelling
+    const bool ocx_spelling = !args.empty() && args[0] == "package";
+    if (ocx_spelling) args.erase(args.begin());  // OCX spelling
     if (args.empty()) {
         std::cerr << top_level_help();
         return exit_code(ErrorKind::usage);
@@ -57,7 +58,8 @@ int run(int argc, char** argv) {
     // Temporary bundles and files are removed on SIGINT/SIGTERM (see SignalCleanup).
     if (row->cleanup == SignalCleanup::install) install_cleanup_signal_handlers();
     try {
-        return row->handler(args);
+        // `package push` prints OCX's push JSON (docs/cli.md "OCX's push report").
+        return (ocx_spelling && row->handler == cmd_push ? cmd_package_push : row->handler)(args);
     } catch (const std::exception& e) {
         log::error(std::string("internal error: ") + e.what());
         return exit_code(ErrorKind::internal);

@@ -95,6 +95,14 @@ Result<std::optional<std::string>> LayoutTarget::read_verified_blob(const Digest
 
 Result<bool> LayoutTarget::blob_exists(const Digest& digest) { return path_exists(blob_path(digest)); }
 
+Result<std::optional<std::uint64_t>> LayoutTarget::blob_size(const Digest& digest) {
+    std::error_code ec;
+    const auto size = fs::file_size(blob_path(digest), ec);
+    if (ec == std::errc::no_such_file_or_directory) return std::optional<std::uint64_t>{};
+    if (ec) return make_error(ErrorKind::io, describe() + ": blob " + digest.str() + ": " + ec.message());
+    return std::optional<std::uint64_t>{static_cast<std::uint64_t>(size)};
+}
+
 Result<std::uint64_t> LayoutTarget::upload_blob(const store::BlobSource& blob) {
     if (auto c = ensure_created(); !c) return std::move(c).error();
     auto copied = layout::copy_verified(blob.path, blob.bytes, blob.digest, blob.size, blob_path(blob.digest));

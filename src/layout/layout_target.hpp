@@ -24,6 +24,7 @@ public:
 
     std::string describe() const override;
     Result<bool> blob_exists(const Digest& digest) override;
+    Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) override;
     Result<std::uint64_t> upload_blob(const store::BlobSource& blob) override;
     Result<bool> mount_blob(const Digest& digest, std::string_view from_repository) override;
     Status fetch_blob(const Digest& digest, const store::ByteSink& sink) override;

@@ -1,5 +1,6 @@
 #include "plan/matrix.hpp"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <map>
@@ -7,6 +8,7 @@
 #include "bundle/file_names.hpp"
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
+#include "publish/layer_ref.hpp"
 #include "util/escape.hpp"
 
 namespace ocx::plan {
@@ -15,10 +17,11 @@ namespace bj = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::array<std::string_view, 17> kTopKeys{
+constexpr std::array<std::string_view, 19> kTopKeys{
     "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "replace", "aliases", "canonical_tags",
-    "metadata", "annotations", "compression", "output_dir", "platforms", "description", "sbom", "provenance"};
-constexpr std::array<std::string_view, 5> kPlatformKeys{"platform", "content", "archive", "metadata", "sbom"};
+    "metadata", "annotations", "compression", "output_dir", "platforms", "description", "sbom", "provenance",
+    "describe", "shared_layers"};
+constexpr std::array<std::string_view, 6> kPlatformKeys{"platform", "content", "archive", "metadata", "sbom", "layers"};
 constexpr std::array<std::string_view, 2> kCompressionKeys{"level", "threads"};
 constexpr std::array<std::string_view, 2> kMetadataBlockKeys{"default", "platforms"};
 
@@ -75,6 +78,94 @@ MetadataBlock read_metadata_block(const bj::value& v, const fs::path& base, json
         }
     }
     return block;
+}
+// "describe": {"readme": FILE, "logo"?: FILE, "title"?: T, "description"?: D, "keywords"?: [K…]}
+std::optional<DescribeSpec> read_describe_block(const bj::value* v, const fs::path& base, json::Diagnostics& diag) {
+    if (v == nullptr) return std::nullopt;
+    constexpr std::array<std::string_view, 5> kDescribeKeys{"readme", "logo", "title", "description", "keywords"};
+    json::ObjectReader rd(*v, "/describe", diag);
+    if (!rd.valid()) return std::nullopt;
+    rd.reject_unknown(kDescribeKeys);
+    DescribeSpec spec;
+    if (auto readme = rd.string("readme", true)) spec.readme = resolve(base, *readme);
+    if (auto logo = rd.string("logo", false)) spec.logo = resolve(base, *logo);
+    spec.title = rd.string("title", false);
+    spec.description = rd.string("description", false);
+    if (const auto* kw = rd.get("keywords")) {
+        if (!kw->is_array()) {
+            diag.add("/describe/keywords", "expected an array of strings");
+        } else {
+            std::size_t i = 0;
+            for (const auto& k : kw->get_array()) {
+                const std::string path = json::child_path("/describe/keywords", i++);
+                if (!k.is_string() || k.get_string().empty() || k.get_string().find(',') != bj::string::npos)
+                    diag.add(path, "expected a non-empty keyword without ','");
+                else
+                    spec.keywords.emplace_back(k.get_string());
+            }
+        }
+    }
+    return spec;
+}
+// "shared_layers": {"NAME": {"content": DIR, "strip"?: 0-255, "prefix"?: P}}
+std::vector<SharedLayerSpec> read_shared_layers(const bj::value* v, const fs::path& base, json::Diagnostics& diag) {
+    std::vector<SharedLayerSpec> out;
+    if (v == nullptr) return out;
+    if (!v->is_object()) {
+        diag.add("/shared_layers", "expected an object mapping names to {\"content\": DIR}");
+        return out;
+    }
+    constexpr std::array<std::string_view, 3> kSharedKeys{"content", "strip", "prefix"};
+    for (const auto& kv : v->get_object()) {
+        const std::string path = json::child_path("/shared_layers", kv.key());
+        SharedLayerSpec spec;
+        spec.name = std::string(kv.key());
+        if (spec.name.empty() || !publish::is_valid_layer_prefix(spec.name) || spec.name.find('/') != std::string::npos)
+            diag.add(path, "a shared layer name is lowercase letters, digits, '.', '_' and '-'");
+        json::ObjectReader rd(kv.value(), path, diag);
+        if (!rd.valid()) continue;
+        rd.reject_unknown(kSharedKeys);
+        if (auto content = rd.string("content", true)) spec.content = resolve(base, *content);
+        if (auto strip = rd.integer("strip", false)) {
+            if (*strip < 0 || *strip > 255) diag.add(path + "/strip", "expected 0 to 255");
+            else spec.strip = static_cast<unsigned>(*strip);
+        }
+        if (auto prefix = rd.string("prefix", false)) {
+            if (!publish::is_valid_layer_prefix(*prefix))
+                diag.add(path + "/prefix", "\"" + escape_text(*prefix) +
+                                               "\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'");
+            else spec.prefix = *prefix;
+        }
+        out.push_back(std::move(spec));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
+}
+
+// A platform's "layers": names of top-level shared layers, each once.
+std::vector<std::string> read_platform_layers(const bj::value* v, const std::string& platform_path,
+                                              const std::vector<SharedLayerSpec>& shared, json::Diagnostics& diag) {
+    std::vector<std::string> out;
+    if (v == nullptr) return out;
+    const std::string path = platform_path + "/layers";
+    if (!v->is_array()) {
+        diag.add(path, "expected an array of shared layer names");
+        return out;
+    }
+    std::size_t i = 0;
+    for (const auto& item : v->get_array()) {
+        const std::string item_path = json::child_path(path, i++);
+        if (!item.is_string()) {
+            diag.add(item_path, "expected the name of a shared layer (\"shared_layers\")");
+            continue;
+        }
+        const std::string name(item.get_string());
+        const bool known = std::any_of(shared.begin(), shared.end(), [&](const auto& s) { return s.name == name; });
+        if (!known) diag.add(item_path, "no shared layer \"" + escape_text(name) + "\" in /shared_layers");
+        else if (std::find(out.begin(), out.end(), name) != out.end()) diag.add(item_path, "\"" + escape_text(name) + "\" listed twice");
+        else out.push_back(name);
+    }
+    return out;
 }
 
 // Supply chain keys (docs/cli.md "Supply chain"): top-level "sbom" (boolean) and "provenance"
@@ -227,7 +318,8 @@ void read_compression(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag
 /// One entry of /platforms; nullopt when it is not an object. `seen` maps the platforms read so far
 /// to their JSON paths (duplicates are reported).
 std::optional<PlatformSpec> read_platform(const boost::json::value& pv, const std::string& path, const fs::path& base,
-                                          const MetadataBlock& block, std::map<std::string, std::string>& seen,
+                                          const MetadataBlock& block, const std::vector<SharedLayerSpec>& shared,
+                                          std::map<std::string, std::string>& seen,
                                           json::Diagnostics& diag) {
     json::ObjectReader pr(pv, path, diag);
     if (!pr.valid()) return std::nullopt;
@@ -261,6 +353,7 @@ std::optional<PlatformSpec> read_platform(const boost::json::value& pv, const st
                                             oci::archive_extensions() + ")");
     }
     if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
+    spec.shared_layers = read_platform_layers(pr.get("layers"), path, shared, diag);
     if (!spec.metadata) {
         auto it = platform_ok ? block.per_platform.find(spec.platform.str()) : block.per_platform.end();
         if (it != block.per_platform.end())
@@ -284,7 +377,7 @@ void read_platforms(json::ObjectReader& rd, const fs::path& base, const Metadata
         std::map<std::string, std::string> seen;  // platform -> json path
         for (const auto& pv : platforms->get_array()) {
             std::string path = json::child_path("/platforms", i++);
-            if (auto spec = read_platform(pv, path, base, block, seen, diag)) m.platforms.push_back(std::move(*spec));
+            if (auto spec = read_platform(pv, path, base, block, m.shared_layers, seen, diag)) m.platforms.push_back(std::move(*spec));
         }
         for (const auto& [platform, where] : block.per_platform)
             if (seen.count(platform) == 0)
@@ -332,6 +425,8 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     read_compression(rd, m, diag);
     if (auto out = rd.string("output_dir", false)) m.output_dir = resolve(base, *out);
 
+    m.describe = read_describe_block(rd.get("describe"), base, diag);
+    m.shared_layers = read_shared_layers(rd.get("shared_layers"), base, diag);
     MetadataBlock block;
     if (const auto* meta = rd.get("metadata")) block = read_metadata_block(*meta, base, diag);
 

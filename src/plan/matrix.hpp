@@ -30,6 +30,26 @@ struct PlatformSpec {
     std::string bundle_stem;                      // archive name stem when bundling content
     bool sbom = false;                            // attach an SBOM (generated, or sbom_file as is)
     std::optional<std::filesystem::path> sbom_file; // "sbom": "path.json": the user's SBOM
+    std::vector<std::string> shared_layers;       // "layers": names of top-level shared layers, listed first
+};
+
+/// A top-level shared layer ("shared_layers": {"NAME": {"content": DIR, "strip"?: N, "prefix"?: P}}):
+/// bundled and uploaded once per release, listed first in every platform manifest naming it.
+struct SharedLayerSpec {
+    std::string name;
+    std::filesystem::path content;
+    std::optional<unsigned> strip;
+    std::optional<std::string> prefix;
+};
+
+/// The matrix's "describe" block (docs/cli.md "Release matrix (input)"): the package description
+/// written after a release (publish/describe.hpp); paths resolved against the matrix.
+struct DescribeSpec {
+    std::filesystem::path readme;
+    std::optional<std::filesystem::path> logo;
+    std::optional<std::string> title;
+    std::optional<std::string> description;
+    std::vector<std::string> keywords;
 };
 
 struct Matrix {
@@ -47,6 +67,8 @@ struct Matrix {
     std::optional<std::filesystem::path> output_dir;
     std::vector<PlatformSpec> platforms;           // matrix order
     bool provenance = false;                       // attach SLSA provenance to the index
+    std::optional<DescribeSpec> describe;          // "describe": write __ocx.desc after the release
+    std::vector<SharedLayerSpec> shared_layers;    // by name, sorted
 };
 
 struct MatrixOverrides {

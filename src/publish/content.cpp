@@ -2,6 +2,7 @@
 
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 #include "util/retry.hpp"
 
@@ -24,7 +25,31 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
     if (checked->from_record)
         log::verbose(path.string() + ": these bytes passed the archive check before (record in " + records->string() +
                      "); not walked again");
-    return Layer{path, checked->digest, checked->size, std::string(*media_type), {}};
+    return Layer{path, checked->digest, checked->size, std::string(*media_type), {}, Layer::Origin::file, {}};
+}
+
+Result<Layer> layer_from_registry(Target& target, const LayerRef& ref, std::string_view mount_from) {
+    const std::string what = "layer \"" + escape_text(ref.text) + "\"";
+    Layer layer{{}, ref.digest, 0, ref.media_type, layer_annotations(ref), Layer::Origin::present, ref.from};
+    auto size = target.blob_size(ref.digest);
+    if (!size) return std::move(size).error().context(what);
+    const std::string from = ref.from.empty() ? std::string(mount_from) : ref.from;
+    if (!*size && !from.empty()) {
+        auto mounted = target.mount_blob(ref.digest, from);
+        if (!mounted) return std::move(mounted).error().context(what);
+        if (*mounted) {
+            layer.origin = Layer::Origin::mounted;
+            size = target.blob_size(ref.digest);
+            if (!size) return std::move(size).error().context(what);
+        }
+    }
+    if (!*size)
+        return make_error(ErrorKind::not_found,
+                          what + ": blob " + ref.digest.str() + " is not in " + target.describe() +
+                              (from.empty() ? std::string("; push it first, or name a repository to mount it from (:from=REPO)")
+                                            : "; mounting it from " + escape_text(from) + " failed too"));
+    layer.size = **size;
+    return layer;
 }
 
 BuiltManifest build_manifest(const PlatformContent& content) {
@@ -90,18 +115,27 @@ std::string canonical_tag_step(std::string_view tag) { return "canonical tag " +
 
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from, const RetryPolicy& policy,
-                                        const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes) {
+                                        const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes,
+                                        report::BlobCounts* layer_counts) {
     report::BlobCounts counts;
     const std::string who = "[" + content.platform.str() + "] ";
     std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
     for (const auto& layer : content.layers) {
+        if (layer.origin != Layer::Origin::file) {  // a digest reference, already in place
+            ++(layer.origin == Layer::Origin::mounted ? counts.mounted : counts.skipped);
+            before += layer.size;
+            if (on_bytes) on_bytes(before);
+            continue;
+        }
         store::BlobSource src{layer.digest, layer.size, layer.path, {}, {}};
         if (on_bytes) src.progress = [&on_bytes, before](std::uint64_t sent) { on_bytes(before + sent); };
-        if (auto s = push_blob(target, src, mount_from, counts, who); !s)
+        const std::string_view from = layer.mount_from.empty() ? mount_from : std::string_view(layer.mount_from);
+        if (auto s = push_blob(target, src, from, counts, who); !s)
             return std::move(s).error().context("layer " + layer.path.string());
         before += layer.size;
         if (on_bytes) on_bytes(before);
     }
+    if (layer_counts) *layer_counts = counts;
     store::BlobSource config{built.config.digest, built.config.size, {}, content.config, {}};
     if (auto s = push_blob(target, config, {}, counts, who); !s) return std::move(s).error().context("config blob");
     if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)

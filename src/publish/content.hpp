@@ -11,6 +11,7 @@
 #include "bundle/check.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/platform.hpp"
+#include "publish/layer_ref.hpp"
 #include "store/target.hpp"
 #include "report/report.hpp"
 #include "util/retry.hpp"
@@ -18,11 +19,16 @@
 namespace ocx::publish {
 
 struct Layer {
-    std::filesystem::path path;
+    /// file: an archive on disk, pushed by push_content. present / mounted: a digest reference
+    /// (layer_ref.hpp) confirmed in the target by layer_from_registry, never uploaded.
+    enum class Origin { file, present, mounted };
+    std::filesystem::path path;  // "" for a digest reference
     Digest digest;
     std::uint64_t size = 0;
     std::string media_type;
     oci::Annotations annotations;
+    Origin origin = Origin::file;
+    std::string mount_from;  // from=REPO of its reference: tried instead of the push-wide one
 };
 
 struct PlatformContent {
@@ -45,6 +51,12 @@ struct BuiltManifest {
 /// walked: a record vouches for an archive alone.
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {},
                                  bundle::LayerSet* set = nullptr);
+
+/// A digest reference (LayerRef::Kind::digest) as a layer: its size from the target (HEAD); when
+/// absent, mounted from the reference's `from=` (else `mount_from`) and looked up again. Still
+/// absent: ErrorKind::not_found naming the reference and the target. Writes nothing else, so a
+/// caller resolves every reference before any manifest or tag is written. Annotations from the tail.
+Result<Layer> layer_from_registry(store::Target& target, const LayerRef& ref, std::string_view mount_from);
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);
@@ -71,10 +83,12 @@ std::string canonical_tag_step(std::string_view tag);
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
 /// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
 /// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;
-/// it may go back when an upload is retried).
+/// it may go back when an upload is retried). Layers resolved by layer_from_registry are counted
+/// (skipped or mounted), not sent. `layer_counts`, when set, receives the layers' counts alone.
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from = {}, const RetryPolicy& policy = {},
                                         const RetryClock& clock = RetryClock::system(),
-                                        const std::function<void(std::uint64_t)>& on_bytes = {});
+                                        const std::function<void(std::uint64_t)>& on_bytes = {},
+                                        report::BlobCounts* layer_counts = nullptr);
 
 }  // namespace ocx::publish

@@ -36,7 +36,7 @@ report::Report push_platform(store::Target& target, const std::string& package, 
     }
 
     auto counts = push_content(target, content, built, options.mount_from, options.write.manifest_retry,
-                               options.write.clock, options.on_bytes);
+                               options.write.clock, options.on_bytes, options.layer_counts);
     if (!counts) {
         record(r, step, counts.error());
         r.platforms.push_back(pr);

@@ -24,6 +24,7 @@ struct PushOptions {
     std::string mount_from;  // repository to cross-mount blobs from ("" = none)
     WriteOptions write;
     std::function<void(std::uint64_t)> on_bytes;  // layer bytes sent so far (push_content), for progress
+    report::BlobCounts* layer_counts = nullptr;    // when set, receives the layer blobs' counts (OCX's push JSON)
 };
 
 /// Pushes one platform and reports every digest and tag move. Never throws; failures are in

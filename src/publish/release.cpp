@@ -11,6 +11,7 @@
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
 #include "plan/version.hpp"
+#include "publish/shared_layers.hpp"
 #include "util/files.hpp"
 #include "util/json.hpp"
 #include "oci/media_types.hpp"
@@ -125,7 +126,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         if (auto s = bundle::check_totals(options.limits, made->size, made->entries, made->input_bytes); !s)
             return fail("bundle " + name, std::move(s).error().context(out.filename().string()));
         bundle::remember_bundle(*made);
-        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}});
+        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
@@ -406,6 +407,22 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}});
+
+    // Shared layers (shared_layers.hpp): bundled and pushed once, first in every platform naming them.
+    if (!matrix.shared_layers.empty()) {
+        auto shared = prepare_shared_layers(target, matrix, options);
+        if (!shared) {
+            add_error(rep, rep_mutex, "shared layers", shared.error());
+            for (auto& w : work) rep.platforms.push_back(w.result);
+            return rep;
+        }
+        for (auto& w : work)
+            for (const auto& name : w.input->spec->shared_layers) {
+                const Layer& l = shared->at(name);
+                w.content.layers.push_back(l);
+                w.result.archives.push_back({l.path.string(), l.digest, l.size, true});
+            }
+    }
 
     // A published version is protected (README "Published versions"; protects_published): when the tag already holds
     // one of our platforms, every platform is prepared first and compared before the first upload;

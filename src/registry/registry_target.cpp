@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <filesystem>
 #include <set>
 
@@ -96,6 +97,30 @@ Result<bool> RegistryTarget::blob_exists(const Digest& digest) {
     });
     if (found.ok() && *found) blobs_skipped_.fetch_add(1);
     return found;
+}
+
+Result<std::optional<std::uint64_t>> RegistryTarget::blob_size(const Digest& digest) {
+    const std::string action = "HEAD blob " + describe() + "@" + digest.str();
+    return with_retry<std::optional<std::uint64_t>>(
+        action, [&](RetryHint& hint) -> Result<std::optional<std::uint64_t>> {
+            RegistryRequest req;
+            req.method = "HEAD";
+            req.target = blobs_path(digest);
+            req.follow_redirects = true;
+            auto r = client_->exchange(req);
+            if (!r) return std::move(r).error();
+            if (r->status == 404) return std::optional<std::uint64_t>{};
+            if (r->status != 200) return failure(action, *r, hint);
+            const auto length = r->header("content-length");
+            std::uint64_t size = 0;
+            const char* first = length ? length->data() : nullptr;
+            const char* last = length ? length->data() + length->size() : nullptr;
+            auto [end, ec] = std::from_chars(first, last, size);
+            if (!length || length->empty() || ec != std::errc() || end != last)
+                return make_error(ErrorKind::data, action + ": the registry gave no usable Content-Length (" +
+                                                       escape_text(length.value_or("none")) + ")");
+            return std::optional<std::uint64_t>{size};
+        });
 }
 
 Status RegistryTarget::fetch_blob(const Digest& digest, const store::ByteSink& sink) {

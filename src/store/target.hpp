@@ -51,6 +51,21 @@ public:
 
     /// True when the blob is present (registry: HEAD /v2/<repo>/blobs/<digest>).
     virtual Result<bool> blob_exists(const Digest& digest) = 0;
+    /// Size of a blob present in the repository; nullopt when absent. Registries answer it from
+    /// HEAD (Content-Length); this default counts the bytes fetch_blob delivers.
+    virtual Result<std::optional<std::uint64_t>> blob_size(const Digest& digest) {
+        auto present = blob_exists(digest);
+        if (!present) return std::move(present).error();
+        if (!*present) return std::optional<std::uint64_t>{};
+        std::uint64_t size = 0;
+        if (auto s = fetch_blob(digest, [&size](const char*, std::size_t n) -> Status {
+                size += n;
+                return {};
+            });
+            !s)
+            return std::move(s).error();
+        return std::optional<std::uint64_t>{size};
+    }
     /// Uploads a blob whose digest and size are known up front. Returns bytes sent.
     virtual Result<std::uint64_t> upload_blob(const BlobSource& blob) = 0;
     /// Cross-repository mount from `from_repository` on the same registry; false when the

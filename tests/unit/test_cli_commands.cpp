@@ -29,7 +29,8 @@ TEST_CASE("the command table") {
             start = end + 1;
         }
     }
-    CHECK(names.size() == 11);
+    CHECK(names.size() == 12);  // ls, cascade, copy and describe added (issue 16)
+    CHECK(find_command("describe") != nullptr);
     CHECK(find_command("relase") == nullptr);
     CHECK(find_command("") == nullptr);
     // exec replaces the process and env only reads: no cleanup handlers for them.

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "plan/matrix.hpp"
 
 using namespace ocx;
@@ -259,4 +261,36 @@ TEST_CASE("supply chain keys: top-level sbom and provenance, a platform's sbom t
                                   "/provenance: expected true or false",
                                   "/platforms/0/sbom: expected true, false or the path of an SBOM file"});
     }
+}
+
+TEST_CASE("parse_matrix: shared layers and the describe block") {
+    auto ok = parse(R"({"schema": 1, "package": "reg.example/acme/mytool", "tag": "1.0.0",
+      "shared_layers": {"share": {"content": "share", "strip": 1, "prefix": "share/doc"}},
+      "describe": {"readme": "README.md", "keywords": ["cli", "build"]},
+      "platforms": [{"platform": "linux/amd64", "content": "a", "layers": ["share"]},
+                    {"platform": "linux/arm64", "content": "b"}]})");
+    REQUIRE(ok.problems.empty());
+    REQUIRE(ok.matrix.shared_layers.size() == 1);
+    CHECK(ok.matrix.shared_layers[0].name == "share");
+    CHECK(ok.matrix.shared_layers[0].content == std::filesystem::path("ci/share"));
+    CHECK(ok.matrix.shared_layers[0].strip == 1u);
+    CHECK(ok.matrix.shared_layers[0].prefix == "share/doc");
+    CHECK(ok.matrix.platforms[0].shared_layers == std::vector<std::string>{"share"});
+    CHECK(ok.matrix.platforms[1].shared_layers.empty());
+    REQUIRE(ok.matrix.describe);
+    CHECK(ok.matrix.describe->readme == std::filesystem::path("ci/README.md"));
+    CHECK(ok.matrix.describe->keywords == std::vector<std::string>{"cli", "build"});
+
+    auto bad = parse(R"({"schema": 1, "package": "reg.example/acme/mytool", "tag": "1.0.0",
+      "shared_layers": {"share": {"content": "share", "strip": 300, "prefix": "/abs"}},
+      "describe": {"logo": "x.png", "keywords": ["a,b"]},
+      "platforms": [{"platform": "linux/amd64", "content": "a", "layers": ["shar", 3]}]})");
+    const std::vector<std::string> expected{
+        "/shared_layers/share/strip: expected 0 to 255",
+        "/shared_layers/share/prefix: \"/abs\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'",
+        "/describe/readme: required key is missing",
+        "/describe/keywords/0: expected a non-empty keyword without ','",
+        "/platforms/0/layers/0: no shared layer \"shar\" in /shared_layers",
+        "/platforms/0/layers/1: expected the name of a shared layer (\"shared_layers\")"};
+    for (const auto& e : expected) CHECK_MESSAGE(std::find(bad.problems.begin(), bad.problems.end(), e) != bad.problems.end(), e);
 }
