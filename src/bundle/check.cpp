@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bundle/archive_feed.hpp"
 #include "bundle/archive_member.hpp"
 #include "bundle/names.hpp"
 #include "oci/media_types.hpp"
@@ -33,15 +34,18 @@ namespace {
 // (one thread), at 48 MiB 2.10 s / 64.7 MiB, at 64 MiB 1.44 s / 81.2 MiB (two threads).
 constexpr std::uint64_t kDecoderThreadMemory = 64ull << 20;
 
-// The file is read through this callback only, so every byte libarchive sees is hashed once.
-// An .xz file is decompressed here, with liblzma's multi-threaded decoder (libarchive's own xz
-// filter uses one core), and libarchive reads the plain tar.
+// The archive's bytes come through `source` only (the file, or the upload's ArchiveFeed), so every
+// byte libarchive sees is hashed once. An .xz file is decompressed here, with liblzma's
+// multi-threaded decoder (libarchive's own xz filter uses one core), and libarchive reads the
+// plain tar.
 struct Reader {
-    std::FILE* file = nullptr;
+    std::function<la_ssize_t(char* buf, std::size_t cap)> source;  // bytes read, 0 at the end, -1 on error
     Sha256 hash;
     std::uint64_t size = 0;
     std::vector<char> buf = std::vector<char>(1 << 20);
     bool io_error = false;
+    std::size_t peeked = 0;  // bytes in buf read by peek() and not handed on yet
+    bool has_peek = false;
 
     // xz mode
     bool xz = false;
@@ -51,10 +55,7 @@ struct Reader {
     bool stream_done = false;
     std::string xz_error;  // why decoding failed
 
-    ~Reader() {
-        if (file != nullptr) std::fclose(file);
-        lzma_end(&stream);
-    }
+    ~Reader() { lzma_end(&stream); }
 
     bool start_xz() {
         lzma_mt mt{};
@@ -68,16 +69,44 @@ struct Reader {
         return true;
     }
 
-    // The next chunk of the file, hashed; 0 at the end, -1 on a read error.
+    // Reads (and hashes) the first bytes, at least `want` unless the input is shorter; the next
+    // read_file() hands them on. False on a read error.
+    bool peek(std::size_t want) {
+        while (peeked < want) {
+            const la_ssize_t n = source(buf.data() + peeked, buf.size() - peeked);
+            if (n < 0) {
+                io_error = true;
+                return false;
+            }
+            if (n == 0) break;
+            peeked += static_cast<std::size_t>(n);
+        }
+        hash.update(buf.data(), peeked);
+        size += peeked;
+        has_peek = true;
+        return true;
+    }
+
+    // True when the peeked bytes start with the xz magic bytes.
+    bool peeked_xz() const {
+        static constexpr unsigned char magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+        return peeked >= sizeof magic && std::memcmp(buf.data(), magic, sizeof magic) == 0;
+    }
+
+    // The next chunk of the input, hashed; 0 at the end, -1 on a read error.
     la_ssize_t read_file() {
-        std::size_t n = std::fread(buf.data(), 1, buf.size(), file);
-        if (n == 0 && std::ferror(file) != 0) {
+        if (has_peek) {
+            has_peek = false;
+            return static_cast<la_ssize_t>(peeked);
+        }
+        const la_ssize_t n = source(buf.data(), buf.size());
+        if (n < 0) {
             io_error = true;
             return -1;
         }
-        hash.update(buf.data(), n);
-        size += n;
-        return static_cast<la_ssize_t>(n);
+        hash.update(buf.data(), static_cast<std::size_t>(n));
+        size += static_cast<std::uint64_t>(n);
+        return n;
     }
 
     la_ssize_t next(const void** out) {
@@ -124,15 +153,6 @@ struct Reader {
     }
 };
 
-// True when the file starts with the xz magic bytes (the file position is restored).
-bool starts_as_xz(std::FILE* file) {
-    static constexpr unsigned char magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
-    unsigned char head[6] = {};
-    const std::size_t n = std::fread(head, 1, sizeof head, file);
-    std::rewind(file);
-    return n == sizeof head && std::memcmp(head, magic, sizeof head) == 0;
-}
-
 la_ssize_t read_cb(struct archive*, void* self, const void** out) { return static_cast<Reader*>(self)->next(out); }
 
 struct ArchiveDeleter {
@@ -159,22 +179,21 @@ std::string_view filter_name(int code) {
 
 }  // namespace
 
-Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
-                                   LayerSet* set, const MemberVisitor& visit) {
-    const std::string file = path.string();
+namespace {
+struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// The walk itself, over whatever `reader.source` gives: `file` names the archive in messages,
+// `compressed` is its size (for the default unpack limit).
+Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
+                          const UnpackLimits& limits, LayerSet* set, const MemberVisitor& visit) {
     auto bad = [&](const std::string& why) { return make_error(ErrorKind::data, file + ": " + why); };
-    Reader reader;
-    reader.file = std::fopen(path.c_str(), "rb");
-    if (reader.file == nullptr)
-        return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(::fileno(reader.file), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return bad("not a regular file");
-    const auto compressed = static_cast<std::uint64_t>(st.st_size);
     Utf8Locale locale;  // names convert as extract() converts them
 
     const int want = expected_filter(media_type);
-    if (want == ARCHIVE_FILTER_XZ && starts_as_xz(reader.file) && !reader.start_xz())
+    if (!reader.peek(6)) return make_error(ErrorKind::io, file + ": read error");
+    if (want == ARCHIVE_FILTER_XZ && reader.peeked_xz() && !reader.start_xz())
         return make_error(ErrorKind::internal, file + ": cannot start the xz decoder");
     // What went wrong, preferring the decoder's own words to libarchive's.
     auto damaged = [&](const std::string& where, struct archive* a) {
@@ -258,6 +277,37 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
     return out;
 }
 
+}  // namespace
+
+Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
+                                   LayerSet* set, const MemberVisitor& visit) {
+    const std::string file = path.string();
+    std::unique_ptr<std::FILE, FileCloser> in(std::fopen(path.c_str(), "rb"));
+    if (!in) return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(::fileno(in.get()), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::data, file + ": not a regular file");
+    Reader reader;
+    reader.source = [f = in.get()](char* buf, std::size_t cap) -> la_ssize_t {
+        const std::size_t n = std::fread(buf, 1, cap, f);
+        if (n == 0 && std::ferror(f) != 0) return -1;
+        return static_cast<la_ssize_t>(n);
+    };
+    return walk(reader, file, static_cast<std::uint64_t>(st.st_size), media_type, limits, set, visit);
+}
+
+Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const fs::path& path, std::uint64_t size,
+                                       std::string_view media_type, const UnpackLimits& limits) {
+    Reader reader;
+    reader.source = [&feed](char* buf, std::size_t cap) { return static_cast<la_ssize_t>(feed.read(buf, cap)); };
+    auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {});
+    if (checked && checked->size != size)
+        checked = make_error(ErrorKind::io, path.string() + " changed while it was being read: " +
+                                                std::to_string(checked->size) + " bytes, expected " + std::to_string(size));
+    feed.finish(checked.ok());
+    return checked;
+}
+
 Status finish_layers(const LayerSet& set) {
     if (auto problem = set.tree.finish())
         return make_error(ErrorKind::data, "the layers together: " + quote_name(problem->path) + ": " + problem->reason);
@@ -297,23 +347,32 @@ void remember_checked(const fs::path& records, std::string_view media_type, cons
                                 std::to_string(check.size) + " " + std::to_string(check.unpacked) + "\n");
 }
 
-Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records,
-                                              const UnpackLimits& limits) {
+Result<ArchiveCheck> look_up_check(const fs::path& path, std::string_view media_type,
+                                   const std::optional<fs::path>& records, const UnpackLimits& limits) {
     auto hashed = digest_file(path);
     if (!hashed) return std::move(hashed).error();
     const auto& [digest, size] = *hashed;
-    if (auto record = read_file(record_path(records, media_type, digest)); record && *record) {
-        std::istringstream in(**record);
-        std::string rules;
-        std::uint64_t entries = 0, recorded_size = 0, unpacked = 0;
-        // A record within today's limits vouches; past them, the walk below says which limit.
-        if (in >> rules >> entries >> recorded_size >> unpacked && rules == kCheckRules && recorded_size == size &&
-            entries > 0 && entries <= limits.max_entries && unpacked <= max_unpacked_bytes(limits, size))
-            return ArchiveCheck{digest, size, entries, unpacked, true};
+    if (records) {
+        if (auto record = read_file(record_path(*records, media_type, digest)); record && *record) {
+            std::istringstream in(**record);
+            std::string rules;
+            std::uint64_t entries = 0, recorded_size = 0, unpacked = 0;
+            // A record within today's limits vouches; past them, the walk says which limit.
+            if (in >> rules >> entries >> recorded_size >> unpacked && rules == kCheckRules && recorded_size == size &&
+                entries > 0 && entries <= limits.max_entries && unpacked <= max_unpacked_bytes(limits, size))
+                return ArchiveCheck{digest, size, entries, unpacked, true};
+        }
     }
+    return ArchiveCheck{digest, size, 0, 0, false};
+}
+
+Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records,
+                                              const UnpackLimits& limits) {
+    auto hashed = look_up_check(path, media_type, records, limits);
+    if (!hashed || hashed->from_record) return hashed;
     auto checked = check_archive(path, media_type, limits);
     if (!checked) return checked;
-    if (checked->digest != digest || checked->size != size)
+    if (checked->digest != hashed->digest || checked->size != hashed->size)
         return make_error(ErrorKind::io, path.string() + " changed while it was being read");
     remember_checked(records, media_type, *checked);
     return checked;

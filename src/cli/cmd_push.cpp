@@ -106,7 +106,8 @@ int cmd_push(const Args& args) {
         }
     }
     for (const auto& a : positional_args) {
-        auto layer = publish::layer_from_archive(a, *limits, layers ? &*layers : nullptr);
+        auto layer = publish::layer_from_archive(a, *limits, layers ? &*layers : nullptr,
+                                                 publish::CheckTiming::beside_upload);
         if (!layer) return fail(layer.error());
         content.layers.push_back(std::move(*layer));
     }

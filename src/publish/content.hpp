@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,17 @@ struct Layer {
     std::uint64_t size = 0;
     std::string media_type;
     oci::Annotations annotations;
+    /// Set when the archive has been hashed but not walked yet (CheckTiming::beside_upload): the
+    /// archive check under these limits is owed, and push_content runs it beside the upload.
+    std::optional<bundle::UnpackLimits> pending_check;
+};
+
+/// When layer_from_archive walks an archive nobody checked before. Archives a record vouches for
+/// (bundle::look_up_check) are only hashed either way.
+enum class CheckTiming {
+    now,            // before returning (a dry run, or archives checked together in a LayerSet)
+    beside_upload,  // hash now; push_content walks it while it uploads (docs/performance.md);
+                    // archives of at most 4 MiB are walked now all the same
 };
 
 struct PlatformContent {
@@ -42,9 +54,10 @@ struct BuiltManifest {
 /// Errors name the file.
 /// Members are held to `limits` (bundle/limits.hpp), as install will hold them. With `set`, one
 /// of several archives pushed together, checked with the others (bundle::LayerSet) and always
-/// walked: a record vouches for an archive alone.
+/// walked now: a record vouches for an archive alone. Otherwise `timing` says whether an archive
+/// without a record is walked now or left to push_content (Layer::pending_check).
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {},
-                                 bundle::LayerSet* set = nullptr);
+                                 bundle::LayerSet* set = nullptr, CheckTiming timing = CheckTiming::now);
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);
@@ -62,10 +75,15 @@ Status put_manifest_retrying(Target& target, std::string_view reference, const M
 /// Pushes layers (HEAD first, skipped when present, mounted from `mount_from` when given),
 /// then the config blob, then the manifest by digest (put_manifest_retrying). Returns what was
 /// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;
-/// it may go back when an upload is retried).
+/// it may go back when an upload is retried). A layer with a pending check is walked from the
+/// same reads of the file as its upload, and the manifest is written only when it passes (an
+/// archive that fails its check leaves its blob behind, unreferenced; nothing points at it).
+/// `uploaded`, when given, hears every blob uploaded, also when the push then fails, so the report
+/// can name them.
 Result<report::BlobCounts> push_content(Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from = {}, const RetryPolicy& policy = {},
                                         const RetryClock& clock = RetryClock::system(),
-                                        const std::function<void(std::uint64_t)>& on_bytes = {});
+                                        const std::function<void(std::uint64_t)>& on_bytes = {},
+                                        std::vector<report::Blob>* uploaded = nullptr);
 
 }  // namespace ocx::publish
