@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <sstream>
@@ -25,14 +26,37 @@ namespace ocx::bundle {
 namespace fs = std::filesystem;
 
 namespace {
-// liblzma's multi-threaded decoder may use this much for its threads' buffers (each holds a whole
-// block, compressed and decompressed); past it, it decodes with fewer threads. Archives made by
-// `create` at level fast or default (4 and 16 MiB blocks) decode on two cores within it; `best`
-// (256 MiB blocks) and single-block files decode on one. Measured on a 53.6 MB default-level bundle
-// of gcc 12 (208 MB of tar), 2 cores, re-push of a blob the registry has (the check is all the work):
-// libarchive's own xz filter 2.43 s / 19.9 MiB peak RSS; this decoder at 40 MiB 2.44 s / 58.8 MiB
-// (one thread), at 48 MiB 2.10 s / 64.7 MiB, at 64 MiB 1.44 s / 81.2 MiB (two threads).
-constexpr std::uint64_t kDecoderThreadMemory = 64ull << 20;
+// The archive check's memory budget (docs/performance.md "Memory"): a push that walks an archive
+// stays within 64 MiB of peak RSS. The rest of the process (code, libraries, the upload's buffers,
+// the 4 MiB feed between upload and check, this reader's two 1 MiB buffers) takes 25–30 MiB
+// (measured below with the plain decoder), so the xz decoder may use 32 MiB.
+constexpr std::uint64_t kDecoderBudget = 32ull << 20;
+
+// What liblzma's multi-threaded decoder holds per thread for a block like the first one of the
+// stream: the block whole, compressed and decompressed, plus the filters' own memory (the LZMA2
+// dictionary). 0 when the header does not say (xz's single-threaded encoder writes no sizes: such
+// a stream can only be decoded on one thread anyway).
+std::uint64_t per_thread_memory(const char* data, std::size_t n) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
+    lzma_stream_flags flags{};
+    if (n <= LZMA_STREAM_HEADER_SIZE || lzma_stream_header_decode(&flags, bytes) != LZMA_OK) return 0;
+    const std::uint8_t* header = bytes + LZMA_STREAM_HEADER_SIZE;
+    if (header[0] == 0x00) return 0;  // no block: the index follows at once
+    lzma_filter filters[LZMA_FILTERS_MAX + 1];
+    lzma_block block{};
+    block.version = 1;
+    block.check = flags.check;
+    block.filters = filters;
+    block.header_size = lzma_block_header_size_decode(header[0]);
+    if (n < LZMA_STREAM_HEADER_SIZE + block.header_size || lzma_block_header_decode(&block, nullptr, header) != LZMA_OK)
+        return 0;
+    const std::uint64_t filter_memory = lzma_raw_decoder_memusage(filters);
+    for (std::size_t i = 0; filters[i].id != LZMA_VLI_UNKNOWN; ++i) std::free(filters[i].options);
+    if (block.compressed_size == LZMA_VLI_UNKNOWN || block.uncompressed_size == LZMA_VLI_UNKNOWN ||
+        filter_memory == UINT64_MAX)
+        return 0;
+    return block.compressed_size + block.uncompressed_size + filter_memory;
+}
 
 // The archive's bytes come through `source` only (the file, or the upload's ArchiveFeed), so every
 // byte libarchive sees is hashed once. An .xz file is decompressed here, with liblzma's
@@ -57,13 +81,28 @@ struct Reader {
 
     ~Reader() { lzma_end(&stream); }
 
+    // Threads as many as the cores and kDecoderBudget allow, judged by the first block (peeked);
+    // where fewer than two fit, the plain decoder, which holds its dictionary and no block. Measured
+    // pushing 72 MiB of gcc 12's files never seen here (2 cores, walked beside the upload, peak RSS):
+    //   xz -3 --block-size=16MiB (create's default level): two threads (64 MiB allowed, as before)
+    //   74.0 MiB; the plain decoder 28.3 MiB. xz -6 (24 MiB blocks): 67.1 MiB; plain 32.3 MiB.
+    //   xz -1 (3 MiB blocks): two threads within the budget, 39.1 MiB.
+    //   xz -9: 88.3 MiB, the plain decoder's 64 MiB dictionary (the format's; nothing smaller decodes it).
+    // The plain decoder takes one core where two threads take two: the price of the bound.
     bool start_xz() {
-        lzma_mt mt{};
-        mt.flags = LZMA_CONCATENATED;
-        mt.threads = std::max<std::uint32_t>(1, lzma_cputhreads());
-        mt.memlimit_threading = kDecoderThreadMemory;
-        mt.memlimit_stop = UINT64_MAX;
-        if (lzma_stream_decoder_mt(&stream, &mt) != LZMA_OK) return false;
+        const std::uint64_t per_thread = per_thread_memory(buf.data(), peeked);
+        const std::uint64_t fit = per_thread == 0 ? 0 : kDecoderBudget / per_thread;
+        const auto threads = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max(1u, lzma_cputhreads()), fit));
+        if (threads >= 2) {
+            lzma_mt mt{};
+            mt.flags = LZMA_CONCATENATED;
+            mt.threads = threads;
+            mt.memlimit_threading = kDecoderBudget;
+            mt.memlimit_stop = UINT64_MAX;
+            if (lzma_stream_decoder_mt(&stream, &mt) != LZMA_OK) return false;
+        } else if (lzma_stream_decoder(&stream, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+            return false;
+        }
         xz = true;
         plain.resize(1 << 20);
         return true;
@@ -192,7 +231,8 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     Utf8Locale locale;  // names convert as extract() converts them
 
     const int want = expected_filter(media_type);
-    if (!reader.peek(6)) return make_error(ErrorKind::io, file + ": read error");
+    // Enough for the xz magic, and for start_xz the stream header and the first block's header.
+    if (!reader.peek(LZMA_STREAM_HEADER_SIZE + LZMA_BLOCK_HEADER_SIZE_MAX)) return make_error(ErrorKind::io, file + ": read error");
     if (want == ARCHIVE_FILTER_XZ && reader.peeked_xz() && !reader.start_xz())
         return make_error(ErrorKind::internal, file + ": cannot start the xz decoder");
     // What went wrong, preferring the decoder's own words to libarchive's.
