@@ -124,8 +124,8 @@ Status push_checked_layer(Target& target, const Layer& layer, BlobSource src, st
     const bool check_failed_first = !pushed && feed.abandon();
     walker.join();
     if (!pushed && !check_failed_first) return pushed;
+    if (!rest) return rest;  // the check then saw a short input: the read error is the cause
     if (!checked) return std::move(checked).error();
-    if (!rest) return rest;
     if (checked->digest != layer.digest)
         return make_error(ErrorKind::io, layer.path.string() + " changed while it was being read");
     if (auto records = bundle::check_records_dir()) bundle::remember_checked(*records, layer.media_type, *checked);
