@@ -10,7 +10,9 @@ passes. Checked against a real docker-registry:
 * the same bad member at the start: the failed check stops the upload, no blob, no manifest, no
   `uploaded_blobs`;
 * `release` with such an archive next to a content platform: no tag, the report names the blob;
-* a good archive: published, read back with skopeo, recorded so the next push only hashes it.
+* a good archive: published, read back with skopeo, recorded so the next push only hashes it;
+* a connection reset half-way through the upload: the retry reads the file from its start again,
+  the check sees each byte once and passes, and the push is published.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from fault_proxy import FaultProxy, reset
 from fixtures import Registry, registry_get, run, skopeo_copy_all, skopeo_inspect_raw
 from release_helpers import hello_tree, manifest_at, tags_of
 
@@ -157,6 +160,18 @@ class TestCheckWhileUploading(unittest.TestCase):
         self.assertIn("passed the archive check before", again.stderr)
         self.assertNotIn("archive checked beside its upload", again.stderr)
 
+    def test_an_upload_retried_half_way_feeds_the_check_each_byte_once(self):
+        good = archive(self.tmp / "retried-1.0.0-linux-amd64.tar.xz", None)
+        with FaultProxy(self.reg.host) as proxy:
+            rule = proxy.inject(reset(after_bytes=6 * MIB), method="PUT", path=r"/blobs/uploads/.*digest=", nth=1)
+            r = run(["push", good, "-p", "linux/amd64", "-m", self.meta, "-i", "%s/beside/retried:1.0.0" % proxy.host,
+                     "-n", "-v", "--format", "json"], env={"OCX_RELEASE_CACHE": self.tmp / "cache-retried"})
+        self.assertEqual(rule.fired, 1)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("archive checked beside its upload", r.stderr)
+        self.assertTrue(r.json()["platforms"][0]["pushed"])
+        self.assertEqual(self.blob_status("beside/retried", sha256(good)), 200)
+        self.assertIn("1.0.0", tags_of(self.reg, "beside/retried"))
 
 if __name__ == "__main__":
     unittest.main()
