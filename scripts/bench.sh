@@ -5,13 +5,17 @@
 #
 # usage: scripts/bench.sh [--quick] [--runs N] [SCENARIO...]
 #   SCENARIO: create   ocx-release create vs tar --sort=name ... | xz (via scripts/bench_create.sh)
-#             push     first push of a 60 MiB layer: ocx-release vs bare curl vs skopeo copy
-#                      (+ the upload strategy: monolithic vs chunk sizes)
+#             push     first push of a 60 MiB random layer and a real 53.6 MB bundle: ocx-release
+#                      (walked = never seen here, recorded) vs bare curl vs skopeo copy vs xz -dc
+#             strategy monolithic vs chunk sizes, and a cold page cache (not in the default run)
+#             slowlink the never-seen real bundle through a proxy holding each blob upload 1 s
 #             repush   the same content again: wall, requests, bytes uploaded vs hashing the file
 #             release  4 platforms end to end vs create + push per platform vs the creates alone
+#             prebuilt 2 directories + 2 never-seen prebuilt archives vs the compression alone
 #             overlap  the same release through a proxy that delays every upload (is it hidden?)
 #             memory   peak RSS pushing a 1 GiB layer and bundling a 1 GiB tree
-#           default: all of them, in that order (under 10 minutes on 2 idle cores)
+#             presets  peak RSS walking 72 MiB of binaries at xz -0 … -9 and -9e
+#           default: all but strategy, in that order
 #   --quick  smaller sizes and fewer runs (a smoke test of the script, not numbers to quote)
 #   --runs N runs per command (default: 3 for create and release, 5 for push and repush)
 #   OCX_RELEASE_BIN: the binary (default: build/ocx-release); OCX_BENCH_DIR: keep the generated
@@ -23,7 +27,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${OCX_RELEASE_BIN:-$root/build/ocx-release}
 [[ -x $bin ]] || { echo "bench: $bin not found (build it or set OCX_RELEASE_BIN)" >&2; exit 69; }
 for arg in "$@"; do
-  [[ $arg == -h || $arg == --help ]] && { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+  [[ $arg == -h || $arg == --help ]] && { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 done
 for tool in python3 curl xz tar sha256sum openssl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 69; }

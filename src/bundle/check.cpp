@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bundle/archive_feed.hpp"
 #include "bundle/archive_member.hpp"
 #include "bundle/names.hpp"
 #include "oci/media_types.hpp"
@@ -24,24 +26,50 @@ namespace ocx::bundle {
 namespace fs = std::filesystem;
 
 namespace {
-// liblzma's multi-threaded decoder may use this much for its threads' buffers (each holds a whole
-// block, compressed and decompressed); past it, it decodes with fewer threads. Archives made by
-// `create` at level fast or default (4 and 16 MiB blocks) decode on two cores within it; `best`
-// (256 MiB blocks) and single-block files decode on one. Measured on a 53.6 MB default-level bundle
-// of gcc 12 (208 MB of tar), 2 cores, re-push of a blob the registry has (the check is all the work):
-// libarchive's own xz filter 2.43 s / 19.9 MiB peak RSS; this decoder at 40 MiB 2.44 s / 58.8 MiB
-// (one thread), at 48 MiB 2.10 s / 64.7 MiB, at 64 MiB 1.44 s / 81.2 MiB (two threads).
-constexpr std::uint64_t kDecoderThreadMemory = 64ull << 20;
+// The archive check's memory budget (docs/performance.md "Memory"): a push that walks an archive
+// stays within 64 MiB of peak RSS. The rest of the process (code, libraries, the upload's buffers,
+// the 4 MiB feed between upload and check, this reader's two 1 MiB buffers) takes 25–30 MiB
+// (measured below with the plain decoder), so the xz decoder may use 32 MiB.
+constexpr std::uint64_t kDecoderBudget = 32ull << 20;
 
-// The file is read through this callback only, so every byte libarchive sees is hashed once.
-// An .xz file is decompressed here, with liblzma's multi-threaded decoder (libarchive's own xz
-// filter uses one core), and libarchive reads the plain tar.
+// What liblzma's multi-threaded decoder holds per thread for a block like the first one of the
+// stream: the block whole, compressed and decompressed, plus the filters' own memory (the LZMA2
+// dictionary). 0 when the header does not say (xz's single-threaded encoder writes no sizes: such
+// a stream can only be decoded on one thread anyway).
+std::uint64_t per_thread_memory(const char* data, std::size_t n) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
+    lzma_stream_flags flags{};
+    if (n <= LZMA_STREAM_HEADER_SIZE || lzma_stream_header_decode(&flags, bytes) != LZMA_OK) return 0;
+    const std::uint8_t* header = bytes + LZMA_STREAM_HEADER_SIZE;
+    if (header[0] == 0x00) return 0;  // no block: the index follows at once
+    lzma_filter filters[LZMA_FILTERS_MAX + 1];
+    lzma_block block{};
+    block.version = 1;
+    block.check = flags.check;
+    block.filters = filters;
+    block.header_size = lzma_block_header_size_decode(header[0]);
+    if (n < LZMA_STREAM_HEADER_SIZE + block.header_size || lzma_block_header_decode(&block, nullptr, header) != LZMA_OK)
+        return 0;
+    const std::uint64_t filter_memory = lzma_raw_decoder_memusage(filters);
+    for (std::size_t i = 0; filters[i].id != LZMA_VLI_UNKNOWN; ++i) std::free(filters[i].options);
+    if (block.compressed_size == LZMA_VLI_UNKNOWN || block.uncompressed_size == LZMA_VLI_UNKNOWN ||
+        filter_memory == UINT64_MAX)
+        return 0;
+    return block.compressed_size + block.uncompressed_size + filter_memory;
+}
+
+// The archive's bytes come through `source` only (the file, or the upload's ArchiveFeed), so every
+// byte libarchive sees is hashed once. An .xz file is decompressed here, with liblzma's
+// multi-threaded decoder (libarchive's own xz filter uses one core), and libarchive reads the
+// plain tar.
 struct Reader {
-    std::FILE* file = nullptr;
+    std::function<la_ssize_t(char* buf, std::size_t cap)> source;  // bytes read, 0 at the end, -1 on error
     Sha256 hash;
     std::uint64_t size = 0;
     std::vector<char> buf = std::vector<char>(1 << 20);
     bool io_error = false;
+    std::size_t peeked = 0;  // bytes in buf read by peek() and not handed on yet
+    bool has_peek = false;
 
     // xz mode
     bool xz = false;
@@ -51,33 +79,73 @@ struct Reader {
     bool stream_done = false;
     std::string xz_error;  // why decoding failed
 
-    ~Reader() {
-        if (file != nullptr) std::fclose(file);
-        lzma_end(&stream);
-    }
+    ~Reader() { lzma_end(&stream); }
 
+    // Threads as many as the cores and kDecoderBudget allow, judged by the first block (peeked);
+    // where fewer than two fit, the plain decoder, which holds its dictionary and no block. Measured
+    // pushing 72 MiB of gcc 12's files never seen here (2 cores, walked beside the upload, peak RSS):
+    //   xz -3 --block-size=16MiB (create's default level): two threads (64 MiB allowed, as before)
+    //   74.0 MiB; the plain decoder 28.3 MiB. xz -6 (24 MiB blocks): 67.1 MiB; plain 32.3 MiB.
+    //   xz -1 (3 MiB blocks): two threads within the budget, 39.1 MiB.
+    //   xz -9: 88.3 MiB, the plain decoder's 64 MiB dictionary (the format's; nothing smaller decodes it).
+    // The plain decoder takes one core where two threads take two: the price of the bound.
     bool start_xz() {
-        lzma_mt mt{};
-        mt.flags = LZMA_CONCATENATED;
-        mt.threads = std::max<std::uint32_t>(1, lzma_cputhreads());
-        mt.memlimit_threading = kDecoderThreadMemory;
-        mt.memlimit_stop = UINT64_MAX;
-        if (lzma_stream_decoder_mt(&stream, &mt) != LZMA_OK) return false;
+        const std::uint64_t per_thread = per_thread_memory(buf.data(), peeked);
+        const std::uint64_t fit = per_thread == 0 ? 0 : kDecoderBudget / per_thread;
+        const auto threads = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max(1u, lzma_cputhreads()), fit));
+        if (threads >= 2) {
+            lzma_mt mt{};
+            mt.flags = LZMA_CONCATENATED;
+            mt.threads = threads;
+            mt.memlimit_threading = kDecoderBudget;
+            mt.memlimit_stop = UINT64_MAX;
+            if (lzma_stream_decoder_mt(&stream, &mt) != LZMA_OK) return false;
+        } else if (lzma_stream_decoder(&stream, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+            return false;
+        }
         xz = true;
         plain.resize(1 << 20);
         return true;
     }
 
-    // The next chunk of the file, hashed; 0 at the end, -1 on a read error.
+    // Reads (and hashes) the first bytes, at least `want` unless the input is shorter; the next
+    // read_file() hands them on. False on a read error.
+    bool peek(std::size_t want) {
+        while (peeked < want) {
+            const la_ssize_t n = source(buf.data() + peeked, buf.size() - peeked);
+            if (n < 0) {
+                io_error = true;
+                return false;
+            }
+            if (n == 0) break;
+            peeked += static_cast<std::size_t>(n);
+        }
+        hash.update(buf.data(), peeked);
+        size += peeked;
+        has_peek = true;
+        return true;
+    }
+
+    // True when the peeked bytes start with the xz magic bytes.
+    bool peeked_xz() const {
+        static constexpr unsigned char magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
+        return peeked >= sizeof magic && std::memcmp(buf.data(), magic, sizeof magic) == 0;
+    }
+
+    // The next chunk of the input, hashed; 0 at the end, -1 on a read error.
     la_ssize_t read_file() {
-        std::size_t n = std::fread(buf.data(), 1, buf.size(), file);
-        if (n == 0 && std::ferror(file) != 0) {
+        if (has_peek) {
+            has_peek = false;
+            return static_cast<la_ssize_t>(peeked);
+        }
+        const la_ssize_t n = source(buf.data(), buf.size());
+        if (n < 0) {
             io_error = true;
             return -1;
         }
-        hash.update(buf.data(), n);
-        size += n;
-        return static_cast<la_ssize_t>(n);
+        hash.update(buf.data(), static_cast<std::size_t>(n));
+        size += static_cast<std::uint64_t>(n);
+        return n;
     }
 
     la_ssize_t next(const void** out) {
@@ -124,15 +192,6 @@ struct Reader {
     }
 };
 
-// True when the file starts with the xz magic bytes (the file position is restored).
-bool starts_as_xz(std::FILE* file) {
-    static constexpr unsigned char magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
-    unsigned char head[6] = {};
-    const std::size_t n = std::fread(head, 1, sizeof head, file);
-    std::rewind(file);
-    return n == sizeof head && std::memcmp(head, magic, sizeof head) == 0;
-}
-
 la_ssize_t read_cb(struct archive*, void* self, const void** out) { return static_cast<Reader*>(self)->next(out); }
 
 struct ArchiveDeleter {
@@ -159,22 +218,23 @@ std::string_view filter_name(int code) {
 
 }  // namespace
 
-Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
-                                   LayerSet* set, const MemberVisitor& visit, std::vector<FileHash>* files) {
-    const std::string file = path.string();
+namespace {
+struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// The walk itself, over whatever `reader.source` gives: `file` names the archive in messages,
+// `compressed` is its size (for the default unpack limit).
+Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
+                          const UnpackLimits& limits, LayerSet* set, const MemberVisitor& visit,
+                          std::vector<FileHash>* files) {
     auto bad = [&](const std::string& why) { return make_error(ErrorKind::data, file + ": " + why); };
-    Reader reader;
-    reader.file = std::fopen(path.c_str(), "rb");
-    if (reader.file == nullptr)
-        return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(::fileno(reader.file), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return bad("not a regular file");
-    const auto compressed = static_cast<std::uint64_t>(st.st_size);
     Utf8Locale locale;  // names convert as extract() converts them
 
     const int want = expected_filter(media_type);
-    if (want == ARCHIVE_FILTER_XZ && starts_as_xz(reader.file) && !reader.start_xz())
+    // Enough for the xz magic, and for start_xz the stream header and the first block's header.
+    if (!reader.peek(LZMA_STREAM_HEADER_SIZE + LZMA_BLOCK_HEADER_SIZE_MAX)) return make_error(ErrorKind::io, file + ": read error");
+    if (want == ARCHIVE_FILTER_XZ && reader.peeked_xz() && !reader.start_xz())
         return make_error(ErrorKind::internal, file + ": cannot start the xz decoder");
     // What went wrong, preferring the decoder's own words to libarchive's.
     auto damaged = [&](const std::string& where, struct archive* a) {
@@ -284,6 +344,37 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
     return out;
 }
 
+}  // namespace
+
+Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
+                                   LayerSet* set, const MemberVisitor& visit, std::vector<FileHash>* files) {
+    const std::string file = path.string();
+    std::unique_ptr<std::FILE, FileCloser> in(std::fopen(path.c_str(), "rb"));
+    if (!in) return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(::fileno(in.get()), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::data, file + ": not a regular file");
+    Reader reader;
+    reader.source = [f = in.get()](char* buf, std::size_t cap) -> la_ssize_t {
+        const std::size_t n = std::fread(buf, 1, cap, f);
+        if (n == 0 && std::ferror(f) != 0) return -1;
+        return static_cast<la_ssize_t>(n);
+    };
+    return walk(reader, file, static_cast<std::uint64_t>(st.st_size), media_type, limits, set, visit, files);
+}
+
+Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const fs::path& path, std::uint64_t size,
+                                       std::string_view media_type, const UnpackLimits& limits) {
+    Reader reader;
+    reader.source = [&feed](char* buf, std::size_t cap) { return static_cast<la_ssize_t>(feed.read(buf, cap)); };
+    auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {}, nullptr);
+    if (checked && checked->size != size)
+        checked = make_error(ErrorKind::io, path.string() + " changed while it was being read: " +
+                                                std::to_string(checked->size) + " bytes, expected " + std::to_string(size));
+    feed.finish(checked.ok());
+    return checked;
+}
+
 Status finish_layers(const LayerSet& set) {
     if (auto problem = set.tree.finish())
         return make_error(ErrorKind::data, "the layers together: " + quote_name(problem->path) + ": " + problem->reason);
@@ -323,23 +414,32 @@ void remember_checked(const fs::path& records, std::string_view media_type, cons
                                 std::to_string(check.size) + " " + std::to_string(check.unpacked) + "\n");
 }
 
-Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records,
-                                              const UnpackLimits& limits) {
+Result<ArchiveCheck> look_up_check(const fs::path& path, std::string_view media_type,
+                                   const std::optional<fs::path>& records, const UnpackLimits& limits) {
     auto hashed = digest_file(path);
     if (!hashed) return std::move(hashed).error();
     const auto& [digest, size] = *hashed;
-    if (auto record = read_file(record_path(records, media_type, digest)); record && *record) {
-        std::istringstream in(**record);
-        std::string rules;
-        std::uint64_t entries = 0, recorded_size = 0, unpacked = 0;
-        // A record within today's limits vouches; past them, the walk below says which limit.
-        if (in >> rules >> entries >> recorded_size >> unpacked && rules == kCheckRules && recorded_size == size &&
-            entries > 0 && entries <= limits.max_entries && unpacked <= max_unpacked_bytes(limits, size))
-            return ArchiveCheck{digest, size, entries, unpacked, true};
+    if (records) {
+        if (auto record = read_file(record_path(*records, media_type, digest)); record && *record) {
+            std::istringstream in(**record);
+            std::string rules;
+            std::uint64_t entries = 0, recorded_size = 0, unpacked = 0;
+            // A record within today's limits vouches; past them, the walk says which limit.
+            if (in >> rules >> entries >> recorded_size >> unpacked && rules == kCheckRules && recorded_size == size &&
+                entries > 0 && entries <= limits.max_entries && unpacked <= max_unpacked_bytes(limits, size))
+                return ArchiveCheck{digest, size, entries, unpacked, true};
+        }
     }
+    return ArchiveCheck{digest, size, 0, 0, false};
+}
+
+Result<ArchiveCheck> check_archive_remembered(const fs::path& path, std::string_view media_type, const fs::path& records,
+                                              const UnpackLimits& limits) {
+    auto hashed = look_up_check(path, media_type, records, limits);
+    if (!hashed || hashed->from_record) return hashed;
     auto checked = check_archive(path, media_type, limits);
     if (!checked) return checked;
-    if (checked->digest != digest || checked->size != size)
+    if (checked->digest != hashed->digest || checked->size != hashed->size)
         return make_error(ErrorKind::io, path.string() + " changed while it was being read");
     remember_checked(records, media_type, *checked);
     return checked;

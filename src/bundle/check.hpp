@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,15 @@ Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::strin
                                    const UnpackLimits& limits = {}, LayerSet* set = nullptr,
                                    const MemberVisitor& visit = {}, std::vector<FileHash>* files = nullptr);
 
+class ArchiveFeed;  // bundle/archive_feed.hpp
+
+/// check_archive over bytes arriving through `feed` (the upload of `path`, which is `size` bytes)
+/// instead of reading the file: run on its own thread beside the upload. Ends with feed.finish(),
+/// so an upload waiting on the feed goes on (or stops, when the check failed). ErrorKind::io when
+/// fewer or more than `size` bytes arrived.
+Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const std::filesystem::path& path, std::uint64_t size,
+                                       std::string_view media_type, const UnpackLimits& limits = {});
+
 /// After the last archive of `set`: every symlink resolved through all the layers stays inside.
 /// ErrorKind::data naming the link.
 Status finish_layers(const LayerSet& set);
@@ -83,6 +93,13 @@ void remember_checked(const std::filesystem::path& records, std::string_view med
 /// Records a bundle create() just wrote (a .tar.xz of a tree scan() accepted) in
 /// check_records_dir(), when there is one, so a later push of those bytes need not walk them.
 void remember_bundle(const BundleResult& bundle);
+
+/// The first half of check_archive_remembered: hashes `path` (one fast read) and looks for a record
+/// that these bytes passed within `limits`. Without one, `from_record` is false and only `digest`
+/// and `size` are set: the caller still owes the walk (check_archive or check_archive_fed), and
+/// remember_checked() after it passes.
+Result<ArchiveCheck> look_up_check(const std::filesystem::path& path, std::string_view media_type,
+                                   const std::optional<std::filesystem::path>& records, const UnpackLimits& limits = {});
 
 /// check_archive, with the walk skipped when `records` says these bytes passed before within
 /// `limits`: the file is hashed first (one fast read), and walked only when there is no such

@@ -103,7 +103,7 @@ Result<LayerArgs> read_layer_args(const std::vector<std::string>& args, const bu
             out.layers.emplace_back();
             continue;
         }
-        auto layer = publish::layer_from_archive(r.path, limits, set ? &*set : nullptr);
+        auto layer = publish::layer_from_archive(r.path, limits, set ? &*set : nullptr, publish::CheckTiming::beside_upload);
         if (!layer) return std::move(layer).error();
         layer->annotations = publish::layer_annotations(r);
         layer->mount_from = r.from;

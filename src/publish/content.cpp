@@ -1,5 +1,8 @@
 #include "publish/content.hpp"
 
+#include <thread>
+
+#include "bundle/archive_feed.hpp"
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
 #include "util/escape.hpp"
@@ -8,8 +11,18 @@
 
 namespace ocx::publish {
 
+namespace fs = std::filesystem;
+
+namespace {
+// Bytes the upload of an archive may run ahead of its check (bundle::ArchiveFeed): what a push
+// holds in memory for it beside the decoder's buffers (docs/performance.md "Memory"). Archives
+// no larger are walked before their upload: overlapping them would save milliseconds, and a
+// refused one then leaves nothing in the registry.
+constexpr std::size_t kFeedCapacity = 4u << 20;
+}  // namespace
+
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits,
-                                 bundle::LayerSet* set) {
+                                 bundle::LayerSet* set, CheckTiming timing) {
     auto media_type = oci::layer_media_type(path.filename().string());
     if (!media_type)
         return make_error(ErrorKind::data,
@@ -17,20 +30,38 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         return make_error(ErrorKind::not_found, path.string() + ": no such archive");
-    // Hashed, then walked (compression, members, links) unless these bytes passed before here.
-    auto records = bundle::check_records_dir();
-    auto checked = set == nullptr && records ? bundle::check_archive_remembered(path, *media_type, *records, limits)
-                                             : bundle::check_archive(path, *media_type, limits, set);
-    if (!checked) return std::move(checked).error();
-    if (checked->from_record)
+    if (set != nullptr) {
+        auto checked = bundle::check_archive(path, *media_type, limits, set);
+        if (!checked) return std::move(checked).error();
+        return Layer{path, checked->digest, checked->size, std::string(*media_type), {}, Layer::Origin::file, {}, {}};
+    }
+    // Hashed, then walked (compression, members, links) unless these bytes passed before here:
+    // now, or beside the upload.
+    std::optional<fs::path> records;
+    if (auto dir = bundle::check_records_dir()) records = *dir;
+    auto hashed = bundle::look_up_check(path, *media_type, records, limits);
+    if (!hashed) return std::move(hashed).error();
+    Layer layer{path, hashed->digest, hashed->size, std::string(*media_type), {}, Layer::Origin::file, {}, {}};
+    if (hashed->from_record) {
         log::verbose(path.string() + ": these bytes passed the archive check before (record in " + records->string() +
                      "); not walked again");
-    return Layer{path, checked->digest, checked->size, std::string(*media_type), {}, Layer::Origin::file, {}};
+        return layer;
+    }
+    if (timing == CheckTiming::beside_upload && layer.size > kFeedCapacity) {
+        layer.pending_check = limits;
+        return layer;
+    }
+    auto checked = bundle::check_archive(path, *media_type, limits);
+    if (!checked) return std::move(checked).error();
+    if (checked->digest != layer.digest || checked->size != layer.size)
+        return make_error(ErrorKind::io, path.string() + " changed while it was being read");
+    if (records) bundle::remember_checked(*records, *media_type, *checked);
+    return layer;
 }
 
-Result<Layer> layer_from_registry(Target& target, const LayerRef& ref, std::string_view mount_from) {
+Result<Layer> layer_from_registry(store::Target& target, const LayerRef& ref, std::string_view mount_from) {
     const std::string what = "layer \"" + escape_text(ref.text) + "\"";
-    Layer layer{{}, ref.digest, 0, ref.media_type, layer_annotations(ref), Layer::Origin::present, ref.from};
+    Layer layer{{}, ref.digest, 0, ref.media_type, layer_annotations(ref), Layer::Origin::present, ref.from, {}};
     auto size = target.blob_size(ref.digest);
     if (!size) return std::move(size).error().context(what);
     const std::string from = ref.from.empty() ? std::string(mount_from) : ref.from;
@@ -71,7 +102,7 @@ BuiltManifest build_manifest(const PlatformContent& content) {
 namespace {
 // `who` prefixes -v lines ("[linux/amd64] "): platforms are pushed in parallel.
 Status push_blob(store::Target& target, const store::BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts,
-                 const std::string& who) {
+                 const std::string& who, std::vector<report::Blob>* uploaded) {
     auto exists = target.blob_exists(blob.digest);
     if (!exists) return std::move(exists).error();
     if (*exists) {
@@ -92,7 +123,37 @@ Status push_blob(store::Target& target, const store::BlobSource& blob, std::stri
     if (!sent) return std::move(sent).error();
     ++counts.uploaded;
     counts.bytes_uploaded += *sent;
+    if (uploaded != nullptr) uploaded->push_back({blob.digest, blob.size});
     log::verbose(who + "blob " + blob.digest.str() + " uploaded (" + std::to_string(blob.size) + " bytes)");
+    return {};
+}
+
+// A layer whose archive check is owed (Layer::pending_check): the check runs on its own thread
+// and reads the pieces of the file the upload reads (BlobSource::tap), so the file is read once
+// for both and the push takes as long as the slower of the two, not their sum. The pieces the
+// upload does not read (a blob the registry has, or mounts; a target that copies the file
+// itself) are read for the check alone. A check that fails stops the upload (see
+// bundle::ArchiveFeed::offer) and is the error; nothing refers to a blob that went up.
+Status push_checked_layer(store::Target& target, const Layer& layer, store::BlobSource src, std::string_view mount_from,
+                          report::BlobCounts& counts, const std::string& who, std::vector<report::Blob>* uploaded) {
+    bundle::ArchiveFeed feed(layer.size, kFeedCapacity);
+    Result<bundle::ArchiveCheck> checked = make_error(ErrorKind::internal, "archive check did not run");
+    std::thread walker([&] {
+        checked = bundle::check_archive_fed(feed, layer.path, layer.size, layer.media_type, *layer.pending_check);
+    });
+    src.tap = [&feed](std::uint64_t offset, const char* data, std::size_t n) { return feed.offer(offset, data, n); };
+    Status pushed = push_blob(target, src, mount_from, counts, who, uploaded);
+    Status rest = pushed ? feed.offer_rest_of(layer.path) : Status{};
+    // An upload that failed on its own ends the check too; one the failed check stopped reports the check.
+    const bool check_failed_first = !pushed && feed.abandon();
+    walker.join();
+    if (!pushed && !check_failed_first) return pushed;
+    if (!rest) return rest;  // the check then saw a short input: the read error is the cause
+    if (!checked) return std::move(checked).error();
+    if (checked->digest != layer.digest)
+        return make_error(ErrorKind::io, layer.path.string() + " changed while it was being read");
+    if (auto records = bundle::check_records_dir()) bundle::remember_checked(*records, layer.media_type, *checked);
+    log::verbose(who + layer.path.string() + ": archive checked beside its upload");
     return {};
 }
 }  // namespace
@@ -116,7 +177,7 @@ std::string canonical_tag_step(std::string_view tag) { return "canonical tag " +
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from, const RetryPolicy& policy,
                                         const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes,
-                                        report::BlobCounts* layer_counts) {
+                                        report::BlobCounts* layer_counts, std::vector<report::Blob>* uploaded) {
     report::BlobCounts counts;
     const std::string who = "[" + content.platform.str() + "] ";
     std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
@@ -127,17 +188,19 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
             if (on_bytes) on_bytes(before);
             continue;
         }
-        store::BlobSource src{layer.digest, layer.size, layer.path, {}, {}};
+        store::BlobSource src{layer.digest, layer.size, layer.path, {}, {}, {}};
         if (on_bytes) src.progress = [&on_bytes, before](std::uint64_t sent) { on_bytes(before + sent); };
         const std::string_view from = layer.mount_from.empty() ? mount_from : std::string_view(layer.mount_from);
-        if (auto s = push_blob(target, src, from, counts, who); !s)
+        if (auto s = layer.pending_check ? push_checked_layer(target, layer, src, from, counts, who, uploaded)
+                                         : push_blob(target, src, from, counts, who, uploaded);
+            !s)
             return std::move(s).error().context("layer " + layer.path.string());
         before += layer.size;
         if (on_bytes) on_bytes(before);
     }
     if (layer_counts) *layer_counts = counts;
-    store::BlobSource config{built.config.digest, built.config.size, {}, content.config, {}};
-    if (auto s = push_blob(target, config, {}, counts, who); !s) return std::move(s).error().context("config blob");
+    store::BlobSource config{built.config.digest, built.config.size, {}, content.config, {}, {}};
+    if (auto s = push_blob(target, config, {}, counts, who, uploaded); !s) return std::move(s).error().context("config blob");
     if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,17 @@ struct Layer {
     oci::Annotations annotations;
     Origin origin = Origin::file;
     std::string mount_from;  // from=REPO of its reference: tried instead of the push-wide one
+    /// Set when the archive has been hashed but not walked yet (CheckTiming::beside_upload): the
+    /// archive check under these limits is owed, and push_content runs it beside the upload.
+    std::optional<bundle::UnpackLimits> pending_check;
+};
+
+/// When layer_from_archive walks an archive nobody checked before. Archives a record vouches for
+/// (bundle::look_up_check) are only hashed either way.
+enum class CheckTiming {
+    now,            // before returning (a dry run, or archives checked together in a LayerSet)
+    beside_upload,  // hash now; push_content walks it while it uploads (docs/performance.md);
+                    // archives of at most 4 MiB are walked now all the same
 };
 
 struct PlatformContent {
@@ -48,9 +60,10 @@ struct BuiltManifest {
 /// Errors name the file.
 /// Members are held to `limits` (bundle/limits.hpp), as install will hold them. With `set`, one
 /// of several archives pushed together, checked with the others (bundle::LayerSet) and always
-/// walked: a record vouches for an archive alone.
+/// walked now: a record vouches for an archive alone. Otherwise `timing` says whether an archive
+/// without a record is walked now or left to push_content (Layer::pending_check).
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {},
-                                 bundle::LayerSet* set = nullptr);
+                                 bundle::LayerSet* set = nullptr, CheckTiming timing = CheckTiming::now);
 
 /// A digest reference (LayerRef::Kind::digest) as a layer: its size from the target (HEAD); when
 /// absent, mounted from the reference's `from=` (else `mount_from`) and looked up again. Still
@@ -85,10 +98,15 @@ std::string canonical_tag_step(std::string_view tag);
 /// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;
 /// it may go back when an upload is retried). Layers resolved by layer_from_registry are counted
 /// (skipped or mounted), not sent. `layer_counts`, when set, receives the layers' counts alone.
+/// A layer with a pending check is walked from the same reads of the file as its upload, and the
+/// manifest is written only when it passes (an archive that fails its check leaves its blob
+/// behind, unreferenced; nothing points at it). `uploaded`, when given, hears every blob uploaded,
+/// also when the push then fails, so the report can name them.
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from = {}, const RetryPolicy& policy = {},
                                         const RetryClock& clock = RetryClock::system(),
                                         const std::function<void(std::uint64_t)>& on_bytes = {},
-                                        report::BlobCounts* layer_counts = nullptr);
+                                        report::BlobCounts* layer_counts = nullptr,
+                                        std::vector<report::Blob>* uploaded = nullptr);
 
 }  // namespace ocx::publish

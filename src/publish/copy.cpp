@@ -19,11 +19,11 @@ namespace ocx::publish {
 
 namespace {
 struct Copy {
-    Target& src;
-    Target& dst;
+    store::Target& src;
+    store::Target& dst;
     const CopyOptions& options;
     fs::path scratch;  // temporary files of streamed blobs
-    std::map<std::string, Manifest> manifests;  // the platform manifests copied, by digest
+    std::map<std::string, store::Manifest> manifests;  // the platform manifests copied, by digest
 };
 
 // Streams a blob of SRC into a file in `scratch`, hashing it; more bytes than `size`, or bytes
@@ -79,7 +79,7 @@ Status copy_blob(Copy& c, const oci::Descriptor& blob, report::BlobCounts& count
     }
     auto file = download_blob(c, blob.digest, blob.size);
     if (!file) return std::move(file).error();
-    auto sent = c.dst.upload_blob(BlobSource{blob.digest, blob.size, *file, {}, {}});
+    auto sent = c.dst.upload_blob(store::BlobSource{blob.digest, blob.size, *file, {}, {}, {}});
     std::error_code ec;
     fs::remove(*file, ec);
     if (!sent) return std::move(sent).error();
@@ -90,11 +90,11 @@ Status copy_blob(Copy& c, const oci::Descriptor& blob, report::BlobCounts& count
 }
 
 // GET by digest from SRC, checked against the digest (a registry may not answer other bytes).
-Result<Manifest> source_manifest(Copy& c, const Digest& digest) {
+Result<store::Manifest> source_manifest(Copy& c, const Digest& digest) {
     auto got = c.src.get_manifest(digest.str());
     if (!got) return std::move(got).error();
     if (!*got) return make_error(ErrorKind::not_found, "manifest " + digest.str() + " is missing in " + c.src.describe());
-    Manifest m = std::move(**got);
+    store::Manifest m = std::move(**got);
     if (Digest::of(m.bytes) != digest)
         return make_error(ErrorKind::data, "manifest " + digest.str() + " of " + c.src.describe() + " answered other bytes (" +
                                                Digest::of(m.bytes).str() + ")");
@@ -182,7 +182,7 @@ void log_merge(const TagContent& dst, const std::vector<oci::IndexEntry>& copied
 
 // Step 3 when the source index goes to DST as it is: the tag is absent or holds those bytes.
 // The same bytes are always right for the tag then, so they are PUT as a canonical document is.
-Status write_exact_tag(Copy& c, TagPlan& plan, const Manifest& index) {
+Status write_exact_tag(Copy& c, TagPlan& plan, const store::Manifest& index) {
     auto state = read_tag(c.dst, plan.tag);
     if (!state) return std::move(state).error();
     plan.before = state->stored ? std::optional<Digest>(state->stored->digest) : std::nullopt;
@@ -230,7 +230,7 @@ Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3
     for (int attempt = 1;; ++attempt) {
         auto held = read_tag(c.dst, tag);
         if (!held) return std::move(held).error();
-        Manifest want = *listed->stored;
+        store::Manifest want = *listed->stored;
         if (const auto* have = std::get_if<oci::ImageIndex>(&held->content)) {
             oci::ImageIndex merged = *have;
             for (const auto& e : index->manifests)
@@ -250,7 +250,7 @@ Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3
 }
 }  // namespace
 
-report::Report copy_release(Target& src, const std::string& src_tag, Target& dst, const std::string& dst_package,
+report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst, const std::string& dst_package,
                             const std::string& dst_tag, const CopyOptions& options) {
     report::Report rep;
     rep.package = dst_package;
@@ -290,7 +290,7 @@ report::Report copy_release(Target& src, const std::string& src_tag, Target& dst
     }
     // 2. The source index itself, with any platform-less entries it lists, when nothing is filtered.
     const bool exact = options.platforms.empty();
-    Manifest source_index = *state->stored;
+    store::Manifest source_index = *state->stored;
     if (source_index.media_type.empty()) source_index.media_type = std::string(oci::kImageIndex);
     if (exact) {
         for (const auto& e : *entries) {
@@ -350,7 +350,7 @@ report::Report copy_release(Target& src, const std::string& src_tag, Target& dst
         for (auto& p : rep.platforms) {
             const std::string canonical = p.manifest.digest.canonical_tag();
             if (!options.dry_run) {
-                const Manifest& m = c.manifests.at(p.manifest.digest.str());
+                const store::Manifest& m = c.manifests.at(p.manifest.digest.str());
                 Status s = put_manifest_retrying(dst, canonical, m, options.write.manifest_retry, options.write.clock);
                 if (!s) {
                     fail_step(rep, "canonical tag " + canonical, s.error());

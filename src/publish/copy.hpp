@@ -35,7 +35,7 @@ struct CopyOptions {
 
 /// Copies `src_tag` of `src` to `dst_tag` of `dst` (`dst_package` names it in the report). Never
 /// throws; failures are report errors with status failed (or partial once a tag was written).
-report::Report copy_release(Target& src, const std::string& src_tag, Target& dst, const std::string& dst_package,
+report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst, const std::string& dst_package,
                             const std::string& dst_tag, const CopyOptions& options);
 
 }  // namespace ocx::publish

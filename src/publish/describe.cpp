@@ -136,12 +136,12 @@ BuiltDescription build_description(const Description& d) {
     return b;
 }
 
-Status push_description(Target& target, const BuiltDescription& built) {
+Status push_description(store::Target& target, const BuiltDescription& built) {
     for (const auto& [digest, bytes] : built.blobs) {
         auto present = target.blob_exists(digest);
         if (!present) return std::move(present).error().context("blob " + digest.str());
         if (*present) continue;
-        BlobSource source{digest, bytes.size(), {}, bytes, {}};
+        store::BlobSource source{digest, bytes.size(), {}, bytes, {}, {}};
         if (auto sent = target.upload_blob(source); !sent) return std::move(sent).error().context("blob " + digest.str());
     }
     return target.put_manifest(kDescriptionTag, built.manifest);

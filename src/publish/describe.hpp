@@ -32,7 +32,7 @@ struct Description {
 };
 
 struct BuiltDescription {
-    Manifest manifest;                                     // exact bytes + digest
+    store::Manifest manifest;                                     // exact bytes + digest
     std::vector<std::pair<Digest, std::string>> blobs;     // config, README, logo: digest -> bytes
 };
 
@@ -51,6 +51,6 @@ Result<Description> read_description(const plan::DescribeSpec& spec);
 BuiltDescription build_description(const Description& d);
 
 /// Uploads the blobs that are missing, then PUTs the manifest under `__ocx.desc`.
-Status push_description(Target& target, const BuiltDescription& built);
+Status push_description(store::Target& target, const BuiltDescription& built);
 
 }  // namespace ocx::publish

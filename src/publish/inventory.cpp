@@ -43,7 +43,7 @@ bool rolling_before(const std::string& a, const std::string& b) {
 }
 
 namespace {
-Result<TagEntries> read_entries(Target& target, const std::string& tag) {
+Result<TagEntries> read_entries(store::Target& target, const std::string& tag) {
     auto state = read_tag(target, tag);
     if (!state) return std::move(state).error();
     TagEntries out;
@@ -62,7 +62,7 @@ bool newer_first(const PublishedVersion& a, const PublishedVersion& b) {
 }
 }  // namespace
 
-Result<Inventory> read_inventory(Target& target) {
+Result<Inventory> read_inventory(store::Target& target) {
     auto listed = target.list_tags();
     if (!listed) return std::move(listed).error().context("listing tags of " + target.describe());
     if (!*listed) return make_error(ErrorKind::not_found, "repository " + target.describe() + " does not exist");

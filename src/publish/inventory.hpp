@@ -53,6 +53,6 @@ bool rolling_before(const std::string& a, const std::string& b);
 /// Reads the tag list and the index of every version and rolling tag. A missing repository is
 /// ErrorKind::not_found naming it; an index that does not parse is ErrorKind::data naming the tag.
 /// A plain manifest at a tag counts as an index without platform entries.
-Result<Inventory> read_inventory(Target& target);
+Result<Inventory> read_inventory(store::Target& target);
 
 }  // namespace ocx::publish

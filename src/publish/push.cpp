@@ -35,10 +35,12 @@ report::Report push_platform(store::Target& target, const std::string& package, 
         return r;
     }
 
+    std::vector<report::Blob> uploaded;
     auto counts = push_content(target, content, built, options.mount_from, options.write.manifest_retry,
-                               options.write.clock, options.on_bytes, options.layer_counts);
+                               options.write.clock, options.on_bytes, options.layer_counts, &uploaded);
     if (!counts) {
         record(r, step, counts.error());
+        pr.uploaded_blobs = std::move(uploaded);
         r.platforms.push_back(pr);
         return r;
     }

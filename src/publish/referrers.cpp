@@ -42,7 +42,7 @@ Result<std::vector<Referrer>> referrers_of_index(std::string_view bytes, std::st
     return out;
 }
 
-oci::IndexEntry entry_for(const Manifest& m, const attest::Document& document) {
+oci::IndexEntry entry_for(const store::Manifest& m, const attest::Document& document) {
     bj::object extra;
     extra["artifactType"] = document.artifact_type;
     if (!document.annotations.empty()) {
@@ -59,7 +59,7 @@ bool holds(const std::optional<oci::ImageIndex>& index, const Digest& d) {
 }
 
 // The fallback tag's index now (nullopt when the tag does not exist).
-Result<std::optional<oci::ImageIndex>> read_fallback(Target& target, const std::string& tag) {
+Result<std::optional<oci::ImageIndex>> read_fallback(store::Target& target, const std::string& tag) {
     auto stored = target.get_manifest(tag);
     if (!stored) return std::move(stored).error();
     if (!*stored) return std::optional<oci::ImageIndex>();
@@ -73,7 +73,7 @@ Result<std::optional<oci::ImageIndex>> read_fallback(Target& target, const std::
 // One read–merge–write of the fallback tag (retried from a fresh read, never with bytes that
 // failed: tags.cpp write_tag). Returns how long it took when a PUT went out, nullopt when the entry
 // was there already.
-Result<std::optional<milliseconds>> merge_fallback(Target& target, const std::string& tag, const oci::IndexEntry& entry,
+Result<std::optional<milliseconds>> merge_fallback(store::Target& target, const std::string& tag, const oci::IndexEntry& entry,
                                                    const WriteOptions& options) {
     std::optional<milliseconds> took;
     Status done = retry<void>(options.tag_retry, options.clock, "writing tag " + tag, [&](RetryHint& hint) -> Status {
@@ -87,7 +87,7 @@ Result<std::optional<milliseconds>> merge_fallback(Target& target, const std::st
         oci::ImageIndex index = now->value_or(oci::ImageIndex{});
         index.manifests.push_back(entry);
         const std::string bytes = index.serialize();
-        const Manifest m{std::string(oci::kImageIndex), bytes, Digest::of(bytes)};
+        const store::Manifest m{std::string(oci::kImageIndex), bytes, Digest::of(bytes)};
         Status put = target.put_manifest_once(tag, m, hint);
         took = std::max(took.value_or(milliseconds(0)),
                         std::chrono::duration_cast<milliseconds>(options.clock.now() - start));
@@ -108,7 +108,7 @@ void settle(const WriteOptions& options, milliseconds took, bool jitter) {
 
 // The fallback tag holds `entry` when this returns: written, paused, read back, merged again
 // while a concurrent writer dropped it (bounded by max_attempts).
-Status update_fallback(Target& target, const Digest& subject, const oci::IndexEntry& entry, const WriteOptions& options) {
+Status update_fallback(store::Target& target, const Digest& subject, const oci::IndexEntry& entry, const WriteOptions& options) {
     const std::string tag = fallback_tag(subject);
     auto took = merge_fallback(target, tag, entry, options);
     if (!took) return std::move(took).error();
@@ -133,7 +133,7 @@ Status update_fallback(Target& target, const Digest& subject, const oci::IndexEn
 
 std::string fallback_tag(const Digest& subject) { return "sha256-" + subject.hex(); }
 
-Result<std::vector<Referrer>> list_referrers(Target& target, const Digest& subject) {
+Result<std::vector<Referrer>> list_referrers(store::Target& target, const Digest& subject) {
     auto api = target.get_referrers(subject);
     if (!api) return std::move(api).error();
     if (*api) return referrers_of_index((*api)->bytes, "referrers of " + subject.str());
@@ -144,7 +144,7 @@ Result<std::vector<Referrer>> list_referrers(Target& target, const Digest& subje
     return referrers_of_index((*stored)->bytes, "fallback tag " + tag);
 }
 
-Result<StoredReferrer> read_referrer(Target& target, const Digest& referrer) {
+Result<StoredReferrer> read_referrer(store::Target& target, const Digest& referrer) {
     auto m = target.get_manifest(referrer.str());
     if (!m) return std::move(m).error();
     if (!*m) return make_error(ErrorKind::not_found, "referrer " + referrer.str() + " not found in " + target.describe());
@@ -166,7 +166,7 @@ Result<StoredReferrer> read_referrer(Target& target, const Digest& referrer) {
     return StoredReferrer{std::move(**m), std::move(*parsed), std::move(doc)};
 }
 
-Result<std::string> identity_of_referrer(Target& target, const Referrer& referrer) {
+Result<std::string> identity_of_referrer(store::Target& target, const Referrer& referrer) {
     auto stored = read_referrer(target, referrer.digest);
     if (!stored) return std::move(stored).error();
     if (stored->parsed.artifact_type != attest::kSigstoreBundle) return stored->parsed.layer.digest.str();
@@ -175,12 +175,12 @@ Result<std::string> identity_of_referrer(Target& target, const Referrer& referre
     return attest::identity_of(*bundle);
 }
 
-Manifest referrer_for(const attest::Document& document, const oci::Descriptor& subject) {
+store::Manifest referrer_for(const attest::Document& document, const oci::Descriptor& subject) {
     const std::string bytes = attest::referrer_manifest(document, subject);
-    return Manifest{std::string(oci::kImageManifest), bytes, Digest::of(bytes)};
+    return store::Manifest{std::string(oci::kImageManifest), bytes, Digest::of(bytes)};
 }
 
-Result<Attached> attach(Target& target, const oci::Descriptor& subject, const attest::Document& document,
+Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, const attest::Document& document,
                         const WriteOptions& options) {
     const std::string identity = document.identity.empty() ? Digest::of(document.bytes).str() : document.identity;
     auto existing = list_referrers(target, subject.digest);
@@ -198,16 +198,16 @@ Result<Attached> attach(Target& target, const oci::Descriptor& subject, const at
 
     // The empty config is pushed every time, never assumed present (docs/wire-format.md §7).
     const std::string empty(attest::kEmptyConfigBytes);
-    BlobSource config{Digest::of(empty), empty.size(), {}, empty, {}};
+    store::BlobSource config{Digest::of(empty), empty.size(), {}, empty, {}, {}};
     if (auto s = target.upload_blob(config); !s) return std::move(s).error();
     const Digest doc_digest = Digest::of(document.bytes);
     auto present = target.blob_exists(doc_digest);
     if (!present) return std::move(present).error();
     if (!*present)
-        if (auto s = target.upload_blob(BlobSource{doc_digest, document.bytes.size(), {}, document.bytes, {}}); !s)
+        if (auto s = target.upload_blob(store::BlobSource{doc_digest, document.bytes.size(), {}, document.bytes, {}, {}}); !s)
             return std::move(s).error();
 
-    const Manifest manifest = referrer_for(document, subject);
+    const store::Manifest manifest = referrer_for(document, subject);
     auto api = target.put_referrer(manifest);
     if (!api) return std::move(api).error();
     if (*api) return Attached{manifest.digest, manifest.bytes.size(), AttachWay::referrers_api};

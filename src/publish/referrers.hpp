@@ -34,7 +34,7 @@ std::string fallback_tag(const Digest& subject);
 
 /// Everything attached to `subject`: the Referrers API's index when the target has one, else the
 /// fallback tag's index (empty when the tag does not exist).
-Result<std::vector<Referrer>> list_referrers(Target& target, const Digest& subject);
+Result<std::vector<Referrer>> list_referrers(store::Target& target, const Digest& subject);
 
 enum class AttachWay { referrers_api, fallback_tag, existing };
 
@@ -45,23 +45,23 @@ struct Attached {
 };
 
 /// The referrer manifest a document would get (no I/O): what dry runs and reports name.
-Manifest referrer_for(const attest::Document& document, const oci::Descriptor& subject);
+store::Manifest referrer_for(const attest::Document& document, const oci::Descriptor& subject);
 
 /// Attaches `document` to `subject` unless it is already there (then the existing referrer is
 /// returned, way = existing). Uses options.settle, max_attempts, tag_retry, manifest_retry, clock.
-Result<Attached> attach(Target& target, const oci::Descriptor& subject, const attest::Document& document,
+Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, const attest::Document& document,
                         const WriteOptions& options);
 
 /// The identity (attest::Document::identity) of an attached referrer, read from the target:
 /// its layer's digest, or for a Sigstore bundle the key hint and what it signs.
-Result<std::string> identity_of_referrer(Target& target, const Referrer& referrer);
+Result<std::string> identity_of_referrer(store::Target& target, const Referrer& referrer);
 
 /// A referrer's document as stored: its manifest and the layer's bytes (at most 4 MiB).
 struct StoredReferrer {
-    Manifest manifest;
+    store::Manifest manifest;
     attest::ReferrerManifest parsed;
     std::string document;
 };
-Result<StoredReferrer> read_referrer(Target& target, const Digest& referrer);
+Result<StoredReferrer> read_referrer(store::Target& target, const Digest& referrer);
 
 }  // namespace ocx::publish

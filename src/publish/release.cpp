@@ -126,7 +126,7 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         if (auto s = bundle::check_totals(options.limits, made->size, made->entries, made->input_bytes); !s)
             return fail("bundle " + name, std::move(s).error().context(out.filename().string()));
         bundle::remember_bundle(*made);
-        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}});
+        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
@@ -139,7 +139,9 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
             work.sbom = std::move(*sbom);
         }
     } else {
-        auto layer = layer_from_archive(*spec.archive, options.limits);
+        // Walked beside its upload (push_content), while other platforms compress; a dry run walks it now.
+        auto layer = layer_from_archive(*spec.archive, options.limits, nullptr,
+                                        options.dry_run ? CheckTiming::now : CheckTiming::beside_upload);
         if (!layer) return fail("archive " + name, layer.error());
         if (spec.sbom) {
             std::vector<bundle::FileHash> files;
@@ -168,12 +170,16 @@ void push_prepared(store::Target& target, const ReleaseOptions& options, Platfor
     const std::string& name = work.result.platform;
     std::uint64_t total = 0;
     for (const auto& l : work.content.layers) total += l.size;
+    std::vector<report::Blob> uploaded;
     auto counts = [&] {
         progress::Task task(name, progress::Phase::upload, total);
         return push_content(target, work.content, work.built, options.mount_from, options.write.manifest_retry,
-                            options.write.clock, [&task](std::uint64_t sent) { task.update(sent); });
+                            options.write.clock, [&task](std::uint64_t sent) { task.update(sent); }, &uploaded);
     }();
-    if (!counts) return add_error(rep, rep_mutex, "push " + name, counts.error());
+    if (!counts) {
+        work.result.uploaded_blobs = std::move(uploaded);
+        return add_error(rep, rep_mutex, "push " + name, counts.error());
+    }
     work.result.blobs = *counts;
     work.result.pushed = true;
     work.ok = true;

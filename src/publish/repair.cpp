@@ -36,7 +36,7 @@ void finish_status(report::Report& rep) {
 }
 }  // namespace
 
-report::Report cascade_repair(Target& target, const std::string& package, RepairMode mode, const WriteOptions& write) {
+report::Report cascade_repair(store::Target& target, const std::string& package, RepairMode mode, const WriteOptions& write) {
     report::Report rep;
     rep.package = package;
     rep.dry_run = mode != RepairMode::repair;

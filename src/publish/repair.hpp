@@ -23,6 +23,6 @@ enum class RepairMode {
 
 /// Checks or repairs the rolling tags of `target` (`package` names it in the report). Never throws;
 /// read and write failures are report errors.
-report::Report cascade_repair(Target& target, const std::string& package, RepairMode mode, const WriteOptions& write);
+report::Report cascade_repair(store::Target& target, const std::string& package, RepairMode mode, const WriteOptions& write);
 
 }  // namespace ocx::publish

@@ -32,17 +32,17 @@ Result<Layer> bundle_shared(const plan::Matrix& matrix, const ReleaseOptions& op
     log::info("[" + spec.name + "] bundled shared layer " + out.filename().string() + " (" + human_bytes(made->size) +
               ", " + made->digest.str() + ")");
     return Layer{out, made->digest, made->size, std::string(oci::kLayerTarXz), std::move(annotations),
-                 Layer::Origin::present, {}};
+                 Layer::Origin::present, {}, {}};
 }
 
-Status push_shared(Target& target, const std::string& name, const Layer& layer) {
+Status push_shared(store::Target& target, const std::string& name, const Layer& layer) {
     auto present = target.blob_exists(layer.digest);
     if (!present) return std::move(present).error();
     if (*present) {
         log::info("[" + name + "] shared layer " + layer.digest.str() + " already present");
         return {};
     }
-    auto sent = target.upload_blob(BlobSource{layer.digest, layer.size, layer.path, {}, {}});
+    auto sent = target.upload_blob(store::BlobSource{layer.digest, layer.size, layer.path, {}, {}, {}});
     if (!sent) return std::move(sent).error();
     log::info("[" + name + "] uploaded shared layer " + layer.digest.str() + " (" + human_bytes(*sent) + ")");
     return {};

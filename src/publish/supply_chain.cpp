@@ -20,7 +20,7 @@ attest::Document unsigned_document(std::string kind, std::string_view type, std:
 }
 
 // The bytes a signature covers: the subject's manifest as stored (its SHA-256 is the subject).
-Result<std::string> subject_bytes(Target& target, const Digest& subject) {
+Result<std::string> subject_bytes(store::Target& target, const Digest& subject) {
     auto m = target.get_manifest(subject.str());
     if (!m) return std::move(m).error();
     if (!*m) return make_error(ErrorKind::not_found, subject.str() + " is not in " + target.describe());

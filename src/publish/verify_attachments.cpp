@@ -33,7 +33,7 @@ std::string where(const report::Attachment& a) {
 
 }  // namespace
 
-Status verify_attachments(Target& target, const report::Report& report, const SigningKey* key, VerifyResult& result) {
+Status verify_attachments(store::Target& target, const report::Report& report, const SigningKey* key, VerifyResult& result) {
     auto problem = [&](const report::Attachment& a, std::string expected, std::string found, std::string message) {
         result.problems.push_back({"", a.platform, std::move(expected), std::move(found), std::move(message)});
     };

@@ -14,6 +14,6 @@ namespace ocx::publish {
 
 /// Adds a problem per missing or bad attachment to `result` (and counts its checks). Read errors
 /// are returned as errors.
-Status verify_attachments(Target& target, const report::Report& report, const SigningKey* key, VerifyResult& result);
+Status verify_attachments(store::Target& target, const report::Report& report, const SigningKey* key, VerifyResult& result);
 
 }  // namespace ocx::publish

@@ -212,7 +212,7 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
         if (!service_.empty()) form += "&service=" + percent_encode_unreserved(service_);
         form += "&scope=" + percent_encode_unreserved(join(scopes, " "));
         req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-        req.body = RequestBody{std::move(form), {}, 0, 0, {}};
+        req.body = RequestBody{std::move(form), {}, 0, 0, {}, {}};
     } else {
         req.method = "GET";
         req.url = realm_;

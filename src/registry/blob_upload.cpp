@@ -66,6 +66,7 @@ Result<std::uint64_t> RegistryTarget::upload_once(const store::BlobSource& blob,
             body.offset = offset;
             body.length = length;
             body.on_sent = blob.progress;
+            body.tap = blob.tap;
         }
         return body;
     };

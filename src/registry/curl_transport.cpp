@@ -138,6 +138,10 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
                                                    (std::ferror(t->file.get()) ? std::strerror(errno) : "file shrank while uploading"));
         return CURL_READFUNC_ABORT;
     }
+    if (body.tap && !body.tap(body.offset + t->sent, buffer, got)) {
+        t->failure = make_error(ErrorKind::data, "upload of " + body.file.string() + " stopped by its reader");
+        return CURL_READFUNC_ABORT;
+    }
     t->sent += got;
     if (body.on_sent) body.on_sent(body.offset + t->sent);
     return got;

@@ -30,6 +30,9 @@ struct RequestBody {
     std::uint64_t length = 0;         // file range length
     /// When set, hears `offset` + the bytes of a file body handed to the connection so far.
     std::function<void(std::uint64_t)> on_sent;
+    /// When set, sees each piece of a file body as it is read, with its offset in the file;
+    /// returning false aborts the request (ErrorKind::data, "stopped by its reader").
+    std::function<bool(std::uint64_t offset, const char* data, std::size_t size)> tap;
 
     bool is_file() const { return !file.empty(); }
     std::uint64_t size() const { return is_file() ? length : bytes.size(); }

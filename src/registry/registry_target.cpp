@@ -196,7 +196,7 @@ Status RegistryTarget::put_manifest_attempt(std::string_view reference, const st
     req.method = "PUT";
     req.target = manifests_path(reference);
     req.headers.push_back({"Content-Type", manifest.media_type});
-    req.body = RequestBody{manifest.bytes, {}, 0, 0, {}};
+    req.body = RequestBody{manifest.bytes, {}, 0, 0, {}, {}};
     auto r = client_->exchange(req);
     if (!r) return std::move(r).error();
     if (r->status != 201 && r->status != 200) {

@@ -47,6 +47,15 @@ bj::object archive_json(const Archive& a) {
     return o;
 }
 
+// "uploaded_blobs": only for a platform whose manifest was not written, and only when blobs went up
+// for it (docs/cli.md "Report (output)").
+void write_uploaded_blobs(bj::object& po, const PlatformResult& p) {
+    if (p.pushed || p.uploaded_blobs.empty()) return;
+    bj::array blobs;
+    for (const auto& b : p.uploaded_blobs) blobs.emplace_back(blob_json(b));
+    po["uploaded_blobs"] = std::move(blobs);
+}
+
 bj::array strings(const std::vector<std::string>& v) {
     bj::array a;
     for (const auto& s : v) a.emplace_back(s);
@@ -122,6 +131,7 @@ std::string to_json(const Report& r) {
         blobs["bytes_uploaded"] = p.blobs.bytes_uploaded;
         po["blobs"] = std::move(blobs);
         po["pushed"] = p.pushed;
+        write_uploaded_blobs(po, p);
         platforms.emplace_back(std::move(po));
     }
     o["platforms"] = std::move(platforms);
@@ -215,6 +225,26 @@ Blob read_blob(json::ObjectReader& parent, std::string_view key, json::Diagnosti
     return b;
 }
 
+// The optional "uploaded_blobs" of a platform (write_uploaded_blobs).
+std::vector<Blob> read_uploaded_blobs(json::ObjectReader& platform, const std::string& path, json::Diagnostics& diag) {
+    std::vector<Blob> out;
+    const auto* v = platform.get("uploaded_blobs");
+    if (v == nullptr) return out;
+    if (!v->is_array()) {
+        diag.add(path + "/uploaded_blobs", "expected an array of blobs");
+        return out;
+    }
+    std::size_t i = 0;
+    for (const auto& bv : v->get_array()) {
+        json::ObjectReader rd(bv, json::child_path(path + "/uploaded_blobs", i++), diag);
+        Blob b;
+        if (auto d = read_digest(rd, "digest", true, diag)) b.digest = *d;
+        b.size = read_u64(rd, "size", diag);
+        out.push_back(b);
+    }
+    return out;
+}
+
 /// One entry of /platforms.
 PlatformResult read_platform(const boost::json::value& pv, const std::string& path, json::Diagnostics& diag) {
     json::ObjectReader pr(pv, path, diag);
@@ -241,6 +271,7 @@ PlatformResult read_platform(const boost::json::value& pv, const std::string& pa
         p.blobs.bytes_uploaded = read_u64(br, "bytes_uploaded", diag);
     }
     p.pushed = pr.boolean("pushed", false).value_or(false);
+    p.uploaded_blobs = read_uploaded_blobs(pr, path, diag);
     return p;
 }
 

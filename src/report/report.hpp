@@ -46,6 +46,9 @@ struct PlatformResult {
     std::string canonical_tag;      // "" when not written (--no-canonical-tag)
     BlobCounts blobs;
     bool pushed = false;            // blobs + manifest are in place
+    /// Blobs this run uploaded for a platform whose manifest it did not write (its archive check
+    /// failed beside the upload, or a later step did): nothing refers to them. Written only then.
+    std::vector<Blob> uploaded_blobs;
 };
 
 struct TagResult {

@@ -37,6 +37,9 @@ struct BlobSource {
     std::string bytes;           // used when path is empty (config blobs)
     /// When set, hears the bytes of this blob sent so far (from the start again on a retry).
     std::function<void(std::uint64_t sent)> progress;
+    /// When set (file blobs), sees each piece of the file as the upload reads it, with its offset
+    /// (from the start again on a retry). Returning false stops the upload with an error.
+    std::function<bool(std::uint64_t offset, const char* data, std::size_t size)> tap;
 };
 
 /// Receives blob bytes as they arrive; returning an error aborts the download.

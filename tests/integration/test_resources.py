@@ -70,6 +70,36 @@ class MemoryTest(unittest.TestCase):
                     print("\n%s push of 512 MiB: peak RSS %.1f MiB" % (name, rss_kib / 1024))
 
 
+    def test_walking_a_default_level_bundle_stays_under_64_mib_of_rss(self):
+        # 40 MiB of text-like bytes (compressible about 3:1, like binaries) bundled at level
+        # default (xz -3, 16 MiB blocks), pushed from a cache that has never seen it: the archive
+        # is walked beside its upload. Two threads of liblzma's threaded decoder would hold a whole
+        # block each, compressed and not (over 64 MiB in all); the memory budget picks the plain
+        # decoder (bundle/check.cpp kDecoderBudget).
+        work = scratch()
+        self.addCleanup(shutil.rmtree, work, True)
+        rng = random.Random(SEED)
+        words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(4000)]
+        tree = work / "tree"
+        (tree / "share").mkdir(parents=True)
+        with open(tree / "share" / "words.txt", "wb") as f:
+            for _ in range(40):
+                f.write(b" ".join(rng.choices(words, k=190_000))[:MIB])
+        meta = work / "metadata.json"
+        meta.write_text(json.dumps({k: v for k, v in METADATA.items() if k != "binaries"}))
+        run(["create", tree, "-i", "words:1.0.0", "-p", "linux/amd64", "-m", meta, "-o", work / "out", "-l", "default"],
+            env={"OCX_RELEASE_CACHE": work / "create-cache"}, check=True)
+        archive = work / "out" / "words-1.0.0-linux-amd64.tar.xz"
+        with Registry() as reg:
+            code, rss_kib, err = run_measured(["push", archive, "-m", meta, "-i", "%s/rss/words:1.0.0" % reg.host,
+                                               "-p", "linux/amd64", "-v"],
+                                              env={"OCX_RELEASE_CACHE": str(work / "fresh-cache")})
+        self.assertEqual(code, 0, err)
+        self.assertLess(rss_kib, RSS_LIMIT_MIB * 1024, "walking a default-level bundle peaked at %d MiB" % (rss_kib // 1024))
+        self.assertIn("archive checked beside its upload", err)
+        print("\nwalking a %.1f MB default-level bundle: peak RSS %.1f MiB" % (archive.stat().st_size / 1e6, rss_kib / 1024))
+
+
 class TempCleanupTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

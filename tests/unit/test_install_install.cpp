@@ -165,7 +165,7 @@ TEST_CASE("install: an unsafe archive is refused and nothing is left") {
     auto digest = digest_file(tmp / "evil.tar.xz");
     REQUIRE(digest.ok());
     std::optional<publish::Layer> layer =
-        publish::Layer{tmp / "evil.tar.xz", digest->digest, digest->size, std::string(oci::kLayerTarXz), {}, publish::Layer::Origin::file, {}};
+        publish::Layer{tmp / "evil.tar.xz", digest->digest, digest->size, std::string(oci::kLayerTarXz), {}, publish::Layer::Origin::file, {}, {}};
     push(t, "linux/amd64", {*layer});
     auto resolved = resolve(t, "1.0.0", platform("linux/amd64"));
     REQUIRE(resolved.ok());

@@ -41,7 +41,7 @@ store::Manifest manifest_of(std::string bytes, std::string_view media_type = oci
 }
 
 store::BlobSource bytes_blob(const std::string& bytes) {
-    return store::BlobSource{Digest::of(bytes), bytes.size(), {}, bytes, {}};
+    return store::BlobSource{Digest::of(bytes), bytes.size(), {}, bytes, {}, {}};
 }
 
 std::string fetch(store::Target& t, const Digest& d) {
@@ -108,7 +108,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
         big[12345] = 'r';
         fs::path src = tmp.path / "layer.tar.xz";
         std::ofstream(src, std::ios::binary) << big;
-        auto sent = t->upload_blob(store::BlobSource{Digest::of(big), big.size(), src, {}, {}});
+        auto sent = t->upload_blob(store::BlobSource{Digest::of(big), big.size(), src, {}, {}, {}});
         REQUIRE(sent.ok());
         CHECK(*sent == big.size());
         int calls = 0;
@@ -123,7 +123,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
         CHECK(back == big);
     }
     SUBCASE("a source that does not match its digest is refused and not stored") {
-        store::BlobSource lie{Digest::of("something else"), config.size(), {}, config, {}};
+        store::BlobSource lie{Digest::of("something else"), config.size(), {}, config, {}, {}};
         auto sent = t->upload_blob(lie);
         REQUIRE_FALSE(sent.ok());
         CHECK(sent.error().kind == ErrorKind::data);

@@ -19,7 +19,7 @@ struct Archive {
 Archive make_archive(const std::string& name, const std::string& bytes) {
     auto path = std::filesystem::temp_directory_path() / ("ocx_push_test_" + name + ".tar.xz");
     std::ofstream(path, std::ios::binary) << bytes;
-    return {path, Layer{path, Digest::of(bytes), bytes.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}}};
+    return {path, Layer{path, Digest::of(bytes), bytes.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}}};
 }
 
 PlatformContent content_for(const std::string& platform, const std::string& payload) {

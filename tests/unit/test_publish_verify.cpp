@@ -18,7 +18,7 @@ PlatformContent content_for(const std::string& platform, const std::string& payl
     std::ofstream(path, std::ios::binary) << payload;
     PlatformContent c;
     c.platform = *oci::Platform::parse(platform);
-    c.layers.push_back(Layer{path, Digest::of(payload), payload.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}});
+    c.layers.push_back(Layer{path, Digest::of(payload), payload.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
     c.config = R"({"type":"bundle","version":1})";
     return c;
 }

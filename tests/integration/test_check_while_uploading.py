@@ -1,0 +1,177 @@
+"""A prebuilt archive nobody checked on this machine is walked while it uploads (docs/cli.md
+"Archives checked while they upload", publish/content.cpp push_checked_layer): one read of the file
+feeds the upload and the check, and the manifest (so any tag) is written only after the check
+passes. Checked against a real docker-registry:
+
+* a bad member at the end of a 12 MiB archive (past the 4 MiB the upload may run ahead, within
+  the last 4 MiB, so the upload is let finish): exit 65 naming the member, the blob is in the
+  registry, no manifest and no tag, and the report names the uploaded blob (digest and size
+  computed here from the file) under `uploaded_blobs`;
+* the same bad member at the start: the failed check stops the upload, no blob, no manifest, no
+  `uploaded_blobs`;
+* `release` with such an archive next to a content platform: no tag, the report names the blob;
+* a good archive: published, read back with skopeo, recorded so the next push only hashes it;
+* a connection reset half-way through the upload: the retry reads the file from its start again,
+  the check sees each byte once and passes, and the push is published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+import unittest
+from pathlib import Path
+
+from fault_proxy import FaultProxy, reset
+from fixtures import Registry, registry_get, run, skopeo_copy_all, skopeo_inspect_raw
+from release_helpers import hello_tree, manifest_at, tags_of
+
+MIB = 1 << 20
+META = {"type": "bundle", "version": 1,
+        "env": [{"key": "PATH", "type": "path", "required": True, "value": "${installPath}/bin", "visibility": "public"}]}
+
+
+def archive(path: Path, bad: str | None) -> Path:
+    """A .tar.xz holding 12 MiB of random bytes (stored by xz as they are, so it stays 12 MiB),
+    with an absolute-path member first (bad="first"), last (bad="last") or none."""
+    def bad_member(t):
+        info = tarfile.TarInfo("/etc/passwd")
+        data = b"root::0:0::/:/bin/sh\n"
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+
+    with tarfile.open(path, "w:xz", preset=0) as t:
+        if bad == "first":
+            bad_member(t)
+        info = tarfile.TarInfo("data/random.bin")
+        payload = os.urandom(12 * MIB)
+        info.size = len(payload)
+        t.addfile(info, io.BytesIO(payload))
+        if bad == "last":
+            bad_member(t)
+    return path
+
+
+def sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class TestCheckWhileUploading(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp_dir = tempfile.TemporaryDirectory(prefix="ocx-beside-")
+        cls.tmp = Path(cls.tmp_dir.name)
+        cls.reg = Registry().__enter__()
+        cls.meta = cls.tmp / "metadata.json"
+        cls.meta.write_text(json.dumps(META))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.reg.__exit__(None, None, None)
+        cls.tmp_dir.cleanup()
+
+    def push(self, path: Path, repo: str, cache: Path):
+        return run(["push", path, "-p", "linux/amd64", "-m", self.meta, "-i", "%s/%s:1.0.0" % (self.reg.host, repo),
+                    "-n", "-v", "--format", "json"], env={"OCX_RELEASE_CACHE": cache})
+
+    def blob_status(self, repo: str, digest: str) -> int:
+        return registry_get(self.reg.url, "/v2/%s/blobs/%s" % (repo, digest), method="HEAD").status
+
+    def manifest_puts(self, repo: str) -> list:
+        return [e for e in self.reg.requests() if e.method == "PUT" and e.path.startswith("/v2/%s/manifests/" % repo)]
+
+    def test_a_bad_member_after_the_upload_leaves_the_blob_named_and_no_manifest(self):
+        bad = archive(self.tmp / "late-1.0.0-linux-amd64.tar.xz", "last")
+        self.assertGreater(bad.stat().st_size, 8 * MIB)
+        r = self.push(bad, "beside/late", self.tmp / "cache-late")
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn('"/etc/passwd": absolute path', r.stderr)
+        rep = r.json()
+        self.assertEqual(rep["status"], "failed")
+        [platform] = rep["platforms"]
+        self.assertFalse(platform["pushed"])
+        self.assertEqual(platform["uploaded_blobs"], [{"digest": sha256(bad), "size": bad.stat().st_size}])
+        self.assertEqual(self.blob_status("beside/late", sha256(bad)), 200)
+        self.assertEqual(self.manifest_puts("beside/late"), [])
+        self.assertEqual(tags_of(self.reg, "beside/late"), [])
+        self.assertEqual(manifest_at(self.reg, "beside/late", platform["manifest"]["digest"]), (None, None))
+        self.assertFalse((self.tmp / "cache-late" / "checked").exists() and
+                         any((self.tmp / "cache-late" / "checked").iterdir()))
+
+    def test_a_bad_member_before_the_upload_ends_stops_it(self):
+        bad = archive(self.tmp / "early-1.0.0-linux-amd64.tar.xz", "first")
+        r = self.push(bad, "beside/early", self.tmp / "cache-early")
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn('"/etc/passwd": absolute path', r.stderr)
+        [platform] = r.json()["platforms"]
+        self.assertFalse(platform["pushed"])
+        self.assertNotIn("uploaded_blobs", platform)
+        self.assertEqual(platform["blobs"]["uploaded"], 0)
+        self.assertEqual(self.blob_status("beside/early", sha256(bad)), 404)
+        self.assertEqual(self.manifest_puts("beside/early"), [])
+        self.assertEqual(tags_of(self.reg, "beside/early"), [])
+
+    def test_release_writes_no_tag_and_names_the_uploaded_blob(self):
+        base = self.tmp / "release"
+        (base / "dist").mkdir(parents=True)
+        (base / "metadata.json").write_text(json.dumps(META))
+        hello_tree(base / "build" / "linux-amd64", "linux/amd64")
+        bad = archive(base / "dist" / "hello-1.2.3-linux-arm64.tar.xz", "last")
+        matrix = base / "release.json"
+        matrix.write_text(json.dumps({
+            "schema": 1, "package": "%s/beside/release" % self.reg.host, "tag": "1.2.3", "cascade": True,
+            "metadata": "metadata.json",
+            "platforms": [{"platform": "linux/amd64", "content": "build/linux-amd64"},
+                          {"platform": "linux/arm64", "archive": "dist/hello-1.2.3-linux-arm64.tar.xz"}]}))
+        report = base / "report.json"
+        r = run(["release", matrix, "--report", report], env={"OCX_RELEASE_CACHE": self.tmp / "cache-release"})
+        self.assertEqual(r.returncode, 65, r.stderr)
+        self.assertIn('"/etc/passwd": absolute path', r.stderr)
+        rep = json.loads(report.read_text())
+        self.assertEqual(rep["status"], "failed")
+        by_platform = {p["platform"]: p for p in rep["platforms"]}
+        self.assertEqual(by_platform["linux/arm64"]["uploaded_blobs"],
+                         [{"digest": sha256(bad), "size": bad.stat().st_size}])
+        self.assertFalse(by_platform["linux/arm64"]["pushed"])
+        self.assertEqual(tags_of(self.reg, "beside/release"), [])
+        self.assertEqual(rep["tags"][0]["action"], "skipped")
+
+    def test_a_good_archive_is_published_checked_and_recorded(self):
+        good = archive(self.tmp / "good-1.0.0-linux-amd64.tar.xz", None)
+        cache = self.tmp / "cache-good"
+        r = self.push(good, "beside/good", cache)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("archive checked beside its upload", r.stderr)
+        [platform] = r.json()["platforms"]
+        self.assertTrue(platform["pushed"])
+        self.assertNotIn("uploaded_blobs", platform)
+        index = json.loads(skopeo_inspect_raw("%s/beside/good:1.0.0" % self.reg.host))
+        [entry] = index["manifests"]
+        body, _ = manifest_at(self.reg, "beside/good", entry["digest"])
+        self.assertEqual([layer["digest"] for layer in json.loads(body)["layers"]], [sha256(good)])
+        skopeo_copy_all("%s/beside/good:1.0.0" % self.reg.host, str(self.tmp / "copied"))  # every blob readable
+        self.assertEqual(sorted(p.name for p in (cache / "checked").iterdir()), [sha256(good)[7:] + ".xz"])
+        again = self.push(good, "beside/good-again", cache)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("passed the archive check before", again.stderr)
+        self.assertNotIn("archive checked beside its upload", again.stderr)
+
+    def test_an_upload_retried_half_way_feeds_the_check_each_byte_once(self):
+        good = archive(self.tmp / "retried-1.0.0-linux-amd64.tar.xz", None)
+        with FaultProxy(self.reg.host) as proxy:
+            rule = proxy.inject(reset(after_bytes=6 * MIB), method="PUT", path=r"/blobs/uploads/.*digest=", nth=1)
+            r = run(["push", good, "-p", "linux/amd64", "-m", self.meta, "-i", "%s/beside/retried:1.0.0" % proxy.host,
+                     "-n", "-v", "--format", "json"], env={"OCX_RELEASE_CACHE": self.tmp / "cache-retried"})
+        self.assertEqual(rule.fired, 1)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("archive checked beside its upload", r.stderr)
+        self.assertTrue(r.json()["platforms"][0]["pushed"])
+        self.assertEqual(self.blob_status("beside/retried", sha256(good)), 200)
+        self.assertIn("1.0.0", tags_of(self.reg, "beside/retried"))
+
+if __name__ == "__main__":
+    unittest.main()
