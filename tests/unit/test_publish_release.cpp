@@ -4,8 +4,6 @@
 // later tag (docs/cli.md "What release does").
 #include <doctest/doctest.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
