@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh                 every group (what scripts/test.sh and demo.sh need)
 #   scripts/install-deps.sh --build         only what building the binary needs (the action's
 #                                           build-from-source fallback)
-#   scripts/install-deps.sh GROUP...        these groups: build unit integration fuzz workflow
+#   scripts/install-deps.sh GROUP...        these groups: build unit integration fuzz workflow lint
 #   scripts/install-deps.sh --print [...]   print the packages that would be installed, one a
 #                                           line, and install nothing (no root needed)
 #
@@ -13,7 +13,8 @@
 # program_options, libcurl, libarchive, liblzma, OpenSSL headers); unit (doctest, tar, xz,
 # bsdtar, python3: configuring with the tests needs it); integration (docker-registry, skopeo,
 # htpasswd, openssl, curl, python3 + jsonschema);
-# fuzz (clang and its libFuzzer runtime); workflow (node + npm for the workflow validator).
+# fuzz (clang and its libFuzzer runtime); workflow (node + npm for the workflow validator);
+# lint (clang-format and clang-tidy for scripts/lint.sh).
 #
 # Debian and Ubuntu (apt): package names are picked by what apt offers. Boost comes as the
 # distribution's default packages (libboost-json-dev …) when they are 1.81 or newer (Debian 13,
@@ -36,13 +37,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --build) groups+=(build) ;;
     --print) print_only=1 ;;
-    build | unit | integration | fuzz | workflow) groups+=("$1") ;;
+    build | unit | integration | fuzz | workflow | lint) groups+=("$1") ;;
     -h | --help) sed -n '2,/^set -e/{/^set -e/d;p;}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown argument '$1' (try --help)"; exit 64 ;;
   esac
   shift
 done
-[ "${#groups[@]}" -gt 0 ] || groups=(build unit integration fuzz workflow)
+[ "${#groups[@]}" -gt 0 ] || groups=(build unit integration fuzz workflow lint)
 
 wants() { # wants GROUP: true when GROUP was asked for
   local g
@@ -82,8 +83,8 @@ if [ "$(uname -s)" = Darwin ]; then
   formulas=()
   if wants build; then formulas+=(boost curl libarchive xz openssl@3 cmake ninja pkg-config); fi
   if wants unit; then formulas+=(doctest xz); fi
-  if wants integration || wants fuzz || wants workflow; then
-    say "the integration, fuzz and workflow groups need Debian's docker-registry, skopeo and clang's libFuzzer; not supported on macOS"
+  if wants integration || wants fuzz || wants workflow || wants lint; then
+    say "the integration, fuzz, workflow and lint groups need Debian's docker-registry, skopeo, clang's libFuzzer and clang-format/clang-tidy on PATH; not supported on macOS"
   fi
   missing=()
   for f in ${formulas[@]+"${formulas[@]}"}; do
@@ -141,6 +142,11 @@ fi
 if wants workflow; then
   # Machines that ship a nodejs package with npm inside (NodeSource) must not get Debian's npm.
   have npm || needs+=(node)
+fi
+
+if wants lint; then
+  have clang-format || needs+=(clang-format)
+  have clang-tidy || needs+=(clang-tidy)
 fi
 
 [ "${#needs[@]}" -gt 0 ] || exit 0
@@ -247,6 +253,8 @@ for need in "${needs[@]}"; do
       if rt=$(clang_rt_package); then add clang-rt "$rt"; else unavailable+=("clang-rt (libclang-rt-<major>-dev or libclang-rt-dev)"); fi
       ;;
     node) add node nodejs npm ;;
+    clang-format) add clang-format clang-format ;;
+    clang-tidy) add clang-tidy clang-tidy ;;
   esac
 done
 

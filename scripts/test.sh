@@ -2,9 +2,10 @@
 # The README's test command: install what is missing, configure, build (warnings are errors),
 # run every test. Exits non-zero on any failure. Stages:
 #   1. the tool + unit tests + integration tests against real registries (build/)
-#   2. libFuzzer targets for the parsers and the merge under ASan+UBSan, a short bounded run
+#   2. style: scripts/lint.sh (clang-format over src/ and tests/unit, clang-tidy over src/)
+#   3. libFuzzer targets for the parsers and the merge under ASan+UBSan, a short bounded run
 #      each (build-fuzz/)
-#   3. with OCX_ASAN_UNIT=1: the unit tests again under ASan+UBSan (build-asan/). Off by default:
+#   4. with OCX_ASAN_UNIT=1: the unit tests again under ASan+UBSan (build-asan/). Off by default:
 #      a second full build would push the suite past 15 minutes on 2 cores.
 #   scripts/test.sh                 everything
 #   scripts/test.sh -L unit         stage 1 only, one ctest label (extra args go to ctest)
@@ -29,6 +30,11 @@ ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@"
 # Extra args ask for a part of stage 1: stop there.
 if [ "$#" -gt 0 ] || [ "$sanitize" = ON ]; then exit 0; fi
 
+# A style finding fails the suite at the end, after the fuzzing and sanitizer stages have run.
+echo "== style: clang-format and clang-tidy (scripts/lint.sh)" >&2
+lint_status=0
+bash scripts/lint.sh "$build_dir" || lint_status=$?
+
 echo "== fuzzing the parsers and the merge (clang, ASan+UBSan, 2 s per target)" >&2
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DOCX_FUZZ=ON -DOCX_SANITIZE=ON -DOCX_BUILD_TESTS=OFF \
   -DOCX_WERROR=ON >/dev/null
@@ -41,3 +47,5 @@ if [ "${OCX_ASAN_UNIT:-0}" = 1 ]; then
   cmake --build build-asan -j "$jobs" --target ocx_unit_tests
   ctest --test-dir build-asan --output-on-failure -L unit
 fi
+
+exit "$lint_status"

@@ -118,6 +118,7 @@ std::string top_level_help() {
 
 std::string unknown_command_message(std::string_view name) {
     std::vector<std::string_view> names;
+    names.reserve(kCommands.size());
     for (const auto& c : kCommands) names.push_back(c.name);
     std::string out = "unknown command " + bundle::quote_name(name);
     const std::string near = json::closest(name, names);

@@ -8,7 +8,7 @@ namespace ocx::metadata {
 
 namespace {
 
-Error bad(std::string_view text, std::string why) {
+Error bad(std::string_view text, const std::string& why) {
     return make_error(ErrorKind::data, "dependency " + in_quotes(text) + " " + why);
 }
 

@@ -45,7 +45,7 @@ struct ProcessResult {
     std::string out;
 };
 
-Error helper_error(std::string_view program, std::string what) {
+Error helper_error(std::string_view program, const std::string& what) {
     return make_error(ErrorKind::unavailable, "credential helper " + std::string(program) + ": " + what);
 }
 

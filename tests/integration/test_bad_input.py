@@ -13,11 +13,13 @@ FIFOs, symlinks escaping the root, non-UTF-8 names, deeply nested and huge JSON,
 "xfail" marks a case whose expected behaviour is not there yet (a bug reported to the lead): it
 runs as an expected failure.
 
-OCX_BAD_DISCOVER=1 prints what each case actually does instead of asserting (for writing cases).
+OCX_BAD_DISCOVER=1 also prints what each case actually does (for writing cases); the case asserts
+all the same, so the variable left set never turns the corpus into cases that check nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -27,6 +29,7 @@ import tarfile
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from fixtures import Registry, run, without_access_checks
 
@@ -203,18 +206,29 @@ class BadInputTest(unittest.TestCase):
         writes = [e for e in without_access_checks(self.registry.requests(since=mark)) if e.method in WRITES]
         if os.environ.get("OCX_BAD_DISCOVER"):
             print("\n== %s: exit %d, writes %d\n%s" % (case["id"], r.returncode, len(writes), r.stderr[-1500:]))
-            return
         self.assertEqual(r.returncode, case["exit"], str(r))
         self.assertIn(case["message"], r.stderr, str(r))
         self.assertEqual(writes, [], "the registry was written to:\n%s" % r)
         self.assertNotIn("internal error", r.stderr)
+
+    def test_discovery_prints_and_still_asserts(self):
+        # A case whose expected message never appears must fail under OCX_BAD_DISCOVER too.
+        case = dict(next(c for c in CASES if not c.get("setup") and not c.get("xfail")))
+        case["id"] = "discover-" + case["id"]
+        case["message"] += " (a message no case prints)"
+        printed = io.StringIO()
+        with mock.patch.dict(os.environ, {"OCX_BAD_DISCOVER": "1"}), contextlib.redirect_stdout(printed):
+            with self.assertRaises(AssertionError) as failed:
+                self.check_case(case)
+        self.assertIn(case["message"], str(failed.exception))
+        self.assertIn("== %s: exit %d, writes 0\n" % (case["id"], case["exit"]), printed.getvalue())
 
 
 def _make(case: dict):
     def test(self):
         self.check_case(case)
     test.__doc__ = case.get("xfail") or case["id"]
-    return unittest.expectedFailure(test) if case.get("xfail") and not os.environ.get("OCX_BAD_DISCOVER") else test
+    return unittest.expectedFailure(test) if case.get("xfail") else test
 
 
 for _case in CASES:

@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
-BIN = os.environ.get("OCX_RELEASE_BIN", "ocx-release")
+from fixtures import release_bin
 
 
 def build_tree(root, reverse=False, mtime=1_000_000_000, umask=0o022):
@@ -77,7 +78,7 @@ class BundleDeterminism(unittest.TestCase):
 
     def create(self, source, out, jobs, expect=0):
         proc = subprocess.run(
-            [BIN, "create", source, "-i", "mytool:1.0.0", "-p", "linux/amd64", "-o", out, "-j", str(jobs),
+            [release_bin(), "create", source, "-i", "mytool:1.0.0", "-p", "linux/amd64", "-o", out, "-j", str(jobs),
              "--format", "json"],
             capture_output=True, text=True, env=self.env)
         self.assertEqual(proc.returncode, expect, proc.stderr)
@@ -119,6 +120,27 @@ class BundleDeterminism(unittest.TestCase):
         proc = self.create(src, out, 1, expect=65)
         self.assertIn('"bin/passwd": symlink to "../../etc/passwd" leaves the package', proc.stderr)
         self.assertFalse(os.path.exists(out) and os.listdir(out))
+
+    def test_runs_the_built_binary_not_the_one_on_path(self):
+        # Outside ctest (no OCX_RELEASE_BIN) the tests run <source>/build/ocx-release, as every other
+        # integration test does; an ocx-release on PATH, here one that only fails, is never run.
+        source = os.path.join(self.dir, "source")
+        os.makedirs(os.path.join(source, "build"))
+        os.symlink(release_bin(), os.path.join(source, "build", "ocx-release"))
+        fake_dir = os.path.join(self.dir, "path")
+        os.makedirs(fake_dir)
+        fake = os.path.join(fake_dir, "ocx-release")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'the ocx-release on PATH ran' >&2\nexit 97\n")
+        os.chmod(fake, 0o755)
+        env = {k: v for k, v in self.env.items() if k != "OCX_RELEASE_BIN"}
+        env.update(OCX_SOURCE_DIR=source, PATH=fake_dir + os.pathsep + env.get("PATH", ""))
+        proc = subprocess.run(
+            [sys.executable, "-m", "unittest", "-v",
+             "test_bundle_determinism.BundleDeterminism.test_escaping_symlink_is_refused_before_writing"],
+            cwd=os.path.dirname(os.path.abspath(__file__)), env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertNotIn("the ocx-release on PATH ran", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -41,13 +41,13 @@ echo "$*" >> "$FAKE_APT_LOG"
 """
 
 # The packages the Debian 12 script installed before it picked names by what apt offers: on
-# Debian 12 nothing changes.
+# Debian 12 nothing changes (and the lint group, added since, brings clang-format and clang-tidy).
 DEBIAN12_ALL = {
     "build-essential", "cmake", "ninja-build", "pkg-config", "git", "clang", "libclang-rt-14-dev",
     "libboost1.81-dev", "libboost-json1.81-dev", "libboost-program-options1.81-dev",
     "libcurl4-openssl-dev", "libarchive-dev", "liblzma-dev", "libssl-dev", "doctest-dev",
     "docker-registry", "skopeo", "apache2-utils", "openssl", "python3", "python3-jsonschema",
-    "tar", "xz-utils", "libarchive-tools", "curl", "nodejs", "npm"}
+    "tar", "xz-utils", "libarchive-tools", "curl", "nodejs", "npm", "clang-format", "clang-tidy"}
 BUILD_COMMON = {"build-essential", "cmake", "ninja-build", "pkg-config", "git", "libcurl4-openssl-dev",
                 "libarchive-dev", "liblzma-dev", "libssl-dev"}
 
@@ -127,6 +127,19 @@ class InstallDeps(unittest.TestCase):
         r = self.run_script("debian13", "unit")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.installed(), {"doctest-dev", "python3", "tar", "xz-utils", "libarchive-tools"})
+
+    def test_lint_group_brings_clang_format_and_clang_tidy(self):
+        for distro in ("debian12", "debian13"):
+            with self.subTest(distro):
+                if os.path.exists(self.log):
+                    os.remove(self.log)
+                r = self.run_script(distro, "lint")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(self.installed(), {"clang-format", "clang-tidy"})
+        os.remove(self.log)
+        self.provide("clang-format", "clang-tidy")
+        r = self.run_script("debian13", "lint")
+        self.assertEqual((r.returncode, os.path.exists(self.log)), (0, False), r.stderr)
 
     def test_print_lists_and_installs_nothing(self):
         r = self.run_script("debian13", "--print", "--build")

@@ -141,6 +141,28 @@ TEST_CASE("scan refuses symlinks that leave the source") {
     }
 }
 
+namespace {
+// Whether this process may make device nodes (root, outside a container that forbids mknod). Where
+// it may not, the device case is reported skipped in the summary instead of passing unchecked.
+bool can_make_devices() {
+    const TempDir tmp("ocx-mknod-probe-");
+    return ::mknod((tmp / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0;
+}
+}  // namespace
+
+TEST_CASE("scan refuses device files" * doctest::skip(!can_make_devices())) {
+    TempDir tmp;
+    const fs::path src = tmp / "src";
+    write_file(src / "ok", "fine");
+    fs::create_directories(src / "dev");
+    REQUIRE(::mknod((src / "dev" / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0);
+    REQUIRE(::mknod((src / "dev" / "loop").c_str(), S_IFBLK | 0660, makedev(7, 0)) == 0);
+    CHECK(refusal(src) ==
+          "2 entries cannot be bundled:\n"
+          "  \"dev/loop\" is a block device; only files, directories and symlinks can be bundled\n"
+          "  \"dev/null\" is a character device; only files, directories and symlinks can be bundled");
+}
+
 TEST_CASE("scan refuses special files") {
     TempDir tmp;
     const fs::path src = tmp / "src";
@@ -160,18 +182,6 @@ TEST_CASE("scan refuses special files") {
         REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
         ::close(fd);
         CHECK(refusal(src) == "\"sock\" is a socket; only files, directories and symlinks can be bundled");
-    }
-    SUBCASE("devices") {
-        fs::create_directories(src / "dev");
-        if (::mknod((src / "dev" / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0 ||
-            ::mknod((src / "dev" / "loop").c_str(), S_IFBLK | 0660, makedev(7, 0)) != 0) {
-            MESSAGE("mknod not permitted here (" << std::strerror(errno) << "); device case skipped");
-            return;
-        }
-        CHECK(refusal(src) ==
-              "2 entries cannot be bundled:\n"
-              "  \"dev/loop\" is a block device; only files, directories and symlinks can be bundled\n"
-              "  \"dev/null\" is a character device; only files, directories and symlinks can be bundled");
     }
     SUBCASE("many problems are listed, at most 20") {
         for (int i = 10; i < 32; ++i) REQUIRE(::mkfifo((src / ("p" + std::to_string(i))).c_str(), 0644) == 0);

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for the bundle tests: real temporary directories, files with given modes, running the
+// Helpers for the bundle tests: real temporary directories (temp_dir.hpp), files with given modes, running the
 // system's tar/bsdtar/xz as independent readers, and comparing an extracted tree with its source.
 
 #include <sys/stat.h>
@@ -14,31 +14,13 @@
 #include <sstream>
 #include <string>
 
+#include "temp_dir.hpp"
+
 namespace ocx::bundle::test {
 
 namespace fs = std::filesystem;
 
-/// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "ocx_bundle_test.XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-    fs::path operator/(const fs::path& rel) const { return path_ / rel; }
-
-private:
-    fs::path path_;
-};
+using ocx::testing::TempDir;
 
 inline void write_file(const fs::path& path, const std::string& content, mode_t mode = 0644) {
     fs::create_directories(path.parent_path());

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "digest/digest.hpp"
+#include "temp_dir.hpp"
 
 using namespace ocx;
 
@@ -35,7 +36,8 @@ TEST_CASE("digest parse and format") {
 }
 
 TEST_CASE("digest_file streams a file") {
-    auto path = std::filesystem::temp_directory_path() / "ocx_digest_test.bin";
+    testing::TempDir tmp;
+    const auto path = tmp / "data.bin";
     {
         std::ofstream out(path, std::ios::binary);
         std::string chunk(3 << 19, 'x');  // 1.5 MiB: crosses the read buffer boundary

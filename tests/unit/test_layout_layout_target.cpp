@@ -8,21 +8,13 @@
 
 #include "layout/layout_target.hpp"
 #include "oci/media_types.hpp"
+#include "temp_dir.hpp"
 
 using namespace ocx;
+using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ocx_layout_target_XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -58,7 +50,7 @@ std::string fetch(store::Target& t, const Digest& d) {
 
 TEST_CASE("a layout that does not exist reads as absent and is not created by reading") {
     TempDir tmp;
-    fs::path dir = tmp.path / "out";
+    fs::path dir = tmp.path() / "out";
     auto t = open(dir);
     CHECK(t->describe() == "oci:" + dir.string());
     auto tags = t->list_tags();
@@ -85,17 +77,17 @@ TEST_CASE("a layout that does not exist reads as absent and is not created by re
 
 TEST_CASE("blobs are stored by digest, verified, and streamed back") {
     TempDir tmp;
-    auto t = open(tmp.path / "l");
+    auto t = open(tmp.path() / "l");
     const std::string config = R"({"type":"ocx"})";
 
     SUBCASE("from memory; the first write creates the layout") {
         auto sent = t->upload_blob(bytes_blob(config));
         REQUIRE(sent.ok());
         CHECK(*sent == config.size());
-        CHECK(slurp(tmp.path / "l" / "oci-layout") == R"({"imageLayoutVersion":"1.0.0"})");
-        CHECK(slurp(tmp.path / "l" / "index.json") ==
+        CHECK(slurp(tmp.path() / "l" / "oci-layout") == R"({"imageLayoutVersion":"1.0.0"})");
+        CHECK(slurp(tmp.path() / "l" / "index.json") ==
               R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})");
-        CHECK(slurp(tmp.path / "l" / "blobs" / "sha256" / Digest::of(config).hex()) == config);
+        CHECK(slurp(tmp.path() / "l" / "blobs" / "sha256" / Digest::of(config).hex()) == config);
         CHECK(*t->blob_exists(Digest::of(config)));
         CHECK(fetch(*t, Digest::of(config)) == config);
         auto tags = t->list_tags();
@@ -106,7 +98,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
     SUBCASE("streamed from a file, fetched in chunks") {
         std::string big(3 << 20, 'q');
         big[12345] = 'r';
-        fs::path src = tmp.path / "layer.tar.xz";
+        fs::path src = tmp.path() / "layer.tar.xz";
         std::ofstream(src, std::ios::binary) << big;
         auto sent = t->upload_blob(store::BlobSource{Digest::of(big), big.size(), src, {}, {}, {}});
         REQUIRE(sent.ok());
@@ -131,7 +123,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
                                           ": bytes in memory holds 14 bytes with digest " + Digest::of(config).str() +
                                           ", expected 14 bytes");
         CHECK_FALSE(*t->blob_exists(Digest::of("something else")));
-        CHECK(std::distance(fs::directory_iterator(tmp.path / "l" / "blobs" / "sha256"), fs::directory_iterator()) == 0);
+        CHECK(std::distance(fs::directory_iterator(tmp.path() / "l" / "blobs" / "sha256"), fs::directory_iterator()) == 0);
     }
     SUBCASE("a failing sink aborts the download with its error") {
         REQUIRE(t->upload_blob(bytes_blob(config)).ok());
@@ -145,7 +137,7 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
 
 TEST_CASE("manifests by tag and by digest") {
     TempDir tmp;
-    fs::path dir = tmp.path / "l";
+    fs::path dir = tmp.path() / "l";
     auto t = open(dir);
     auto first = manifest_of(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})");
     auto index = manifest_of(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})",
@@ -234,48 +226,48 @@ TEST_CASE("manifests by tag and by digest") {
 
 TEST_CASE("open_layout accepts layouts and empty directories only") {
     TempDir tmp;
-    SUBCASE("an empty directory") { CHECK(layout::open_layout(tmp.path).ok()); }
+    SUBCASE("an empty directory") { CHECK(layout::open_layout(tmp.path()).ok()); }
     SUBCASE("a foreign index.json is kept when a tag is added") {
-        std::ofstream(tmp.path / "index.json")
+        std::ofstream(tmp.path() / "index.json")
             << R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:)" << std::string(64, 'c')
             << R"(","size":1}]})";
-        auto t = open(tmp.path);
+        auto t = open(tmp.path());
         auto m = manifest_of("{}", oci::kImageIndex);
         REQUIRE(t->put_manifest("v1", m).ok());
-        CHECK(slurp(tmp.path / "index.json") ==
+        CHECK(slurp(tmp.path() / "index.json") ==
               R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
               R"({"mediaType":"x","digest":"sha256:)" + std::string(64, 'c') + R"(","size":1},)"
               R"({"mediaType":"application/vnd.oci.image.index.v1+json","digest":")" + m.digest.str() +
                   R"(","size":2,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]})");
-        CHECK(slurp(tmp.path / "oci-layout") == R"({"imageLayoutVersion":"1.0.0"})");
+        CHECK(slurp(tmp.path() / "oci-layout") == R"({"imageLayoutVersion":"1.0.0"})");
     }
     SUBCASE("a directory with other things in it") {
-        std::ofstream(tmp.path / "README") << "hi";
-        auto r = layout::open_layout(tmp.path);
+        std::ofstream(tmp.path() / "README") << "hi";
+        auto r = layout::open_layout(tmp.path());
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == "oci:" + tmp.path.string() +
+        CHECK(r.error().message == "oci:" + tmp.path().string() +
                                        ": the directory is not empty and is not an OCI image layout (no oci-layout "
                                        "or index.json); refusing to write into it");
     }
     SUBCASE("a file") {
-        std::ofstream(tmp.path / "f") << "hi";
-        auto r = layout::open_layout(tmp.path / "f");
+        std::ofstream(tmp.path() / "f") << "hi";
+        auto r = layout::open_layout(tmp.path() / "f");
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == "oci:" + (tmp.path / "f").string() + ": not a directory");
+        CHECK(r.error().message == "oci:" + (tmp.path() / "f").string() + ": not a directory");
     }
     SUBCASE("a future layout version") {
-        std::ofstream(tmp.path / "oci-layout") << R"({"imageLayoutVersion":"2.0.0"})";
-        auto r = layout::open_layout(tmp.path);
+        std::ofstream(tmp.path() / "oci-layout") << R"({"imageLayoutVersion":"2.0.0"})";
+        auto r = layout::open_layout(tmp.path());
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == (tmp.path / "oci-layout").string() +
+        CHECK(r.error().message == (tmp.path() / "oci-layout").string() +
                                        ":/imageLayoutVersion: unsupported image layout version \"2.0.0\" (expected 1.0.0)");
     }
 }
 
 TEST_CASE("concurrent writers do not lose each other's tags") {
     TempDir tmp;
-    fs::path dir = tmp.path / "l";
+    fs::path dir = tmp.path() / "l";
     constexpr int kWriters = 6;
     constexpr int kTagsEach = 8;
     std::vector<std::thread> threads;

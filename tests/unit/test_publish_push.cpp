@@ -6,18 +6,26 @@
 #include "fake_target.hpp"
 #include "oci/media_types.hpp"
 #include "publish/push.hpp"
+#include "temp_dir.hpp"
 
 using namespace ocx;
 using namespace ocx::publish;
 
 namespace {
+// The archives every test here pushes, in one directory removed when the test binary ends (the
+// fake target reads them back by path for as long as it runs).
+const testing::TempDir& archive_dir() {
+    static const testing::TempDir dir("ocx-push-test-");
+    return dir;
+}
+
 struct Archive {
     std::filesystem::path path;
     Layer layer;
 };
 
 Archive make_archive(const std::string& name, const std::string& bytes) {
-    auto path = std::filesystem::temp_directory_path() / ("ocx_push_test_" + name + ".tar.xz");
+    auto path = archive_dir() / (name + ".tar.xz");
     std::ofstream(path, std::ios::binary) << bytes;
     return {path, Layer{path, Digest::of(bytes), bytes.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}}};
 }

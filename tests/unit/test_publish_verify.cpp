@@ -8,13 +8,20 @@
 #include "oci/media_types.hpp"
 #include "publish/push.hpp"
 #include "publish/verify.hpp"
+#include "temp_dir.hpp"
 
 using namespace ocx;
 using namespace ocx::publish;
 
 namespace {
+// The archives every test here pushes, in one directory removed when the test binary ends.
+const testing::TempDir& archive_dir() {
+    static const testing::TempDir dir("ocx-verify-test-");
+    return dir;
+}
+
 PlatformContent content_for(const std::string& platform, const std::string& payload) {
-    auto path = std::filesystem::temp_directory_path() / ("ocx_verify_test_" + payload + ".tar.xz");
+    auto path = archive_dir() / (payload + ".tar.xz");
     std::ofstream(path, std::ios::binary) << payload;
     PlatformContent c;
     c.platform = *oci::Platform::parse(platform);

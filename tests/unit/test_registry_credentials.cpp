@@ -7,10 +7,12 @@
 
 #include "registry/credentials.hpp"
 #include "util/log.hpp"
+#include "temp_dir.hpp"
 #include "util/redact.hpp"
 
 using namespace ocx;
 using namespace ocx::registry;
+using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,22 +28,10 @@ struct FakeEnv {
     }
 };
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ocx-cred-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    void write(const fs::path& rel, const std::string& text, bool executable = false) const {
-        fs::create_directories((path / rel).parent_path());
-        std::ofstream(path / rel) << text;
-        if (executable) fs::permissions(path / rel, fs::perms::owner_all);
-    }
-};
+// A credential helper script at `rel` under `dir`, executable by its owner.
+void write_helper(const TempDir& dir, const fs::path& rel, const std::string& script) {
+    fs::permissions(dir.write(rel, script), fs::perms::owner_all);
+}
 
 struct QuietLog {
     log::Level saved = log::level();
@@ -207,20 +197,20 @@ TEST_CASE("Docker config resolution order") {
     QuietLog quiet;
     TempDir dir;
     FakeEnv env;
-    env.vars["PATH"] = (dir.path / "bin").string();
-    env.vars["DOCKER_CONFIG"] = (dir.path / "docker").string();
-    const fs::path config = dir.path / "docker" / "config.json";
-    const std::string calls = (dir.path / "calls.log").string();
+    env.vars["PATH"] = (dir.path() / "bin").string();
+    env.vars["DOCKER_CONFIG"] = (dir.path() / "docker").string();
+    const fs::path config = dir.path() / "docker" / "config.json";
+    const std::string calls = (dir.path() / "calls.log").string();
     const std::string host = "127.0.0.1:5000";
     // "user:from-auths" and "user:from-auths-2"
     const std::string auths = R"("auths":{"https://127.0.0.1:5000/v1/":{"auth":"dXNlcjpmcm9tLWF1dGhz"},"other.example":{"auth":"eDp5"}})";
-    dir.write("bin/docker-credential-pass",
-              helper_script(calls, host, R"({"ServerURL":"127.0.0.1:5000","Username":"helper-user","Secret":"from-helper-1"})"), true);
-    dir.write("bin/docker-credential-store",
-              helper_script(calls, host, R"({"ServerURL":"127.0.0.1:5000","Username":"store-user","Secret":"from-store-1"})"), true);
-    dir.write("bin/docker-credential-tokenstore",
-              helper_script(calls, host, R"({"Username":"<token>","Secret":"identity-tok-1"})"), true);
-    dir.write("bin/docker-credential-broken", "#!/bin/sh\nexit 3\n", true);
+    write_helper(dir, "bin/docker-credential-pass",
+                 helper_script(calls, host, R"({"ServerURL":"127.0.0.1:5000","Username":"helper-user","Secret":"from-helper-1"})"));
+    write_helper(dir, "bin/docker-credential-store",
+                 helper_script(calls, host, R"({"ServerURL":"127.0.0.1:5000","Username":"store-user","Secret":"from-store-1"})"));
+    write_helper(dir, "bin/docker-credential-tokenstore",
+                 helper_script(calls, host, R"({"Username":"<token>","Secret":"identity-tok-1"})"));
+    write_helper(dir, "bin/docker-credential-broken", "#!/bin/sh\nexit 3\n");
     auto resolve = [&] { return credentials_from_docker_config(host, config, env.lookup()); };
     auto read_calls = [&] {
         std::ifstream in(calls);

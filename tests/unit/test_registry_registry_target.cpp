@@ -8,6 +8,7 @@
 
 #include "registry/registry_target.hpp"
 #include "registry/url.hpp"
+#include "temp_dir.hpp"
 #include "util/log.hpp"
 
 using namespace ocx;
@@ -230,18 +231,6 @@ struct QuietLog {
     ~QuietLog() { log::set_level(saved); }
 };
 
-struct TempFile {
-    fs::path path;
-    explicit TempFile(const std::string& content) {
-        std::string tmpl = (fs::temp_directory_path() / "ocx-blob-XXXXXX").string();
-        const int fd = ::mkstemp(tmpl.data());
-        ::close(fd);
-        path = tmpl;
-        std::ofstream(path, std::ios::binary) << content;
-    }
-    ~TempFile() { fs::remove(path); }
-};
-
 struct Fixture {
     QuietLog quiet;
     std::shared_ptr<FakeRegistry> fake = std::make_shared<FakeRegistry>();
@@ -266,11 +255,11 @@ struct Fixture {
     }
 };
 
-store::BlobSource file_blob(const TempFile& f, const std::string& content) {
+store::BlobSource file_blob(const fs::path& file, const std::string& content) {
     store::BlobSource b;
     b.digest = Digest::of(content);
     b.size = content.size();
-    b.path = f.path;
+    b.path = file;
     return b;
 }
 
@@ -361,7 +350,8 @@ TEST_CASE("check_access: the fail-fast check before a release") {
 TEST_CASE("upload_blob") {
     Fixture fx;
     const std::string content = "0123456789";
-    TempFile file(content);
+    testing::TempDir tmp;
+    const fs::path file = tmp.write("blob", content);
     const std::string digest = Digest::of(content).str();
 
     SUBCASE("monolithic: POST, then PUT the file to the relative Location, digest appended to its query") {
@@ -375,7 +365,7 @@ TEST_CASE("upload_blob") {
                                                            Digest::of(content).hex()});
         const HttpRequest& put = fx.fake->requests[1];
         REQUIRE(put.body);
-        CHECK(put.body->file == file.path);  // streamed from the file, not loaded
+        CHECK(put.body->file == file);  // streamed from the file, not loaded
         CHECK(put.body->length == 10);
         const auto s = t->stats();
         CHECK(s.blobs_uploaded == 1);
@@ -480,7 +470,7 @@ TEST_CASE("upload_blob") {
         auto r = t->upload_blob(b);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::io);
-        CHECK(r.error().message == file.path.string() + " changed since it was hashed: 10 bytes, expected 11");
+        CHECK(r.error().message == file.string() + " changed since it was hashed: 10 bytes, expected 11");
         CHECK(fx.fake->log.empty());
     }
 }

@@ -9,22 +9,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "temp_dir.hpp"
 #include "util/files.hpp"
 
 using namespace ocx;
+using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ocx_layout_files_XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 std::size_t entries_in(const fs::path& dir) {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
@@ -39,12 +31,12 @@ std::string slurp(const fs::path& p) {
 
 TEST_CASE("write_file_atomic and read_file") {
     TempDir tmp;
-    fs::path file = tmp.path / "index.json";
+    fs::path file = tmp.path() / "index.json";
     SUBCASE("creates, then replaces, leaving no temp file behind") {
         REQUIRE(write_file_atomic(file, "first").ok());
         REQUIRE(write_file_atomic(file, "second").ok());
         CHECK(slurp(file) == "second");
-        CHECK(entries_in(tmp.path) == 1);
+        CHECK(entries_in(tmp.path()) == 1);
         auto back = read_file(file);
         REQUIRE(back.ok());
         REQUIRE(back->has_value());
@@ -58,41 +50,41 @@ TEST_CASE("write_file_atomic and read_file") {
               (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read));
     }
     SUBCASE("a missing file reads as nullopt") {
-        auto r = read_file(tmp.path / "absent");
+        auto r = read_file(tmp.path() / "absent");
         REQUIRE(r.ok());
         CHECK_FALSE(r->has_value());
     }
     SUBCASE("a missing directory is an I/O error naming the path") {
-        auto r = write_file_atomic(tmp.path / "no" / "f", "x");
+        auto r = write_file_atomic(tmp.path() / "no" / "f", "x");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::io);
-        CHECK(r.error().message.find("cannot create " + (tmp.path / "no").string() + "/.f.tmp-") == 0);
+        CHECK(r.error().message.find("cannot create " + (tmp.path() / "no").string() + "/.f.tmp-") == 0);
     }
 }
 
 TEST_CASE("read_file reads regular files only, and only up to its bound") {
     TempDir tmp;
     SUBCASE("a device is refused without reading it (/dev/zero would never end)") {
-        fs::create_symlink("/dev/zero", tmp.path / "index.json");
-        auto r = read_file(tmp.path / "index.json");
+        fs::create_symlink("/dev/zero", tmp.path() / "index.json");
+        auto r = read_file(tmp.path() / "index.json");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == (tmp.path / "index.json").string() + ": not a regular file (a device, FIFO or socket)");
+        CHECK(r.error().message == (tmp.path() / "index.json").string() + ": not a regular file (a device, FIFO or socket)");
     }
     SUBCASE("a FIFO is refused at once, not waited on for a writer") {
-        REQUIRE(::mkfifo((tmp.path / "pipe").c_str(), 0600) == 0);
-        auto r = read_file(tmp.path / "pipe");
+        REQUIRE(::mkfifo((tmp.path() / "pipe").c_str(), 0600) == 0);
+        auto r = read_file(tmp.path() / "pipe");
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == (tmp.path / "pipe").string() + ": not a regular file (a device, FIFO or socket)");
+        CHECK(r.error().message == (tmp.path() / "pipe").string() + ": not a regular file (a device, FIFO or socket)");
     }
     SUBCASE("a directory is an I/O error, as reading it always was") {
-        auto r = read_file(tmp.path);
+        auto r = read_file(tmp.path());
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::io);
-        CHECK(r.error().message == "cannot read " + tmp.path.string() + ": Is a directory");
+        CHECK(r.error().message == "cannot read " + tmp.path().string() + ": Is a directory");
     }
     SUBCASE("a file over the bound is refused; one at the bound is read") {
-        const fs::path file = tmp.path / "big.json";
+        const fs::path file = tmp.path() / "big.json";
         REQUIRE(write_file_atomic(file, std::string(1025, 'x')).ok());
         auto over = read_file(file, 1024);
         REQUIRE_FALSE(over.ok());
@@ -103,7 +95,7 @@ TEST_CASE("read_file reads regular files only, and only up to its bound") {
         CHECK((*at)->size() == 1025);
     }
     SUBCASE("the default bound is the registry client's 8 MiB") {
-        const fs::path file = tmp.path / "index.json";
+        const fs::path file = tmp.path() / "index.json";
         REQUIRE(write_file_atomic(file, std::string(kMaxDocumentBytes + 1, ' ')).ok());
         auto r = read_file(file);
         REQUIRE_FALSE(r.ok());
@@ -113,7 +105,7 @@ TEST_CASE("read_file reads regular files only, and only up to its bound") {
 
 TEST_CASE("FileLock excludes other descriptors until released") {
     TempDir tmp;
-    fs::path lock_path = tmp.path / ".ocx-lock";
+    fs::path lock_path = tmp.path() / ".ocx-lock";
     auto try_lock = [&] {
         int fd = ::open(lock_path.c_str(), O_RDWR);
         REQUIRE(fd >= 0);
