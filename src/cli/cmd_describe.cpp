@@ -55,7 +55,7 @@ int cmd_describe(const Args& args) {
     const auto built = publish::build_description(*d);
     auto target = open_target(*ref, target_options);
     if (!target) return fail(target.error());
-    if (auto s = (*target)->check_access(publish::Target::Access::push); !s) return fail(s.error());
+    if (auto s = (*target)->check_access(store::Target::Access::push); !s) return fail(s.error());
     if (auto s = publish::push_description(**target, built); !s) return fail(s.error());
     log::info("described " + ref->repository_str() + ": " + std::string(publish::kDescriptionTag) + " -> " +
               built.manifest.digest.str());

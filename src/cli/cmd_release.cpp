@@ -46,7 +46,7 @@ Status check_release_pins(const std::vector<publish::PlatformInput>& inputs, con
 }
 
 // After a published release: the description artifact; a failure fails the report.
-void write_description(publish::Target* target, const publish::BuiltDescription& built, bool dry_run,
+void write_description(store::Target* target, const publish::BuiltDescription& built, bool dry_run,
                        report::Report& rep) {
     if (dry_run) {
         if (rep.status == report::Status::planned)

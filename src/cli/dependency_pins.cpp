@@ -11,7 +11,7 @@
 namespace ocx::cli {
 
 namespace {
-Result<std::unique_ptr<publish::Target>> open_repository(const metadata::DependencyIdentifier& id,
+Result<std::unique_ptr<store::Target>> open_repository(const metadata::DependencyIdentifier& id,
                                                          const TargetOptions& options) {
     auto ref = oci::Reference::parse(id.location(), nullptr);
     if (!ref) return std::move(ref).error();

@@ -15,7 +15,7 @@
 
 #include "digest/digest.hpp"
 #include "plan/matrix.hpp"
-#include "publish/target.hpp"
+#include "store/target.hpp"
 #include "util/result.hpp"
 
 namespace ocx::publish {

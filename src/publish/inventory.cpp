@@ -13,16 +13,16 @@
 namespace ocx::publish {
 
 bool is_version_tag(std::string_view tag) {
-    auto v = parse_version(tag);
+    auto v = plan::parse_version(tag);
     return v && v->patch;
 }
 
 std::vector<std::string> rolling_tags_of(const std::vector<std::string>& tags) {
     std::set<std::string> out;
     for (const auto& tag : tags) {
-        auto v = parse_version(tag);
+        auto v = plan::parse_version(tag);
         if (!v || !v->patch) continue;
-        for (auto& target : cascade_targets(*v))
+        for (auto& target : plan::cascade_targets(*v))
             if (!is_version_tag(target)) out.insert(std::move(target));
     }
     return {out.begin(), out.end()};
@@ -31,8 +31,8 @@ std::vector<std::string> rolling_tags_of(const std::vector<std::string>& tags) {
 bool rolling_before(const std::string& a, const std::string& b) {
     // (track, 0 for a version level / 1 for the track tag, the level) compared in that order.
     const auto key = [](const std::string& tag) {
-        if (auto v = parse_version(tag)) return std::tuple(v->variant, 0, *v);
-        return std::tuple(tag == "latest" ? std::string() : tag, 1, Version{});
+        if (auto v = plan::parse_version(tag)) return std::tuple(v->variant, 0, *v);
+        return std::tuple(tag == "latest" ? std::string() : tag, 1, plan::Version{});
     };
     const auto ka = key(a), kb = key(b);
     if (std::get<0>(ka) != std::get<0>(kb)) return std::get<0>(ka) < std::get<0>(kb);
@@ -79,7 +79,7 @@ Result<Inventory> read_inventory(store::Target& target) {
             continue;
         }
         const bool is_rolling = std::binary_search(rolling.begin(), rolling.end(), tag);
-        auto v = parse_version(tag);
+        auto v = plan::parse_version(tag);
         if (!is_rolling && !(v && v->patch)) {
             inv.other.push_back(tag);
             continue;

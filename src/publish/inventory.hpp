@@ -29,7 +29,7 @@ struct TagEntries {
 };
 
 struct PublishedVersion {
-    Version version;
+    plan::Version version;
     TagEntries index;
 };
 

@@ -174,7 +174,7 @@ void push_prepared(store::Target& target, const ReleaseOptions& options, Platfor
     auto counts = [&] {
         progress::Task task(name, progress::Phase::upload, total);
         return push_content(target, work.content, work.built, options.mount_from, options.write.manifest_retry,
-                            options.write.clock, [&task](std::uint64_t sent) { task.update(sent); }, &uploaded);
+                            options.write.clock, [&task](std::uint64_t sent) { task.update(sent); }, nullptr, &uploaded);
     }();
     if (!counts) {
         work.result.uploaded_blobs = std::move(uploaded);

@@ -25,11 +25,11 @@ ExpectedRolling expected_rolling(const std::vector<PublishedVersion>& versions) 
     });
     ExpectedRolling out;
     for (const PublishedVersion* v : order) {
-        const CascadePlan plan = plan_cascade(v->version, version_tags);
+        const plan::CascadePlan levels = plan::plan_cascade(v->version, version_tags);
         for (const auto& [platform, entry] : v->index.platforms) {
-            const CascadeOutcome outcome = decide_cascade(plan, platform, platforms_by_tag);
+            const plan::CascadeOutcome outcome = plan::decide_cascade(levels, platform, platforms_by_tag);
             for (const auto& level : outcome.levels) {
-                if (level.state != LevelState::written || is_version_tag(level.tag)) continue;
+                if (level.state != plan::LevelState::written || is_version_tag(level.tag)) continue;
                 out[level.tag][platform] = {v->index.tag, entry};
             }
         }

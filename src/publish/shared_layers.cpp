@@ -5,7 +5,7 @@
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
-#include "publish/naming.hpp"
+#include "bundle/file_names.hpp"
 #include "util/log.hpp"
 #include "util/units.hpp"
 
@@ -14,7 +14,7 @@ namespace ocx::publish {
 namespace {
 Result<Layer> bundle_shared(const plan::Matrix& matrix, const ReleaseOptions& options, const plan::SharedLayerSpec& spec) {
     const std::string what = "shared layer \"" + spec.name + "\"";
-    const auto out = options.bundle_dir / (bundle_stem(matrix.package.with_tag(matrix.tag), nullptr) + "-" + spec.name + ".tar.xz");
+    const auto out = options.bundle_dir / (bundle::bundle_stem(matrix.package.with_tag(matrix.tag), nullptr) + "-" + spec.name + ".tar.xz");
     bundle::BundleOptions bo;
     bo.source = spec.content;
     bo.output = out;
@@ -49,7 +49,7 @@ Status push_shared(store::Target& target, const std::string& name, const Layer& 
 }
 }  // namespace
 
-Result<std::map<std::string, Layer>> prepare_shared_layers(Target* target, const plan::Matrix& matrix,
+Result<std::map<std::string, Layer>> prepare_shared_layers(store::Target* target, const plan::Matrix& matrix,
                                                            const ReleaseOptions& options) {
     std::set<std::string> named;
     for (const auto& p : matrix.platforms)

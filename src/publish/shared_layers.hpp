@@ -15,7 +15,7 @@ namespace ocx::publish {
 /// Bundles the shared layers that the platforms of this run name (into options.bundle_dir), and
 /// unless a dry run pushes each once (HEAD first) to `target`. Returns them by name as layers
 /// already in place (Layer::Origin::present), for push_content to count and never send again.
-Result<std::map<std::string, Layer>> prepare_shared_layers(Target* target, const plan::Matrix& matrix,
+Result<std::map<std::string, Layer>> prepare_shared_layers(store::Target* target, const plan::Matrix& matrix,
                                                            const ReleaseOptions& options);
 
 }  // namespace ocx::publish

@@ -28,7 +28,7 @@ Result<std::string> subject_bytes(store::Target& target, const Digest& subject) 
 }
 
 // Attaches one document (or, in a dry run, records it as planned) and reports it.
-bool attach_one(Target* target, const oci::Descriptor& subject, const std::string& platform,
+bool attach_one(store::Target* target, const oci::Descriptor& subject, const std::string& platform,
                 const Result<attest::Document>& document, const WriteOptions& write, bool dry_run, report::Report& rep) {
     const std::string where = platform.empty() ? "index" : platform;
     if (!document) {
@@ -61,7 +61,7 @@ bool attach_one(Target* target, const oci::Descriptor& subject, const std::strin
     return true;
 }
 
-Result<attest::Document> signature_of(Target* target, const Digest& subject, const SupplyChain& chain, bool dry_run) {
+Result<attest::Document> signature_of(store::Target* target, const Digest& subject, const SupplyChain& chain, bool dry_run) {
     if (dry_run || target == nullptr) {
         attest::Document d;
         d.kind = "signature";
@@ -76,7 +76,7 @@ Result<attest::Document> signature_of(Target* target, const Digest& subject, con
 
 }  // namespace
 
-bool attach_platforms(Target* target, const std::vector<PlatformSubject>& platforms, const SupplyChain& chain,
+bool attach_platforms(store::Target* target, const std::vector<PlatformSubject>& platforms, const SupplyChain& chain,
                       const WriteOptions& write, bool dry_run, report::Report& rep) {
     bool ok = true;
     for (const auto& p : platforms) {
@@ -101,7 +101,7 @@ bool attach_platforms(Target* target, const std::vector<PlatformSubject>& platfo
     return ok;
 }
 
-bool attach_index(Target* target, const SupplyChain& chain, bool provenance, const std::string& tag,
+bool attach_index(store::Target* target, const SupplyChain& chain, bool provenance, const std::string& tag,
                   const WriteOptions& write, bool dry_run, report::Report& rep) {
     if (!rep.index || (chain.key == nullptr && !provenance)) return true;
     const oci::Descriptor subject{std::string(oci::kImageIndex), rep.index->digest, rep.index->size, {}};

@@ -36,12 +36,12 @@ struct PlatformSubject {
 
 /// Attaches each platform's SBOM (and signed SBOM, platform signature as configured). Errors are
 /// added to `rep` (step "attach <kind> <platform>"); returns false when one failed.
-bool attach_platforms(Target* target, const std::vector<PlatformSubject>& platforms, const SupplyChain& chain,
+bool attach_platforms(store::Target* target, const std::vector<PlatformSubject>& platforms, const SupplyChain& chain,
                       const WriteOptions& write, bool dry_run, report::Report& rep);
 
 /// Attaches the index's signature (with a key) and provenance (when `provenance`), the statement's
 /// subjects being the index and every platform manifest of `rep`. Returns false when one failed.
-bool attach_index(Target* target, const SupplyChain& chain, bool provenance, const std::string& tag,
+bool attach_index(store::Target* target, const SupplyChain& chain, bool provenance, const std::string& tag,
                   const WriteOptions& write, bool dry_run, report::Report& rep);
 
 }  // namespace ocx::publish

@@ -20,20 +20,20 @@ public:
     bool api = false;
     std::map<std::string, std::vector<std::string>> api_index;  // subject -> referrer digests
 
-    Status put_manifest_once(std::string_view ref, const Manifest& m, RetryHint&) override {
+    Status put_manifest_once(std::string_view ref, const store::Manifest& m, RetryHint&) override {
         auto s = put_manifest(ref, m);
         if (s && after_tag_put) after_tag_put(std::string(ref));
         return s;
     }
-    Result<bool> put_referrer(const Manifest& m) override {
+    Result<bool> put_referrer(const store::Manifest& m) override {
         if (auto s = put_manifest(m.digest.str(), m); !s) return std::move(s).error();
         if (!api) return false;
         auto parsed = attest::parse_referrer_manifest(m.bytes);
         api_index[parsed->subject->digest.str()].push_back(m.digest.str());
         return true;
     }
-    Result<std::optional<Manifest>> get_referrers(const Digest& subject) override {
-        if (!api) return std::optional<Manifest>();
+    Result<std::optional<store::Manifest>> get_referrers(const Digest& subject) override {
+        if (!api) return std::optional<store::Manifest>();
         oci::ImageIndex index;
         for (const auto& d : api_index[subject.str()]) {
             const auto& m = manifests.at(d);
@@ -41,7 +41,7 @@ public:
                                        R"({"artifactType":"application/vnd.cyclonedx+json"})"});
         }
         const std::string bytes = index.serialize();
-        return std::optional<Manifest>(Manifest{std::string(oci::kImageIndex), bytes, Digest::of(bytes)});
+        return std::optional<store::Manifest>(store::Manifest{std::string(oci::kImageIndex), bytes, Digest::of(bytes)});
     }
 };
 
@@ -61,7 +61,7 @@ attest::Document sbom(std::string bytes) {
 
 const oci::Descriptor kSubject{std::string(oci::kImageManifest), Digest::of("subject"), 7, {}};
 
-std::vector<Digest> listed(Target& t) {
+std::vector<Digest> listed(store::Target& t) {
     std::vector<Digest> out;
     auto refs = list_referrers(t, kSubject.digest);
     REQUIRE(refs.ok());

@@ -10,7 +10,7 @@
 
 #include "fake_target.hpp"
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "publish/release.hpp"
 #include "temp_dir.hpp"
 #include "util/log.hpp"
@@ -101,7 +101,7 @@ TEST_CASE("a release bundles, pushes and writes every tag once with both platfor
 
     // The primary tag, then the cascade levels: one PUT each, each an index of both platforms.
     std::vector<std::string> expected{"1.2.3"};
-    for (const auto& level : plan_cascade(*cascade_version("1.2.3"), {}).levels) expected.push_back(level.tag);
+    for (const auto& level : plan::plan_cascade(*plan::cascade_version("1.2.3"), {}).levels) expected.push_back(level.tag);
     std::vector<std::string> tagged;
     for (const auto& tr : rep.tags) tagged.push_back(tr.tag);
     CHECK(tagged == expected);
@@ -177,7 +177,7 @@ TEST_CASE("a failed primary tag write moves no later tag") {
     CHECK(rep.status != report::Status::published);
     REQUIRE_FALSE(rep.errors.empty());
     CHECK(rep.errors[0].message.find("refused write of 1.2.3") != std::string::npos);
-    for (const auto& level : plan_cascade(*cascade_version("1.2.3"), {}).levels) {
+    for (const auto& level : plan::plan_cascade(*plan::cascade_version("1.2.3"), {}).levels) {
         CAPTURE(level.tag);
         CHECK(t.tags.count(level.tag) == 0);
     }

@@ -21,7 +21,7 @@ oci::IndexEntry entry(const std::string& platform, const Digest& d) {
 }
 
 PublishedVersion published(const std::string& tag, const std::vector<std::string>& platforms) {
-    auto v = parse_version(tag);
+    auto v = plan::parse_version(tag);
     REQUIRE(v);
     PublishedVersion out{*v, {tag, Digest::of(tag), {}}};
     for (const auto& p : platforms) out.index.platforms.emplace(p, entry(p, digest_of(tag, p)));

@@ -7,7 +7,7 @@
 
 #include "fake_target.hpp"
 #include "oci/media_types.hpp"
-#include "publish/cascade.hpp"
+#include "plan/cascade.hpp"
 #include "publish/tags.hpp"
 
 using namespace ocx;
@@ -20,17 +20,17 @@ oci::IndexEntry entry(const std::string& platform, const std::string& manifest_b
                            *oci::Platform::parse(platform), {}};
 }
 
-Manifest index_of(const std::vector<oci::IndexEntry>& entries) {
+store::Manifest index_of(const std::vector<oci::IndexEntry>& entries) {
     oci::ImageIndex idx;
     idx.manifests = entries;
-    Manifest m;
+    store::Manifest m;
     m.media_type = std::string(oci::kImageIndex);
     m.bytes = idx.serialize();
     m.digest = Digest::of(m.bytes);
     return m;
 }
 
-void store_tag(testing::FakeTarget& t, const std::string& tag, const Manifest& m) {
+void store_tag(testing::FakeTarget& t, const std::string& tag, const store::Manifest& m) {
     t.manifests[m.digest.str()] = m;
     t.tags[tag] = m.digest.str();
 }
@@ -50,7 +50,7 @@ TEST_CASE("read_tag: absent, an index, a plain manifest") {
     CHECK_FALSE(absent->stored);
     CHECK(std::holds_alternative<std::monostate>(absent->content));
 
-    const Manifest idx = index_of({entry("linux/amd64", "amd"), entry("linux/arm64", "arm")});
+    const store::Manifest idx = index_of({entry("linux/amd64", "amd"), entry("linux/arm64", "arm")});
     store_tag(t, "1.0.0", idx);
     auto read = read_tag(t, "1.0.0");
     REQUIRE(read.ok());
@@ -61,7 +61,7 @@ TEST_CASE("read_tag: absent, an index, a plain manifest") {
 
     // A plain manifest at the tag stays as one entry without a platform.
     const std::string plain = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})";
-    store_tag(t, "old", Manifest{std::string(oci::kImageManifest), plain, Digest::of(plain)});
+    store_tag(t, "old", store::Manifest{std::string(oci::kImageManifest), plain, Digest::of(plain)});
     auto single = read_tag(t, "old");
     REQUIRE(single.ok());
     REQUIRE(std::holds_alternative<oci::Descriptor>(single->content));
@@ -69,7 +69,7 @@ TEST_CASE("read_tag: absent, an index, a plain manifest") {
     CHECK(std::get<oci::Descriptor>(single->content).size == plain.size());
 
     SUBCASE("an index that does not parse names the tag and the target") {
-        store_tag(t, "broken", Manifest{std::string(oci::kImageIndex), "{not json", Digest::of("{not json")});
+        store_tag(t, "broken", store::Manifest{std::string(oci::kImageIndex), "{not json", Digest::of("{not json")});
         auto r = read_tag(t, "broken");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message.find("tag broken in fake/repo") != std::string::npos);
@@ -108,7 +108,7 @@ TEST_CASE("plan_tags with --cascade: the levels plan_cascade gives, most specifi
         auto plans = plan_tags(t, "1.2.3", entries, options);
         REQUIRE(plans.ok());
         std::vector<std::string> expected{"1.2.3"};
-        for (const auto& level : plan_cascade(*cascade_version("1.2.3"), {}).levels) expected.push_back(level.tag);
+        for (const auto& level : plan::plan_cascade(*plan::cascade_version("1.2.3"), {}).levels) expected.push_back(level.tag);
         CHECK(tag_names(*plans) == expected);
         for (std::size_t i = 1; i < plans->size(); ++i) {
             CHECK((*plans)[i].kind == report::TagKind::cascade);

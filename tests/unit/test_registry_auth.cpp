@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "registry/auth.hpp"
-#include "registry/base64.hpp"
+#include "digest/base64.hpp"
+#include "util/percent.hpp"
 #include "registry/url.hpp"
 
 using namespace ocx;
@@ -231,8 +232,8 @@ TEST_CASE("an identity token is exchanged with a refresh_token POST") {
     CHECK(header_value(req, "Content-Type") == "application/x-www-form-urlencoded");
     REQUIRE(req.body);
     CHECK(req.body->bytes == "grant_type=refresh_token&client_id=ocx-release&refresh_token=" +
-                                 percent_encode("refresh&me=1") + "&service=registry.example&scope=" +
-                                 percent_encode("repository:acme/tool:pull"));
+                                 percent_encode_unreserved("refresh&me=1") + "&service=registry.example&scope=" +
+                                 percent_encode_unreserved("repository:acme/tool:pull"));
 }
 
 TEST_CASE("a ready token is sent from the first request and never renewed") {

@@ -160,7 +160,7 @@ TEST_CASE("curl transport: request bodies from bytes and from a file range, sent
     HttpRequest bytes;
     bytes.method = "PATCH";
     bytes.url = server.url("/v2/x/blobs/uploads/0");
-    bytes.body = RequestBody{"chunk of bytes", {}, 0, 0, {}};
+    bytes.body = RequestBody{"chunk of bytes", {}, 0, 0, {}, {}};
     auto a = t->send(bytes);
     REQUIRE(a.ok());
     CHECK(a->status == 202);
@@ -170,7 +170,7 @@ TEST_CASE("curl transport: request bodies from bytes and from a file range, sent
     range.method = "PUT";
     range.url = server.url("/v2/x/blobs/uploads/1?digest=sha256%3A00");
     std::uint64_t reported = 0;
-    range.body = RequestBody{{}, file, 3, 7, [&](std::uint64_t n) { reported = n; }};
+    range.body = RequestBody{{}, file, 3, 7, [&](std::uint64_t n) { reported = n; }, {}};
     auto b = t->send(range);
     REQUIRE(b.ok());
     CHECK(b->status == 201);
@@ -190,7 +190,7 @@ TEST_CASE("curl transport: a 2xx body goes to the sink, an error body to the res
     LoopbackServer server({response("200 OK", "", blob), response("404 Not Found", "", R"({"errors":[]})")});
     auto t = transport();
     std::string sunk;
-    const publish::ByteSink sink = [&](const char* data, std::size_t n) {
+    const store::ByteSink sink = [&](const char* data, std::size_t n) {
         sunk.append(data, n);
         return Status{};
     };
