@@ -20,7 +20,7 @@
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
 #include "bundle/file_names.hpp"
-#include "publish/layer_ref.hpp"
+#include "oci/layer_ref.hpp"
 #include "publish/push.hpp"
 #include "report/ocx_push.hpp"
 #include "util/log.hpp"
@@ -74,7 +74,7 @@ namespace {
 // Layer arguments in order (docs/cli.md "Layer references"): archives are checked now; digest
 // references are looked up in the target later (resolve_references), before anything is written.
 struct LayerArgs {
-    std::vector<publish::LayerRef> refs;
+    std::vector<oci::LayerRef> refs;
     std::vector<std::optional<publish::Layer>> layers;  // set for files
 };
 
@@ -82,9 +82,9 @@ Result<LayerArgs> read_layer_args(const std::vector<std::string>& args, const bu
     LayerArgs out;
     std::size_t files = 0;
     for (const auto& a : args) {
-        auto ref = publish::parse_layer_ref(a);
+        auto ref = oci::parse_layer_ref(a);
         if (!ref) return std::move(ref).error();
-        if (ref->kind == publish::LayerRef::Kind::file) ++files;
+        if (ref->kind == oci::LayerRef::Kind::file) ++files;
         out.refs.push_back(std::move(*ref));
     }
     // Several archives are one tree to install: checked together, as it extracts them.
@@ -92,20 +92,20 @@ Result<LayerArgs> read_layer_args(const std::vector<std::string>& args, const bu
     if (files > 1) {
         set.emplace();
         for (const auto& r : out.refs) {
-            if (r.kind != publish::LayerRef::Kind::file) continue;
+            if (r.kind != oci::LayerRef::Kind::file) continue;
             std::error_code size_ec;
             const auto size = fs::file_size(r.path, size_ec);
             set->compressed += size_ec ? 0 : size;  // a missing archive is reported below
         }
     }
     for (const auto& r : out.refs) {
-        if (r.kind != publish::LayerRef::Kind::file) {
+        if (r.kind != oci::LayerRef::Kind::file) {
             out.layers.emplace_back();
             continue;
         }
         auto layer = publish::layer_from_archive(r.path, limits, set ? &*set : nullptr, publish::CheckTiming::beside_upload);
         if (!layer) return std::move(layer).error();
-        layer->annotations = publish::layer_annotations(r);
+        layer->annotations = oci::layer_annotations(r);
         layer->mount_from = r.from;
         out.layers.emplace_back(std::move(*layer));
     }
@@ -178,7 +178,7 @@ int push_main(const Args& args, PushReportShape shape) {
     ProgressScope progress_display;
     if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     // OCX's form: the identifier is the first positional argument when -i is absent.
-    if (identifier.empty() && !positional_args.empty() && !publish::looks_like_layer(positional_args.front())) {
+    if (identifier.empty() && !positional_args.empty() && !oci::looks_like_layer(positional_args.front())) {
         identifier = positional_args.front();
         positional_args.erase(positional_args.begin());
     }
@@ -218,7 +218,7 @@ int push_main(const Args& args, PushReportShape shape) {
     content.platform = *platform;
     auto layer_args = read_layer_args(positional_args, *limits);
     if (!layer_args) return fail(layer_args.error());
-    if (metadata_path.empty() && layer_args->refs.front().kind != publish::LayerRef::Kind::file)  // refs: not empty without -m
+    if (metadata_path.empty() && layer_args->refs.front().kind != oci::LayerRef::Kind::file)  // refs: not empty without -m
         return fail(make_error(ErrorKind::usage, "push: the first layer is a digest reference: pass -m FILE (the metadata)"));
     fs::path meta_file = metadata_path.empty() ? bundle::sidecar_path(layer_args->refs.front().path) : fs::path(metadata_path);
     std::error_code ec;

@@ -8,7 +8,7 @@
 #include "bundle/file_names.hpp"
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
-#include "publish/layer_ref.hpp"
+#include "oci/layer_ref.hpp"
 #include "util/escape.hpp"
 
 namespace ocx::plan {
@@ -120,7 +120,7 @@ std::vector<SharedLayerSpec> read_shared_layers(const bj::value* v, const fs::pa
         const std::string path = json::child_path("/shared_layers", kv.key());
         SharedLayerSpec spec;
         spec.name = std::string(kv.key());
-        if (spec.name.empty() || !publish::is_valid_layer_prefix(spec.name) || spec.name.find('/') != std::string::npos)
+        if (spec.name.empty() || !oci::is_valid_layer_prefix(spec.name) || spec.name.find('/') != std::string::npos)
             diag.add(path, "a shared layer name is lowercase letters, digits, '.', '_' and '-'");
         json::ObjectReader rd(kv.value(), path, diag);
         if (!rd.valid()) continue;
@@ -131,7 +131,7 @@ std::vector<SharedLayerSpec> read_shared_layers(const bj::value* v, const fs::pa
             else spec.strip = static_cast<unsigned>(*strip);
         }
         if (auto prefix = rd.string("prefix", false)) {
-            if (!publish::is_valid_layer_prefix(*prefix))
+            if (!oci::is_valid_layer_prefix(*prefix))
                 diag.add(path + "/prefix", "\"" + escape_text(*prefix) +
                                                "\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'");
             else spec.prefix = *prefix;

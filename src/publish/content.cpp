@@ -59,9 +59,9 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
     return layer;
 }
 
-Result<Layer> layer_from_registry(store::Target& target, const LayerRef& ref, std::string_view mount_from) {
+Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& ref, std::string_view mount_from) {
     const std::string what = "layer \"" + escape_text(ref.text) + "\"";
-    Layer layer{{}, ref.digest, 0, ref.media_type, layer_annotations(ref), Layer::Origin::present, ref.from, {}};
+    Layer layer{{}, ref.digest, 0, ref.media_type, oci::layer_annotations(ref), Layer::Origin::present, ref.from, {}};
     auto size = target.blob_size(ref.digest);
     if (!size) return std::move(size).error().context(what);
     const std::string from = ref.from.empty() ? std::string(mount_from) : ref.from;

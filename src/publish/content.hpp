@@ -12,7 +12,7 @@
 #include "bundle/check.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/platform.hpp"
-#include "publish/layer_ref.hpp"
+#include "oci/layer_ref.hpp"
 #include "store/target.hpp"
 #include "report/report.hpp"
 #include "util/retry.hpp"
@@ -21,7 +21,7 @@ namespace ocx::publish {
 
 struct Layer {
     /// file: an archive on disk, pushed by push_content. present / mounted: a digest reference
-    /// (layer_ref.hpp) confirmed in the target by layer_from_registry, never uploaded.
+    /// (oci/layer_ref.hpp) confirmed in the target by layer_from_registry, never uploaded.
     enum class Origin { file, present, mounted };
     std::filesystem::path path;  // "" for a digest reference
     Digest digest;
@@ -65,11 +65,11 @@ struct BuiltManifest {
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {},
                                  bundle::LayerSet* set = nullptr, CheckTiming timing = CheckTiming::now);
 
-/// A digest reference (LayerRef::Kind::digest) as a layer: its size from the target (HEAD); when
+/// A digest reference (oci::LayerRef::Kind::digest) as a layer: its size from the target (HEAD); when
 /// absent, mounted from the reference's `from=` (else `mount_from`) and looked up again. Still
 /// absent: ErrorKind::not_found naming the reference and the target. Writes nothing else, so a
 /// caller resolves every reference before any manifest or tag is written. Annotations from the tail.
-Result<Layer> layer_from_registry(store::Target& target, const LayerRef& ref, std::string_view mount_from);
+Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& ref, std::string_view mount_from);
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);

@@ -3,10 +3,10 @@
 #include <string>
 
 #include "oci/media_types.hpp"
-#include "publish/layer_ref.hpp"
+#include "oci/layer_ref.hpp"
 
 using namespace ocx;
-using namespace ocx::publish;
+using namespace ocx::oci;
 
 namespace {
 const std::string kHex(64, 'a');

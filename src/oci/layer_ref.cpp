@@ -1,4 +1,4 @@
-#include "publish/layer_ref.hpp"
+#include "oci/layer_ref.hpp"
 
 #include <array>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include "util/escape.hpp"
 #include "util/json.hpp"
 
-namespace ocx::publish {
+namespace ocx::oci {
 
 namespace {
 constexpr std::array<std::string_view, 3> kTailKeys{"strip", "prefix", "from"};
@@ -149,4 +149,4 @@ oci::Annotations layer_annotations(const LayerRef& ref) {
     return out;
 }
 
-}  // namespace ocx::publish
+}  // namespace ocx::oci

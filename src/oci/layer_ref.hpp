@@ -21,7 +21,7 @@
 #include "oci/descriptor.hpp"
 #include "util/result.hpp"
 
-namespace ocx::publish {
+namespace ocx::oci {
 
 struct LayerRef {
     enum class Kind { file, digest };
@@ -50,4 +50,4 @@ bool looks_like_layer(std::string_view text);
 /// (strip as a decimal string); empty without strip and prefix.
 oci::Annotations layer_annotations(const LayerRef& ref);
 
-}  // namespace ocx::publish
+}  // namespace ocx::oci
