@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "digest/base64.hpp"
 #include "util/json.hpp"
 
 namespace ocx::attest {
@@ -50,8 +51,8 @@ Result<Document> message_signature(const SigningKey& key, std::string_view manif
     auto sig = key.sign(manifest_bytes);
     if (!sig) return std::move(sig).error();
     const Digest subject = Digest::of(manifest_bytes);
-    bj::object content{{"messageDigest", bj::object{{"algorithm", "SHA2_256"}, {"digest", base64(digest_bytes(subject))}}},
-                       {"signature", base64(*sig)}};
+    bj::object content{{"messageDigest", bj::object{{"algorithm", "SHA2_256"}, {"digest", base64_encode(digest_bytes(subject))}}},
+                       {"signature", base64_encode(*sig)}};
     Document d;
     d.kind = "signature";
     d.artifact_type = std::string(kSigstoreBundle);
@@ -68,8 +69,8 @@ Result<Document> dsse_attestation(const SigningKey& key, std::string_view statem
     auto sig = key.sign(dsse_pae(kInToto, statement));
     if (!sig) return std::move(sig).error();
     bj::array sigs;
-    sigs.push_back(bj::object{{"sig", base64(*sig)}, {"keyid", ""}});
-    bj::object content{{"payload", base64(statement)}, {"payloadType", kInToto}, {"signatures", std::move(sigs)}};
+    sigs.push_back(bj::object{{"sig", base64_encode(*sig)}, {"keyid", ""}});
+    bj::object content{{"payload", base64_encode(statement)}, {"payloadType", kInToto}, {"signatures", std::move(sigs)}};
     Document d;
     d.kind = std::string(kind);
     d.artifact_type = std::string(kSigstoreBundle);
@@ -92,11 +93,11 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
         b.content = Bundle::Content::message_signature;
         if (string_at(*doc, {"messageSignature", "messageDigest", "algorithm"}) != "SHA2_256")
             return bad("messageDigest.algorithm is not SHA2_256");
-        auto raw = unbase64(string_at(*doc, {"messageSignature", "messageDigest", "digest"}));
+        auto raw = base64_decode(string_at(*doc, {"messageSignature", "messageDigest", "digest"}), Base64Padding::required);
         if (!raw || raw->size() != 32) return bad("messageDigest.digest is not 32 bytes of base64");
         b.message_digest = Digest::from_bytes(std::span<const std::uint8_t, 32>(
             reinterpret_cast<const std::uint8_t*>(raw->data()), 32));
-        auto sig = unbase64(string_at(*doc, {"messageSignature", "signature"}));
+        auto sig = base64_decode(string_at(*doc, {"messageSignature", "signature"}), Base64Padding::required);
         if (!sig || sig->empty()) return bad("messageSignature.signature is not base64");
         b.signature = std::move(*sig);
         return b;
@@ -104,13 +105,13 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
     if (at(*doc, {"dsseEnvelope"}) != nullptr) {
         b.content = Bundle::Content::dsse_envelope;
         b.payload_type = string_at(*doc, {"dsseEnvelope", "payloadType"});
-        auto payload = unbase64(string_at(*doc, {"dsseEnvelope", "payload"}));
+        auto payload = base64_decode(string_at(*doc, {"dsseEnvelope", "payload"}), Base64Padding::required);
         if (!payload) return bad("dsseEnvelope.payload is not base64");
         b.payload = std::move(*payload);
         const bj::value* sigs = at(*doc, {"dsseEnvelope", "signatures"});
         if (!sigs || !sigs->is_array() || sigs->get_array().size() != 1)
             return bad("dsseEnvelope.signatures does not hold exactly one signature");
-        auto sig = unbase64(string_at(sigs->get_array()[0], {"sig"}));
+        auto sig = base64_decode(string_at(sigs->get_array()[0], {"sig"}), Base64Padding::required);
         if (!sig || sig->empty()) return bad("dsseEnvelope.signatures[0].sig is not base64");
         b.signature = std::move(*sig);
         return b;

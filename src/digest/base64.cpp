@@ -22,10 +22,15 @@ std::string base64_encode(std::string_view bytes) {
     return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view text) {
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+std::optional<std::string> base64_decode(std::string_view text, Base64Padding padding_rule) {
+    if (padding_rule == Base64Padding::required) {
+        if (text.size() % 4 != 0) return std::nullopt;
+        for (int i = 0; i < 2 && !text.empty() && text.back() == '='; ++i) text.remove_suffix(1);
+    } else {
+        while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+        while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+        while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+    }
     if (text.size() % 4 == 1 || text.size() > static_cast<std::size_t>(INT_MAX) - 3) return std::nullopt;
     // EVP_DecodeBlock reads '=' as zero bits wherever it stands; only trailing padding is base64.
     if (text.find('=') != std::string_view::npos) return std::nullopt;

@@ -9,35 +9,10 @@
 #include <cstring>
 #include <vector>
 
+#include "digest/base64.hpp"
 #include "digest/digest.hpp"
 
 namespace ocx {
-
-std::string base64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
-
-std::optional<std::string> unbase64(std::string_view text) {
-    if (text.size() % 4 != 0) return std::nullopt;
-    for (char c : text)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-              c == '='))
-            return std::nullopt;
-    std::string out(text.size() / 4 * 3, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-    if (n < 0) return std::nullopt;
-    // EVP_DecodeBlock counts the padding as zero bytes; take them off again.
-    std::size_t size = static_cast<std::size_t>(n);
-    if (!text.empty() && text.back() == '=') --size;
-    if (text.size() >= 2 && text[text.size() - 2] == '=') --size;
-    out.resize(size);
-    return out;
-}
 
 struct SigningKey::Impl {
     EVP_PKEY* key = nullptr;
@@ -152,6 +127,6 @@ std::string digest_bytes(const Digest& digest) {
     return raw;
 }
 
-std::string SigningKey::hint() const { return base64(digest_bytes(Digest::of(public_der()))); }
+std::string SigningKey::hint() const { return base64_encode(digest_bytes(Digest::of(public_der()))); }
 
 }  // namespace ocx

@@ -3,8 +3,7 @@
 // §7 "Keys"): private keys in PKCS#8 PEM (what `openssl genpkey -algorithm EC -pkeyopt
 // ec_paramgen_curve:P-256` writes), public keys in SubjectPublicKeyInfo PEM, signatures over the
 // SHA-256 of the signed bytes in DER (ECDSA-Sig-Value). The key hint a Sigstore bundle carries is
-// the base64 SHA-256 of the DER public key. This file and digest.cpp are the only includers of
-// OpenSSL; base64 lives here because OpenSSL already has it (EVP_EncodeBlock).
+// the base64 SHA-256 of the DER public key (digest/base64.hpp).
 
 #include <memory>
 #include <optional>
@@ -15,11 +14,6 @@
 #include "util/result.hpp"
 
 namespace ocx {
-
-/// Standard base64 with padding (RFC 4648 §4).
-std::string base64(std::string_view bytes);
-/// Decodes standard padded base64; nullopt on anything else.
-std::optional<std::string> unbase64(std::string_view text);
 
 /// The 32 raw bytes of a SHA-256 digest (Sigstore's messageDigest.digest is their base64).
 std::string digest_bytes(const Digest& digest);
