@@ -9,6 +9,7 @@
 #include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
 #include "publish/content.hpp"
+#include "publish/referrers.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/temp_dir.hpp"
@@ -193,60 +194,35 @@ Status write_exact_tag(Copy& c, TagPlan& plan, const store::Manifest& index) {
     return put_manifest_retrying(c.dst, plan.tag, index, c.options.write.manifest_retry, c.options.write.clock);
 }
 
-// The referrers of `subject` in SRC — SBOMs, provenance, signatures (docs/cli.md "copy") — as the
-// fallback tag `sha256-<hex>` lists them (the OCI 1.1 scheme for registries without the Referrers
-// API; the Target seam has no Referrers API call, so that is what SRC can answer here). Each one is
-// copied as a platform is (blobs, then its manifest by digest, the same bytes), with its own
-// referrers (a signature of an SBOM) up to `depth`; then DST's fallback tag: the source's bytes when
-// DST has none, else DST's index with the missing descriptors appended, read back. Returns how many
-// referrers were copied (or would be, in a dry run).
+// The referrers of `subject` in SRC — SBOMs, provenance, signatures (docs/cli.md "copy") — as SRC
+// lists them (the Referrers API, else the fallback tag `sha256-<hex>`). Each one is copied as a
+// platform is (blobs, then its manifest by digest, the same bytes) and listed in DST the way DST
+// keeps referrers (store_referrer: OCI-Subject, else the fallback tag, merged and read back), with
+// its own referrers (a signature of an SBOM) up to `depth`. Returns how many referrers were
+// copied (or would be, in a dry run).
 Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3) {
-    const std::string tag = "sha256-" + subject.hex();
-    auto listed = read_tag(c.src, tag);
+    auto listed = list_referrers(c.src, subject);
     if (!listed) return std::move(listed).error();
-    const auto* index = std::get_if<oci::ImageIndex>(&listed->content);
-    if (!listed->stored || index == nullptr || index->manifests.empty()) return std::size_t{0};
     std::size_t copied = 0;
     report::BlobCounts counts;
-    for (const auto& e : index->manifests) {
-        auto m = source_manifest(c, e.digest);
+    for (const auto& r : *listed) {
+        auto m = source_manifest(c, r.digest);
         if (!m) return std::move(m).error();
         auto parsed = oci::ImageManifest::parse(m->bytes);
-        if (!parsed) return std::move(parsed).error().context("referrer " + e.digest.str() + " of " + subject.str());
+        if (!parsed) return std::move(parsed).error().context("referrer " + r.digest.str() + " of " + subject.str());
         for (const auto& blob : parsed->layers)
             if (auto s = copy_blob(c, blob, counts, ""); !s) return std::move(s).error();
         if (auto s = copy_blob(c, parsed->config, counts, ""); !s) return std::move(s).error();
         if (!c.options.dry_run)
-            if (auto s = put_manifest_retrying(c.dst, e.digest.str(), *m, c.options.write.manifest_retry, c.options.write.clock); !s)
-                return std::move(s).error();
+            if (auto way = store_referrer(c.dst, subject, *m, r, c.options.write); !way) return std::move(way).error();
         ++copied;
         if (depth > 1) {
-            auto nested = copy_referrers(c, e.digest, depth - 1);
+            auto nested = copy_referrers(c, r.digest, depth - 1);
             if (!nested) return std::move(nested).error();
             copied += *nested;
         }
     }
-    if (c.options.dry_run) return copied;
-    for (int attempt = 1;; ++attempt) {
-        auto held = read_tag(c.dst, tag);
-        if (!held) return std::move(held).error();
-        store::Manifest want = *listed->stored;
-        if (const auto* have = std::get_if<oci::ImageIndex>(&held->content)) {
-            oci::ImageIndex merged = *have;
-            for (const auto& e : index->manifests)
-                if (std::none_of(have->manifests.begin(), have->manifests.end(),
-                                 [&](const oci::IndexEntry& h) { return h.digest == e.digest; }))
-                    merged.manifests.push_back(e);
-            if (merged == *have) return copied;  // DST lists every one already
-            want.bytes = merged.serialize();
-            want.digest = Digest::of(want.bytes);
-            want.media_type = std::string(oci::kImageIndex);
-        }
-        if (attempt > c.options.write.max_attempts)
-            return make_error(ErrorKind::transient, "tag " + tag + ": a concurrent writer kept replacing the index; run again");
-        RetryHint hint;
-        if (auto s = c.dst.put_manifest_once(tag, want, hint); !s) return std::move(s).error().context("writing tag " + tag);
-    }
+    return copied;
 }
 }  // namespace
 

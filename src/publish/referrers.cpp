@@ -42,15 +42,17 @@ Result<std::vector<Referrer>> referrers_of_index(std::string_view bytes, std::st
     return out;
 }
 
-oci::IndexEntry entry_for(const store::Manifest& m, const attest::Document& document) {
+// A referrer's entry in a referrers index (OCI 1.1): the manifest's descriptor with its
+// artifactType and annotations.
+oci::IndexEntry entry_for(const Referrer& r) {
     bj::object extra;
-    extra["artifactType"] = document.artifact_type;
-    if (!document.annotations.empty()) {
+    extra["artifactType"] = r.artifact_type;
+    if (!r.annotations.empty()) {
         bj::object a;
-        for (const auto& [k, v] : document.annotations) a[k] = v;
+        for (const auto& [k, v] : r.annotations) a[k] = v;
         extra["annotations"] = std::move(a);
     }
-    return oci::IndexEntry{std::string(oci::kImageManifest), m.digest, m.bytes.size(), std::nullopt, bj::serialize(extra)};
+    return oci::IndexEntry{std::string(oci::kImageManifest), r.digest, r.size, std::nullopt, bj::serialize(extra)};
 }
 
 bool holds(const std::optional<oci::ImageIndex>& index, const Digest& d) {
@@ -208,12 +210,19 @@ Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, c
             return std::move(s).error();
 
     const store::Manifest manifest = referrer_for(document, subject);
+    const Referrer listed{manifest.digest, manifest.bytes.size(), document.artifact_type, document.annotations};
+    auto way = store_referrer(target, subject.digest, manifest, listed, options);
+    if (!way) return std::move(way).error();
+    return Attached{manifest.digest, manifest.bytes.size(), *way};
+}
+
+Result<AttachWay> store_referrer(store::Target& target, const Digest& subject, const store::Manifest& manifest,
+                                 const Referrer& listed, const WriteOptions& options) {
     auto api = target.put_referrer(manifest);
     if (!api) return std::move(api).error();
-    if (*api) return Attached{manifest.digest, manifest.bytes.size(), AttachWay::referrers_api};
-    if (auto s = update_fallback(target, subject.digest, entry_for(manifest, document), options); !s)
-        return std::move(s).error();
-    return Attached{manifest.digest, manifest.bytes.size(), AttachWay::fallback_tag};
+    if (*api) return AttachWay::referrers_api;
+    if (auto s = update_fallback(target, subject, entry_for(listed), options); !s) return std::move(s).error();
+    return AttachWay::fallback_tag;
 }
 
 }  // namespace ocx::publish

@@ -44,6 +44,13 @@ struct Attached {
     AttachWay way = AttachWay::existing;
 };
 
+/// Stores `manifest`, a referrer of `subject` whose blobs are already in `target`, and lists it
+/// there as `listed` says (artifactType, annotations): through the Referrers API when the target
+/// answers OCI-Subject, else in the fallback tag (read–merge–write, paused read-back, merged again
+/// when a concurrent writer dropped it). What `attach` and `copy` both end with.
+Result<AttachWay> store_referrer(store::Target& target, const Digest& subject, const store::Manifest& manifest,
+                                 const Referrer& listed, const WriteOptions& options);
+
 /// The referrer manifest a document would get (no I/O): what dry runs and reports name.
 store::Manifest referrer_for(const attest::Document& document, const oci::Descriptor& subject);
 
