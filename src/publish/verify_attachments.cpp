@@ -31,6 +31,43 @@ std::string where(const report::Attachment& a) {
     return a.kind + " of " + (a.platform.empty() ? std::string("the index") : a.platform);
 }
 
+// Checks the Sigstore bundle `stored` with `key`: a message signature over `subject`'s manifest
+// bytes (read from the target), or an envelope whose statement names `subject`. A problem text,
+// "" when it verifies.
+Result<std::string> check_signed(store::Target& target, const StoredReferrer& stored, const Digest& subject,
+                                 const SigningKey& key) {
+    auto bundle = attest::parse_bundle(stored.document);
+    if (!bundle) return bundle.error().message;
+    std::string subject_bytes;
+    if (bundle->content == attest::Bundle::Content::message_signature) {
+        auto m = target.get_manifest(subject.str());
+        if (!m) return std::move(m).error();
+        if (*m) subject_bytes = std::move((*m)->bytes);
+    } else if (!statement_names(bundle->payload, subject)) {
+        return "the signed statement does not name " + subject.str();
+    }
+    if (auto s = attest::verify_bundle(*bundle, key, subject_bytes); !s) return s.error().message;
+    return std::string();
+}
+
+// With a key, the index must carry a message signature that verifies with it — looked up in the
+// registry, whatever the report lists or says about it (an edited report proves nothing).
+Result<bool> index_signed_with(store::Target& target, const Digest& index, const SigningKey& key) {
+    auto listed = list_referrers(target, index);
+    if (!listed) return std::move(listed).error();
+    for (const auto& r : *listed) {
+        if (r.artifact_type != attest::kSigstoreBundle) continue;
+        auto stored = read_referrer(target, r.digest);
+        if (!stored || !stored->parsed.subject || stored->parsed.subject->digest != index) continue;
+        auto bundle = attest::parse_bundle(stored->document);
+        if (!bundle || bundle->content != attest::Bundle::Content::message_signature) continue;
+        auto problem = check_signed(target, *stored, index, key);
+        if (!problem) return std::move(problem).error();
+        if (problem->empty()) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 Status verify_attachments(store::Target& target, const report::Report& report, const SigningKey* key, VerifyResult& result) {
@@ -38,7 +75,12 @@ Status verify_attachments(store::Target& target, const report::Report& report, c
         result.problems.push_back({"", a.platform, std::move(expected), std::move(found), std::move(message)});
     };
     for (const auto& a : report.attachments) {
-        if (!a.digest) continue;  // a plan's signature: nothing to look for
+        if (!a.digest) {
+            // A plan's signature has no digest; a published report's signed thing always has one.
+            if (key != nullptr && (a.signed_ || a.artifact_type == attest::kSigstoreBundle))
+                problem(a, "digest", "none", where(a) + ": no referrer digest in the report, so nothing to verify");
+            continue;
+        }
         ++result.checks;
         auto listed = list_referrers(target, a.subject);
         if (!listed) return std::move(listed).error();
@@ -61,33 +103,25 @@ Status verify_attachments(store::Target& target, const report::Report& report, c
         if (stored->parsed.artifact_type != a.artifact_type)
             problem(a, a.artifact_type, stored->parsed.artifact_type,
                     where(a) + ": referrer " + a.digest->str() + " has another artifactType");
-        if (key == nullptr || !a.signed_) continue;
+        // What is stored decides whether there is a signature to check, not the report's flag.
+        const bool is_signed = stored->parsed.artifact_type == attest::kSigstoreBundle;
+        if (a.signed_ && !is_signed)
+            problem(a, std::string(attest::kSigstoreBundle), stored->parsed.artifact_type,
+                    where(a) + ": the report says signed, the referrer " + a.digest->str() + " is not a Sigstore bundle");
+        if (key == nullptr || !is_signed) continue;
         ++result.checks;
-        auto bundle = attest::parse_bundle(stored->document);
-        if (!bundle) {
-            problem(a, "", "", where(a) + ": " + bundle.error().message);
-            continue;
-        }
-        std::string subject_bytes;
-        if (bundle->content == attest::Bundle::Content::message_signature) {
-            auto m = target.get_manifest(a.subject.str());
-            if (!m) return std::move(m).error();
-            if (*m) subject_bytes = std::move((*m)->bytes);
-        } else if (!statement_names(bundle->payload, a.subject)) {
-            problem(a, a.subject.str(), "", where(a) + ": the signed statement does not name " + a.subject.str());
-            continue;
-        }
-        if (auto s = attest::verify_bundle(*bundle, *key, subject_bytes); !s)
-            problem(a, "", "", where(a) + " (" + a.digest->str() + "): " + s.error().message);
+        auto checked = check_signed(target, *stored, a.subject, *key);
+        if (!checked) return std::move(checked).error();
+        if (!checked->empty()) problem(a, "", "", where(a) + " (" + a.digest->str() + "): " + *checked);
     }
     if (key != nullptr && report.index) {
         ++result.checks;
-        const bool signed_index = std::any_of(report.attachments.begin(), report.attachments.end(), [&](const auto& a) {
-            return a.kind == "signature" && a.subject == report.index->digest;
-        });
-        if (!signed_index)
+        auto signed_index = index_signed_with(target, report.index->digest, *key);
+        if (!signed_index) return std::move(signed_index).error();
+        if (!*signed_index)
             result.problems.push_back({"", "", "signature", "missing",
-                                       "the index " + report.index->digest.str() + " has no signature in the report"});
+                                       "the index " + report.index->digest.str() +
+                                           " has no signature that verifies with this key"});
     }
     return {};
 }

@@ -205,6 +205,28 @@ class SupplyChainCases:
         self.assertEqual(v.returncode, 65, str(v))
         self.assertIn("signed with another key", v.stderr)
 
+        # The key is checked against what the registry holds, not what the report claims: a report
+        # edited to say nothing is signed, or to keep only the index signature without its digest,
+        # still fails with another key.
+        edited = json.loads(report.read_text())
+        for a in edited["attachments"]:
+            a["signed"] = False
+        unsigned_claim = matrix.parent / "report-unsigned.json"
+        unsigned_claim.write_text(json.dumps(edited))
+        v = run(["verify", unsigned_claim, "--key", self.other_pub])
+        self.assertEqual(v.returncode, 65, str(v))
+        self.assertIn("signed with another key", v.stderr)
+        self.assertIn("has no signature that verifies with this key", v.stderr)
+        edited = json.loads(report.read_text())
+        edited["attachments"] = [dict(a, digest=None) for a in edited["attachments"]
+                                 if a["kind"] == "signature" and a["platform"] is None]
+        no_digest = matrix.parent / "report-no-digest.json"
+        no_digest.write_text(json.dumps(edited))
+        v = run(["verify", no_digest, "--key", self.other_pub])
+        self.assertEqual(v.returncode, 65, str(v))
+        self.assertIn("no referrer digest in the report, so nothing to verify", v.stderr)
+        self.assertIn("has no signature that verifies with this key", v.stderr)
+
     def check_message_signature(self, repo: str, referrer: str, subject: str):
         m, doc = self.document(repo, referrer, subject)
         self.assertEqual(m["artifactType"], BUNDLE)
