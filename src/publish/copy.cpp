@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
 #include "publish/content.hpp"
 #include "publish/referrers.hpp"
+#include "util/escape.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/temp_dir.hpp"
@@ -25,7 +28,12 @@ struct Copy {
     const CopyOptions& options;
     fs::path scratch;  // temporary files of streamed blobs
     std::map<std::string, store::Manifest> manifests;  // the platform manifests copied, by digest
+    std::set<std::pair<Digest, Digest>> referrers;     // (subject, referrer) looked at, each once
 };
+
+// More referrers than a release has (an SBOM, signatures and attestations per platform): a source
+// that lists more is refused rather than followed (a listing may repeat or nest without end).
+constexpr std::size_t kMaxReferrers = 1000;
 
 // Streams a blob of SRC into a file in `scratch`, hashing it; more bytes than `size`, or bytes
 // that do not hash to `digest`, are ErrorKind::data (the source is not what its manifest says).
@@ -195,9 +203,10 @@ Status write_exact_tag(Copy& c, TagPlan& plan, const store::Manifest& index) {
 }
 
 // The referrers of `subject` in SRC — SBOMs, provenance, signatures (docs/cli.md "copy") — as SRC
-// lists them (the Referrers API, else the fallback tag `sha256-<hex>`). Each one is copied as a
-// platform is (blobs, then its manifest by digest, the same bytes) and listed in DST the way DST
+// lists them (the Referrers API, else the fallback tag `sha256-<hex>`). Each one is copied once as
+// a platform is (blobs, then its manifest by digest, the same bytes) and listed in DST the way DST
 // keeps referrers (store_referrer: OCI-Subject, else the fallback tag, merged and read back), with
+// the entry read from its own manifest (which must name `subject`), not from SRC's listing; then
 // its own referrers (a signature of an SBOM) up to `depth`. Returns how many referrers were
 // copied (or would be, in a dry run).
 Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3) {
@@ -206,15 +215,24 @@ Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3
     std::size_t copied = 0;
     report::BlobCounts counts;
     for (const auto& r : *listed) {
+        if (!c.referrers.insert({subject, r.digest}).second) continue;  // listed twice
+        if (c.referrers.size() > kMaxReferrers)
+            return make_error(ErrorKind::data, "the referrers of " + subject.str() + " in " + c.src.describe() +
+                                                   ": more than " + std::to_string(kMaxReferrers) + " in this copy");
         auto m = source_manifest(c, r.digest);
         if (!m) return std::move(m).error();
+        auto entry = referrer_of_manifest(*m, subject);
+        if (!entry) {
+            log::warn(escape_text(entry.error().message) + "; not copied");
+            continue;
+        }
         auto parsed = oci::ImageManifest::parse(m->bytes);
         if (!parsed) return std::move(parsed).error().context("referrer " + r.digest.str() + " of " + subject.str());
         for (const auto& blob : parsed->layers)
             if (auto s = copy_blob(c, blob, counts, ""); !s) return std::move(s).error();
         if (auto s = copy_blob(c, parsed->config, counts, ""); !s) return std::move(s).error();
         if (!c.options.dry_run)
-            if (auto way = store_referrer(c.dst, subject, *m, r, c.options.write); !way) return std::move(way).error();
+            if (auto way = store_referrer(c.dst, subject, *m, *entry, c.options.write); !way) return std::move(way).error();
         ++copied;
         if (depth > 1) {
             auto nested = copy_referrers(c, r.digest, depth - 1);
@@ -247,7 +265,7 @@ report::Report copy_release(store::Target& src, const std::string& src_tag, stor
 
     auto scratch = TempDir::create("ocx-copy-");
     if (!scratch) return fail_step(rep, "temporary directory", scratch.error()), finish_status(rep, false), rep;
-    Copy c{src, dst, options, scratch->path(), {}};
+    Copy c{src, dst, options, scratch->path(), {}, {}};
 
     // 1. Platforms (entries without a platform are copied by digest with the index, below).
     std::vector<oci::IndexEntry> copied;

@@ -216,6 +216,40 @@ Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, c
     return Attached{manifest.digest, manifest.bytes.size(), *way};
 }
 
+Result<Referrer> referrer_of_manifest(const store::Manifest& manifest, const Digest& subject) {
+    constexpr std::size_t kMaxAnnotations = 64;
+    constexpr std::size_t kMaxListedBytes = 16u << 10;
+    const std::string what = "referrer " + manifest.digest.str() + " of " + subject.str();
+    boost::system::error_code ec;
+    const bj::value doc = bj::parse(manifest.bytes, ec);
+    if (ec || !doc.is_object()) return make_error(ErrorKind::data, what + ": not a JSON manifest");
+    const auto& o = doc.get_object();
+    const auto* subj = o.if_contains("subject");
+    const auto* subj_digest = subj && subj->is_object() ? subj->get_object().if_contains("digest") : nullptr;
+    if (subj_digest == nullptr || !subj_digest->is_string() || subj_digest->get_string() != subject.str())
+        return make_error(ErrorKind::data, what + ": its manifest names another subject");
+    Referrer r{manifest.digest, manifest.bytes.size(), {}, {}};
+    // OCI 1.1: the artifactType, else the config's media type.
+    if (const auto* at = o.if_contains("artifactType"); at && at->is_string()) {
+        r.artifact_type = at->get_string();
+    } else if (const auto* cfg = o.if_contains("config"); cfg && cfg->is_object()) {
+        if (const auto* mt = cfg->get_object().if_contains("mediaType"); mt && mt->is_string()) r.artifact_type = mt->get_string();
+    }
+    std::size_t listed_bytes = r.artifact_type.size();
+    if (const auto* a = o.if_contains("annotations"); a && a->is_object()) {
+        if (a->get_object().size() > kMaxAnnotations)
+            return make_error(ErrorKind::data, what + ": more than " + std::to_string(kMaxAnnotations) + " annotations");
+        for (const auto& kv : a->get_object()) {
+            if (!kv.value().is_string()) continue;
+            listed_bytes += kv.key().size() + kv.value().get_string().size();
+            r.annotations[std::string(kv.key())] = std::string(kv.value().get_string());
+        }
+    }
+    if (listed_bytes > kMaxListedBytes)
+        return make_error(ErrorKind::data, what + ": its artifactType and annotations exceed 16 KiB");
+    return r;
+}
+
 Result<AttachWay> store_referrer(store::Target& target, const Digest& subject, const store::Manifest& manifest,
                                  const Referrer& listed, const WriteOptions& options) {
     auto api = target.put_referrer(manifest);

@@ -44,6 +44,11 @@ struct Attached {
     AttachWay way = AttachWay::existing;
 };
 
+/// The listing entry of a referrer manifest, read from its own bytes (not from a listing that
+/// names it): ErrorKind::data when it is not a manifest naming `subject`, or when its
+/// artifactType or annotations are larger than a referrers index entry should be (64 keys, 16 KiB).
+Result<Referrer> referrer_of_manifest(const store::Manifest& manifest, const Digest& subject);
+
 /// Stores `manifest`, a referrer of `subject` whose blobs are already in `target`, and lists it
 /// there as `listed` says (artifactType, annotations): through the Referrers API when the target
 /// answers OCI-Subject, else in the fallback tag (read–merge–write, paused read-back, merged again

@@ -387,6 +387,34 @@ class TestCopy(RegistryHarness):
         self.copy(self.src(), "%s/sbom/tool" % self.dst_reg.host, "-p", AMD)
         self.assert_referrers_copied("sbom/tool", [amd])
 
+    def test_hostile_referrer_listings_are_copied_once_and_checked_against_their_manifest(self):
+        # A source listing that repeats a referrer and names one whose manifest is about another
+        # subject, with a terminal escape in its listed annotations: the referrer is copied once,
+        # the stranger not under this subject, and DST's entry is read from the referrer's own
+        # manifest.
+        self.push("hostile/tool", "1.2.3", AMD, "1.2.3", "-n")
+        index = self.store.manifest("hostile/tool", "1.2.3")
+        amd = entry_digests(index)[AMD]
+        amd_size = len(self.store.manifest("hostile/tool", amd))
+        good = attach_referrer(self.reg, "hostile/tool", amd, MANIFEST, amd_size, b'{"bomFormat":"CycloneDX","n":3}')
+        stranger = attach_referrer(self.reg, "hostile/tool", sha256(index), INDEX, len(index), b'{"n":4}')
+        good_size = len(self.store.manifest("hostile/tool", good))
+        stranger_size = len(self.store.manifest("hostile/tool", stranger))
+        entries = [{"mediaType": MANIFEST, "digest": good, "size": good_size, "artifactType": SBOM,
+                    "annotations": {"evil": "\x1b[31mRED" + "x" * 1000}}] * 5
+        entries.append({"mediaType": MANIFEST, "digest": stranger, "size": stranger_size, "artifactType": SBOM})
+        put_manifest(self.reg, "hostile/tool", "sha256-" + amd.split(":", 1)[1],
+                     json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": entries}).encode())
+
+        _, r = self.copy("%s/hostile/tool:1.2.3" % self.reg.host, "%s/hostile/tool" % self.dst_reg.host)
+        listed = json.loads(self.dst.manifest("hostile/tool", "sha256-" + amd.split(":", 1)[1]))["manifests"]
+        self.assertEqual([(e["digest"], e["artifactType"], "annotations" in e) for e in listed], [(good, SBOM, False)])
+        # The stranger is the index's referrer, and is listed there only.
+        under_index = json.loads(self.dst.manifest("hostile/tool", "sha256-" + sha256(index).split(":", 1)[1]))
+        self.assertEqual([e["digest"] for e in under_index["manifests"]], [stranger])
+        self.assertIn("referrer %s of %s: its manifest names another subject; not copied" % (stranger, amd), r.stderr)
+        self.assertNotIn("\x1b", r.stderr)
+
     def test_unknown_platform_is_not_found(self):
         _, r = self.copy(self.src(), "%s/none/tool" % self.dst_reg.host, "-p", "windows/amd64", expect=79)
         self.assertIn("-p windows/amd64: %s/staging/tool:1.2.3 has no such platform" % self.reg.host, r.stderr)
