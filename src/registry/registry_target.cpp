@@ -12,6 +12,7 @@
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
+#include "oci/reference.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
@@ -21,6 +22,9 @@ namespace {
 
 constexpr int kTagPageSize = 1000;
 constexpr int kMaxTagPages = 100000;
+// Far more tags than a package has; what a listing holds in memory stays a few MiB (names are
+// at most 128 bytes: anything longer, or outside the tag grammar, is not a tag and is dropped).
+constexpr std::size_t kMaxTags = 100000;
 
 // One page of a tag listing: the repository is missing (404 on the first page), or where to go next.
 struct TagPage {
@@ -252,6 +256,7 @@ Result<std::optional<std::vector<std::string>>> RegistryTarget::list_tags() {
     using Out = std::optional<std::vector<std::string>>;
     const std::string action = "GET tags " + describe();
     std::vector<std::string> tags;
+    std::size_t not_tags = 0;  // listed names outside the tag grammar
     std::set<std::string> seen_pages;
     std::string target = "/v2/" + client_->repository() + "/tags/list?n=" + std::to_string(kTagPageSize);
     for (int page = 0; page < kMaxTagPages; ++page) {
@@ -271,8 +276,18 @@ Result<std::optional<std::vector<std::string>>> RegistryTarget::list_tags() {
             if (list == nullptr || !(list->is_array() || list->is_null()))
                 return make_error(ErrorKind::unavailable, action + ": the registry's answer has no \"tags\" list");
             if (list->is_array())
-                for (const auto& t : list->as_array())
-                    if (t.is_string()) tags.emplace_back(t.as_string());
+                for (const auto& t : list->as_array()) {
+                    const std::string_view name = t.is_string() ? std::string_view(t.as_string()) : std::string_view();
+                    auto valid = oci::normalize_tag(name);
+                    if (!valid || *valid != name) {
+                        ++not_tags;
+                        continue;
+                    }
+                    if (tags.size() == kMaxTags)
+                        return make_error(ErrorKind::unavailable,
+                                          action + ": more than " + std::to_string(kMaxTags) + " tags");
+                    tags.emplace_back(name);
+                }
             const auto link = r->header("link");
             const auto next_ref = link ? parse_link_next(*link) : std::nullopt;
             if (!next_ref) return TagPage{};
@@ -281,7 +296,11 @@ Result<std::optional<std::vector<std::string>>> RegistryTarget::list_tags() {
         if (!page_result) return std::move(page_result).error();
         if (page_result->missing) return Out();
         const std::optional<std::string>& next = page_result->next;
-        if (!next) return Out(std::move(tags));
+        if (!next) {
+            if (not_tags > 0)
+                log::warn(action + ": ignored " + std::to_string(not_tags) + " listed name(s) that are not tags");
+            return Out(std::move(tags));
+        }
         if (next->empty() || !seen_pages.insert(*next).second)
             return make_error(ErrorKind::unavailable, action + ": the registry's pagination loops or is unusable");
         target = *next;

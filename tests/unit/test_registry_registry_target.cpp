@@ -676,6 +676,25 @@ TEST_CASE("list_tags") {
         CHECK((*r)->size() == 3);
         CHECK(fx.fake->log.size() == 3);
     }
+    SUBCASE("names outside the tag grammar are dropped; past 100000 tags is an error") {
+        fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+            return respond(200, {}, R"({"tags":["1.0","\u001b[31mred","a+b",")" + std::string(129, 'x') + R"(",7,"2.0"]})");
+        });
+        auto r = t->list_tags();
+        REQUIRE(r.ok());
+        CHECK(**r == std::vector<std::string>{"1.0", "2.0"});
+
+        std::string many = R"({"tags":[)";
+        for (int i = 0; i < 1000; ++i) many += (i ? ",\"t" : "\"t") + std::to_string(i) + "\"";
+        many += "]}";
+        for (int page = 0; page <= 100; ++page)
+            fx.fake->faults.push_back([many, page](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
+                return respond(200, {{"link", "</v2/acme/tool/tags/list?page=" + std::to_string(page + 1) + ">; rel=\"next\""}}, many);
+            });
+        auto too_many = t->list_tags();
+        REQUIRE_FALSE(too_many.ok());
+        CHECK(too_many.error().message == "GET tags registry.example/acme/tool: more than 100000 tags");
+    }
     SUBCASE("null tags is an empty list; a pagination loop is an error") {
         fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
             return respond(200, {}, R"({"name":"acme/tool","tags":null})");
