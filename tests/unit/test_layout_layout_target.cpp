@@ -11,15 +11,14 @@
 #include "temp_dir.hpp"
 
 using namespace ocx;
+using ocx::testing::entries_in;
+using ocx::testing::slurp;
+using ocx::testing::TempDir;
 using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::unique_ptr<store::Target> open(const fs::path& dir) {
     auto t = layout::open_layout(dir);

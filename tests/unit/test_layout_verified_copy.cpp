@@ -8,31 +8,19 @@
 #include <string>
 
 #include "layout/verified_copy.hpp"
+#include "temp_dir.hpp"
 
 using namespace ocx;
+using ocx::testing::entries_in;
+using ocx::testing::slurp;
+using ocx::testing::TempDir;
 using namespace ocx::layout;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ocx_layout_copy_XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
-std::size_t entries_in(const fs::path& dir) {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 
@@ -40,7 +28,7 @@ TEST_CASE("copy_verified writes only what matches") {
     TempDir tmp;
     const std::string content = "layer bytes\n";
     const Digest good = Digest::of(content);
-    fs::path dest = tmp.path / good.hex();
+    fs::path dest = tmp.path() / good.hex();
 
     SUBCASE("from memory") {
         auto r = copy_verified({}, content, good, content.size(), dest);
@@ -51,9 +39,9 @@ TEST_CASE("copy_verified writes only what matches") {
     }
     SUBCASE("streamed from a file larger than one chunk") {
         std::string big(5 << 19, 'z');
-        fs::path src = tmp.path / "src.bin";
+        fs::path src = tmp.path() / "src.bin";
         std::ofstream(src, std::ios::binary) << big;
-        fs::path big_dest = tmp.path / "big";
+        fs::path big_dest = tmp.path() / "big";
         auto r = copy_verified(src, {}, Digest::of(big), big.size(), big_dest);
         REQUIRE(r.ok());
         CHECK(r->size == big.size());
@@ -66,23 +54,23 @@ TEST_CASE("copy_verified writes only what matches") {
         CHECK(r.error().kind == ErrorKind::data);
         CHECK(r.error().message == "refusing blob " + wrong.str() + ": bytes in memory holds 12 bytes with digest " +
                                        good.str() + ", expected 12 bytes");
-        CHECK(entries_in(tmp.path) == 0);
+        CHECK(entries_in(tmp.path()) == 0);
     }
     SUBCASE("a size mismatch is refused") {
-        fs::path src = tmp.path / "src.bin";
+        fs::path src = tmp.path() / "src.bin";
         std::ofstream(src, std::ios::binary) << content;
         auto r = copy_verified(src, {}, good, 99, dest);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message == "refusing blob " + good.str() + ": " + src.string() +
                                        " holds 12 bytes with digest " + good.str() + ", expected 99 bytes");
         CHECK_FALSE(fs::exists(dest));
-        CHECK(entries_in(tmp.path) == 1);  // only the source
+        CHECK(entries_in(tmp.path()) == 1);  // only the source
     }
     SUBCASE("a missing source is not_found") {
-        auto r = copy_verified(tmp.path / "nope", {}, good, 1, dest);
+        auto r = copy_verified(tmp.path() / "nope", {}, good, 1, dest);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::not_found);
-        CHECK(r.error().message == "cannot open " + (tmp.path / "nope").string() + ": No such file or directory");
-        CHECK(entries_in(tmp.path) == 0);
+        CHECK(r.error().message == "cannot open " + (tmp.path() / "nope").string() + ": No such file or directory");
+        CHECK(entries_in(tmp.path()) == 0);
     }
 }

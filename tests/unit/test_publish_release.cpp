@@ -16,6 +16,8 @@
 #include "util/log.hpp"
 
 using namespace ocx;
+using ocx::testing::slurp;
+using ocx::testing::TempDir;
 using namespace ocx::publish;
 namespace fs = std::filesystem;
 
@@ -26,13 +28,6 @@ struct QuietLog {
     QuietLog() { log::set_level(log::Level::quiet); }
     ~QuietLog() { log::set_level(saved); }
 };
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // A release directory: release.json, metadata.json and one content tree per platform, each with
 // its own bin/mytool.

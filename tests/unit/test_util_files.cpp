@@ -13,19 +13,14 @@
 #include "util/files.hpp"
 
 using namespace ocx;
+using ocx::testing::entries_in;
+using ocx::testing::slurp;
 using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::size_t entries_in(const fs::path& dir) {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 
