@@ -141,6 +141,27 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   rm -f "$args_file"
 fi
 
+# Around each run of the binary: the command line shown (a log group on GitHub), and while it
+# runs the runner reads no workflow commands at all, so whatever a registry or an archive makes it
+# print (escaped as it is) cannot become one. The token is fresh per run.
+begin_run() {
+  shown_cmd=''
+  for a in "$@"; do shown_cmd+=" $(shown "$a")"; done
+  stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  if $on_github; then
+    echo "::group::$(command_data "ocx-release$shown_cmd")"
+    echo "::stop-commands::$stop_token"
+  else
+    echo "+ ocx-release$shown_cmd" >&2
+  fi
+}
+end_run() {
+  if $on_github; then
+    echo "::$stop_token::"
+    echo "::endgroup::"
+  fi
+}
+
 # Commands other than release (docs/cli.md "CI front ends"): COMMAND ARGS --format json, the JSON
 # printed as the `json` output on one line; credentials come from the Docker config or OCX_AUTH_*.
 if [ "$command" = copy ] || [ "$command" = cascade ] || [ "$command" = ls ]; then
@@ -150,24 +171,13 @@ if [ "$command" = copy ] || [ "$command" = cascade ] || [ "$command" = ls ]; the
   [ ${#extra[@]} -gt 0 ] || usage_error "input 'args' must hold $command's arguments (docs/cli.md \"$command\")"
   cmd=("$command" "${extra[@]}" --format json)
   $dry_run && cmd+=(--dry-run)
-  shown_cmd=''
-  for a in "${cmd[@]}"; do shown_cmd+=" $(shown "$a")"; done
   json_file=$(mktemp)
-  stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  if $on_github; then
-    echo "::group::$(command_data "ocx-release$shown_cmd")"
-    echo "::stop-commands::$stop_token"
-  else
-    echo "+ ocx-release$shown_cmd" >&2
-  fi
+  begin_run "${cmd[@]}"
   set +e
   "$bin" "${cmd[@]}" >"$json_file"
   rc=$?
   set -e
-  if $on_github; then
-    echo "::$stop_token::"
-    echo "::endgroup::"
-  fi
+  end_run
   "$python" "$here/summarize.py" json "$json_file" || echo "warning: could not write the json output" >&2
   rm -f "$json_file"
   exit "$rc"
@@ -215,26 +225,13 @@ fi
 # The signing key reaches ocx-release through its environment, never the command line.
 if [ -n "$sign_key" ]; then export OCX_RELEASE_SIGN_KEY="$sign_key"; fi
 
-shown_cmd=''
-for a in "${cmd[@]}"; do shown_cmd+=" $(shown "$a")"; done
-# While the binary runs, the runner reads no workflow commands at all: whatever a registry or an
-# archive makes it print (escaped as it is) cannot become one. The token is fresh per run.
-stop_token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-if $on_github; then
-  echo "::group::$(command_data "ocx-release$shown_cmd")"
-  echo "::stop-commands::$stop_token"
-else
-  echo "+ ocx-release$shown_cmd" >&2
-fi
+begin_run "${cmd[@]}"
 # stderr goes to the log as it comes and to a file for the annotations; stdout passes through.
 set +e
 { "$bin" "${cmd[@]}" 2>&1 1>&3 3>&- | tee "$stderr_file" >&2; } 3>&1
 rc=${PIPESTATUS[0]}
 set -e
-if $on_github; then
-  echo "::$stop_token::"
-  echo "::endgroup::"
-fi
+end_run
 
 "$python" "$here/summarize.py" finish --matrix "$matrix" --report "$report" --stderr "$stderr_file" \
   --mode "$mode" --shard "$shard" --rc "$rc" || echo "warning: could not write the outputs and summary" >&2
