@@ -86,14 +86,18 @@ Status RegistryTarget::check_digest_header(std::string_view what, const HttpResp
                                            ", expected " + expected.str() + " (Docker-Content-Digest)");
 }
 
+Result<HttpResponse> RegistryTarget::head_blob(const Digest& digest) {
+    RegistryRequest req;
+    req.method = "HEAD";
+    req.target = blobs_path(digest);
+    req.follow_redirects = true;
+    return client_->exchange(req);
+}
+
 Result<bool> RegistryTarget::blob_exists(const Digest& digest) {
     const std::string action = "HEAD blob " + describe() + "@" + digest.str();
     auto found = with_retry<bool>(action, [&](RetryHint& hint) -> Result<bool> {
-        RegistryRequest req;
-        req.method = "HEAD";
-        req.target = blobs_path(digest);
-        req.follow_redirects = true;
-        auto r = client_->exchange(req);
+        auto r = head_blob(digest);
         if (!r) return std::move(r).error();
         if (r->status == 200) return true;
         if (r->status == 404) return false;
@@ -107,11 +111,7 @@ Result<std::optional<std::uint64_t>> RegistryTarget::blob_size(const Digest& dig
     const std::string action = "HEAD blob " + describe() + "@" + digest.str();
     return with_retry<std::optional<std::uint64_t>>(
         action, [&](RetryHint& hint) -> Result<std::optional<std::uint64_t>> {
-            RegistryRequest req;
-            req.method = "HEAD";
-            req.target = blobs_path(digest);
-            req.follow_redirects = true;
-            auto r = client_->exchange(req);
+            auto r = head_blob(digest);
             if (!r) return std::move(r).error();
             if (r->status == 404) return std::optional<std::uint64_t>{};
             if (r->status != 200) return failure(action, *r, hint);

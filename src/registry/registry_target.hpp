@@ -98,6 +98,8 @@ private:
     Status put_manifest_attempt(std::string_view reference, const store::Manifest& manifest, RetryHint& hint,
                                 bool* subject_answered = nullptr);
     Result<std::uint64_t> upload_once(const store::BlobSource& blob, RetryHint& hint);
+    /// One HEAD of a blob (the callers' retry loops read its status).
+    Result<HttpResponse> head_blob(const Digest& digest);
     std::string blobs_path(const Digest& digest) const;
     std::string manifests_path(std::string_view reference) const;
     std::string ref_text(std::string_view reference) const;
