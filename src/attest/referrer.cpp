@@ -43,7 +43,7 @@ std::string referrer_manifest(const Document& document, const oci::Descriptor& s
     o["schemaVersion"] = 2;
     o["mediaType"] = oci::kImageManifest;
     o["artifactType"] = document.artifact_type;
-    o["config"] = descriptor_json(kEmptyConfigType, Digest::of(kEmptyConfigBytes), kEmptyConfigBytes.size());
+    o["config"] = descriptor_json(oci::kEmptyConfigType, Digest::of(oci::kEmptyConfigBytes), oci::kEmptyConfigBytes.size());
     bj::array layers;
     layers.push_back(descriptor_json(document.artifact_type, Digest::of(document.bytes), document.bytes.size()));
     o["layers"] = std::move(layers);

@@ -8,18 +8,16 @@
 #include <string_view>
 
 #include "oci/descriptor.hpp"
+#include "oci/media_types.hpp"
 
 namespace ocx::attest {
 
-inline constexpr std::string_view kEmptyConfigType = "application/vnd.oci.empty.v1+json";
-inline constexpr std::string_view kEmptyConfigBytes = "{}";
 inline constexpr std::string_view kCycloneDx = "application/vnd.cyclonedx+json";
 inline constexpr std::string_view kSigstoreBundle = "application/vnd.dev.sigstore.bundle.v0.3+json";
 inline constexpr std::string_view kInToto = "application/vnd.in-toto+json";
 
 inline constexpr std::string_view kAnnotationBundleContent = "dev.sigstore.bundle.content";
 inline constexpr std::string_view kAnnotationPredicateType = "dev.sigstore.bundle.predicateType";
-inline constexpr std::string_view kAnnotationCreated = "org.opencontainers.image.created";
 
 /// What is attached to a subject: the document and how it is typed.
 struct Document {

@@ -58,7 +58,7 @@ Result<Document> message_signature(const SigningKey& key, std::string_view manif
     d.artifact_type = std::string(kSigstoreBundle);
     d.bytes = bundle_json(key.hint(), "messageSignature", std::move(content));
     d.annotations[std::string(kAnnotationBundleContent)] = "message-signature";
-    d.annotations[std::string(kAnnotationCreated)] = std::string(created);
+    d.annotations[std::string(oci::kAnnotationCreated)] = std::string(created);
     d.signed_ = true;
     d.identity = "message-signature " + key.hint() + " " + subject.str();
     return d;
@@ -77,7 +77,7 @@ Result<Document> dsse_attestation(const SigningKey& key, std::string_view statem
     d.bytes = bundle_json(key.hint(), "dsseEnvelope", std::move(content));
     d.annotations[std::string(kAnnotationBundleContent)] = "dsse-envelope";
     d.annotations[std::string(kAnnotationPredicateType)] = std::string(predicate_type);
-    d.annotations[std::string(kAnnotationCreated)] = std::string(created);
+    d.annotations[std::string(oci::kAnnotationCreated)] = std::string(created);
     d.signed_ = true;
     d.identity = "dsse-envelope " + key.hint() + " " + Digest::of(statement).str();
     return d;

@@ -16,10 +16,16 @@ inline constexpr std::string_view kPackageConfig = "application/vnd.sh.ocx.packa
 inline constexpr std::string_view kLayerTarXz = "application/vnd.oci.image.layer.v1.tar+xz";
 inline constexpr std::string_view kLayerTarGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view kLayerTarZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+/// The empty descriptor of OCI 1.1 artifacts (referrers, the description): this type, the blob `{}`.
+inline constexpr std::string_view kEmptyConfigType = "application/vnd.oci.empty.v1+json";
+inline constexpr std::string_view kEmptyConfigBytes = "{}";
 
 inline constexpr std::string_view kAnnotationStripComponents = "sh.ocx.layer.strip-components";
 inline constexpr std::string_view kAnnotationPrefix = "sh.ocx.layer.prefix";
 inline constexpr std::string_view kAnnotationRefName = "org.opencontainers.image.ref.name";
+inline constexpr std::string_view kAnnotationTitle = "org.opencontainers.image.title";
+inline constexpr std::string_view kAnnotationDescription = "org.opencontainers.image.description";
+inline constexpr std::string_view kAnnotationCreated = "org.opencontainers.image.created";
 
 /// Layer media type from an archive file name (.tar.xz/.txz, .tar.gz/.tgz, .tar.zst/.tzst/.tar.zstd);
 /// nullopt for anything else (plain .tar, .zip, …), which callers refuse.

@@ -12,10 +12,7 @@ namespace bj = boost::json;
 
 namespace {
 constexpr std::string_view kDescriptionArtifact = "application/vnd.sh.ocx.description.v1";
-constexpr std::string_view kEmptyConfig = "application/vnd.oci.empty.v1+json";
 constexpr std::string_view kMarkdown = "application/markdown";
-constexpr std::string_view kTitle = "org.opencontainers.image.title";
-constexpr std::string_view kDescription = "org.opencontainers.image.description";
 constexpr std::string_view kKeywords = "sh.ocx.keywords";
 
 bj::object descriptor(std::string_view media_type, const std::string& bytes, std::optional<std::string_view> title) {
@@ -23,7 +20,7 @@ bj::object descriptor(std::string_view media_type, const std::string& bytes, std
     o["mediaType"] = media_type;
     o["digest"] = Digest::of(bytes).str();
     o["size"] = bytes.size();
-    if (title) o["annotations"] = bj::object{{kTitle, *title}};
+    if (title) o["annotations"] = bj::object{{oci::kAnnotationTitle, *title}};
     return o;
 }
 
@@ -104,7 +101,7 @@ Result<Description> read_description(const plan::DescribeSpec& spec) {
 
 BuiltDescription build_description(const Description& d) {
     BuiltDescription b;
-    const std::string config = "{}";
+    const std::string config(oci::kEmptyConfigBytes);
     b.blobs.emplace_back(Digest::of(config), config);
     b.blobs.emplace_back(Digest::of(d.readme), d.readme);
     bj::array layers;
@@ -118,12 +115,12 @@ BuiltDescription build_description(const Description& d) {
     m["schemaVersion"] = 2;
     m["mediaType"] = oci::kImageManifest;
     m["artifactType"] = kDescriptionArtifact;
-    m["config"] = descriptor(kEmptyConfig, config, std::nullopt);
+    m["config"] = descriptor(oci::kEmptyConfigType, config, std::nullopt);
     m["layers"] = std::move(layers);
     // Keys sorted, as every annotations object this tool writes.
     bj::object annotations;
-    if (d.description) annotations[kDescription] = *d.description;
-    if (d.title) annotations[kTitle] = *d.title;
+    if (d.description) annotations[oci::kAnnotationDescription] = *d.description;
+    if (d.title) annotations[oci::kAnnotationTitle] = *d.title;
     if (!d.keywords.empty()) {
         std::string joined;
         for (const auto& k : d.keywords) joined += (joined.empty() ? "" : ",") + k;

@@ -49,6 +49,11 @@ report::Report push_platform(store::Target& target, const std::string& package, 
     log::info(pr.platform + ": manifest " + built.manifest.digest.str() + " (" +
               std::to_string(counts->uploaded) + " blobs uploaded, " + std::to_string(counts->skipped) + " present)");
 
+    if (options.before_tags && !options.before_tags(pr, r)) {
+        r.platforms.push_back(pr);
+        return r;
+    }
+
     const auto outcomes = write_tags(target, *plans, options.annotations, options.write);
     bool failed = record_tags(*plans, outcomes, package, options.write.compute_only, r).failed;
 

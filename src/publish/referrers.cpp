@@ -199,7 +199,7 @@ Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, c
     }
 
     // The empty config is pushed every time, never assumed present (docs/wire-format.md §7).
-    const std::string empty(attest::kEmptyConfigBytes);
+    const std::string empty(oci::kEmptyConfigBytes);
     store::BlobSource config{Digest::of(empty), empty.size(), {}, empty, {}, {}};
     if (auto s = target.upload_blob(config); !s) return std::move(s).error();
     const Digest doc_digest = Digest::of(document.bytes);
