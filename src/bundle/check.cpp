@@ -223,6 +223,59 @@ struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
+// What a MemberVisitor is shown of an admitted member.
+ListedMember listed_member(const PathParts& parts, const ArchiveMember& member) {
+    ListedMember listed;
+    listed.name = join_path(parts);
+    listed.mode = member.mode;
+    listed.link = member.link;
+    listed.hardlink = member.type == MemberType::hardlink;
+    listed.type = member.type == MemberType::directory ? EntryType::directory
+                  : member.type == MemberType::symlink ? EntryType::symlink
+                                                       : EntryType::file;
+    return listed;
+}
+
+// Reads the current member's data to its end; the last archive_read_data_block code (ARCHIVE_EOF
+// when all is well). Reading the data (not skipping) makes the decompressor verify the whole
+// stream. With `content`, the data is hashed into it, `hashed` counting the bytes.
+int read_member_data(struct archive* a, Sha256* content, std::uint64_t& hashed) {
+    const void* block = nullptr;
+    std::size_t len = 0;
+    la_int64_t offset = 0;
+    int d;
+    while ((d = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
+        if (content == nullptr) continue;
+        // A sparse member's holes read as zeros, as extract() writes them.
+        static const char zeros[4096] = {};
+        for (auto at = static_cast<std::uint64_t>(offset); hashed < at;) {
+            const std::uint64_t n = std::min<std::uint64_t>(sizeof zeros, at - hashed);
+            content->update(zeros, static_cast<std::size_t>(n));
+            hashed += n;
+        }
+        content->update(block, len);
+        hashed += len;
+    }
+    return d;
+}
+
+// A member shorter than its declared size (a sparse tail) hashes as zeros up to that size.
+void hash_tail(Sha256& content, std::uint64_t hashed, std::uint64_t declared) {
+    static const char tail[4096] = {};
+    for (; hashed < declared; hashed += std::min<std::uint64_t>(sizeof tail, declared - hashed))
+        content.update(tail, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof tail, declared - hashed)));
+}
+
+// A hard link's content is its target's: listed with the digest the target was listed with.
+void add_hardlink_hash(const PathParts& parts, const ArchiveMember& member, std::vector<FileHash>& files) {
+    const std::string target = join_path(*member_path(member.link));
+    for (const auto& f : files)
+        if (f.name == target) {
+            files.push_back({join_path(parts), f.digest});
+            break;
+        }
+}
+
 // The walk itself, over whatever `reader.source` gives: `file` names the archive in messages,
 // `compressed` is its size (for the default unpack limit).
 Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
@@ -287,51 +340,19 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
             std::optional<PathParts> hardlink_to;
             if (member.type == MemberType::hardlink) hardlink_to = *member_path(member.link);
             if (auto why = tree.admit(*parts, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
-            if (visit) {
-                ListedMember listed;
-                listed.name = join_path(*parts);
-                listed.mode = member.mode;
-                listed.link = member.link;
-                listed.hardlink = member.type == MemberType::hardlink;
-                listed.type = member.type == MemberType::directory ? EntryType::directory
-                              : member.type == MemberType::symlink ? EntryType::symlink
-                                                                   : EntryType::file;
-                visit(listed);
-            }
+            if (visit) visit(listed_member(*parts, member));
         }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.
         const bool hashing = files != nullptr && member.type == MemberType::file && !parts->empty();
         Sha256 content;
         std::uint64_t hashed = 0;
-        const void* block = nullptr;
-        std::size_t len = 0;
-        la_int64_t offset = 0;
-        int d;
-        while ((d = archive_read_data_block(a.get(), &block, &len, &offset)) == ARCHIVE_OK) {
-            if (!hashing) continue;
-            // A sparse member's holes read as zeros, as extract() writes them.
-            static const char zeros[4096] = {};
-            for (auto at = static_cast<std::uint64_t>(offset); hashed < at;) {
-                const std::uint64_t n = std::min<std::uint64_t>(sizeof zeros, at - hashed);
-                content.update(zeros, static_cast<std::size_t>(n));
-                hashed += n;
-            }
-            content.update(block, len);
-            hashed += len;
-        }
-        if (d != ARCHIVE_EOF) return damaged("damaged archive at " + quote_name(member.name), a.get());
+        if (read_member_data(a.get(), hashing ? &content : nullptr, hashed) != ARCHIVE_EOF)
+            return damaged("damaged archive at " + quote_name(member.name), a.get());
         if (hashing) {
-            static const char tail[4096] = {};
-            for (; hashed < declared; hashed += std::min<std::uint64_t>(sizeof tail, declared - hashed))
-                content.update(tail, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof tail, declared - hashed)));
+            hash_tail(content, hashed, declared);
             files->push_back({join_path(*parts), content.finish()});
         } else if (files != nullptr && member.type == MemberType::hardlink && !parts->empty()) {
-            const std::string target = join_path(*member_path(member.link));
-            for (const auto& f : *files)
-                if (f.name == target) {
-                    files->push_back({join_path(*parts), f.digest});
-                    break;
-                }
+            add_hardlink_hash(*parts, member, *files);
         }
     }
     if (out.entries == 0) return bad("an empty archive");
