@@ -223,6 +223,17 @@ struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
+// Counts a member against the unpack limits: this archive's own, or the layer set's together
+// (the archive's own count then only says what it holds).
+Status count_entry(const UnpackLimits& limits, std::uint64_t compressed, std::uint64_t declared, LayerSet* set,
+                   ArchiveCheck& out) {
+    if (set == nullptr) return count_member(limits, compressed, declared, out.entries, out.unpacked);
+    if (Status s = count_member(limits, set->compressed, declared, set->entries, set->unpacked); !s) return s;
+    ++out.entries;
+    out.unpacked += declared;
+    return {};
+}
+
 // What a MemberVisitor is shown of an admitted member.
 ListedMember listed_member(const PathParts& parts, const ArchiveMember& member) {
     ListedMember listed;
@@ -325,15 +336,7 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
         const auto declared = archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0
                                   ? static_cast<std::uint64_t>(archive_entry_size(entry))
                                   : 0;
-        if (set == nullptr) {
-            if (Status s = count_member(limits, compressed, declared, out.entries, out.unpacked); !s)
-                return refuse(s.error().message);
-        } else {
-            if (Status s = count_member(limits, set->compressed, declared, set->entries, set->unpacked); !s)
-                return refuse(s.error().message);
-            ++out.entries;
-            out.unpacked += declared;
-        }
+        if (Status s = count_entry(limits, compressed, declared, set, out); !s) return refuse(s.error().message);
         if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
         auto parts = member_path(member.name);
         if (!parts->empty()) {  // "./", the package root itself, adds nothing
