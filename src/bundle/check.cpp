@@ -223,6 +223,70 @@ struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
+// Counts a member against the unpack limits: this archive's own, or the layer set's together
+// (the archive's own count then only says what it holds).
+Status count_entry(const UnpackLimits& limits, std::uint64_t compressed, std::uint64_t declared, LayerSet* set,
+                   ArchiveCheck& out) {
+    if (set == nullptr) return count_member(limits, compressed, declared, out.entries, out.unpacked);
+    if (Status s = count_member(limits, set->compressed, declared, set->entries, set->unpacked); !s) return s;
+    ++out.entries;
+    out.unpacked += declared;
+    return {};
+}
+
+// What a MemberVisitor is shown of an admitted member.
+ListedMember listed_member(const PathParts& parts, const ArchiveMember& member) {
+    ListedMember listed;
+    listed.name = join_path(parts);
+    listed.mode = member.mode;
+    listed.link = member.link;
+    listed.hardlink = member.type == MemberType::hardlink;
+    listed.type = member.type == MemberType::directory ? EntryType::directory
+                  : member.type == MemberType::symlink ? EntryType::symlink
+                                                       : EntryType::file;
+    return listed;
+}
+
+// Reads the current member's data to its end; the last archive_read_data_block code (ARCHIVE_EOF
+// when all is well). Reading the data (not skipping) makes the decompressor verify the whole
+// stream. With `content`, the data is hashed into it, `hashed` counting the bytes.
+int read_member_data(struct archive* a, Sha256* content, std::uint64_t& hashed) {
+    const void* block = nullptr;
+    std::size_t len = 0;
+    la_int64_t offset = 0;
+    int d;
+    while ((d = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
+        if (content == nullptr) continue;
+        // A sparse member's holes read as zeros, as extract() writes them.
+        static const char zeros[4096] = {};
+        for (auto at = static_cast<std::uint64_t>(offset); hashed < at;) {
+            const std::uint64_t n = std::min<std::uint64_t>(sizeof zeros, at - hashed);
+            content->update(zeros, static_cast<std::size_t>(n));
+            hashed += n;
+        }
+        content->update(block, len);
+        hashed += len;
+    }
+    return d;
+}
+
+// A member shorter than its declared size (a sparse tail) hashes as zeros up to that size.
+void hash_tail(Sha256& content, std::uint64_t hashed, std::uint64_t declared) {
+    static const char tail[4096] = {};
+    for (; hashed < declared; hashed += std::min<std::uint64_t>(sizeof tail, declared - hashed))
+        content.update(tail, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof tail, declared - hashed)));
+}
+
+// A hard link's content is its target's: listed with the digest the target was listed with.
+void add_hardlink_hash(const PathParts& parts, const ArchiveMember& member, std::vector<FileHash>& files) {
+    const std::string target = join_path(*member_path(member.link));
+    for (const auto& f : files)
+        if (f.name == target) {
+            files.push_back({join_path(parts), f.digest});
+            break;
+        }
+}
+
 // The walk itself, over whatever `reader.source` gives: `file` names the archive in messages,
 // `compressed` is its size (for the default unpack limit).
 Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
@@ -272,66 +336,26 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
         const auto declared = archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0
                                   ? static_cast<std::uint64_t>(archive_entry_size(entry))
                                   : 0;
-        if (set == nullptr) {
-            if (Status s = count_member(limits, compressed, declared, out.entries, out.unpacked); !s)
-                return refuse(s.error().message);
-        } else {
-            if (Status s = count_member(limits, set->compressed, declared, set->entries, set->unpacked); !s)
-                return refuse(s.error().message);
-            ++out.entries;
-            out.unpacked += declared;
-        }
+        if (Status s = count_entry(limits, compressed, declared, set, out); !s) return refuse(s.error().message);
         if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
         auto parts = member_path(member.name);
         if (!parts->empty()) {  // "./", the package root itself, adds nothing
             std::optional<PathParts> hardlink_to;
             if (member.type == MemberType::hardlink) hardlink_to = *member_path(member.link);
             if (auto why = tree.admit(*parts, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
-            if (visit) {
-                ListedMember listed;
-                listed.name = join_path(*parts);
-                listed.mode = member.mode;
-                listed.link = member.link;
-                listed.hardlink = member.type == MemberType::hardlink;
-                listed.type = member.type == MemberType::directory ? EntryType::directory
-                              : member.type == MemberType::symlink ? EntryType::symlink
-                                                                   : EntryType::file;
-                visit(listed);
-            }
+            if (visit) visit(listed_member(*parts, member));
         }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.
         const bool hashing = files != nullptr && member.type == MemberType::file && !parts->empty();
         Sha256 content;
         std::uint64_t hashed = 0;
-        const void* block = nullptr;
-        std::size_t len = 0;
-        la_int64_t offset = 0;
-        int d;
-        while ((d = archive_read_data_block(a.get(), &block, &len, &offset)) == ARCHIVE_OK) {
-            if (!hashing) continue;
-            // A sparse member's holes read as zeros, as extract() writes them.
-            static const char zeros[4096] = {};
-            for (auto at = static_cast<std::uint64_t>(offset); hashed < at;) {
-                const std::uint64_t n = std::min<std::uint64_t>(sizeof zeros, at - hashed);
-                content.update(zeros, static_cast<std::size_t>(n));
-                hashed += n;
-            }
-            content.update(block, len);
-            hashed += len;
-        }
-        if (d != ARCHIVE_EOF) return damaged("damaged archive at " + quote_name(member.name), a.get());
+        if (read_member_data(a.get(), hashing ? &content : nullptr, hashed) != ARCHIVE_EOF)
+            return damaged("damaged archive at " + quote_name(member.name), a.get());
         if (hashing) {
-            static const char tail[4096] = {};
-            for (; hashed < declared; hashed += std::min<std::uint64_t>(sizeof tail, declared - hashed))
-                content.update(tail, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof tail, declared - hashed)));
+            hash_tail(content, hashed, declared);
             files->push_back({join_path(*parts), content.finish()});
         } else if (files != nullptr && member.type == MemberType::hardlink && !parts->empty()) {
-            const std::string target = join_path(*member_path(member.link));
-            for (const auto& f : *files)
-                if (f.name == target) {
-                    files->push_back({join_path(*parts), f.digest});
-                    break;
-                }
+            add_hardlink_hash(*parts, member, *files);
         }
     }
     if (out.entries == 0) return bad("an empty archive");

@@ -138,161 +138,238 @@ Status append_announce(const std::string& path, const std::string& line) {
     return {};
 }
 
-int push_main(const Args& args, PushReportShape shape) {
+// The command line of push, as given.
+struct PushArgs {
     CommonOptions common;
     TargetOptions target_options;
     LimitOptions limit_options;
+    SignOptions sign_options;
     std::string identifier, platform_text, metadata_path;
     std::string announce_file;
+    std::string sbom_choice;
+    std::string progress_mode = "auto";
     std::vector<std::string> positional_args, annotation_items, aliases;
     bool is_new = false, cascade = false, no_canonical = false;
-    po::options_description desc("push options");
+};
+
+void add_push_options(po::options_description& desc, PushArgs& a) {
     desc.add_options()
-        ("identifier,i", po::value(&identifier)->value_name("REF"), "package reference REGISTRY/REPO:TAG or oci:DIR:TAG")
-        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"), "platform of the archive: os/arch[/variant][+features] or any")
-        ("metadata,m", po::value(&metadata_path)->value_name("FILE"), "metadata file (default: <archive stem>-metadata.json next to the first archive)")
-        ("new,n", po::bool_switch(&is_new), "first push of a package: a missing repository counts as no tags")
-        ("cascade,c", po::bool_switch(&cascade), "also move rolling tags (1.2, 1, latest) by OCX's cascade rules")
-        ("annotation", po::value(&annotation_items)->composing()->value_name("KEY=VALUE"), "index annotation KEY=VALUE (repeatable)")
-        ("alias", po::value(&aliases)->composing()->value_name("TAG"), "extra tag to re-point (repeatable)")
-        ("no-canonical-tag", po::bool_switch(&no_canonical), "do not tag the manifest as sha256.<hex>")
-        ("announce-file", po::value(&announce_file)->value_name("FILE"), "after success, append a line: the tag and the cascade tags, comma-joined")
-        ("archives", po::value(&positional_args)->composing(), "layers, base first: ARCHIVE or sha256:<hex>.<ext>, each with an optional :strip=N,prefix=P,from=REPO");
-    std::string sbom_choice;
-    desc.add_options()("sbom", po::value(&sbom_choice)->value_name("FILE|auto"),
+        ("identifier,i", po::value(&a.identifier)->value_name("REF"), "package reference REGISTRY/REPO:TAG or oci:DIR:TAG")
+        ("platform,p", po::value(&a.platform_text)->value_name("PLATFORM"), "platform of the archive: os/arch[/variant][+features] or any")
+        ("metadata,m", po::value(&a.metadata_path)->value_name("FILE"), "metadata file (default: <archive stem>-metadata.json next to the first archive)")
+        ("new,n", po::bool_switch(&a.is_new), "first push of a package: a missing repository counts as no tags")
+        ("cascade,c", po::bool_switch(&a.cascade), "also move rolling tags (1.2, 1, latest) by OCX's cascade rules")
+        ("annotation", po::value(&a.annotation_items)->composing()->value_name("KEY=VALUE"), "index annotation KEY=VALUE (repeatable)")
+        ("alias", po::value(&a.aliases)->composing()->value_name("TAG"), "extra tag to re-point (repeatable)")
+        ("no-canonical-tag", po::bool_switch(&a.no_canonical), "do not tag the manifest as sha256.<hex>")
+        ("announce-file", po::value(&a.announce_file)->value_name("FILE"), "after success, append a line: the tag and the cascade tags, comma-joined")
+        ("archives", po::value(&a.positional_args)->composing(), "layers, base first: ARCHIVE or sha256:<hex>.<ext>, each with an optional :strip=N,prefix=P,from=REPO");
+    desc.add_options()("sbom", po::value(&a.sbom_choice)->value_name("FILE|auto"),
                        "attach an SBOM to the platform manifest: a CycloneDX file, or auto (generated from the archives)");
-    SignOptions sign_options;
-    add_sign_options(desc, sign_options);
-    add_limit_options(desc, limit_options);
-    add_target_options(desc, target_options);
-    std::string progress_mode = "auto";
-    add_progress_option(desc, progress_mode);
-    add_common_options(desc, common);
+    add_sign_options(desc, a.sign_options);
+    add_limit_options(desc, a.limit_options);
+    add_target_options(desc, a.target_options);
+    add_progress_option(desc, a.progress_mode);
+    add_common_options(desc, a.common);
+}
+
+// What the command line asks for, read and checked before the registry is contacted.
+struct PushRequest {
+    oci::Reference ref;
+    oci::Annotations annotations;
+    std::vector<std::string> alias_tags;
+    bundle::UnpackLimits limits;
+    std::unique_ptr<LoadedSupplyChain> supply;
+    std::optional<std::string> sbom;
+    LayerArgs layer_args;
+    fs::path meta_file;
+    metadata::Metadata meta;
+    publish::PlatformContent content;
+};
+
+// OCX's form: the identifier is the first positional argument when -i is absent. Then the
+// arguments every push needs.
+Status take_identifier(PushArgs& a) {
+    if (a.identifier.empty() && !a.positional_args.empty() && !oci::looks_like_layer(a.positional_args.front())) {
+        a.identifier = a.positional_args.front();
+        a.positional_args.erase(a.positional_args.begin());
+    }
+    if (a.identifier.empty()) return make_error(ErrorKind::usage, "push: missing -i REPO:TAG (the package identifier)");
+    if (a.platform_text.empty()) return make_error(ErrorKind::usage, "push: missing -p PLATFORM");
+    if (a.positional_args.empty() && a.metadata_path.empty())
+        return make_error(ErrorKind::usage,
+                          "push: no layer given (archives or sha256:<hex>.<ext>); a config-only artifact needs -m FILE");
+    return {};
+}
+
+// The reference, platform, annotations and alias tags.
+Status read_names(const PushArgs& a, PushRequest& r) {
+    auto ref = parse_reference(a.identifier);
+    if (!ref) return ref.error();
+    if (ref->tag.empty()) return make_error(ErrorKind::usage, "push: \"" + a.identifier + "\" has no tag (REPO:TAG)");
+    if (auto reserved = oci::check_not_reserved(ref->tag); !reserved) return reserved.error().context("-i");
+    r.ref = std::move(*ref);
+    auto platform = oci::Platform::parse(a.platform_text);
+    if (!platform) return platform.error().context("-p");
+    r.content.platform = *platform;
+    auto annotations = parse_annotations(a.annotation_items);
+    if (!annotations) return annotations.error();
+    r.annotations = std::move(*annotations);
+    for (const auto& alias : a.aliases) {
+        auto t = oci::normalize_tag(alias);
+        if (!t) return t.error().context("--alias");
+        if (auto reserved = oci::check_not_reserved(*t); !reserved) return reserved.error().context("--alias");
+        r.alias_tags.push_back(*t);
+    }
+    return {};
+}
+
+// The limits, the signing material, the SBOM and the layer arguments (archives checked now).
+Status read_inputs(const PushArgs& a, PushRequest& r) {
+    auto limits = unpack_limits(a.limit_options);
+    if (!limits) return limits.error();
+    r.limits = *limits;
+    auto supply = load_supply_chain(a.sign_options, false);
+    if (!supply) return supply.error();
+    r.supply = std::move(*supply);
+    if (!a.sbom_choice.empty()) {
+        auto made = push_sbom(a.sbom_choice, a.positional_args, r.ref, r.content.platform, r.limits);
+        if (!made) return made.error();
+        r.sbom = std::move(*made);
+    }
+    auto layer_args = read_layer_args(a.positional_args, r.limits);
+    if (!layer_args) return layer_args.error();
+    r.layer_args = std::move(*layer_args);
+    return {};
+}
+
+// The metadata: -m FILE, or the sidecar next to the first archive; it is the config blob.
+Status read_push_metadata(const PushArgs& a, PushRequest& r) {
+    const auto& first = r.layer_args.refs.front();  // refs: not empty without -m
+    if (a.metadata_path.empty() && first.kind != oci::LayerRef::Kind::file)
+        return make_error(ErrorKind::usage, "push: the first layer is a digest reference: pass -m FILE (the metadata)");
+    r.meta_file = a.metadata_path.empty() ? bundle::sidecar_path(first.path) : fs::path(a.metadata_path);
+    std::error_code ec;
+    if (a.metadata_path.empty() && !fs::exists(r.meta_file, ec))
+        return make_error(ErrorKind::data, "no metadata for " + first.path.string() + ": pass -m FILE or put " +
+                                               r.meta_file.string() + " next to it");
+    auto meta = metadata::load(r.meta_file);
+    if (!meta) return meta.error();
+    r.meta = std::move(*meta);
+    r.content.config = metadata::to_compact(r.meta);
+    return {};
+}
+
+Result<PushRequest> read_push_request(PushArgs& a) {
+    PushRequest r;
+    if (Status s = take_identifier(a); !s) return std::move(s).error();
+    if (Status s = read_names(a, r); !s) return std::move(s).error();
+    if (Status s = read_inputs(a, r); !s) return std::move(s).error();
+    if (Status s = read_push_metadata(a, r); !s) return std::move(s).error();
+    return r;
+}
+
+// A failure before anything is pushed: a failed report (--format json) and the error. OCX's
+// report exists only for a push that happened: `package push` prints nothing then.
+int fail_early(const PushArgs& a, const PushRequest& r, PushReportShape shape, const std::string& step, const Error& e) {
+    report::Report rep;
+    rep.package = r.ref.repository_str();
+    rep.tag = r.ref.tag;
+    rep.errors.push_back(report::StepError::of(step, e));
+    if (a.common.format == Format::json && shape == PushReportShape::ours) print_stdout(report::to_json(rep));
+    return fail(e);
+}
+
+publish::PushOptions push_options(const PushArgs& a, PushRequest& r, report::BlobCounts& layer_counts) {
+    publish::PushOptions options;
+    options.tag = r.ref.tag;
+    options.cascade = a.cascade;
+    options.new_repository = a.is_new;
+    options.canonical_tag = !a.no_canonical;
+    options.annotations = std::move(r.annotations);
+    options.aliases = std::move(r.alias_tags);
+    options.mount_from = a.target_options.mount_from;
+    options.layer_counts = &layer_counts;
+    options.write.settle = publish::kReadBackPause;
+    return options;
+}
+
+// The upload, with a progress task over the layers' bytes.
+report::Report upload(store::Target& target, const PushRequest& r, publish::PushOptions& options) {
+    std::uint64_t layer_bytes = 0;
+    for (const auto& l : r.content.layers) layer_bytes += l.size;
+    progress::Task task(r.content.platform.str(), progress::Phase::upload, layer_bytes);
+    options.on_bytes = [&task](std::uint64_t sent) { task.update(sent); };
+    return publish::push_platform(target, r.ref.repository_str(), r.content, options);
+}
+
+// The platform's SBOM and signature once it is published (a failure leaves status partial).
+void attach_after_push(store::Target* target, const PushRequest& r, const publish::PushOptions& options,
+                       report::Report& rep) {
+    if (rep.status != report::Status::published || rep.platforms.empty() || !(r.sbom || r.supply->chain.sign_platforms))
+        return;
+    const auto& pushed = rep.platforms.front();
+    const publish::PlatformSubject subject{pushed.platform, pushed.manifest.digest, pushed.manifest.size, r.sbom};
+    if (!publish::attach_platforms(target, {subject}, r.supply->chain, options.write, false, rep))
+        rep.status = report::Status::partial;
+}
+
+// The report in the shape asked for, the errors for people, the announce line; the exit code.
+int finish_push(const PushArgs& a, const PushRequest& r, const report::Report& rep,
+                const report::BlobCounts& layer_counts, PushReportShape shape) {
+    const bool published = rep.status == report::Status::published;
+    if (a.common.format == Format::json && shape == PushReportShape::ocx) {
+        if (published) print_stdout(report::to_ocx_push_json(rep, r.ref.repository_str() + ":" + r.ref.tag, layer_counts));
+    } else if (a.common.format == Format::json) {
+        print_stdout(report::to_json(rep));
+    }
+    for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);
+    if (published && !a.announce_file.empty())
+        if (Status s = append_announce(a.announce_file, report::announce_line(rep)); !s) return fail(s.error());
+    return report::exit_code_for(rep);
+}
+
+// From the checked request to the exit code: access, references and pins before the upload.
+int publish_push(const PushArgs& a, PushRequest& r, PushReportShape shape) {
+    // A tag that cannot cascade is refused before the registry is contacted at all.
+    if (a.cascade)
+        if (auto v = plan::cascade_start(r.ref.tag); !v) return fail_early(a, r, shape, "plan tags", v.error());
+    auto target = open_target(r.ref, a.target_options);
+    if (!target) return fail(target.error());
+    // Fail fast: an unreachable registry or refused credentials before any upload.
+    if (auto s = (*target)->check_access(store::Target::Access::push); !s)
+        return fail_early(a, r, shape, "check target", s.error());
+    // Every digest reference is in place (or mounted) before the first upload or tag write.
+    auto layers = resolve_references(**target, r.layer_args, a.target_options.mount_from);
+    if (!layers) return fail_early(a, r, shape, "resolve layers", layers.error());
+    r.content.layers = std::move(*layers);
+    // Every dependency pin names a platform manifest (docs/cli.md "Dependency pins").
+    PinCheck pins(a.target_options);
+    if (auto s = pins.check(r.meta, r.meta_file.string()); !s) return fail_early(a, r, shape, "check dependencies", s.error());
+
+    report::BlobCounts layer_counts;
+    publish::PushOptions options = push_options(a, r, layer_counts);
+    report::Report rep = upload(**target, r, options);
+    attach_after_push(target->get(), r, options, rep);
+    return finish_push(a, r, rep, layer_counts, shape);
+}
+
+int push_main(const Args& args, PushReportShape shape) {
+    PushArgs a;
+    po::options_description desc("push options");
+    add_push_options(desc, a);
     po::positional_options_description pos;
     pos.add("archives", -1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
+    if (auto s = parse_args(args, desc, &pos, a.common); !s) return fail(s.error());
+    if (a.common.help) {
         print_help("push", desc, &pos);
         return 0;
     }
     ProgressScope progress_display;
-    if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
-    // OCX's form: the identifier is the first positional argument when -i is absent.
-    if (identifier.empty() && !positional_args.empty() && !oci::looks_like_layer(positional_args.front())) {
-        identifier = positional_args.front();
-        positional_args.erase(positional_args.begin());
-    }
-    if (identifier.empty()) return fail(make_error(ErrorKind::usage, "push: missing -i REPO:TAG (the package identifier)"));
-    if (platform_text.empty()) return fail(make_error(ErrorKind::usage, "push: missing -p PLATFORM"));
-    if (positional_args.empty() && metadata_path.empty())
-        return fail(make_error(ErrorKind::usage,
-                               "push: no layer given (archives or sha256:<hex>.<ext>); a config-only artifact needs -m FILE"));
-
-    auto ref = parse_reference(identifier);
-    if (!ref) return fail(ref.error());
-    if (ref->tag.empty()) return fail(make_error(ErrorKind::usage, "push: \"" + identifier + "\" has no tag (REPO:TAG)"));
-    if (auto reserved = oci::check_not_reserved(ref->tag); !reserved) return fail(reserved.error().context("-i"));
-    auto platform = oci::Platform::parse(platform_text);
-    if (!platform) return fail(platform.error().context("-p"));
-    auto annotations = parse_annotations(annotation_items);
-    if (!annotations) return fail(annotations.error());
-    std::vector<std::string> alias_tags;
-    for (const auto& a : aliases) {
-        auto t = oci::normalize_tag(a);
-        if (!t) return fail(t.error().context("--alias"));
-        if (auto reserved = oci::check_not_reserved(*t); !reserved) return fail(reserved.error().context("--alias"));
-        alias_tags.push_back(*t);
-    }
-
-    auto limits = unpack_limits(limit_options);
-    if (!limits) return fail(limits.error());
-    auto supply = load_supply_chain(sign_options, false);
-    if (!supply) return fail(supply.error());
-    std::optional<std::string> sbom;
-    if (!sbom_choice.empty()) {
-        auto made = push_sbom(sbom_choice, positional_args, *ref, *platform, *limits);
-        if (!made) return fail(made.error());
-        sbom = std::move(*made);
-    }
-    publish::PlatformContent content;
-    content.platform = *platform;
-    auto layer_args = read_layer_args(positional_args, *limits);
-    if (!layer_args) return fail(layer_args.error());
-    if (metadata_path.empty() && layer_args->refs.front().kind != oci::LayerRef::Kind::file)  // refs: not empty without -m
-        return fail(make_error(ErrorKind::usage, "push: the first layer is a digest reference: pass -m FILE (the metadata)"));
-    fs::path meta_file = metadata_path.empty() ? bundle::sidecar_path(layer_args->refs.front().path) : fs::path(metadata_path);
-    std::error_code ec;
-    if (metadata_path.empty() && !fs::exists(meta_file, ec))
-        return fail(make_error(ErrorKind::data, "no metadata for " + layer_args->refs.front().path.string() +
-                                                    ": pass -m FILE or put " + meta_file.string() + " next to it"));
-    auto meta = metadata::load(meta_file);
-    if (!meta) return fail(meta.error());
-    content.config = metadata::to_compact(*meta);
-
-    // A failure before anything is pushed: a failed report (--format json) and the error. OCX's
-    // report exists only for a push that happened: `package push` prints nothing then.
-    auto fail_early = [&](const std::string& step, const Error& e) {
-        report::Report rep;
-        rep.package = ref->repository_str();
-        rep.tag = ref->tag;
-        rep.errors.push_back(report::StepError::of(step, e));
-        if (common.format == Format::json && shape == PushReportShape::ours) print_stdout(report::to_json(rep));
-        return fail(e);
-    };
-    // A tag that cannot cascade is refused before the registry is contacted at all.
-    if (cascade)
-        if (auto v = plan::cascade_start(ref->tag); !v) return fail_early("plan tags", v.error());
-
-    auto target = open_target(*ref, target_options);
-    if (!target) return fail(target.error());
-    // Fail fast: an unreachable registry or refused credentials before any upload.
-    if (auto s = (*target)->check_access(store::Target::Access::push); !s)
-        return fail_early("check target", s.error());
-    // Every digest reference is in place (or mounted) before the first upload or tag write.
-    auto layers = resolve_references(**target, *layer_args, target_options.mount_from);
-    if (!layers) return fail_early("resolve layers", layers.error());
-    content.layers = std::move(*layers);
-    // Every dependency pin names a platform manifest (docs/cli.md "Dependency pins").
-    PinCheck pins(target_options);
-    if (auto s = pins.check(*meta, meta_file.string()); !s) return fail_early("check dependencies", s.error());
-
-    publish::PushOptions options;
-    options.tag = ref->tag;
-    options.cascade = cascade;
-    options.new_repository = is_new;
-    options.canonical_tag = !no_canonical;
-    options.annotations = std::move(*annotations);
-    options.aliases = std::move(alias_tags);
-    options.mount_from = target_options.mount_from;
-    report::BlobCounts layer_counts;
-    options.layer_counts = &layer_counts;
-    options.write.settle = publish::kReadBackPause;
-    std::uint64_t layer_bytes = 0;
-    for (const auto& l : content.layers) layer_bytes += l.size;
-    report::Report rep = [&] {
-        progress::Task task(content.platform.str(), progress::Phase::upload, layer_bytes);
-        options.on_bytes = [&task](std::uint64_t sent) { task.update(sent); };
-        return publish::push_platform(**target, ref->repository_str(), content, options);
-    }();
-    // The platform's SBOM and signature once it is published (a failure leaves status partial).
-    if (rep.status == report::Status::published && !rep.platforms.empty() &&
-        (sbom || (*supply)->chain.sign_platforms)) {
-        const auto& pushed = rep.platforms.front();
-        const publish::PlatformSubject subject{pushed.platform, pushed.manifest.digest, pushed.manifest.size, sbom};
-        if (!publish::attach_platforms(target->get(), {subject}, (*supply)->chain, options.write, false, rep))
-            rep.status = report::Status::partial;
-    }
-
-    const bool published = rep.status == report::Status::published;
-    if (common.format == Format::json && shape == PushReportShape::ocx) {
-        if (published) print_stdout(report::to_ocx_push_json(rep, ref->repository_str() + ":" + ref->tag, layer_counts));
-    } else if (common.format == Format::json) {
-        print_stdout(report::to_json(rep));
-    }
-    for (const auto& e : rep.errors) log::error(e.step + ": " + e.message);
-    if (published && !announce_file.empty())
-        if (Status s = append_announce(announce_file, report::announce_line(rep)); !s) return fail(s.error());
-    return report::exit_code_for(rep);
+    if (auto s = progress_display.start(a.progress_mode, a.common); !s) return fail(s.error());
+    auto request = read_push_request(a);
+    if (!request) return fail(request.error());
+    return publish_push(a, *request, shape);
 }
 }  // namespace
 

@@ -141,6 +141,105 @@ Result<Resolved> resolve(store::Target& target, std::string_view reference, cons
     return make_error(ErrorKind::data, where + ": neither an image index nor a manifest (media type \"" + media_type + "\")");
 }
 
+namespace {
+// The resolved manifest, fetched and checked against its digest and size: an OCX package.
+Result<oci::ImageManifest> fetch_manifest(store::Target& target, const Resolved& resolved, Installed& out) {
+    const std::string manifest_what = "manifest " + resolved.digest.str();
+    auto got = target.get_manifest(resolved.digest.str());
+    if (!got) return std::move(got).error().context(manifest_what);
+    if (!*got) return make_error(ErrorKind::not_found, manifest_what + ": not found in " + target.describe());
+    const std::string& bytes = (**got).bytes;
+    Digest actual = Digest::of(bytes);
+    std::uint64_t size = bytes.size();
+    if (actual != resolved.digest || (resolved.size && *resolved.size != size))
+        return mismatch(manifest_what, resolved.digest, resolved.size.value_or(size), actual, size);
+    auto manifest = oci::ImageManifest::parse(bytes);
+    if (!manifest) return std::move(manifest).error().context(manifest_what);
+    if (manifest->config.media_type != oci::kPackageConfig)
+        return make_error(ErrorKind::data, manifest_what + ": not an OCX package (config media type \"" +
+                                               manifest->config.media_type + "\", expected \"" +
+                                               std::string(oci::kPackageConfig) + "\")");
+    out.bytes_downloaded += size;
+    return manifest;
+}
+
+// The config blob: the package's metadata.
+Status read_config(store::Target& target, const oci::ImageManifest& manifest, Installed& out) {
+    auto config = fetch_config(target, manifest.config);
+    if (!config) return std::move(config).error();
+    out.config = manifest.config.digest;
+    out.config_bytes = std::move(*config);
+    out.bytes_downloaded += out.config_bytes.size();
+    auto meta = metadata::parse(out.config_bytes, "config " + out.config.str());
+    if (!meta) return std::move(meta).error();
+    out.metadata = std::move(*meta);
+    return {};
+}
+
+// Every layer downloaded into `staging`, with where the metadata places it.
+Result<std::vector<bundle::LayerFile>> fetch_layers(store::Target& target, const oci::ImageManifest& manifest,
+                                                    const fs::path& staging, Installed& out) {
+    std::vector<bundle::LayerFile> layers;
+    for (std::size_t i = 0; i < manifest.layers.size(); ++i) {
+        const oci::Descriptor& layer = manifest.layers[i];
+        const std::string what = "layer " + std::to_string(i + 1) + " (" + short_digest(layer.digest) + ")";
+        if (layer.media_type != oci::kLayerTarXz && layer.media_type != oci::kLayerTarGzip &&
+            layer.media_type != oci::kLayerTarZstd)
+            return make_error(ErrorKind::data, what + ": unsupported media type \"" + layer.media_type +
+                                                   "\" (expected tar+xz, tar+gzip or tar+zstd)");
+        auto placement = placement_for(layer, out.metadata, what);
+        if (!placement) return std::move(placement).error();
+        fs::path file = staging / ("layer-" + std::to_string(i + 1));
+        log::verbose("fetching " + what + ", " + std::to_string(layer.size) + " bytes");
+        if (Status s = download(target, layer, file, what); !s) return std::move(s).error();
+        out.bytes_downloaded += layer.size;
+        layers.push_back(bundle::LayerFile{file, std::move(*placement), what});
+    }
+    return layers;
+}
+
+// Into place: the old marker goes first and the new one comes last.
+Status move_into_place(const fs::path& staging, const fs::path& dir, Overwrite overwrite) {
+    std::error_code ec;
+    if (overwrite == Overwrite::replace) {
+        fs::remove(metadata_file(dir), ec);
+        if (ec) return make_error(ErrorKind::io, "cannot remove " + metadata_file(dir).string() + ": " + ec.message());
+        fs::remove_all(content_dir(dir), ec);
+        if (ec) return make_error(ErrorKind::io, "cannot remove " + content_dir(dir).string() + ": " + ec.message());
+    }
+    if (Status s = rename_into(content_dir(staging), content_dir(dir)); !s) return std::move(s).error();
+    if (Status s = rename_into(metadata_file(staging), metadata_file(dir)); !s) {
+        fs::remove_all(content_dir(dir), ec);
+        return std::move(s).error();
+    }
+    return {};
+}
+
+// The package fetched, checked and extracted in a staging directory inside `dir`, then moved into place.
+Result<Installed> install_staged(store::Target& target, const Resolved& resolved, const fs::path& dir,
+                                 Overwrite overwrite, const bundle::UnpackLimits& limits) {
+    auto staging = TempDir::create(".tmp-", dir);
+    if (!staging) return std::move(staging).error();
+    Installed out;
+    out.manifest = resolved.digest;
+    auto manifest = fetch_manifest(target, resolved, out);
+    if (!manifest) return std::move(manifest).error();
+    if (Status s = read_config(target, *manifest, out); !s) return std::move(s).error();
+    auto layers = fetch_layers(target, *manifest, staging->path(), out);
+    if (!layers) return std::move(layers).error();
+    out.layers = layers->size();
+    auto extracted = bundle::extract(*layers, content_dir(staging->path()), limits);
+    if (!extracted) return std::move(extracted).error();
+    out.extracted = *extracted;
+    std::error_code ec;
+    for (const auto& l : *layers) fs::remove(l.path, ec);
+    if (Status s = write_file_atomic(metadata_file(staging->path()), out.config_bytes); !s)
+        return std::move(s).error();
+    if (Status s = move_into_place(staging->path(), dir, overwrite); !s) return std::move(s).error();
+    return out;
+}
+}  // namespace
+
 Result<Installed> install(store::Target& target, const Resolved& resolved, const fs::path& dir, Overwrite overwrite,
                           const bundle::UnpackLimits& limits) {
     std::error_code ec;
@@ -153,76 +252,7 @@ Result<Installed> install(store::Target& target, const Resolved& resolved, const
     if (!existed && (fs::create_directories(dir, ec), ec))
         return make_error(ErrorKind::io, "cannot create " + dir.string() + ": " + ec.message());
 
-    auto result = [&]() -> Result<Installed> {
-        auto staging = TempDir::create(".tmp-", dir);
-        if (!staging) return std::move(staging).error();
-        Installed out;
-        out.manifest = resolved.digest;
-
-        const std::string manifest_what = "manifest " + resolved.digest.str();
-        auto got = target.get_manifest(resolved.digest.str());
-        if (!got) return std::move(got).error().context(manifest_what);
-        if (!*got) return make_error(ErrorKind::not_found, manifest_what + ": not found in " + target.describe());
-        const std::string& bytes = (**got).bytes;
-        Digest actual = Digest::of(bytes);
-        std::uint64_t size = bytes.size();
-        if (actual != resolved.digest || (resolved.size && *resolved.size != size))
-            return mismatch(manifest_what, resolved.digest, resolved.size.value_or(size), actual, size);
-        auto manifest = oci::ImageManifest::parse(bytes);
-        if (!manifest) return std::move(manifest).error().context(manifest_what);
-        if (manifest->config.media_type != oci::kPackageConfig)
-            return make_error(ErrorKind::data, manifest_what + ": not an OCX package (config media type \"" +
-                                                   manifest->config.media_type + "\", expected \"" +
-                                                   std::string(oci::kPackageConfig) + "\")");
-        out.bytes_downloaded += size;
-
-        auto config = fetch_config(target, manifest->config);
-        if (!config) return std::move(config).error();
-        out.config = manifest->config.digest;
-        out.config_bytes = std::move(*config);
-        out.bytes_downloaded += out.config_bytes.size();
-        auto meta = metadata::parse(out.config_bytes, "config " + out.config.str());
-        if (!meta) return std::move(meta).error();
-        out.metadata = std::move(*meta);
-
-        std::vector<bundle::LayerFile> layers;
-        for (std::size_t i = 0; i < manifest->layers.size(); ++i) {
-            const oci::Descriptor& layer = manifest->layers[i];
-            const std::string what = "layer " + std::to_string(i + 1) + " (" + short_digest(layer.digest) + ")";
-            if (layer.media_type != oci::kLayerTarXz && layer.media_type != oci::kLayerTarGzip &&
-                layer.media_type != oci::kLayerTarZstd)
-                return make_error(ErrorKind::data, what + ": unsupported media type \"" + layer.media_type +
-                                                       "\" (expected tar+xz, tar+gzip or tar+zstd)");
-            auto placement = placement_for(layer, out.metadata, what);
-            if (!placement) return std::move(placement).error();
-            fs::path file = staging->path() / ("layer-" + std::to_string(i + 1));
-            log::verbose("fetching " + what + ", " + std::to_string(layer.size) + " bytes");
-            if (Status s = download(target, layer, file, what); !s) return std::move(s).error();
-            out.bytes_downloaded += layer.size;
-            layers.push_back(bundle::LayerFile{file, std::move(*placement), what});
-        }
-        out.layers = layers.size();
-        auto extracted = bundle::extract(layers, content_dir(staging->path()), limits);
-        if (!extracted) return std::move(extracted).error();
-        out.extracted = *extracted;
-        for (const auto& l : layers) fs::remove(l.path, ec);
-        if (Status s = write_file_atomic(metadata_file(staging->path()), out.config_bytes); !s)
-            return std::move(s).error();
-
-        // Into place: the old marker goes first and the new one comes last.
-        if (overwrite == Overwrite::replace) {
-            fs::remove(metadata_file(dir), ec);
-            if (ec) return make_error(ErrorKind::io, "cannot remove " + metadata_file(dir).string() + ": " + ec.message());
-            fs::remove_all(content_dir(dir), ec);
-            if (ec) return make_error(ErrorKind::io, "cannot remove " + content_dir(dir).string() + ": " + ec.message());
-        }
-        if (Status s = rename_into(content_dir(staging->path()), content_dir(dir)); !s) return std::move(s).error();
-        if (Status s = rename_into(metadata_file(staging->path()), metadata_file(dir)); !s) {
-            fs::remove_all(content_dir(dir), ec);
-            return std::move(s).error();
-        }
-        return out;
-    }();
+    auto result = install_staged(target, resolved, dir, overwrite, limits);
     if (!result && !existed) fs::remove(dir, ec);  // only when empty again: it was ours
     return result;
 }

@@ -244,6 +244,125 @@ Result<std::size_t> copy_referrers(Copy& c, const Digest& subject, int depth = 3
 }
 }  // namespace
 
+namespace {
+// 1. Platforms (entries without a platform are copied by digest with the index, below): the
+// entries copied; false when one failed (recorded in the report).
+bool copy_platforms(Copy& c, const std::vector<oci::IndexEntry>& entries, const std::string& source,
+                    std::vector<oci::IndexEntry>& copied, report::Report& rep) {
+    for (const auto& e : entries) {
+        if (!e.platform) continue;
+        if (e.media_type != oci::kImageManifest && e.media_type != oci::kDockerManifest) {
+            fail_step(rep, "copy " + e.platform->str(),
+                      make_error(ErrorKind::data, source + ": the " + e.platform->str() + " entry is a " + e.media_type +
+                                                      ", not a platform manifest"));
+            return false;
+        }
+        auto r = copy_platform(c, e);
+        if (!r) return fail_step(rep, "copy " + e.platform->str(), r.error()), false;
+        rep.platforms.push_back(std::move(*r));
+        copied.push_back(e);
+    }
+    return true;
+}
+
+// 2. The source index itself, with any platform-less entries it lists (copied by digest, with
+// their layers and config); false when one failed (recorded in the report).
+bool copy_source_index(Copy& c, const std::vector<oci::IndexEntry>& entries, const store::Manifest& source_index,
+                       report::Report& rep) {
+    const CopyOptions& options = c.options;
+    for (const auto& e : entries) {
+        if (e.platform) continue;
+        auto m = source_manifest(c, e.digest);
+        Status s = m ? Status{} : Status{std::move(m).error()};
+        if (s && !options.dry_run) {
+            auto parsed = oci::ImageManifest::parse(m->bytes);
+            report::BlobCounts ignored;
+            if (parsed) {
+                for (const auto& l : parsed->layers)
+                    if (s) s = copy_blob(c, l, ignored, "");
+                if (s) s = copy_blob(c, parsed->config, ignored, "");
+            }
+            if (s) s = put_manifest_retrying(c.dst, e.digest.str(), *m, options.write.manifest_retry, options.write.clock);
+        }
+        if (!s) return fail_step(rep, "copy " + e.digest.str(), s.error()), false;
+    }
+    if (!options.dry_run)
+        if (auto s = put_manifest_retrying(c.dst, source_index.digest.str(), source_index, options.write.manifest_retry,
+                                           options.write.clock);
+            !s)
+            return fail_step(rep, "index " + source_index.digest.str(), s.error()), false;
+    return true;
+}
+
+// 3., 4. The tag, then the rolling tags (plan_tags decides them against DST's own tags). An exact
+// copy writes the source index's bytes to the tag when DST's tag is absent or holds them already.
+// `exact_index`: the source index when nothing is filtered, else null. nullopt when planning
+// failed (recorded in the report).
+std::optional<TagsRecorded> copy_tags(Copy& c, const std::string& dst_tag, const std::string& dst_package,
+                                      const std::vector<oci::IndexEntry>& copied, const oci::ImageIndex& index,
+                                      const store::Manifest* exact_index, report::Report& rep) {
+    const CopyOptions& options = c.options;
+    TagOptions tag_options;
+    tag_options.cascade = options.cascade;
+    tag_options.new_repository = true;
+    tag_options.protect_published = !options.replace;
+    auto plans = plan_tags(c.dst, dst_tag, copied, tag_options);
+    if (!plans) return fail_step(rep, "plan tags", plans.error()), std::nullopt;
+    std::vector<std::optional<Status>> outcomes(plans->size());
+    std::size_t merged_from = 0;
+    auto held = read_tag(c.dst, dst_tag);
+    if (!held) return fail_step(rep, "tag " + dst_tag, held.error()), std::nullopt;
+    log_merge(held->content, copied, dst_tag);
+    if (exact_index != nullptr) {
+        if (!held->stored || held->stored->digest == exact_index->digest) {
+            outcomes[0] = write_exact_tag(c, plans->front(), *exact_index);
+            merged_from = 1;
+        }
+    }
+    WriteOptions write = options.write;
+    write.compute_only = options.dry_run;
+    if (!outcomes[0] || *outcomes[0]) {
+        std::vector<TagPlan> rest(std::make_move_iterator(plans->begin() + static_cast<std::ptrdiff_t>(merged_from)),
+                                  std::make_move_iterator(plans->end()));
+        const auto written = write_tags(c.dst, rest, index.annotations, write);
+        for (std::size_t i = 0; i < rest.size(); ++i) {
+            (*plans)[merged_from + i] = std::move(rest[i]);
+            outcomes[merged_from + i] = written[i];
+        }
+    }
+    return record_tags(*plans, outcomes, dst_package, options.dry_run, rep);
+}
+
+// 5. Canonical tags, once every tag above is in place.
+void write_copy_canonical_tags(Copy& c, report::Report& rep) {
+    const CopyOptions& options = c.options;
+    for (auto& p : rep.platforms) {
+        const std::string canonical = p.manifest.digest.canonical_tag();
+        if (!options.dry_run) {
+            const store::Manifest& m = c.manifests.at(p.manifest.digest.str());
+            Status s = put_manifest_retrying(c.dst, canonical, m, options.write.manifest_retry, options.write.clock);
+            if (!s) {
+                fail_step(rep, "canonical tag " + canonical, s.error());
+                break;
+            }
+        }
+        p.canonical_tag = canonical;
+    }
+}
+
+// 6. Referrers last: they point at content that is in place by now.
+void copy_all_referrers(Copy& c, const std::vector<Digest>& subjects, report::Report& rep) {
+    for (const auto& subject : subjects) {
+        if (!rep.errors.empty()) break;
+        auto n = copy_referrers(c, subject);
+        if (!n) fail_step(rep, "referrers of " + subject.str(), n.error());
+        else if (*n > 0)
+            log::info(std::string(c.options.dry_run ? "would copy " : "copied ") + std::to_string(*n) + " referrer(s) of " +
+                      subject.str());
+    }
+}
+}  // namespace
+
 report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst, const std::string& dst_package,
                             const std::string& dst_tag, const CopyOptions& options) {
     report::Report rep;
@@ -267,106 +386,22 @@ report::Report copy_release(store::Target& src, const std::string& src_tag, stor
     if (!scratch) return fail_step(rep, "temporary directory", scratch.error()), finish_status(rep, false), rep;
     Copy c{src, dst, options, scratch->path(), {}, {}};
 
-    // 1. Platforms (entries without a platform are copied by digest with the index, below).
     std::vector<oci::IndexEntry> copied;
-    for (const auto& e : *entries) {
-        if (!e.platform) continue;
-        if (e.media_type != oci::kImageManifest && e.media_type != oci::kDockerManifest) {
-            fail_step(rep, "copy " + e.platform->str(),
-                      make_error(ErrorKind::data, source + ": the " + e.platform->str() + " entry is a " + e.media_type +
-                                                      ", not a platform manifest"));
-            return finish_status(rep, false), rep;
-        }
-        auto r = copy_platform(c, e);
-        if (!r) return fail_step(rep, "copy " + e.platform->str(), r.error()), finish_status(rep, false), rep;
-        rep.platforms.push_back(std::move(*r));
-        copied.push_back(e);
-    }
-    // 2. The source index itself, with any platform-less entries it lists, when nothing is filtered.
+    if (!copy_platforms(c, *entries, source, copied, rep)) return finish_status(rep, false), rep;
+    // 2. The source index itself, when nothing is filtered.
     const bool exact = options.platforms.empty();
     store::Manifest source_index = *state->stored;
     if (source_index.media_type.empty()) source_index.media_type = std::string(oci::kImageIndex);
-    if (exact) {
-        for (const auto& e : *entries) {
-            if (e.platform) continue;
-            auto m = source_manifest(c, e.digest);
-            Status s = m ? Status{} : Status{std::move(m).error()};
-            if (s && !options.dry_run) {
-                auto parsed = oci::ImageManifest::parse(m->bytes);
-                report::BlobCounts ignored;
-                if (parsed) {
-                    for (const auto& l : parsed->layers)
-                        if (s) s = copy_blob(c, l, ignored, "");
-                    if (s) s = copy_blob(c, parsed->config, ignored, "");
-                }
-                if (s) s = put_manifest_retrying(dst, e.digest.str(), *m, options.write.manifest_retry, options.write.clock);
-            }
-            if (!s) return fail_step(rep, "copy " + e.digest.str(), s.error()), finish_status(rep, false), rep;
-        }
-        if (!options.dry_run)
-            if (auto s = put_manifest_retrying(dst, source_index.digest.str(), source_index, options.write.manifest_retry,
-                                               options.write.clock);
-                !s)
-                return fail_step(rep, "index " + source_index.digest.str(), s.error()), finish_status(rep, false), rep;
-    }
-    // 3., 4. The tag, then the rolling tags (plan_tags decides them against DST's own tags).
-    TagOptions tag_options;
-    tag_options.cascade = options.cascade;
-    tag_options.new_repository = true;
-    tag_options.protect_published = !options.replace;
-    auto plans = plan_tags(dst, dst_tag, copied, tag_options);
-    if (!plans) return fail_step(rep, "plan tags", plans.error()), finish_status(rep, false), rep;
-    std::vector<std::optional<Status>> outcomes(plans->size());
-    std::size_t merged_from = 0;
-    auto held = read_tag(dst, dst_tag);
-    if (!held) return fail_step(rep, "tag " + dst_tag, held.error()), finish_status(rep, false), rep;
-    log_merge(held->content, copied, dst_tag);
-    if (exact) {
-        if (!held->stored || held->stored->digest == source_index.digest) {
-            outcomes[0] = write_exact_tag(c, plans->front(), source_index);
-            merged_from = 1;
-        }
-    }
-    WriteOptions write = options.write;
-    write.compute_only = options.dry_run;
-    if (!outcomes[0] || *outcomes[0]) {
-        std::vector<TagPlan> rest(std::make_move_iterator(plans->begin() + static_cast<std::ptrdiff_t>(merged_from)),
-                                  std::make_move_iterator(plans->end()));
-        const auto written = write_tags(dst, rest, index->annotations, write);
-        for (std::size_t i = 0; i < rest.size(); ++i) {
-            (*plans)[merged_from + i] = std::move(rest[i]);
-            outcomes[merged_from + i] = written[i];
-        }
-    }
-    const TagsRecorded recorded = record_tags(*plans, outcomes, dst_package, options.dry_run, rep);
-    // 5. Canonical tags, once every tag above is in place.
-    if (!recorded.failed) {
-        for (auto& p : rep.platforms) {
-            const std::string canonical = p.manifest.digest.canonical_tag();
-            if (!options.dry_run) {
-                const store::Manifest& m = c.manifests.at(p.manifest.digest.str());
-                Status s = put_manifest_retrying(dst, canonical, m, options.write.manifest_retry, options.write.clock);
-                if (!s) {
-                    fail_step(rep, "canonical tag " + canonical, s.error());
-                    break;
-                }
-            }
-            p.canonical_tag = canonical;
-        }
-    }
-    // 6. Referrers last: they point at content that is in place by now.
+    if (exact && !copy_source_index(c, *entries, source_index, rep)) return finish_status(rep, false), rep;
+    const auto recorded = copy_tags(c, dst_tag, dst_package, copied, *index,
+                                    exact ? &source_index : nullptr, rep);
+    if (!recorded) return finish_status(rep, false), rep;
+    if (!recorded->failed) write_copy_canonical_tags(c, rep);
     std::vector<Digest> subjects;
-    if (exact && !recorded.failed) subjects.push_back(source_index.digest);
+    if (exact && !recorded->failed) subjects.push_back(source_index.digest);
     for (const auto& p : rep.platforms) subjects.push_back(p.manifest.digest);
-    for (const auto& subject : subjects) {
-        if (!rep.errors.empty()) break;
-        auto n = copy_referrers(c, subject);
-        if (!n) fail_step(rep, "referrers of " + subject.str(), n.error());
-        else if (*n > 0)
-            log::info(std::string(options.dry_run ? "would copy " : "copied ") + std::to_string(*n) + " referrer(s) of " +
-                      subject.str());
-    }
-    finish_status(rep, recorded.primary_written && !options.dry_run);
+    copy_all_referrers(c, subjects, rep);
+    finish_status(rep, recorded->primary_written && !options.dry_run);
     return rep;
 }
 

@@ -400,6 +400,101 @@ void write_release_tags(store::Target* target, const plan::Matrix& matrix, const
     else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
 }
 
+namespace {
+// The work's results in the report, in the matrix's order (after a failure that stops the release).
+void record_platforms(const std::vector<PlatformWork>& work, report::Report& rep) {
+    for (const auto& w : work) rep.platforms.push_back(w.result);
+}
+
+// Shared layers (shared_layers.hpp): bundled and pushed once, first in every platform naming them.
+// False when they are not in place (the error is in the report).
+bool add_shared_layers(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+                       std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
+    if (matrix.shared_layers.empty()) return true;
+    auto shared = prepare_shared_layers(target, matrix, options);
+    if (!shared) {
+        add_error(rep, rep_mutex, "shared layers", shared.error());
+        record_platforms(work, rep);
+        return false;
+    }
+    for (auto& w : work)
+        for (const auto& name : w.input->spec->shared_layers) {
+            const Layer& l = shared->at(name);
+            w.content.layers.push_back(l);
+            w.result.archives.push_back({l.path.string(), l.digest, l.size, true});
+        }
+    return true;
+}
+
+// A published version is protected (README "Published versions"; protects_published): when the tag already holds
+// one of our platforms, every platform is prepared first and compared before the first upload;
+// compute_tag checks again where the tag is merged, so a release racing ours is caught too.
+// Otherwise no entry can conflict, and uploads overlap compression. False when the release stops
+// here (the reason is in the report).
+bool prepare_and_push_checked(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+                              std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
+    std::optional<TagState> published;
+    if (protects_published(matrix) && target != nullptr) {
+        auto now = read_tag(*target, matrix.tag);
+        if (!now) {
+            add_error(rep, rep_mutex, "read tag " + matrix.tag, now.error());
+            record_platforms(work, rep);
+            return false;
+        }
+        if (holds_any(now->content, work)) published = std::move(*now);
+    }
+    if (!published) {
+        prepare_and_push(target, matrix, options, work, rep, rep_mutex, !options.dry_run);
+        return true;
+    }
+    prepare_and_push(target, matrix, options, work, rep, rep_mutex, false);
+    std::vector<oci::IndexEntry> prepared;
+    for (const auto& w : work)
+        if (w.prepared) prepared.push_back(w.built.entry);
+    auto conflicts = published_conflicts(published->content, prepared);
+    if (!conflicts.empty()) {
+        const Error e = published_conflict_error(target->describe(), matrix.tag, conflicts);
+        rep.errors.push_back(report::StepError::of("replace " + conflicts.front().platform, e));
+        record_platforms(work, rep);
+        const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
+        rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},
+                            "not written: it would replace a published platform's content"});
+        return false;
+    }
+    if (!options.dry_run && std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.prepared; }))
+        push_all(*target, options, work, rep, rep_mutex);
+    return true;
+}
+
+// A shard publishes content and its canonical tag only; finalize writes the tags.
+void finish_shard(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+                  std::vector<PlatformWork>& work, report::Report& rep) {
+    if (!options.dry_run && matrix.canonical_tags)
+        for (auto& w : work) write_canonical(*target, options.write, w, rep);
+    rep.platforms.clear();
+    record_platforms(work, rep);
+    rep.status = !rep.errors.empty() ? report::Status::failed
+                                     : (options.dry_run ? report::Status::planned : report::Status::published);
+}
+
+// Canonical tags last (docs/wire-format.md §5 write order): only after the tags are in place.
+void write_canonical_tags(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+                          std::vector<PlatformWork>& work, report::Report& rep) {
+    if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {
+        for (auto& w : work)
+            if (!write_canonical(*target, options.write, w, rep)) rep.status = report::Status::partial;
+        rep.platforms.clear();
+        record_platforms(work, rep);
+    } else if (options.dry_run && matrix.canonical_tags) {
+        rep.platforms.clear();
+        for (auto& w : work) {
+            w.result.canonical_tag = w.built.manifest.digest.canonical_tag();
+            rep.platforms.push_back(w.result);
+        }
+    }
+}
+}  // namespace
+
 report::Report run_release(store::Target* target, const plan::Matrix& matrix, const std::vector<PlatformInput>& inputs,
                            const ReleaseOptions& options) {
     report::Report rep;
@@ -413,57 +508,8 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}});
-
-    // Shared layers (shared_layers.hpp): bundled and pushed once, first in every platform naming them.
-    if (!matrix.shared_layers.empty()) {
-        auto shared = prepare_shared_layers(target, matrix, options);
-        if (!shared) {
-            add_error(rep, rep_mutex, "shared layers", shared.error());
-            for (auto& w : work) rep.platforms.push_back(w.result);
-            return rep;
-        }
-        for (auto& w : work)
-            for (const auto& name : w.input->spec->shared_layers) {
-                const Layer& l = shared->at(name);
-                w.content.layers.push_back(l);
-                w.result.archives.push_back({l.path.string(), l.digest, l.size, true});
-            }
-    }
-
-    // A published version is protected (README "Published versions"; protects_published): when the tag already holds
-    // one of our platforms, every platform is prepared first and compared before the first upload;
-    // compute_tag checks again where the tag is merged, so a release racing ours is caught too.
-    // Otherwise no entry can conflict, and uploads overlap compression.
-    std::optional<TagState> published;
-    if (protects_published(matrix) && target != nullptr) {
-        auto now = read_tag(*target, matrix.tag);
-        if (!now) {
-            add_error(rep, rep_mutex, "read tag " + matrix.tag, now.error());
-            for (auto& w : work) rep.platforms.push_back(w.result);
-            return rep;
-        }
-        if (holds_any(now->content, work)) published = std::move(*now);
-    }
-    if (!published) {
-        prepare_and_push(target, matrix, options, work, rep, rep_mutex, !options.dry_run);
-    } else {
-        prepare_and_push(target, matrix, options, work, rep, rep_mutex, false);
-        std::vector<oci::IndexEntry> prepared;
-        for (const auto& w : work)
-            if (w.prepared) prepared.push_back(w.built.entry);
-        auto conflicts = published_conflicts(published->content, prepared);
-        if (!conflicts.empty()) {
-            const Error e = published_conflict_error(target->describe(), matrix.tag, conflicts);
-            rep.errors.push_back(report::StepError::of("replace " + conflicts.front().platform, e));
-            for (auto& w : work) rep.platforms.push_back(w.result);
-            const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
-            rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},
-                                "not written: it would replace a published platform's content"});
-            return rep;
-        }
-        if (!options.dry_run && std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.prepared; }))
-            push_all(*target, options, work, rep, rep_mutex);
-    }
+    if (!add_shared_layers(target, matrix, options, work, rep, rep_mutex)) return rep;
+    if (!prepare_and_push_checked(target, matrix, options, work, rep, rep_mutex)) return rep;
 
     bool all_ok = std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.ok; });
     std::vector<oci::IndexEntry> entries;
@@ -490,13 +536,7 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
         return rep;
     }
     if (options.shard) {
-        // A shard publishes content and its canonical tag only; finalize writes the tags.
-        if (!options.dry_run && matrix.canonical_tags)
-            for (auto& w : work) write_canonical(*target, options.write, w, rep);
-        rep.platforms.clear();
-        for (auto& w : work) rep.platforms.push_back(w.result);
-        rep.status = !rep.errors.empty() ? report::Status::failed
-                                         : (options.dry_run ? report::Status::planned : report::Status::published);
+        finish_shard(target, matrix, options, work, rep);
         return rep;
     }
 
@@ -506,20 +546,7 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
                                            options.dry_run, rep);
         if (!index_ok) rep.status = options.dry_run ? report::Status::failed : report::Status::partial;
     }
-
-    // Canonical tags last (docs/wire-format.md §5 write order): only after the tags are in place.
-    if (!options.dry_run && rep.status == report::Status::published && matrix.canonical_tags) {
-        for (auto& w : work)
-            if (!write_canonical(*target, options.write, w, rep)) rep.status = report::Status::partial;
-        rep.platforms.clear();
-        for (auto& w : work) rep.platforms.push_back(w.result);
-    } else if (options.dry_run && matrix.canonical_tags) {
-        rep.platforms.clear();
-        for (auto& w : work) {
-            w.result.canonical_tag = w.built.manifest.digest.canonical_tag();
-            rep.platforms.push_back(w.result);
-        }
-    }
+    write_canonical_tags(target, matrix, options, work, rep);
     return rep;
 }
 

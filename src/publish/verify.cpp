@@ -139,84 +139,105 @@ Result<std::optional<std::vector<std::string>>> superseded_by(NewerVersions& new
 }
 }  // namespace
 
-Result<VerifyResult> verify_report(store::Target& target, const report::Report& rep, VerifyTags tags) {
-    VerifyResult out;
-    for (const auto& p : rep.platforms) {
-        const std::string what = "platform " + p.platform;
-        auto fetched = fetch_checked(target, p.manifest.digest.str(), p.manifest.digest, p.manifest.size, out,
-                                     what + " manifest", "", p.platform);
-        if (!fetched) return std::move(fetched).error();
-        if (!fetched->bytes) continue;
-        auto manifest = oci::ImageManifest::parse(*fetched->bytes);
-        if (!manifest) {
-            problem(out, "", p.platform, "", "", what + ": manifest does not parse: " + manifest.error().message);
-            continue;
-        }
-        ++out.checks;
-        if (manifest->config.digest != p.config.digest)
-            problem(out, "", p.platform, p.config.digest.str(), manifest->config.digest.str(),
-                    what + ": config is " + manifest->config.digest.str() + ", report says " + p.config.digest.str());
-        std::vector<Digest> blobs{manifest->config.digest};
-        for (std::size_t i = 0; i < manifest->layers.size(); ++i) {
-            blobs.push_back(manifest->layers[i].digest);
-            if (i < p.archives.size()) {
-                ++out.checks;
-                if (manifest->layers[i].digest != p.archives[i].digest || manifest->layers[i].size != p.archives[i].size)
-                    problem(out, "", p.platform, p.archives[i].digest.str(), manifest->layers[i].digest.str(),
-                            what + ": layer " + std::to_string(i) + " is " + manifest->layers[i].digest.str() +
-                                ", report says " + p.archives[i].digest.str());
-            }
-        }
-        for (const auto& d : blobs) {
-            auto present = target.blob_exists(d);
-            if (!present) return std::move(present).error();
+namespace {
+// One reported platform: its manifest (digest, size, config, layers), every blob it names, and
+// its canonical tag when the report has one.
+Status verify_platform(store::Target& target, const report::PlatformResult& p, VerifyResult& out) {
+    const std::string what = "platform " + p.platform;
+    auto fetched = fetch_checked(target, p.manifest.digest.str(), p.manifest.digest, p.manifest.size, out,
+                                 what + " manifest", "", p.platform);
+    if (!fetched) return std::move(fetched).error();
+    if (!fetched->bytes) return {};
+    auto manifest = oci::ImageManifest::parse(*fetched->bytes);
+    if (!manifest) {
+        problem(out, "", p.platform, "", "", what + ": manifest does not parse: " + manifest.error().message);
+        return {};
+    }
+    ++out.checks;
+    if (manifest->config.digest != p.config.digest)
+        problem(out, "", p.platform, p.config.digest.str(), manifest->config.digest.str(),
+                what + ": config is " + manifest->config.digest.str() + ", report says " + p.config.digest.str());
+    std::vector<Digest> blobs{manifest->config.digest};
+    for (std::size_t i = 0; i < manifest->layers.size(); ++i) {
+        blobs.push_back(manifest->layers[i].digest);
+        if (i < p.archives.size()) {
             ++out.checks;
-            if (!*present) problem(out, "", p.platform, d.str(), "missing", what + ": blob " + d.str() + " is missing");
-        }
-        if (!p.canonical_tag.empty()) {
-            auto c = fetch_checked(target, p.canonical_tag, p.manifest.digest, 0, out, what + " canonical tag",
-                                   p.canonical_tag, p.platform);
-            if (!c) return std::move(c).error();
+            if (manifest->layers[i].digest != p.archives[i].digest || manifest->layers[i].size != p.archives[i].size)
+                problem(out, "", p.platform, p.archives[i].digest.str(), manifest->layers[i].digest.str(),
+                        what + ": layer " + std::to_string(i) + " is " + manifest->layers[i].digest.str() +
+                            ", report says " + p.archives[i].digest.str());
         }
     }
+    for (const auto& d : blobs) {
+        auto present = target.blob_exists(d);
+        if (!present) return std::move(present).error();
+        ++out.checks;
+        if (!*present) problem(out, "", p.platform, d.str(), "missing", what + ": blob " + d.str() + " is missing");
+    }
+    if (!p.canonical_tag.empty()) {
+        auto c = fetch_checked(target, p.canonical_tag, p.manifest.digest, 0, out, what + " canonical tag",
+                               p.canonical_tag, p.platform);
+        if (!c) return std::move(c).error();
+    }
+    return {};
+}
+
+// The primary tag's index must hold every reported platform's manifest.
+void verify_primary_index(const report::TagResult& t, const std::string& bytes, const report::Report& rep,
+                          VerifyResult& out) {
+    auto idx = oci::ImageIndex::parse(bytes);
+    if (!idx) {
+        problem(out, t.tag, "", "", "", "tag " + t.tag + ": index does not parse: " + idx.error().message);
+        return;
+    }
+    for (const auto& p : rep.platforms) {
+        ++out.checks;
+        bool found = std::any_of(idx->manifests.begin(), idx->manifests.end(), [&](const oci::IndexEntry& e) {
+            return e.digest == p.manifest.digest && e.platform && e.platform->str() == p.platform;
+        });
+        if (!found)
+            problem(out, t.tag, p.platform, p.manifest.digest.str(), "no entry",
+                    "tag " + t.tag + ": index has no " + p.platform + " entry " + p.manifest.digest.str());
+    }
+}
+
+// One reported tag that should hold its `after` digest: a rolling tag or alias a newer version
+// moved on is superseded, not a problem; the primary tag's index is checked entry by entry.
+Status verify_tag(store::Target& target, NewerVersions& newer, const report::TagResult& t, const report::Report& rep,
+                  VerifyResult& out) {
+    const bool may_age = t.kind == report::TagKind::cascade || t.kind == report::TagKind::alias;
+    auto fetched = fetch_checked(target, t.tag, *t.after, 0, out, "tag " + t.tag, t.tag, "", !may_age);
+    if (!fetched) return std::move(fetched).error();
+    if (!fetched->bytes) return {};
+    if (may_age && fetched->actual && *fetched->actual != *t.after) {
+        auto by = superseded_by(newer, t, *fetched->bytes, rep);
+        if (!by) return std::move(by).error();
+        if (*by) {
+            out.superseded.push_back({t.tag, t.after->str(), fetched->actual->str(), **by});
+        } else {
+            problem(out, t.tag, "", t.after->str(), fetched->actual->str(),
+                    "tag " + t.tag + ": " + t.tag + " is " + fetched->actual->str() + ", report says " + t.after->str() +
+                        " (and no newer version moved it there)");
+        }
+        return {};
+    }
+    if (t.kind != report::TagKind::primary) return {};
+    verify_primary_index(t, *fetched->bytes, rep, out);
+    return {};
+}
+}  // namespace
+
+Result<VerifyResult> verify_report(store::Target& target, const report::Report& rep, VerifyTags tags) {
+    VerifyResult out;
+    for (const auto& p : rep.platforms)
+        if (Status s = verify_platform(target, p, out); !s) return std::move(s).error();
     NewerVersions newer(target, rep.tag);
     for (const auto& t : rep.tags) {
         if (tags == VerifyTags::primary && t.kind != report::TagKind::primary) continue;
         bool should_hold = t.action == report::TagAction::created || t.action == report::TagAction::moved ||
                            t.action == report::TagAction::unchanged || (t.action == report::TagAction::blocked && t.after);
         if (!should_hold || !t.after) continue;
-        const bool may_age = t.kind == report::TagKind::cascade || t.kind == report::TagKind::alias;
-        auto fetched = fetch_checked(target, t.tag, *t.after, 0, out, "tag " + t.tag, t.tag, "", !may_age);
-        if (!fetched) return std::move(fetched).error();
-        if (!fetched->bytes) continue;
-        if (may_age && fetched->actual && *fetched->actual != *t.after) {
-            auto by = superseded_by(newer, t, *fetched->bytes, rep);
-            if (!by) return std::move(by).error();
-            if (*by) {
-                out.superseded.push_back({t.tag, t.after->str(), fetched->actual->str(), **by});
-            } else {
-                problem(out, t.tag, "", t.after->str(), fetched->actual->str(),
-                        "tag " + t.tag + ": " + t.tag + " is " + fetched->actual->str() + ", report says " + t.after->str() +
-                            " (and no newer version moved it there)");
-            }
-            continue;
-        }
-        if (t.kind != report::TagKind::primary) continue;
-        // The primary tag's index must hold every reported platform's manifest.
-        auto idx = oci::ImageIndex::parse(*fetched->bytes);
-        if (!idx) {
-            problem(out, t.tag, "", "", "", "tag " + t.tag + ": index does not parse: " + idx.error().message);
-            continue;
-        }
-        for (const auto& p : rep.platforms) {
-            ++out.checks;
-            bool found = std::any_of(idx->manifests.begin(), idx->manifests.end(), [&](const oci::IndexEntry& e) {
-                return e.digest == p.manifest.digest && e.platform && e.platform->str() == p.platform;
-            });
-            if (!found)
-                problem(out, t.tag, p.platform, p.manifest.digest.str(), "no entry",
-                        "tag " + t.tag + ": index has no " + p.platform + " entry " + p.manifest.digest.str());
-        }
+        if (Status s = verify_tag(target, newer, t, rep, out); !s) return std::move(s).error();
     }
     if (rep.index) {
         auto fetched = fetch_checked(target, rep.index->digest.str(), rep.index->digest, rep.index->size, out, "index", "", "");

@@ -244,6 +244,70 @@ private:
         }
     }
 
+    // What every request of this transport shares: no signals, http(s) only, no redirects (the
+    // client follows them), timeouts, TLS verification with the configured trust, keep-alive.
+    void set_connection_options(CURL* h, Trust trust) const {
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (trust == Trust::none) {
+        // Verification stays on; with no CA it can only fail, never pass.
+        curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+        curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    } else {
+        if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+        if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    }
+
+    // The method: HEAD without a body, GET with curl's defaults, every other one with a body read
+    // through `t`.
+    static void set_method(CURL* h, const HttpRequest& request, Transfer& t) {
+    if (request.method == "HEAD") {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (request.method != "GET") {
+        // Every other method goes through curl's upload path so bodies stream through on_read
+        // with a known Content-Length (0 when there is none).
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+                         static_cast<curl_off_t>(request.body ? request.body->size() : 0));
+        if (request.body) {
+            // Larger reads from disk per callback and send() per syscall than curl's 64 KiB.
+            if (request.body->is_file()) curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
+            curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+            curl_easy_setopt(h, CURLOPT_READDATA, &t);
+            curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+            curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
+        } else {
+            curl_easy_setopt(h, CURLOPT_READFUNCTION, +[](char*, std::size_t, std::size_t, void*) -> std::size_t { return 0; });
+        }
+        if (request.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    }
+
+    // A transfer that got no HTTP answer, classified (see classify and unreachable_error).
+    static Error transfer_error(const HttpRequest& request, CURLcode code, const char* error_buffer) {
+        std::string detail = curl_easy_strerror(code);
+        if (error_buffer[0] != '\0') detail += std::string(" (") + error_buffer + ")";
+        // Nothing to talk to: not transient (see unreachable_error). A connect timeout stays
+        // transient: a busy or briefly partitioned registry does answer later.
+        if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+            code == CURLE_COULDNT_CONNECT)
+            return unreachable_error(request.method, request.url, detail);
+        std::string message = request.method + " " + request.url + ": " + detail;
+        if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
+            message += "; to trust a private CA pass --ca-file or set SSL_CERT_FILE";
+        return make_error(classify(code), std::move(message));
+    }
+
     Result<HttpResponse> perform(CURL* h, const HttpRequest& request, Trust trust, CURLcode& code_out) {
         Transfer t;
         t.request = &request;
@@ -258,25 +322,7 @@ private:
         char error_buffer[CURL_ERROR_SIZE] = {0};
         curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-        if (trust == Trust::none) {
-            // Verification stays on; with no CA it can only fail, never pass.
-            curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
-            curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
-        } else {
-            if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
-            if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
-        }
-        curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
-        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        set_connection_options(h, trust);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
@@ -285,26 +331,7 @@ private:
         CurlHeaders headers;
         for (const auto& hd : request.headers) headers.add(hd.name + ": " + hd.value);
 
-        if (request.method == "HEAD") {
-            curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-        } else if (request.method != "GET") {
-            // Every other method goes through curl's upload path so bodies stream through on_read
-            // with a known Content-Length (0 when there is none).
-            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                             static_cast<curl_off_t>(request.body ? request.body->size() : 0));
-            if (request.body) {
-                // Larger reads from disk per callback and send() per syscall than curl's 64 KiB.
-                if (request.body->is_file()) curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
-                curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-                curl_easy_setopt(h, CURLOPT_READDATA, &t);
-                curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-                curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
-            } else {
-                curl_easy_setopt(h, CURLOPT_READFUNCTION, +[](char*, std::size_t, std::size_t, void*) -> std::size_t { return 0; });
-            }
-            if (request.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-        }
+        set_method(h, request, t);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
         const CURLcode code = curl_easy_perform(h);
@@ -313,19 +340,7 @@ private:
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
         if (t.failure) return std::move(*t.failure);
-        if (code != CURLE_OK) {
-            std::string detail = curl_easy_strerror(code);
-            if (error_buffer[0] != '\0') detail += std::string(" (") + error_buffer + ")";
-            // Nothing to talk to: not transient (see unreachable_error). A connect timeout stays
-            // transient: a busy or briefly partitioned registry does answer later.
-            if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
-                code == CURLE_COULDNT_CONNECT)
-                return unreachable_error(request.method, request.url, detail);
-            std::string message = request.method + " " + request.url + ": " + detail;
-            if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
-                message += "; to trust a private CA pass --ca-file or set SSL_CERT_FILE";
-            return make_error(classify(code), std::move(message));
-        }
+        if (code != CURLE_OK) return transfer_error(request, code, error_buffer);
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (status != 0) t.response.status = status;
