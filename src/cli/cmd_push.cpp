@@ -303,15 +303,15 @@ report::Report upload(store::Target& target, const PushRequest& r, publish::Push
     return publish::push_platform(target, r.ref.repository_str(), r.content, options);
 }
 
-// The platform's SBOM and signature once it is published (a failure leaves status partial).
-void attach_after_push(store::Target* target, const PushRequest& r, const publish::PushOptions& options,
-                       report::Report& rep) {
-    if (rep.status != report::Status::published || rep.platforms.empty() || !(r.sbom || r.supply->chain.sign_platforms))
-        return;
-    const auto& pushed = rep.platforms.front();
-    const publish::PlatformSubject subject{pushed.platform, pushed.manifest.digest, pushed.manifest.size, r.sbom};
-    if (!publish::attach_platforms(target, {subject}, r.supply->chain, options.write, false, rep))
-        rep.status = report::Status::partial;
+// The platform's SBOM and signature, in place before any tag names its manifest (docs/cli.md
+// "Supply chain"): push_platform runs this between the manifest and the tags, and a failure
+// stops the push with no tag written.
+void attach_before_tags(store::Target* target, const PushRequest& r, publish::PushOptions& options) {
+    if (!(r.sbom || r.supply->chain.sign_platforms)) return;
+    options.before_tags = [target, &r, &options](const report::PlatformResult& pushed, report::Report& rep) {
+        const publish::PlatformSubject subject{pushed.platform, pushed.manifest.digest, pushed.manifest.size, r.sbom};
+        return publish::attach_platforms(target, {subject}, r.supply->chain, options.write, false, rep);
+    };
 }
 
 // The report in the shape asked for, the errors for people, the announce line; the exit code.
@@ -349,8 +349,8 @@ int publish_push(const PushArgs& a, PushRequest& r, PushReportShape shape) {
 
     report::BlobCounts layer_counts;
     publish::PushOptions options = push_options(a, r, layer_counts);
+    attach_before_tags(target->get(), r, options);
     report::Report rep = upload(**target, r, options);
-    attach_after_push(target->get(), r, options, rep);
     return finish_push(a, r, rep, layer_counts, shape);
 }
 

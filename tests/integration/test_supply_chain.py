@@ -15,6 +15,7 @@ import tarfile
 import unittest
 from pathlib import Path
 
+from fault_proxy import FaultProxy, respond
 from fixtures import Registry, hermetic_env, registry_get, release_bin, run
 from referrers_registry import ReferrersRegistry
 from release_helpers import make_project, scratch
@@ -376,6 +377,27 @@ class FallbackTagTest(SupplyChainCases, unittest.TestCase):
         self.assertEqual(r.returncode, 65, str(r))
         self.assertIn(str(bad), r.stderr)
         self.assertEqual(self.get(repo, "manifests/2.0.2", accept=INDEX).status, 404)
+
+    def test_push_writes_no_tag_when_an_attachment_fails(self):
+        # The SBOM and signature are in place before any tag names the manifest: a registry that
+        # refuses the fallback tag's PUT leaves the version untagged (exit non-zero), not tagged
+        # without its signature.
+        if not isinstance(self, FallbackTagTest):
+            self.skipTest("the fallback tag exists only on a registry without the Referrers API")
+        repo = "acme/sc-push-fail"
+        matrix = self.project(repo)
+        archive = next((matrix.parent / "dist").glob("*.tar.xz"))
+        with FaultProxy(self.registry.host) as proxy:
+            proxy.inject(respond(400), "PUT", r"/manifests/sha256-", times=100)
+            r = run(["push", archive, "-i", "%s/%s:3.0.0" % (proxy.host, repo), "-p", "linux/arm64", "--sbom",
+                     "auto", "--sign-key", self.key, "--sign-platforms", "--format", "json"])
+        self.assertNotEqual(r.returncode, 0, str(r))
+        self.assertEqual(r.json()["status"], "failed")
+        self.assertIn("attach", r.stderr)
+        listed = self.get(repo, "tags/list")
+        tags = (json.loads(listed.body).get("tags") or []) if listed.status == 200 else []
+        self.assertNotIn("3.0.0", tags)
+        self.assertEqual(self.get(repo, "manifests/3.0.0", accept=INDEX).status, 404)
 
     def test_key_from_the_environment_is_used_and_never_shown(self):
         repo = "acme/sc-envkey"
