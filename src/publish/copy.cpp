@@ -189,7 +189,7 @@ void log_merge(const TagContent& dst, const std::vector<oci::IndexEntry>& copied
             log::info("[" + h.platform->str() + "] kept in " + tag);
 }
 
-// Step 3 when the source index goes to DST as it is: the tag is absent or holds those bytes.
+// Step 4 when the source index goes to DST as it is: the tag is absent or holds those bytes.
 // The same bytes are always right for the tag then, so they are PUT as a canonical document is.
 Status write_exact_tag(Copy& c, TagPlan& plan, const store::Manifest& index) {
     auto state = read_tag(c.dst, plan.tag);
@@ -294,7 +294,7 @@ bool copy_source_index(Copy& c, const std::vector<oci::IndexEntry>& entries, con
     return true;
 }
 
-// 3., 4. The tag, then the rolling tags (plan_tags decides them against DST's own tags). An exact
+// 4., 5. The tag, then the rolling tags (plan_tags decides them against DST's own tags). An exact
 // copy writes the source index's bytes to the tag when DST's tag is absent or holds them already.
 // `exact_index`: the source index when nothing is filtered, else null. nullopt when planning
 // failed (recorded in the report).
@@ -333,7 +333,7 @@ std::optional<TagsRecorded> copy_tags(Copy& c, const std::string& dst_tag, const
     return record_tags(*plans, outcomes, dst_package, options.dry_run, rep);
 }
 
-// 5. Canonical tags, once every tag above is in place.
+// 6. Canonical tags, once every tag above is in place.
 void write_copy_canonical_tags(Copy& c, report::Report& rep) {
     const CopyOptions& options = c.options;
     for (auto& p : rep.platforms) {
@@ -350,16 +350,21 @@ void write_copy_canonical_tags(Copy& c, report::Report& rep) {
     }
 }
 
-// 6. Referrers last: they point at content that is in place by now.
-void copy_all_referrers(Copy& c, const std::vector<Digest>& subjects, report::Report& rep) {
+// 3. Before any tag names what was copied: the referrers (signatures, SBOMs, provenance) of
+// every copied manifest, so a tag never points at a release whose signatures are still missing.
+// False (with the error in the report) stops the copy before the tags.
+bool copy_all_referrers(Copy& c, const std::vector<Digest>& subjects, report::Report& rep) {
     for (const auto& subject : subjects) {
-        if (!rep.errors.empty()) break;
         auto n = copy_referrers(c, subject);
-        if (!n) fail_step(rep, "referrers of " + subject.str(), n.error());
-        else if (*n > 0)
+        if (!n) {
+            fail_step(rep, "referrers of " + subject.str(), n.error());
+            return false;
+        }
+        if (*n > 0)
             log::info(std::string(c.options.dry_run ? "would copy " : "copied ") + std::to_string(*n) + " referrer(s) of " +
                       subject.str());
     }
+    return true;
 }
 }  // namespace
 
@@ -393,14 +398,14 @@ report::Report copy_release(store::Target& src, const std::string& src_tag, stor
     store::Manifest source_index = *state->stored;
     if (source_index.media_type.empty()) source_index.media_type = std::string(oci::kImageIndex);
     if (exact && !copy_source_index(c, *entries, source_index, rep)) return finish_status(rep, false), rep;
+    std::vector<Digest> subjects;
+    if (exact) subjects.push_back(source_index.digest);
+    for (const auto& p : rep.platforms) subjects.push_back(p.manifest.digest);
+    if (!copy_all_referrers(c, subjects, rep)) return finish_status(rep, false), rep;
     const auto recorded = copy_tags(c, dst_tag, dst_package, copied, *index,
                                     exact ? &source_index : nullptr, rep);
     if (!recorded) return finish_status(rep, false), rep;
     if (!recorded->failed) write_copy_canonical_tags(c, rep);
-    std::vector<Digest> subjects;
-    if (exact && !recorded->failed) subjects.push_back(source_index.digest);
-    for (const auto& p : rep.platforms) subjects.push_back(p.manifest.digest);
-    copy_all_referrers(c, subjects, rep);
     finish_status(rep, recorded->primary_written && !options.dry_run);
     return rep;
 }

@@ -450,6 +450,19 @@ class TestCopy(RegistryHarness):
                          self.manifests_of(self.store, "staging/tool", "1.2.3"))
         self.assert_referrers_copied("from-layout/tool", list(self.referrers))
 
+    def test_a_referrer_that_cannot_be_copied_leaves_no_tag(self):
+        # The referrers go before the tags: a referrer whose document is missing in SRC stops the
+        # copy with every manifest in place and no tag naming them.
+        layout = Path(self._tmp, "broken-referrer")
+        self.copy(self.src(), "oci:%s:1.2.3" % layout)
+        referrer = self.referrers[sha256(self.store.manifest("staging/tool", "1.2.3"))]
+        document = json.loads(self.store.manifest("staging/tool", referrer))["layers"][0]["digest"]
+        (layout / "blobs" / "sha256" / document.split(":", 1)[1]).unlink()
+        report, r = self.copy("oci:%s:1.2.3" % layout, "%s/broken/tool" % self.dst_reg.host, expect=79)
+        self.assertEqual(report["status"], "failed")
+        self.assertIn("referrers of %s" % sha256(self.store.manifest("staging/tool", "1.2.3")), r.stderr)
+        self.assertEqual(self.dst.tag_list("broken/tool"), [])
+
     def test_changing_a_published_platform_is_refused(self):
         self.store, src_store = self.dst, self.store
         try:
