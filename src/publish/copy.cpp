@@ -273,17 +273,17 @@ bool copy_source_index(Copy& c, const std::vector<oci::IndexEntry>& entries, con
     for (const auto& e : entries) {
         if (e.platform) continue;
         auto m = source_manifest(c, e.digest);
-        Status s = m ? Status{} : Status{std::move(m).error()};
-        if (s && !options.dry_run) {
-            auto parsed = oci::ImageManifest::parse(m->bytes);
-            report::BlobCounts ignored;
-            if (parsed) {
-                for (const auto& l : parsed->layers)
-                    if (s) s = copy_blob(c, l, ignored, "");
-                if (s) s = copy_blob(c, parsed->config, ignored, "");
-            }
-            if (s) s = put_manifest_retrying(c.dst, e.digest.str(), *m, options.write.manifest_retry, options.write.clock);
-        }
+        if (!m) return fail_step(rep, "copy " + e.digest.str(), m.error()), false;
+        if (options.dry_run) continue;
+        // Its blobs first: a manifest that cannot be read as one is not copied without them.
+        auto parsed = oci::ImageManifest::parse(m->bytes);
+        Status s = parsed ? Status{} : Status{parsed.error()};
+        report::BlobCounts ignored;
+        if (s)
+            for (const auto& l : parsed->layers)
+                if (s) s = copy_blob(c, l, ignored, "");
+        if (s) s = copy_blob(c, parsed->config, ignored, "");
+        if (s) s = put_manifest_retrying(c.dst, e.digest.str(), *m, options.write.manifest_retry, options.write.clock);
         if (!s) return fail_step(rep, "copy " + e.digest.str(), s.error()), false;
     }
     if (!options.dry_run)

@@ -51,6 +51,7 @@ Result<std::string> platform_sbom(const plan::Matrix& matrix, const plan::Platfo
         return std::move(**text);
     }
     std::vector<attest::SbomFile> list;
+    list.reserve(files.size());
     for (auto& f : files) list.push_back({std::move(f.name), f.digest});
     return attest::cyclonedx_sbom({matrix.package.repository_str(), matrix.tag, spec.platform.str()}, std::move(list));
 }
@@ -526,6 +527,7 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     }
     // Each platform's SBOM (and signature) before any tag names it: referrers of pushed manifests.
     std::vector<PlatformSubject> subjects;
+    subjects.reserve(work.size());
     for (const auto& w : work)
         subjects.push_back({w.result.platform, w.built.manifest.digest, w.built.manifest.bytes.size(), w.sbom});
     const bool attached = attach_platforms(target, subjects, options.supply, options.write, options.dry_run, rep);

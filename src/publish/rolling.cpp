@@ -18,6 +18,7 @@ ExpectedRolling expected_rolling(const std::vector<PublishedVersion>& versions) 
     }
     // Ascending within each track, so a higher version's entry replaces a lower one's.
     std::vector<const PublishedVersion*> order;
+    order.reserve(versions.size());
     for (const auto& v : versions) order.push_back(&v);
     std::stable_sort(order.begin(), order.end(), [](const PublishedVersion* a, const PublishedVersion* b) {
         if (a->version.variant != b->version.variant) return a->version.variant < b->version.variant;
