@@ -1,9 +1,11 @@
 #pragma once
 // In-memory Target for unit tests of the publishing seam: blobs, manifests by digest, tags.
-// Counts calls and can be told to fail writes of a given tag.
+// Counts calls and can be told to fail writes of a given tag. Safe to call from several threads,
+// as release's uploaders do (a real Target is), under one lock.
 
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -23,8 +25,12 @@ public:
     std::vector<std::string> calls;                           // "get REF" / "put REF", in order
 
     std::string describe() const override { return "fake/repo"; }
-    Result<bool> blob_exists(const Digest& d) override { return blobs.count(d.str()) != 0; }
+    Result<bool> blob_exists(const Digest& d) override {
+        std::lock_guard lock(mu_);
+        return blobs.count(d.str()) != 0;
+    }
     Result<std::uint64_t> upload_blob(const store::BlobSource& b) override {
+        std::lock_guard lock(mu_);
         ++uploads;
         std::string bytes = b.bytes;
         if (!b.path.empty()) {
@@ -40,11 +46,13 @@ public:
     }
     Result<bool> mount_blob(const Digest&, std::string_view) override { return false; }
     Status fetch_blob(const Digest& d, const store::ByteSink& sink) override {
+        std::lock_guard lock(mu_);
         auto it = blobs.find(d.str());
         if (it == blobs.end()) return make_error(ErrorKind::not_found, "blob " + d.str());
         return sink(it->second.data(), it->second.size());
     }
     Result<std::optional<store::Manifest>> get_manifest(std::string_view ref) override {
+        std::lock_guard lock(mu_);
         ++gets;
         calls.push_back("get " + std::string(ref));
         std::string digest(ref);
@@ -58,6 +66,7 @@ public:
         return std::optional<store::Manifest>{m->second};
     }
     Status put_manifest(std::string_view ref, const store::Manifest& m) override {
+        std::lock_guard lock(mu_);
         ++puts;
         calls.push_back("put " + std::string(ref));
         if (fail_tags.count(std::string(ref)) != 0) return make_error(ErrorKind::unavailable, "refused write of " + std::string(ref));
@@ -68,12 +77,16 @@ public:
         return {};
     }
     Result<std::optional<std::vector<std::string>>> list_tags() override {
+        std::lock_guard lock(mu_);
         ++lists;
         if (!repository_exists) return std::optional<std::vector<std::string>>{};
         std::vector<std::string> out;
         for (const auto& [t, d] : tags) out.push_back(t);
         return std::optional<std::vector<std::string>>{out};
     }
+
+private:
+    std::mutex mu_;
 };
 
 }  // namespace ocx::testing
