@@ -51,7 +51,8 @@ Result<Document> message_signature(const SigningKey& key, std::string_view manif
     auto sig = key.sign(manifest_bytes);
     if (!sig) return std::move(sig).error();
     const Digest subject = Digest::of(manifest_bytes);
-    bj::object content{{"messageDigest", bj::object{{"algorithm", "SHA2_256"}, {"digest", base64_encode(digest_bytes(subject))}}},
+    bj::object content{{"messageDigest",
+                        bj::object{{"algorithm", "SHA2_256"}, {"digest", base64_encode(digest_bytes(subject))}}},
                        {"signature", base64_encode(*sig)}};
     Document d;
     d.kind = "signature";
@@ -95,8 +96,8 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
             return bad("messageDigest.algorithm is not SHA2_256");
         auto raw = base64_decode(string_at(*doc, {"messageSignature", "messageDigest", "digest"}), Base64Padding::required);
         if (!raw || raw->size() != 32) return bad("messageDigest.digest is not 32 bytes of base64");
-        b.message_digest = Digest::from_bytes(std::span<const std::uint8_t, 32>(
-            reinterpret_cast<const std::uint8_t*>(raw->data()), 32));
+        b.message_digest =
+            Digest::from_bytes(std::span<const std::uint8_t, 32>(reinterpret_cast<const std::uint8_t*>(raw->data()), 32));
         auto sig = base64_decode(string_at(*doc, {"messageSignature", "signature"}), Base64Padding::required);
         if (!sig || sig->empty()) return bad("messageSignature.signature is not base64");
         b.signature = std::move(*sig);

@@ -31,11 +31,11 @@ Result<Document> dsse_attestation(const SigningKey& key, std::string_view statem
 struct Bundle {
     enum class Content { message_signature, dsse_envelope };
     Content content = Content::message_signature;
-    std::string hint;            // verificationMaterial.publicKey.hint, "" when keyless
-    Digest message_digest;       // message signatures
-    std::string payload;         // DSSE: the raw statement
+    std::string hint;       // verificationMaterial.publicKey.hint, "" when keyless
+    Digest message_digest;  // message signatures
+    std::string payload;    // DSSE: the raw statement
     std::string payload_type;
-    std::string signature;       // raw DER
+    std::string signature;  // raw DER
 };
 /// Parses a bundle; ErrorKind::data naming what is wrong.
 Result<Bundle> parse_bundle(std::string_view bytes);

@@ -38,19 +38,19 @@ Result<std::string> read_var(const EnvGet& env, const std::string& name, Form fo
     auto v = env(name);
     if (!v || v->empty()) return std::string();
     auto bad = [&](std::string_view why) {
-        return make_error(ErrorKind::data, "environment variable " + name + "=\"" + escape_text(*v, 200) + "\": " +
-                                               std::string(why));
+        return make_error(ErrorKind::data,
+                          "environment variable " + name + "=\"" + escape_text(*v, 200) + "\": " + std::string(why));
     };
     if (v->size() > kMaxEnvValue) return bad("longer than " + std::to_string(kMaxEnvValue) + " bytes");
     if (!plain_ascii(*v)) return bad("holds spaces, control characters or non-ASCII bytes");
     switch (form) {
-    case Form::url:
-        if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) return bad("not an http(s) URL");
-        break;
-    case Form::commit:
-        if ((v->size() != 40 && v->size() != 64) || !is_hex(*v)) return bad("not a 40 or 64 digit lowercase hex commit");
-        break;
-    case Form::token: break;
+        case Form::url:
+            if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0) return bad("not an http(s) URL");
+            break;
+        case Form::commit:
+            if ((v->size() != 40 && v->size() != 64) || !is_hex(*v)) return bad("not a 40 or 64 digit lowercase hex commit");
+            break;
+        case Form::token: break;
     }
     return std::move(*v);
 }
@@ -72,7 +72,8 @@ Result<std::string> in_toto_statement(const std::vector<StatementSubject>& subje
     auto predicate = json::parse(predicate_json, "predicate");
     if (!predicate) return std::move(predicate).error();
     bj::array subj;
-    for (const auto& s : subjects) subj.push_back(bj::object{{"name", s.name}, {"digest", bj::object{{"sha256", s.digest.hex()}}}});
+    for (const auto& s : subjects)
+        subj.push_back(bj::object{{"name", s.name}, {"digest", bj::object{{"sha256", s.digest.hex()}}}});
     bj::object st;
     st["_type"] = kStatementType;
     st["subject"] = std::move(subj);
@@ -95,24 +96,30 @@ Result<CiEnvironment> detect_ci(const EnvGet& env) {
     if (is_set(env, "GITHUB_ACTIONS", "true")) {
         ci.system = "github-actions";
         std::string server, repo, run, attempt, workflow_ref, ref;
-        if (auto s = read_all({{&server, "GITHUB_SERVER_URL", Form::url}, {&repo, "GITHUB_REPOSITORY", Form::token},
-                               {&run, "GITHUB_RUN_ID", Form::token}, {&attempt, "GITHUB_RUN_ATTEMPT", Form::token},
-                               {&workflow_ref, "GITHUB_WORKFLOW_REF", Form::token}, {&ref, "GITHUB_REF", Form::token},
+        if (auto s = read_all({{&server, "GITHUB_SERVER_URL", Form::url},
+                               {&repo, "GITHUB_REPOSITORY", Form::token},
+                               {&run, "GITHUB_RUN_ID", Form::token},
+                               {&attempt, "GITHUB_RUN_ATTEMPT", Form::token},
+                               {&workflow_ref, "GITHUB_WORKFLOW_REF", Form::token},
+                               {&ref, "GITHUB_REF", Form::token},
                                {&ci.source_commit, "GITHUB_SHA", Form::commit}});
             !s)
             return std::move(s).error();
         server = trim_slash(server);
         ci.builder_id = server + "/" + (workflow_ref.empty() ? repo : workflow_ref);
         if (!repo.empty() && !run.empty())
-            ci.invocation_id = server + "/" + repo + "/actions/runs/" + run + (attempt.empty() ? "" : "/attempts/" + attempt);
+            ci.invocation_id =
+                server + "/" + repo + "/actions/runs/" + run + (attempt.empty() ? "" : "/attempts/" + attempt);
         if (!repo.empty()) ci.source_uri = "git+" + server + "/" + repo + (ref.empty() ? "" : "@" + ref);
         return ci;
     }
     if (is_set(env, "GITLAB_CI", "true")) {
         ci.system = "gitlab-ci";
         std::string server, project, ref;
-        if (auto s = read_all({{&server, "CI_SERVER_URL", Form::url}, {&project, "CI_PROJECT_URL", Form::url},
-                               {&ci.invocation_id, "CI_JOB_URL", Form::url}, {&ref, "CI_COMMIT_REF_NAME", Form::token},
+        if (auto s = read_all({{&server, "CI_SERVER_URL", Form::url},
+                               {&project, "CI_PROJECT_URL", Form::url},
+                               {&ci.invocation_id, "CI_JOB_URL", Form::url},
+                               {&ref, "CI_COMMIT_REF_NAME", Form::token},
                                {&ci.source_commit, "CI_COMMIT_SHA", Form::commit}});
             !s)
             return std::move(s).error();
@@ -123,8 +130,10 @@ Result<CiEnvironment> detect_ci(const EnvGet& env) {
     if (is_set(env, "JENKINS_URL")) {
         ci.system = "jenkins";
         std::string server, git, branch;
-        if (auto s = read_all({{&server, "JENKINS_URL", Form::url}, {&ci.invocation_id, "BUILD_URL", Form::url},
-                               {&git, "GIT_URL", Form::token}, {&branch, "GIT_BRANCH", Form::token},
+        if (auto s = read_all({{&server, "JENKINS_URL", Form::url},
+                               {&ci.invocation_id, "BUILD_URL", Form::url},
+                               {&git, "GIT_URL", Form::token},
+                               {&branch, "GIT_BRANCH", Form::token},
                                {&ci.source_commit, "GIT_COMMIT", Form::commit}});
             !s)
             return std::move(s).error();

@@ -34,11 +34,11 @@ using EnvGet = std::function<std::optional<std::string>(const std::string& name)
 
 /// Where the release runs, as the provenance names it.
 struct CiEnvironment {
-    std::string system;          // "github-actions", "gitlab-ci", "jenkins" or "local"
-    std::string builder_id;      // URI
-    std::string invocation_id;   // URI of the run, "" locally
-    std::string source_uri;      // "git+<repository URL>@<ref>", "" when unknown
-    std::string source_commit;   // hex commit, "" when unknown
+    std::string system;         // "github-actions", "gitlab-ci", "jenkins" or "local"
+    std::string builder_id;     // URI
+    std::string invocation_id;  // URI of the run, "" locally
+    std::string source_uri;     // "git+<repository URL>@<ref>", "" when unknown
+    std::string source_commit;  // hex commit, "" when unknown
 };
 
 /// Reads the CI variables (GitHub: GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID,
@@ -49,7 +49,7 @@ struct CiEnvironment {
 Result<CiEnvironment> detect_ci(const EnvGet& env);
 
 struct ProvenanceInputs {
-    std::string package;                 // "registry/repo"
+    std::string package;  // "registry/repo"
     std::string tag;
     std::vector<std::string> platforms;  // canonical platform strings, matrix order
     std::string tool_version;            // ocx-release's version

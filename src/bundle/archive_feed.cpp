@@ -8,7 +8,8 @@
 
 namespace ocx::bundle {
 
-ArchiveFeed::ArchiveFeed(std::uint64_t size, std::size_t capacity) : size_(size), capacity_(std::max<std::size_t>(capacity, 1)) {}
+ArchiveFeed::ArchiveFeed(std::uint64_t size, std::size_t capacity)
+    : size_(size), capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 bool ArchiveFeed::offer(std::uint64_t offset, const char* data, std::size_t n) {
     std::unique_lock lock(mutex_);

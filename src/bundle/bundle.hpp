@@ -32,20 +32,20 @@ enum class EntryType { directory, file, symlink };
 
 /// One archive member, as scan() found it and create() writes it.
 struct Entry {
-    std::string name;             // archive path: relative, '/'-separated, valid UTF-8, no trailing '/'
-    std::filesystem::path path;   // where it lives on disk
+    std::string name;            // archive path: relative, '/'-separated, valid UTF-8, no trailing '/'
+    std::filesystem::path path;  // where it lives on disk
     EntryType type = EntryType::file;
-    std::uint32_t mode = 0644;    // 0755 for directories and files with any execute bit, else 0644
-    std::uint64_t size = 0;       // regular files only
-    std::string link_target;      // symlinks only, stored as read
+    std::uint32_t mode = 0644;  // 0755 for directories and files with any execute bit, else 0644
+    std::uint64_t size = 0;     // regular files only
+    std::string link_target;    // symlinks only, stored as read
 };
 
 struct BundleOptions {
     std::filesystem::path source;  // a directory (its contents are archived) or a single file (archived under its own name)
     std::filesystem::path output;  // the final .tar.xz path; missing parent directories are created
     Level level = Level::default_;
-    unsigned threads = 0;          // 0 = all cores; never changes the output bytes
-    bool overwrite = false;        // replace an existing output
+    unsigned threads = 0;               // 0 = all cores; never changes the output bytes
+    bool overwrite = false;             // replace an existing output
     std::optional<std::int64_t> mtime;  // default: SOURCE_DATE_EPOCH when set (and non-empty), else 0
     /// Called as data flows: file content bytes read so far, compressed bytes written so far.
     std::function<void(std::uint64_t in_bytes, std::uint64_t out_bytes)> progress;
@@ -61,12 +61,12 @@ struct FileHash {
 };
 
 struct BundleResult {
-    std::filesystem::path path;    // == options.output
-    Digest digest;                 // SHA-256 of exactly the bytes written
-    std::uint64_t size = 0;        // compressed size in bytes
-    std::uint64_t entries = 0;     // tar members (directories, files, symlinks)
-    std::uint64_t input_bytes = 0; // sum of regular file sizes
-    std::vector<FileHash> files;   // with options.file_digests: every regular file, archive order
+    std::filesystem::path path;     // == options.output
+    Digest digest;                  // SHA-256 of exactly the bytes written
+    std::uint64_t size = 0;         // compressed size in bytes
+    std::uint64_t entries = 0;      // tar members (directories, files, symlinks)
+    std::uint64_t input_bytes = 0;  // sum of regular file sizes
+    std::vector<FileHash> files;    // with options.file_digests: every regular file, archive order
 };
 
 /// Walks and validates a source tree without writing anything: entries in archive order (directories

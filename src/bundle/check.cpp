@@ -167,13 +167,14 @@ struct Reader {
             stream.avail_out = plain.size();
             const lzma_ret ret = lzma_code(&stream, input_done ? LZMA_FINISH : LZMA_RUN);
             const std::size_t produced = plain.size() - stream.avail_out;
-            if (ret == LZMA_STREAM_END) stream_done = true;
+            if (ret == LZMA_STREAM_END)
+                stream_done = true;
             else if (ret != LZMA_OK) {
-                xz_error = ret == LZMA_BUF_ERROR ? "the xz stream is truncated"
-                         : ret == LZMA_MEM_ERROR ? "out of memory decompressing xz"
-                         : ret == LZMA_FORMAT_ERROR ? "not xz data"
-                         : ret == LZMA_OPTIONS_ERROR ? "unsupported xz options"
-                                                     : "the xz data is corrupt";
+                xz_error = ret == LZMA_BUF_ERROR       ? "the xz stream is truncated"
+                           : ret == LZMA_MEM_ERROR     ? "out of memory decompressing xz"
+                           : ret == LZMA_FORMAT_ERROR  ? "not xz data"
+                           : ret == LZMA_OPTIONS_ERROR ? "unsupported xz options"
+                                                       : "the xz data is corrupt";
                 return -1;
             }
             if (produced > 0) return static_cast<la_ssize_t>(produced);
@@ -297,7 +298,8 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
 
     const int want = expected_filter(media_type);
     // Enough for the xz magic, and for start_xz the stream header and the first block's header.
-    if (!reader.peek(LZMA_STREAM_HEADER_SIZE + LZMA_BLOCK_HEADER_SIZE_MAX)) return make_error(ErrorKind::io, file + ": read error");
+    if (!reader.peek(LZMA_STREAM_HEADER_SIZE + LZMA_BLOCK_HEADER_SIZE_MAX))
+        return make_error(ErrorKind::io, file + ": read error");
     if (want == ARCHIVE_FILTER_XZ && reader.peeked_xz() && !reader.start_xz())
         return make_error(ErrorKind::internal, file + ": cannot start the xz decoder");
     // What went wrong, preferring the decoder's own words to libarchive's.
@@ -393,8 +395,9 @@ Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const fs::path& path, 
     reader.source = [&feed](char* buf, std::size_t cap) { return static_cast<la_ssize_t>(feed.read(buf, cap)); };
     auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {}, nullptr);
     if (checked && checked->size != size)
-        checked = make_error(ErrorKind::io, path.string() + " changed while it was being read: " +
-                                                std::to_string(checked->size) + " bytes, expected " + std::to_string(size));
+        checked =
+            make_error(ErrorKind::io, path.string() + " changed while it was being read: " + std::to_string(checked->size) +
+                                          " bytes, expected " + std::to_string(size));
     feed.finish(checked.ok());
     return checked;
 }
@@ -438,8 +441,8 @@ void remember_checked(const fs::path& records, std::string_view media_type, cons
                                 std::to_string(check.size) + " " + std::to_string(check.unpacked) + "\n");
 }
 
-Result<ArchiveCheck> look_up_check(const fs::path& path, std::string_view media_type,
-                                   const std::optional<fs::path>& records, const UnpackLimits& limits) {
+Result<ArchiveCheck> look_up_check(const fs::path& path, std::string_view media_type, const std::optional<fs::path>& records,
+                                   const UnpackLimits& limits) {
     auto hashed = digest_file(path);
     if (!hashed) return std::move(hashed).error();
     const auto& [digest, size] = *hashed;

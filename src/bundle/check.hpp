@@ -25,21 +25,21 @@
 namespace ocx::bundle {
 
 struct ArchiveCheck {
-    Digest digest;             // SHA-256 of the whole file
-    std::uint64_t size = 0;    // file size in bytes
-    std::uint64_t entries = 0; // tar members
-    std::uint64_t unpacked = 0; // bytes of regular file content, as the headers declare
-    bool from_record = false;  // check_archive_remembered: not walked, a record vouched for these bytes
+    Digest digest;               // SHA-256 of the whole file
+    std::uint64_t size = 0;      // file size in bytes
+    std::uint64_t entries = 0;   // tar members
+    std::uint64_t unpacked = 0;  // bytes of regular file content, as the headers declare
+    bool from_record = false;    // check_archive_remembered: not walked, a record vouched for these bytes
 };
 
 /// A member as check_archive walks it, for a caller that looks at the listing too (the package
 /// gate looks for declared binaries), so an archive is never walked twice.
 struct ListedMember {
-    std::string name;     // as stored, without a leading "./" or a trailing '/'
+    std::string name;  // as stored, without a leading "./" or a trailing '/'
     EntryType type = EntryType::file;
-    bool hardlink = false;  // a hardlink to `link` (type file)
+    bool hardlink = false;   // a hardlink to `link` (type file)
     std::uint32_t mode = 0;  // permission bits
-    std::string link;     // symlink target as stored, or the hardlink's target
+    std::string link;        // symlink target as stored, or the hardlink's target
 };
 using MemberVisitor = std::function<void(const ListedMember&)>;
 
@@ -60,8 +60,8 @@ struct LayerSet {
 /// `files`, when given, receives every regular file (hardlinks included) with the SHA-256 of its
 /// content, hashed from the data the check reads anyway (the SBOM of a prebuilt archive).
 Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::string_view media_type,
-                                   const UnpackLimits& limits = {}, LayerSet* set = nullptr,
-                                   const MemberVisitor& visit = {}, std::vector<FileHash>* files = nullptr);
+                                   const UnpackLimits& limits = {}, LayerSet* set = nullptr, const MemberVisitor& visit = {},
+                                   std::vector<FileHash>* files = nullptr);
 
 class ArchiveFeed;  // bundle/archive_feed.hpp
 

@@ -20,9 +20,9 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/names.hpp"
-#include "util/atomic_file.hpp"
 #include "bundle/tar_writer.hpp"
 #include "bundle/xz_encoder.hpp"
+#include "util/atomic_file.hpp"
 
 namespace ocx::bundle {
 namespace {
@@ -58,8 +58,7 @@ Status check_output(const BundleOptions& options) {
     std::error_code ec;
     const fs::file_status st = fs::status(options.output, ec);
     if (fs::is_directory(st)) return make_error(ErrorKind::data, options.output.string() + " is a directory");
-    if (fs::exists(st) && !options.overwrite)
-        return make_error(ErrorKind::data, already_exists_message(options.output));
+    if (fs::exists(st) && !options.overwrite) return make_error(ErrorKind::data, already_exists_message(options.output));
 
     const fs::path source = fs::canonical(options.source, ec);
     if (ec) return {};  // scan() reports a missing source

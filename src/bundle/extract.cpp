@@ -68,8 +68,9 @@ public:
 
     Status add_layer(const LayerFile& layer) {
         auto prefix = member_path(layer.placement.prefix.empty() ? std::string_view(".") : layer.placement.prefix);
-        if (!prefix) return make_error(ErrorKind::data, layer.label + ": prefix " + quote_name(layer.placement.prefix) + ": " +
-                                                            prefix.error().message);
+        if (!prefix)
+            return make_error(ErrorKind::data, layer.label + ": prefix " + quote_name(layer.placement.prefix) + ": " +
+                                                   prefix.error().message);
         std::unique_ptr<archive, ReadFree> reader(archive_read_new());
         if (!reader) return make_error(ErrorKind::internal, "extract: cannot create a libarchive reader");
         archive* a = reader.get();
@@ -78,15 +79,15 @@ public:
         archive_read_support_filter_gzip(a);
         archive_read_support_filter_zstd(a);
         if (archive_read_open_filename(a, layer.path.c_str(), 1 << 16) != ARCHIVE_OK)
-            return make_error(ErrorKind::data, layer.label + ": not a readable tar archive (xz, gzip, zstd or plain): " +
-                                                   reader_error(a));
+            return make_error(ErrorKind::data,
+                              layer.label + ": not a readable tar archive (xz, gzip, zstd or plain): " + reader_error(a));
         for (;;) {
             archive_entry* in = nullptr;
             int r = archive_read_next_header(a, &in);
             if (r == ARCHIVE_EOF) break;
             if (r < ARCHIVE_WARN)
                 return make_error(ErrorKind::data, layer.label + ": not a readable tar archive (xz, gzip, zstd or plain): " +
-                                                   reader_error(a));
+                                                       reader_error(a));
             if (Status s = add_member(a, in, layer, *prefix); !s) return s;
         }
         return {};
@@ -96,8 +97,7 @@ public:
     Status finish() {
         if (auto problem = tree_.finish())
             return make_error(ErrorKind::data, quote_name(problem->path) + ": " + problem->reason);
-        if (archive_write_close(disk_.get()) != ARCHIVE_OK)
-            return make_error(ErrorKind::io, "extract: " + writer_error());
+        if (archive_write_close(disk_.get()) != ARCHIVE_OK) return make_error(ErrorKind::io, "extract: " + writer_error());
         return {};
     }
 
@@ -116,9 +116,8 @@ private:
     /// The entry written to disk for `member` at `key` (below the root); `has_data` says whether
     /// its content follows (files, and hardlinks that carry one).
     std::unique_ptr<archive_entry, EntryFree> disk_entry(const ArchiveMember& member, archive_entry* in,
-                                                         const std::string& key,
-                                                         const std::optional<PathParts>& hardlink_to, bool has_size,
-                                                         bool& has_data) const {
+                                                         const std::string& key, const std::optional<PathParts>& hardlink_to,
+                                                         bool has_size, bool& has_data) const {
         std::unique_ptr<archive_entry, EntryFree> out(archive_entry_new());
         archive_entry_set_pathname(out.get(), (root_ / key).c_str());
         archive_entry_set_mtime(out.get(), archive_entry_mtime(in), 0);
@@ -186,7 +185,8 @@ private:
         if (member.type == MemberType::hardlink) {
             hardlink_to = place(*member_path(member.link), layer.placement, prefix);
             if (!hardlink_to || hardlink_to->empty())  // stripped away, so never extracted
-                return refuse("hardlink to " + quote_name(member.link) + ", which is not a regular file extracted before it");
+                return refuse("hardlink to " + quote_name(member.link) +
+                              ", which is not a regular file extracted before it");
         }
         if (auto why = tree_.admit(*placed, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
 

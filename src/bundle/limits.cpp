@@ -12,7 +12,8 @@ namespace ocx::bundle {
 
 std::uint64_t max_unpacked_bytes(const UnpackLimits& limits, std::uint64_t compressed) {
     if (limits.max_bytes) return *limits.max_bytes;
-    if (compressed > std::numeric_limits<std::uint64_t>::max() / kUnpackRatio) return std::numeric_limits<std::uint64_t>::max();
+    if (compressed > std::numeric_limits<std::uint64_t>::max() / kUnpackRatio)
+        return std::numeric_limits<std::uint64_t>::max();
     return std::max(kUnpackFloor, kUnpackRatio * compressed);
 }
 
@@ -24,10 +25,10 @@ Status count_member(const UnpackLimits& limits, std::uint64_t compressed, std::u
                                                "OCX_RELEASE_MAX_ENTRIES)");
     const std::uint64_t max = max_unpacked_bytes(limits, compressed);
     if (size > max || bytes > max - size) {
-        const std::string rule = limits.max_bytes ? std::string("the limit set")
-                                                  : "the limit for " + std::to_string(compressed) +
-                                                        " compressed bytes: the larger of " + size_text(kUnpackFloor) +
-                                                        " and " + std::to_string(kUnpackRatio) + " times that";
+        const std::string rule = limits.max_bytes
+                                     ? std::string("the limit set")
+                                     : "the limit for " + std::to_string(compressed) + " compressed bytes: the larger of " +
+                                           size_text(kUnpackFloor) + " and " + std::to_string(kUnpackRatio) + " times that";
         return make_error(ErrorKind::data, "unpacks to more than " + size_text(max) + ", " + rule +
                                                " (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
     }
@@ -51,15 +52,22 @@ Result<std::uint64_t> parse_size(std::string_view text) {
     std::string unit;
     for (const char* p = rest; p != end; ++p) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
     unsigned shift = 0;
-    if (unit.empty() || unit == "b") shift = 0;
-    else if (unit == "k" || unit == "kib") shift = 10;
-    else if (unit == "m" || unit == "mib") shift = 20;
-    else if (unit == "g" || unit == "gib") shift = 30;
-    else if (unit == "t" || unit == "tib") shift = 40;
-    else ec = std::errc::invalid_argument;
+    if (unit.empty() || unit == "b")
+        shift = 0;
+    else if (unit == "k" || unit == "kib")
+        shift = 10;
+    else if (unit == "m" || unit == "mib")
+        shift = 20;
+    else if (unit == "g" || unit == "gib")
+        shift = 30;
+    else if (unit == "t" || unit == "tib")
+        shift = 40;
+    else
+        ec = std::errc::invalid_argument;
     if (ec != std::errc() || rest == begin || value == 0 || value > (std::numeric_limits<std::uint64_t>::max() >> shift))
-        return make_error(ErrorKind::usage, quote_name(text) + " is not a size (a positive number of bytes, or with K, M, "
-                                                               "G or T: 4G)");
+        return make_error(ErrorKind::usage, quote_name(text) +
+                                                " is not a size (a positive number of bytes, or with K, M, "
+                                                "G or T: 4G)");
     return value << shift;
 }
 

@@ -11,9 +11,9 @@
 // bundle 3.9× (docs/performance.md) — so 100× leaves nearly an order of magnitude above plain
 // headers for padded data, and scales to any toolchain (a 1 GiB archive may unpack to 100 GiB).
 // The 1 GiB floor keeps small packages with odd ratios working (under 10 MiB of xz the ratio
-// alone would allow less) and bounds what any bomb can cost: the 514 KiB bomb above is refused. A million members is more than any
-// toolchain we know ships (an LLVM install is ~10k files, a full SDK a few 100k) and keeps the
-// extractor's path map to some 100 MiB.
+// alone would allow less) and bounds what any bomb can cost: the 514 KiB bomb above is refused. A million members is more
+// than any toolchain we know ships (an LLVM install is ~10k files, a full SDK a few 100k) and keeps the extractor's path map
+// to some 100 MiB.
 
 #include <cstdint>
 #include <optional>
@@ -29,7 +29,7 @@ inline constexpr std::uint64_t kUnpackRatio = 100;
 inline constexpr std::uint64_t kDefaultMaxEntries = 1'000'000;
 
 struct UnpackLimits {
-    std::optional<std::uint64_t> max_bytes;  // regular file bytes; nullopt: the default rule above
+    std::optional<std::uint64_t> max_bytes;          // regular file bytes; nullopt: the default rule above
     std::uint64_t max_entries = kDefaultMaxEntries;  // members, of every type
 };
 

@@ -79,7 +79,8 @@ std::string member_problem(const Member& m) {
     }
     if ((m.mode & (S_ISUID | S_ISGID)) != 0) {
         char text[64];
-        std::snprintf(text, sizeof text, "setuid/setgid bit (mode %04o) not allowed", static_cast<unsigned>(m.mode & 07777u));
+        std::snprintf(text, sizeof text, "setuid/setgid bit (mode %04o) not allowed",
+                      static_cast<unsigned>(m.mode & 07777u));
         return text;
     }
     if (m.type == MemberType::symlink) {

@@ -13,8 +13,9 @@
 // both are directories, a hardlink only to a regular file admitted before it, and a symlink whose
 // target stays inside the package when resolved from the link's directory, following the
 // symlinks admitted so far (`d/l -> .` then `esc -> d/l/../..` is refused), at most 40 symlinks
-// in all as the kernel follows (a longer chain fails with ELOOP and is refused as a loop). Once all are in (MemberTree::finish), every symlink is resolved again through
-// all the others: a later link can turn an earlier chain into an escape or a loop.
+// in all as the kernel follows (a longer chain fails with ELOOP and is refused as a loop). Once all are in
+// (MemberTree::finish), every symlink is resolved again through all the others: a later link can turn an earlier chain into
+// an escape or a loop.
 
 #include <cstdint>
 #include <map>
@@ -33,8 +34,8 @@ enum class MemberType { directory, file, symlink, hardlink, char_device, block_d
 struct Member {
     std::string_view name;  // as stored
     MemberType type = MemberType::file;
-    std::string_view link;  // symlink target or hardlink target, as stored
-    std::uint32_t mode = 0; // permission bits, 07777
+    std::string_view link;   // symlink target or hardlink target, as stored
+    std::uint32_t mode = 0;  // permission bits, 07777
 };
 
 using PathParts = std::vector<std::string>;

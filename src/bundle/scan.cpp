@@ -118,8 +118,8 @@ public:
                 add_problem(quote_name(rel) + " is not readable: " + std::strerror(errno));
                 return;
             }
-            entries.push_back(Entry{rel, disk, EntryType::file, archive_mode(st.st_mode),
-                                    static_cast<std::uint64_t>(st.st_size), {}});
+            entries.push_back(
+                Entry{rel, disk, EntryType::file, archive_mode(st.st_mode), static_cast<std::uint64_t>(st.st_size), {}});
         } else if (S_ISLNK(st.st_mode)) {
             std::string target(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 256) + 1, '\0');
             ssize_t n = ::readlinkat(parent_fd, name.c_str(), target.data(), target.size());
@@ -151,7 +151,7 @@ void check_members(Walker& walker) {
     for (std::size_t i = 0; i < walker.entries.size(); ++i) {
         const Entry& e = walker.entries[i];
         const MemberType type = e.type == EntryType::directory ? MemberType::directory
-                              : e.type == EntryType::file      ? MemberType::file
+                                : e.type == EntryType::file    ? MemberType::file
                                                                : MemberType::symlink;
         std::string why = member_problem(Member{e.name, type, e.link_target, e.mode});
         if (why.empty()) why = tree.admit(*member_path(e.name), type, e.link_target);
@@ -165,8 +165,7 @@ void check_members(Walker& walker) {
 }
 
 Error refusal(std::vector<Problem> problems) {
-    std::stable_sort(problems.begin(), problems.end(),
-                     [](const Problem& a, const Problem& b) { return a.order < b.order; });
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) { return a.order < b.order; });
     if (problems.size() == 1) return make_error(ErrorKind::data, problems.front().text);
     std::string message = std::to_string(problems.size()) + " entries cannot be bundled:";
     constexpr std::size_t shown = 20;
@@ -188,8 +187,8 @@ Result<std::vector<Entry>> scan(const fs::path& source) {
     if (S_ISDIR(st.st_mode)) {
         int fd = ::open(source.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
-            return make_error(ErrorKind::data, "source directory \"" + source.string() + "\" is not readable: " +
-                                                   std::strerror(errno));
+            return make_error(ErrorKind::data,
+                              "source directory \"" + source.string() + "\" is not readable: " + std::strerror(errno));
         walker.walk(fd, source, "");
         check_members(walker);
     } else {
@@ -200,10 +199,9 @@ Result<std::vector<Entry>> scan(const fs::path& source) {
             return make_error(ErrorKind::data, quote_name(name) + " is " + std::string(type_name(st.st_mode)) +
                                                    "; only files, directories and symlinks can be bundled");
         FileDescriptor fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-        if (fd.get() < 0)
-            return make_error(ErrorKind::data, quote_name(name) + " is not readable: " + std::strerror(errno));
-        walker.entries.push_back(Entry{name, source, EntryType::file, archive_mode(st.st_mode),
-                                       static_cast<std::uint64_t>(st.st_size), {}});
+        if (fd.get() < 0) return make_error(ErrorKind::data, quote_name(name) + " is not readable: " + std::strerror(errno));
+        walker.entries.push_back(
+            Entry{name, source, EntryType::file, archive_mode(st.st_mode), static_cast<std::uint64_t>(st.st_size), {}});
     }
     if (!walker.problems.empty()) return refusal(std::move(walker.problems));
     return std::move(walker.entries);

@@ -20,8 +20,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <clocale>
 #include <locale.h>
+#include <clocale>
 
 #include <algorithm>
 #include <optional>
@@ -72,8 +72,7 @@ private:
 
 locale_t utf8_ctype() {
     for (const char* name : {"C.UTF-8", "C.utf8", "en_US.UTF-8", "UTF-8"}) {
-        if (locale_t l = newlocale(LC_CTYPE_MASK, name, static_cast<locale_t>(nullptr));
-            l != static_cast<locale_t>(nullptr))
+        if (locale_t l = newlocale(LC_CTYPE_MASK, name, static_cast<locale_t>(nullptr)); l != static_cast<locale_t>(nullptr))
             return l;
     }
     return static_cast<locale_t>(nullptr);
@@ -126,9 +125,7 @@ Status TarWriter::add(const Entry& entry, std::int64_t mtime) {
     if (!ae) return make_error(ErrorKind::io, "tar: cannot allocate memory");
     archive_entry_copy_pathname(ae.get(), entry.name.c_str());
     switch (entry.type) {
-        case EntryType::directory:
-            archive_entry_set_filetype(ae.get(), AE_IFDIR);
-            break;
+        case EntryType::directory: archive_entry_set_filetype(ae.get(), AE_IFDIR); break;
         case EntryType::file:
             archive_entry_set_filetype(ae.get(), AE_IFREG);
             archive_entry_set_size(ae.get(), static_cast<la_int64_t>(entry.size));

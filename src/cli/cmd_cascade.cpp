@@ -47,10 +47,10 @@ int cmd_cascade(const Args& args) {
     std::vector<std::string> repositories;
     bool dry_run = false;
     po::options_description desc("cascade options");
-    desc.add_options()
-        ("action", po::value(&action), "check or repair")
-        ("repositories", po::value(&repositories)->composing(), "REGISTRY/REPO or oci:DIR (repeatable)")
-        ("dry-run", po::bool_switch(&dry_run), "repair: plan the rewrites and write nothing");
+    desc.add_options()("action", po::value(&action), "check or repair")("repositories",
+                                                                        po::value(&repositories)->composing(),
+                                                                        "REGISTRY/REPO or oci:DIR (repeatable)")(
+        "dry-run", po::bool_switch(&dry_run), "repair: plan the rewrites and write nothing");
     add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;
@@ -61,9 +61,9 @@ int cmd_cascade(const Args& args) {
         return 0;
     }
     if (action != "check" && action != "repair")
-        return fail(make_error(ErrorKind::usage, action.empty() ? "cascade: missing check or repair"
-                                                                : "cascade: expected check or repair, got \"" +
-                                                                      escape_text(action) + "\""));
+        return fail(make_error(ErrorKind::usage,
+                               action.empty() ? "cascade: missing check or repair"
+                                              : "cascade: expected check or repair, got \"" + escape_text(action) + "\""));
     if (repositories.empty()) return fail(make_error(ErrorKind::usage, "cascade " + action + ": missing REPO"));
     if (action == "check" && dry_run)
         return fail(make_error(ErrorKind::usage, "cascade check: --dry-run is for repair (check never writes)"));
@@ -76,7 +76,8 @@ int cmd_cascade(const Args& args) {
         const report::Report rep = run_one(text, mode, target_options);
         for (const auto& t : rep.tags) {
             const std::string detail = t.reason.empty() ? "" : " (" + t.reason + ")";
-            if (mode == publish::RepairMode::check) log::info("tag " + t.tag + " differs" + detail);
+            if (mode == publish::RepairMode::check)
+                log::info("tag " + t.tag + " differs" + detail);
             else
                 log::info(std::string(rep.dry_run ? "would repair " : "") + "tag " + t.tag + ": " +
                           std::string(report::to_string(t.action)) + detail);

@@ -19,15 +19,18 @@ int cmd_copy(const Args& args) {
     std::vector<std::string> platform_texts;
     publish::CopyOptions options;
     po::options_description desc("copy options");
-    desc.add_options()
-        ("source", po::value(&source_text), "REGISTRY/REPO:TAG or oci:DIR:TAG")
-        ("destination", po::value(&destination_text), "REGISTRY/REPO[:TAG] or oci:DIR[:TAG] (default tag: SRC's)")
-        ("platform,p", po::value(&platform_texts)->composing()->value_name("PLATFORM"),
-         "copy only this platform (repeatable); the index at DST is then rebuilt, with another digest")
-        ("cascade,c", po::bool_switch(&options.cascade), "move DST's rolling tags (1.2, 1, latest) by OCX's cascade rules, against DST's own tags")
-        ("replace", po::bool_switch(&options.replace), "allow replacing a platform DST's tag already holds with other content")
-        ("dry-run", po::bool_switch(&options.dry_run), "read both sides and report the plan; write nothing")
-        ("report", po::value(&report_path)->value_name("FILE"), "write the report (JSON) to FILE, - for stdout");
+    desc.add_options()("source", po::value(&source_text),
+                       "REGISTRY/REPO:TAG or oci:DIR:TAG")("destination", po::value(&destination_text),
+                                                           "REGISTRY/REPO[:TAG] or oci:DIR[:TAG] (default tag: SRC's)")(
+        "platform,p", po::value(&platform_texts)->composing()->value_name("PLATFORM"),
+        "copy only this platform (repeatable); the index at DST is then rebuilt, with another digest")(
+        "cascade,c", po::bool_switch(&options.cascade),
+        "move DST's rolling tags (1.2, 1, latest) by OCX's cascade rules, against DST's own tags")(
+        "replace", po::bool_switch(&options.replace),
+        "allow replacing a platform DST's tag already holds with other content")(
+        "dry-run", po::bool_switch(&options.dry_run),
+        "read both sides and report the plan; write nothing")("report", po::value(&report_path)->value_name("FILE"),
+                                                              "write the report (JSON) to FILE, - for stdout");
     add_target_options(desc, target_options);
     add_progress_option(desc, progress_mode);
     add_common_options(desc, common);
@@ -45,10 +48,13 @@ int cmd_copy(const Args& args) {
     auto src_ref = parse_reference(source_text);
     if (!src_ref) return fail(src_ref.error().context("SRC"));
     if (src_ref->tag.empty() || src_ref->digest)
-        return fail(make_error(ErrorKind::usage, "copy: SRC \"" + escape_text(source_text) + "\" must name a tag (REPO:TAG)"));
+        return fail(
+            make_error(ErrorKind::usage, "copy: SRC \"" + escape_text(source_text) + "\" must name a tag (REPO:TAG)"));
     auto dst_ref = parse_reference(destination_text);
     if (!dst_ref) return fail(dst_ref.error().context("DST"));
-    if (dst_ref->digest) return fail(make_error(ErrorKind::usage, "copy: DST \"" + escape_text(destination_text) + "\" must name a tag, not a digest"));
+    if (dst_ref->digest)
+        return fail(make_error(ErrorKind::usage,
+                               "copy: DST \"" + escape_text(destination_text) + "\" must name a tag, not a digest"));
     if (dst_ref->tag.empty()) dst_ref->tag = src_ref->tag;
     if (auto reserved = oci::check_not_reserved(dst_ref->tag); !reserved) return fail(reserved.error().context("DST"));
     for (const auto& text : platform_texts) {
@@ -58,8 +64,8 @@ int cmd_copy(const Args& args) {
     }
     // One registry: blobs are mounted from the source repository rather than sent again.
     options.mount_from = target_options.mount_from;
-    if (options.mount_from.empty() && !src_ref->is_layout() && !dst_ref->is_layout() && src_ref->registry == dst_ref->registry &&
-        src_ref->repository != dst_ref->repository)
+    if (options.mount_from.empty() && !src_ref->is_layout() && !dst_ref->is_layout() &&
+        src_ref->registry == dst_ref->registry && src_ref->repository != dst_ref->repository)
         options.mount_from = src_ref->repository;
     options.write.settle = std::chrono::milliseconds(150);  // as push: concurrent writers land before the read-back
 
@@ -82,7 +88,8 @@ int cmd_copy(const Args& args) {
     const auto dst_access = options.dry_run ? store::Target::Access::read : store::Target::Access::push;
     if (auto s = (*dst)->check_access(dst_access); !s) return fail_early("check target", s.error());
 
-    const report::Report rep = publish::copy_release(**src, src_ref->tag, **dst, dst_ref->repository_str(), dst_ref->tag, options);
+    const report::Report rep =
+        publish::copy_release(**src, src_ref->tag, **dst, dst_ref->repository_str(), dst_ref->tag, options);
     if (auto s = emit_report(rep, outputs); !s) return fail(s.error());
     return report::exit_code_for(rep);
 }

@@ -8,15 +8,15 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
+#include "bundle/file_names.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/dependency_pins.hpp"
 #include "cli/target.hpp"
-#include "util/atomic_file.hpp"
-#include "util/files.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
-#include "bundle/file_names.hpp"
+#include "util/atomic_file.hpp"
+#include "util/files.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -47,7 +47,8 @@ Status check_required(const std::string& source, const std::string& identifier, 
 
 /// The metadata file of -m, validated; nullopt without -m.
 /// Tag-only dependencies are pinned for this platform first (docs/cli.md "Dependency pins").
-Result<std::optional<metadata::Metadata>> load_metadata(const std::string& metadata_path, const std::optional<oci::Platform>& platform) {
+Result<std::optional<metadata::Metadata>> load_metadata(const std::string& metadata_path,
+                                                        const std::optional<oci::Platform>& platform) {
     if (metadata_path.empty()) return std::optional<metadata::Metadata>{};
     auto text = read_file(metadata_path);
     if (!text) return std::move(text).error();
@@ -104,15 +105,18 @@ int cmd_create(const Args& args) {
     bool force = false;
     std::string jobs_text = "0";
     po::options_description desc("create options");
-    desc.add_options()
-        ("identifier,i", po::value(&identifier)->value_name("REPO:TAG"), "package reference REPO:TAG (names the bundle)")
-        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"), "platform: os/arch[/variant][+features] or any")
-        ("metadata,m", po::value(&metadata_path)->value_name("FILE"), "metadata file to validate and write as the sidecar (needs -p)")
-        ("output,o", po::value(&output)->value_name("PATH"), "output directory (name inferred) or .tar.xz file (default: .)")
-        ("force,f", po::bool_switch(&force), "overwrite existing outputs")
-        ("level,l", po::value(&level_text)->value_name("LEVEL"), "compression: fast (xz -0), default (xz -3), best (xz -9)")
-        ("jobs,j", po::value(&jobs_text)->value_name("N"), "compression threads, 0 = all cores (never changes the bytes)")
-        ("path", po::value(&source), "directory or file to bundle");
+    desc.add_options()("identifier,i", po::value(&identifier)->value_name("REPO:TAG"),
+                       "package reference REPO:TAG (names the bundle)")(
+        "platform,p", po::value(&platform_text)->value_name("PLATFORM"),
+        "platform: os/arch[/variant][+features] or any")("metadata,m", po::value(&metadata_path)->value_name("FILE"),
+                                                         "metadata file to validate and write as the sidecar (needs -p)")(
+        "output,o", po::value(&output)->value_name("PATH"), "output directory (name inferred) or .tar.xz file (default: .)")(
+        "force,f", po::bool_switch(&force),
+        "overwrite existing outputs")("level,l", po::value(&level_text)->value_name("LEVEL"),
+                                      "compression: fast (xz -0), default (xz -3), best (xz -9)")(
+        "jobs,j", po::value(&jobs_text)->value_name("N"),
+        "compression threads, 0 = all cores (never changes the bytes)")("path", po::value(&source),
+                                                                        "directory or file to bundle");
     std::string progress_mode = "auto";
     add_progress_option(desc, progress_mode);
     add_common_options(desc, common);

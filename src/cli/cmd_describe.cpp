@@ -19,13 +19,15 @@ int cmd_describe(const Args& args) {
     TargetOptions target_options;
     std::string repository, readme_path, logo_path, title, description, keywords;
     po::options_description desc("describe options");
-    desc.add_options()
-        ("repository", po::value(&repository), "package repository REGISTRY/REPO or oci:DIR (no tag)")
-        ("readme", po::value(&readme_path)->value_name("FILE"), "README in Markdown (required)")
-        ("logo", po::value(&logo_path)->value_name("FILE"), "logo, .png or .svg")
-        ("title", po::value(&title)->value_name("TEXT"), "package title")
-        ("description", po::value(&description)->value_name("TEXT"), "one-line description")
-        ("keywords", po::value(&keywords)->value_name("A,B"), "keywords, comma-separated");
+    desc.add_options()("repository", po::value(&repository),
+                       "package repository REGISTRY/REPO or oci:DIR (no tag)")("readme",
+                                                                               po::value(&readme_path)->value_name("FILE"),
+                                                                               "README in Markdown (required)")(
+        "logo", po::value(&logo_path)->value_name("FILE"),
+        "logo, .png or .svg")("title", po::value(&title)->value_name("TEXT"),
+                              "package title")("description", po::value(&description)->value_name("TEXT"),
+                                               "one-line description")("keywords", po::value(&keywords)->value_name("A,B"),
+                                                                       "keywords, comma-separated");
     add_connection_options(desc, target_options);
     add_common_options(desc, common);
     po::positional_options_description pos;

@@ -28,18 +28,20 @@ int cmd_exec(const Args& all_args) {
     Args args, command;
     bool separated = false;
     for (const auto& a : all_args) {
-        if (!separated && a == "--") separated = true;
-        else (separated ? command : args).push_back(a);
+        if (!separated && a == "--")
+            separated = true;
+        else
+            (separated ? command : args).push_back(a);
     }
     CommonOptions common;
     TargetOptions target_options;
     LimitOptions limit_options;
     std::string reference, platform_text;
     po::options_description desc("exec options");
-    desc.add_options()
-        ("reference", po::value(&reference), "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")
-        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"),
-         "platform to run: os/arch[/variant][+features] or any (default: this host, with its libc)");
+    desc.add_options()("reference", po::value(&reference),
+                       "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")(
+        "platform,p", po::value(&platform_text)->value_name("PLATFORM"),
+        "platform to run: os/arch[/variant][+features] or any (default: this host, with its libc)");
     add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);
     add_common_options(desc, common);

@@ -10,9 +10,9 @@
 #include "cli/output.hpp"
 #include "cli/supply_chain.hpp"
 #include "cli/target.hpp"
-#include "util/files.hpp"
 #include "oci/media_types.hpp"
 #include "publish/release.hpp"
+#include "util/files.hpp"
 #include "util/log.hpp"
 
 namespace po = boost::program_options;
@@ -27,8 +27,9 @@ namespace {
 Status check_part(store::Target& target, const report::PlatformResult& p, const std::string& expected_config) {
     auto m = target.get_manifest(p.manifest.digest.str());
     if (!m) return std::move(m).error();
-    if (!*m) return make_error(ErrorKind::not_found, "manifest " + p.manifest.digest.str() + " of " + p.platform +
-                                                         " is not in " + target.describe() + " (did its shard finish?)");
+    if (!*m)
+        return make_error(ErrorKind::not_found, "manifest " + p.manifest.digest.str() + " of " + p.platform + " is not in " +
+                                                    target.describe() + " (did its shard finish?)");
     if (Digest::of((*m)->bytes) != p.manifest.digest || (*m)->bytes.size() != p.manifest.size)
         return make_error(ErrorKind::data, "manifest of " + p.platform + " does not match its part report");
     auto manifest = oci::ImageManifest::parse((*m)->bytes);
@@ -65,14 +66,18 @@ struct FinalizeArgs {
 };
 
 void add_finalize_options(po::options_description& desc, FinalizeArgs& a) {
-    desc.add_options()
-        ("files", po::value(&a.files)->composing(), "MATRIX.json then the shards' part reports")
-        ("report", po::value(&a.outputs.report_path)->value_name("FILE"), "write the full report to FILE (- for stdout)")
-        ("tag", po::value(&a.tag)->value_name("TAG"), "the tag override the shards used")
-        ("package", po::value(&a.package)->value_name("REF"), "the package override the shards used (REGISTRY/REPO or oci:DIR)")
-        ("replace", po::bool_switch(&a.replace), "allow replacing platforms already published in the tag with new content")
-        ("dry-run", po::bool_switch(&a.dry_run), "check the parts and plan the tags, write nothing")
-        ("gitlab-dotenv", po::value(&a.outputs.gitlab_dotenv)->value_name("FILE"), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    desc.add_options()("files", po::value(&a.files)->composing(),
+                       "MATRIX.json then the shards' part reports")("report",
+                                                                    po::value(&a.outputs.report_path)->value_name("FILE"),
+                                                                    "write the full report to FILE (- for stdout)")(
+        "tag", po::value(&a.tag)->value_name("TAG"),
+        "the tag override the shards used")("package", po::value(&a.package)->value_name("REF"),
+                                            "the package override the shards used (REGISTRY/REPO or oci:DIR)")(
+        "replace", po::bool_switch(&a.replace), "allow replacing platforms already published in the tag with new content")(
+        "dry-run", po::bool_switch(&a.dry_run),
+        "check the parts and plan the tags, write nothing")("gitlab-dotenv",
+                                                            po::value(&a.outputs.gitlab_dotenv)->value_name("FILE"),
+                                                            "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_sign_options(desc, a.sign_options);
     add_target_options(desc, a.target_options);
     add_progress_option(desc, a.progress_mode);
@@ -94,13 +99,13 @@ Status add_part(const std::string& file, Parts& parts) {
     auto part = report::parse(**text, file);
     if (!part) return part.error();
     if (part->status != report::Status::published)
-        return make_error(ErrorKind::data, file + ": shard status is " + std::string(report::to_string(part->status)) +
-                                               ", not published");
+        return make_error(ErrorKind::data,
+                          file + ": shard status is " + std::string(report::to_string(part->status)) + ", not published");
     if (!parts.tag.empty() && part->tag != parts.tag)
         return make_error(ErrorKind::data, file + ": tag " + part->tag + " differs from the other parts' " + parts.tag);
     if (!parts.package.empty() && part->package != parts.package)
-        return make_error(ErrorKind::data, file + ": package " + part->package + " differs from the other parts' " +
-                                               parts.package);
+        return make_error(ErrorKind::data,
+                          file + ": package " + part->package + " differs from the other parts' " + parts.package);
     parts.tag = part->tag;
     parts.package = part->package;
     for (auto& a : part->attachments) parts.attachments.push_back(std::move(a));
@@ -209,7 +214,8 @@ int finalize_main(const FinalizeArgs& a) {
     if (!a.outputs.gitlab_dotenv.empty())
         if (auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", a.outputs.report_path); !s)
             return fail(std::move(s).error().context("--report"));
-    if (a.files.size() < 2) return fail(make_error(ErrorKind::usage, "finalize: expected MATRIX.json and at least one PART.json"));
+    if (a.files.size() < 2)
+        return fail(make_error(ErrorKind::usage, "finalize: expected MATRIX.json and at least one PART.json"));
     auto parts = read_parts(a);
     if (!parts) return fail(parts.error());
     auto loaded = load_finalize_matrix(a, *parts);

@@ -23,13 +23,13 @@ int cmd_install(const Args& args) {
     std::string reference, platform_text, output;
     bool force = false;
     po::options_description desc("install options");
-    desc.add_options()
-        ("reference", po::value(&reference), "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")
-        ("platform,p", po::value(&platform_text)->value_name("PLATFORM"),
-         "platform to install: os/arch[/variant][+features] or any; its features stand for the host's "
-         "(default: this host, with its libc)")
-        ("output,o", po::value(&output)->value_name("DIR"), "install directory: DIR/content and DIR/metadata.json")
-        ("force,f", po::bool_switch(&force), "replace the package already installed in a non-empty DIR");
+    desc.add_options()("reference", po::value(&reference),
+                       "REGISTRY/REPO[:TAG|@DIGEST] or oci:DIR[:TAG] (tag defaults to latest)")(
+        "platform,p", po::value(&platform_text)->value_name("PLATFORM"),
+        "platform to install: os/arch[/variant][+features] or any; its features stand for the host's "
+        "(default: this host, with its libc)")("output,o", po::value(&output)->value_name("DIR"),
+                                               "install directory: DIR/content and DIR/metadata.json")(
+        "force,f", po::bool_switch(&force), "replace the package already installed in a non-empty DIR");
     add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);
     add_common_options(desc, common);
@@ -57,11 +57,9 @@ int cmd_install(const Args& args) {
     auto resolved = install::resolve(**target, at, *required);
     if (!resolved) return fail(resolved.error());
     const std::string platform = resolved->platform ? resolved->platform->str() : std::string("no index");
-    log::info("installing " + name + " (" + platform + ", " + resolved->digest.str() +
-              ") into " + output);
-    auto installed = install::install(**target, *resolved, output, force ? install::Overwrite::replace
-                                                                         : install::Overwrite::refuse,
-                                      *limits);
+    log::info("installing " + name + " (" + platform + ", " + resolved->digest.str() + ") into " + output);
+    auto installed = install::install(**target, *resolved, output,
+                                      force ? install::Overwrite::replace : install::Overwrite::refuse, *limits);
     if (!installed) return fail(installed.error());
 
     std::error_code ec;
@@ -69,8 +67,10 @@ int cmd_install(const Args& args) {
     if (common.format == Format::json) {
         boost::json::object o;
         o["reference"] = ref->str();
-        if (resolved->platform) o["platform"] = resolved->platform->str();
-        else o["platform"] = nullptr;
+        if (resolved->platform)
+            o["platform"] = resolved->platform->str();
+        else
+            o["platform"] = nullptr;
         o["manifest"] = installed->manifest.str();
         o["config"] = installed->config.str();
         o["dir"] = dir.string();

@@ -63,10 +63,12 @@ std::string text_listing(const publish::Inventory& inv, const std::vector<std::v
         const std::string name = escape_text(v.index.tag);
         std::vector<std::string> platforms;
         for (const auto& [platform, entry] : v.index.platforms) platforms.push_back(platform);
-        out += name + std::string(width - name.size() + 2, ' ') + (platforms.empty() ? "(no platforms)" : join(platforms, " "));
+        out +=
+            name + std::string(width - name.size() + 2, ' ') + (platforms.empty() ? "(no platforms)" : join(platforms, " "));
         std::vector<std::string> tags;
         for (const auto& p : ptrs[i])
-            tags.push_back(p.platforms.size() == v.index.platforms.size() ? p.tag : p.tag + " (" + join(p.platforms, " ") + ")");
+            tags.push_back(p.platforms.size() == v.index.platforms.size() ? p.tag
+                                                                          : p.tag + " (" + join(p.platforms, " ") + ")");
         if (!tags.empty()) out += "  <- " + join(tags, ", ");
         out += '\n';
     }
@@ -129,8 +131,10 @@ int cmd_ls(const Args& args) {
     auto inv = publish::read_inventory(**target);
     if (!inv) return fail(inv.error());
     const auto ptrs = pointers(*inv);
-    if (common.format == Format::json) print_stdout(json::pretty(json_listing(ref->repository_str(), *inv, ptrs)));
-    else print_stdout(text_listing(*inv, ptrs));
+    if (common.format == Format::json)
+        print_stdout(json::pretty(json_listing(ref->repository_str(), *inv, ptrs)));
+    else
+        print_stdout(text_listing(*inv, ptrs));
     return 0;
 }
 

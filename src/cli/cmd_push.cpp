@@ -6,23 +6,23 @@
 #include <fstream>
 #include <optional>
 
+#include "attest/sbom.hpp"
 #include "bundle/check.hpp"
+#include "bundle/file_names.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/dependency_pins.hpp"
 #include "cli/limits.hpp"
 #include "cli/supply_chain.hpp"
-#include "attest/sbom.hpp"
-#include "util/files.hpp"
-#include "util/json.hpp"
 #include "cli/target.hpp"
 #include "metadata/metadata.hpp"
+#include "oci/layer_ref.hpp"
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
-#include "bundle/file_names.hpp"
-#include "oci/layer_ref.hpp"
 #include "publish/push.hpp"
 #include "report/ocx_push.hpp"
+#include "util/files.hpp"
+#include "util/json.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 
@@ -48,8 +48,8 @@ Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items
 
 // push --sbom (docs/cli.md "Supply chain"): "auto" generates the SBOM from the archives' regular
 // files (hashed while the archive check reads them), anything else is a file attached as is.
-Result<std::string> push_sbom(const std::string& choice, const std::vector<std::string>& archives,
-                              const oci::Reference& ref, const oci::Platform& platform, const bundle::UnpackLimits& limits) {
+Result<std::string> push_sbom(const std::string& choice, const std::vector<std::string>& archives, const oci::Reference& ref,
+                              const oci::Platform& platform, const bundle::UnpackLimits& limits) {
     if (choice != "auto") {
         auto text = read_file(choice);
         if (!text) return std::move(text).error().context("--sbom");
@@ -153,17 +153,22 @@ struct PushArgs {
 };
 
 void add_push_options(po::options_description& desc, PushArgs& a) {
-    desc.add_options()
-        ("identifier,i", po::value(&a.identifier)->value_name("REF"), "package reference REGISTRY/REPO:TAG or oci:DIR:TAG")
-        ("platform,p", po::value(&a.platform_text)->value_name("PLATFORM"), "platform of the archive: os/arch[/variant][+features] or any")
-        ("metadata,m", po::value(&a.metadata_path)->value_name("FILE"), "metadata file (default: <archive stem>-metadata.json next to the first archive)")
-        ("new,n", po::bool_switch(&a.is_new), "first push of a package: a missing repository counts as no tags")
-        ("cascade,c", po::bool_switch(&a.cascade), "also move rolling tags (1.2, 1, latest) by OCX's cascade rules")
-        ("annotation", po::value(&a.annotation_items)->composing()->value_name("KEY=VALUE"), "index annotation KEY=VALUE (repeatable)")
-        ("alias", po::value(&a.aliases)->composing()->value_name("TAG"), "extra tag to re-point (repeatable)")
-        ("no-canonical-tag", po::bool_switch(&a.no_canonical), "do not tag the manifest as sha256.<hex>")
-        ("announce-file", po::value(&a.announce_file)->value_name("FILE"), "after success, append a line: the tag and the cascade tags, comma-joined")
-        ("archives", po::value(&a.positional_args)->composing(), "layers, base first: ARCHIVE or sha256:<hex>.<ext>, each with an optional :strip=N,prefix=P,from=REPO");
+    desc.add_options()("identifier,i", po::value(&a.identifier)->value_name("REF"),
+                       "package reference REGISTRY/REPO:TAG or oci:DIR:TAG")(
+        "platform,p", po::value(&a.platform_text)->value_name("PLATFORM"),
+        "platform of the archive: os/arch[/variant][+features] or any")(
+        "metadata,m", po::value(&a.metadata_path)->value_name("FILE"),
+        "metadata file (default: <archive stem>-metadata.json next to the first archive)")(
+        "new,n", po::bool_switch(&a.is_new), "first push of a package: a missing repository counts as no tags")(
+        "cascade,c", po::bool_switch(&a.cascade), "also move rolling tags (1.2, 1, latest) by OCX's cascade rules")(
+        "annotation", po::value(&a.annotation_items)->composing()->value_name("KEY=VALUE"),
+        "index annotation KEY=VALUE (repeatable)")("alias", po::value(&a.aliases)->composing()->value_name("TAG"),
+                                                   "extra tag to re-point (repeatable)")(
+        "no-canonical-tag", po::bool_switch(&a.no_canonical), "do not tag the manifest as sha256.<hex>")(
+        "announce-file", po::value(&a.announce_file)->value_name("FILE"),
+        "after success, append a line: the tag and the cascade tags, comma-joined")(
+        "archives", po::value(&a.positional_args)->composing(),
+        "layers, base first: ARCHIVE or sha256:<hex>.<ext>, each with an optional :strip=N,prefix=P,from=REPO");
     desc.add_options()("sbom", po::value(&a.sbom_choice)->value_name("FILE|auto"),
                        "attach an SBOM to the platform manifest: a CycloneDX file, or auto (generated from the archives)");
     add_sign_options(desc, a.sign_options);
@@ -315,8 +320,8 @@ void attach_before_tags(store::Target* target, const PushRequest& r, publish::Pu
 }
 
 // The report in the shape asked for, the errors for people, the announce line; the exit code.
-int finish_push(const PushArgs& a, const PushRequest& r, const report::Report& rep,
-                const report::BlobCounts& layer_counts, PushReportShape shape) {
+int finish_push(const PushArgs& a, const PushRequest& r, const report::Report& rep, const report::BlobCounts& layer_counts,
+                PushReportShape shape) {
     const bool published = rep.status == report::Status::published;
     if (a.common.format == Format::json && shape == PushReportShape::ocx) {
         if (published) print_stdout(report::to_ocx_push_json(rep, r.ref.repository_str() + ":" + r.ref.tag, layer_counts));
@@ -345,7 +350,8 @@ int publish_push(const PushArgs& a, PushRequest& r, PushReportShape shape) {
     r.content.layers = std::move(*layers);
     // Every dependency pin names a platform manifest (docs/cli.md "Dependency pins").
     PinCheck pins(a.target_options);
-    if (auto s = pins.check(r.meta, r.meta_file.string()); !s) return fail_early(a, r, shape, "check dependencies", s.error());
+    if (auto s = pins.check(r.meta, r.meta_file.string()); !s)
+        return fail_early(a, r, shape, "check dependencies", s.error());
 
     report::BlobCounts layer_counts;
     publish::PushOptions options = push_options(a, r, layer_counts);

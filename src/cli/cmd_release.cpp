@@ -46,8 +46,7 @@ Status check_release_pins(const std::vector<publish::PlatformInput>& inputs, con
 }
 
 // After a published release: the description artifact; a failure fails the report.
-void write_description(store::Target* target, const publish::BuiltDescription& built, bool dry_run,
-                       report::Report& rep) {
+void write_description(store::Target* target, const publish::BuiltDescription& built, bool dry_run, report::Report& rep) {
     if (dry_run) {
         if (rep.status == report::Status::planned)
             log::info("would write tag " + std::string(publish::kDescriptionTag) + " -> " + built.manifest.digest.str());
@@ -78,17 +77,20 @@ struct ReleaseArgs {
 };
 
 void add_release_options(po::options_description& desc, ReleaseArgs& a) {
-    desc.add_options()
-        ("matrix", po::value(&a.matrix_path), "release matrix (JSON)")
-        ("dry-run", po::bool_switch(&a.dry_run), "bundle and read the target, write nothing; report the plan")
-        ("offline", po::bool_switch(&a.offline), "with --dry-run: do not read the target either")
-        ("report", po::value(&a.outputs.report_path)->value_name("FILE"), "write the report to FILE (- for stdout)")
-        ("tag", po::value(&a.tag)->value_name("TAG"), "override the matrix's tag (e.g. from docker/metadata-action)")
-        ("package", po::value(&a.package)->value_name("REF"), "override the matrix's package (REGISTRY/REPO or oci:DIR)")
-        ("replace", po::bool_switch(&a.replace), "allow replacing platforms already published in the tag with new content")
-        ("jobs", po::value(&a.jobs_text)->value_name("N"), "platforms bundled/pushed at once (default: cores, at least 2)")
-        ("shard", po::value(&a.shard)->value_name("PLATFORM"), "publish only this platform's content, no tags (CI matrix leg; needs --report)")
-        ("gitlab-dotenv", po::value(&a.outputs.gitlab_dotenv)->value_name("FILE"), "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
+    desc.add_options()("matrix", po::value(&a.matrix_path), "release matrix (JSON)")(
+        "dry-run", po::bool_switch(&a.dry_run),
+        "bundle and read the target, write nothing; report the plan")("offline", po::bool_switch(&a.offline),
+                                                                      "with --dry-run: do not read the target either")(
+        "report", po::value(&a.outputs.report_path)->value_name("FILE"),
+        "write the report to FILE (- for stdout)")("tag", po::value(&a.tag)->value_name("TAG"),
+                                                   "override the matrix's tag (e.g. from docker/metadata-action)")(
+        "package", po::value(&a.package)->value_name("REF"), "override the matrix's package (REGISTRY/REPO or oci:DIR)")(
+        "replace", po::bool_switch(&a.replace), "allow replacing platforms already published in the tag with new content")(
+        "jobs", po::value(&a.jobs_text)->value_name("N"), "platforms bundled/pushed at once (default: cores, at least 2)")(
+        "shard", po::value(&a.shard)->value_name("PLATFORM"),
+        "publish only this platform's content, no tags (CI matrix leg; needs --report)")(
+        "gitlab-dotenv", po::value(&a.outputs.gitlab_dotenv)->value_name("FILE"),
+        "write OCX_RELEASE_* keys for artifacts:reports:dotenv");
     add_limit_options(desc, a.limit_options);
     add_sign_options(desc, a.sign_options);
     add_target_options(desc, a.target_options);
@@ -102,7 +104,8 @@ Result<MatrixLoad> read_matrix_load(const ReleaseArgs& a) {
         if (auto s = report::check_dotenv_value("OCX_RELEASE_REPORT", a.outputs.report_path); !s)
             return std::move(s).error().context("--report");
     if (a.matrix_path.empty()) return make_error(ErrorKind::usage, "release: missing MATRIX.json");
-    if (a.offline && !a.dry_run) return make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)");
+    if (a.offline && !a.dry_run)
+        return make_error(ErrorKind::usage, "--offline needs --dry-run (a release must read the target)");
     MatrixLoad load;
     auto limits = unpack_limits(a.limit_options);
     if (!limits) return limits.error();
@@ -178,7 +181,7 @@ Status prepare_bundle_dir(const plan::Matrix& matrix, std::optional<TempDir>& te
 // The "describe" block: its files are read before anything is written, the artifact is
 // written after the release (docs/cli.md "describe"); shards leave it to finalize's caller.
 Result<std::optional<publish::BuiltDescription>> read_release_description(const plan::Matrix& matrix,
-                                                                         const MatrixLoad& load) {
+                                                                          const MatrixLoad& load) {
     std::optional<publish::BuiltDescription> description;
     if (matrix.describe && !load.scope.shard) {
         auto d = publish::read_description(*matrix.describe);
@@ -189,8 +192,7 @@ Result<std::optional<publish::BuiltDescription>> read_release_description(const 
 }
 
 // The report written and the shard's note; the exit code.
-int finish_release(const ReleaseArgs& a, const publish::ReleaseOptions& options, bool temp_bundles,
-                   report::Report& rep) {
+int finish_release(const ReleaseArgs& a, const publish::ReleaseOptions& options, bool temp_bundles, report::Report& rep) {
     if (temp_bundles) {
         // The bundles go with the temporary directory: the report does not point at them.
         for (auto& p : rep.platforms)

@@ -6,10 +6,10 @@
 #include "cli/deep_verify.hpp"
 #include "cli/limits.hpp"
 #include "cli/target.hpp"
-#include "util/files.hpp"
 #include "publish/verify.hpp"
 #include "publish/verify_attachments.hpp"
 #include "util/escape.hpp"
+#include "util/files.hpp"
 #include "util/json.hpp"
 #include "util/log.hpp"
 
@@ -93,11 +93,12 @@ int cmd_verify(const Args& args) {
     std::string report_path, tags_text = "all", key_path;
     bool deep = false;
     po::options_description desc("verify options");
-    desc.add_options()
-        ("report", po::value(&report_path), "report written by release/finalize/push --format json")
-        ("deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")
-        ("tags", po::value(&tags_text)->value_name("WHICH"), "primary: check the primary tag only; all (default): every tag of the report")
-        ("key", po::value(&key_path)->value_name("PUB"), "also check every signature and signed attestation with this public key (PEM)");
+    desc.add_options()("report", po::value(&report_path), "report written by release/finalize/push --format json")(
+        "deep", po::bool_switch(&deep), "also pull and test-extract every platform, checking declared binaries")(
+        "tags", po::value(&tags_text)->value_name("WHICH"),
+        "primary: check the primary tag only; all (default): every tag of the report")(
+        "key", po::value(&key_path)->value_name("PUB"),
+        "also check every signature and signed attestation with this public key (PEM)");
     LimitOptions limit_options;
     add_limit_options(desc, limit_options);
     add_connection_options(desc, target_options);

@@ -36,13 +36,11 @@ constexpr std::array kCommands{
             "  $ ocx-release finalize release.json part-*.json --report report.json\n"
             "  $ ocx-release finalize release.json part-*.json --dry-run\n"
             "  $ ocx-release finalize release.json part-*.json --package registry.example/acme/mytool --replace\n"},
-    Command{"verify", "read a release back and check it matches its report", "verify REPORT.json [options]",
-            cmd_verify,
+    Command{"verify", "read a release back and check it matches its report", "verify REPORT.json [options]", cmd_verify,
             "  $ ocx-release verify report.json\n"
             "  $ ocx-release verify report.json --deep --format json\n"
             "  $ ocx-release verify old-report.json --tags primary\n"},
-    Command{"install", "install one platform of a package into a directory", "install REF -o DIR [options]",
-            cmd_install,
+    Command{"install", "install one platform of a package into a directory", "install REF -o DIR [options]", cmd_install,
             "  $ ocx-release install registry.example/acme/mytool:1.4.0 -o /opt/mytool\n"
             "  $ ocx-release install oci:./layout:1.4.0 -p linux/arm64 -o out --force\n"},
     Command{"env", "print the environment an installed package declares", "env DIR [options]", cmd_env,
@@ -63,8 +61,8 @@ constexpr std::array kCommands{
             "  $ ocx-release cascade check registry.example/acme/mytool registry.example/acme/other\n"
             "  $ ocx-release cascade repair registry.example/acme/mytool --dry-run\n"
             "  $ ocx-release cascade repair oci:./layout --format json\n"},
-    Command{"copy", "promote a release to another repository, registry or layout, byte for byte",
-            "copy SRC DST [options]", cmd_copy,
+    Command{"copy", "promote a release to another repository, registry or layout, byte for byte", "copy SRC DST [options]",
+            cmd_copy,
             "  $ ocx-release copy registry.example/staging/mytool:1.4.0 registry.example/acme/mytool -c\n"
             "  $ ocx-release copy registry.example/acme/mytool:1.4.0 oci:./mirror -p linux/amd64 --dry-run\n"},
     Command{"describe", "write the package's description (README, logo, title) as OCX's __ocx.desc artifact",

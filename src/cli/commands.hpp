@@ -36,8 +36,8 @@ enum class SignalCleanup { install, none };
 
 struct Command {
     std::string_view name;
-    std::string_view summary;   // one line, lower case, no period: "bundle, push and tag …"
-    std::string_view usage;     // after "ocx-release ": "release MATRIX.json [options]"
+    std::string_view summary;  // one line, lower case, no period: "bundle, push and tag …"
+    std::string_view usage;    // after "ocx-release ": "release MATRIX.json [options]"
     int (*handler)(const Args&);
     std::string_view examples;  // lines of "  $ ocx-release …", each ending in '\n'
     SignalCleanup cleanup = SignalCleanup::install;

@@ -15,13 +15,13 @@ namespace po = boost::program_options;
 namespace ocx::cli {
 
 void add_common_options(po::options_description& desc, CommonOptions& common) {
-    desc.add_options()
-        ("format", po::value<std::string>()->default_value("text")->value_name("FORMAT")->notifier([&common](const std::string& f) {
-             common.format = f == "json" ? Format::json : Format::text;
-         }), "output format on stdout: text or json")
-        ("verbose,v", po::bool_switch(), "more detail on stderr (-vv for wire detail)")
-        ("quiet,q", po::bool_switch(&common.quiet), "only errors on stderr")
-        ("help,h", po::bool_switch(&common.help), "show this help");
+    desc.add_options()("format",
+                       po::value<std::string>()->default_value("text")->value_name("FORMAT")->notifier(
+                           [&common](const std::string& f) { common.format = f == "json" ? Format::json : Format::text; }),
+                       "output format on stdout: text or json")("verbose,v", po::bool_switch(),
+                                                                "more detail on stderr (-vv for wire detail)")(
+        "quiet,q", po::bool_switch(&common.quiet), "only errors on stderr")("help,h", po::bool_switch(&common.help),
+                                                                            "show this help");
 }
 
 namespace {
@@ -38,13 +38,13 @@ std::string did_you_mean(const std::string& given, const po::options_description
 }  // namespace
 
 Status parse_args(const Args& args, const po::options_description& desc,
-                  const po::positional_options_description* positional, CommonOptions& common,
-                  po::variables_map* vm_out) {
+                  const po::positional_options_description* positional, CommonOptions& common, po::variables_map* vm_out) {
     po::variables_map vm;
     try {
         // -v may be repeated (-vv): count them before program_options folds them into one switch.
         for (const auto& a : args) {
-            if (a == "--verbose") ++common.verbosity;
+            if (a == "--verbose")
+                ++common.verbosity;
             else if (a.size() > 1 && a[0] == '-' && a[1] != '-' && a.find_first_not_of('v', 1) == std::string::npos)
                 common.verbosity += static_cast<int>(a.size() - 1);
         }
@@ -115,8 +115,8 @@ Result<unsigned> parse_count(const std::string& text, std::string_view flag, uns
         pos = 0;
     }
     if (pos != text.size() || text.empty() || n < 0 || n > static_cast<long long>(max))
-        return make_error(ErrorKind::usage, std::string(flag) + ": expected a whole number from 0 to " + std::to_string(max) +
-                                                ", got \"" + text + "\"");
+        return make_error(ErrorKind::usage, std::string(flag) + ": expected a whole number from 0 to " +
+                                                std::to_string(max) + ", got \"" + text + "\"");
     return static_cast<unsigned>(n);
 }
 

@@ -29,8 +29,8 @@ void add_common_options(boost::program_options::options_description& desc, Commo
 /// back as ErrorKind::usage naming the flag ("did you mean --tag?" for an unknown one). Applies
 /// the log level from `common` on success.
 Status parse_args(const Args& args, const boost::program_options::options_description& desc,
-                  const boost::program_options::positional_options_description* positional,
-                  CommonOptions& common, boost::program_options::variables_map* vm_out = nullptr);
+                  const boost::program_options::positional_options_description* positional, CommonOptions& common,
+                  boost::program_options::variables_map* vm_out = nullptr);
 
 /// Prints a command's help to stdout (help is asked-for output): "usage: ocx-release …" and the
 /// summary from the command table, the options of `desc` except the positional arguments named in

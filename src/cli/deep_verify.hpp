@@ -3,9 +3,9 @@
 // check the config is valid published metadata and every declared binary exists and is executable.
 
 #include "bundle/limits.hpp"
-#include "store/target.hpp"
 #include "publish/verify.hpp"
 #include "report/report.hpp"
+#include "store/target.hpp"
 
 namespace ocx::cli {
 

@@ -12,7 +12,7 @@ namespace ocx::cli {
 
 namespace {
 Result<std::unique_ptr<store::Target>> open_repository(const metadata::DependencyIdentifier& id,
-                                                         const TargetOptions& options) {
+                                                       const TargetOptions& options) {
     auto ref = oci::Reference::parse(id.location(), nullptr);
     if (!ref) return std::move(ref).error();
     return open_target(*ref, options);
@@ -32,8 +32,8 @@ Result<Digest> resolve(const metadata::DependencyIdentifier& id, const std::stri
     auto found = (*target)->get_manifest(id.tag);
     if (!found) return std::move(found).error();
     if (!*found)
-        return make_error(ErrorKind::not_found, "dependency " + quote_text(text) + ": no tag " + quote_text(id.tag) + " in " +
-                                                    id.location());
+        return make_error(ErrorKind::not_found,
+                          "dependency " + quote_text(text) + ": no tag " + quote_text(id.tag) + " in " + id.location());
     const auto& m = **found;
     const std::string media_type = m.media_type.empty() ? oci::sniff_media_type(m.bytes) : m.media_type;
     if (!is_index(media_type)) return Digest::of(m.bytes);  // one manifest: the tag is the platform manifest
@@ -72,7 +72,8 @@ Status PinCheck::check(const metadata::Metadata& meta, std::string_view source) 
         auto target = open_repository(*id, options_);
         if (!target) return std::move(target).error().context(source);
         auto found = (*target)->get_manifest(id->digest.str());
-        if (!found) return std::move(found).error().context(std::string(source) + ": dependency " + quote_text(dep.identifier));
+        if (!found)
+            return std::move(found).error().context(std::string(source) + ": dependency " + quote_text(dep.identifier));
         if (!*found)
             return make_error(ErrorKind::not_found, std::string(source) + ": dependency " + quote_text(dep.identifier) +
                                                         ": no manifest " + id->digest.str() + " in " + id->location());

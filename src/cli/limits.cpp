@@ -11,12 +11,11 @@ namespace po = boost::program_options;
 namespace ocx::cli {
 
 void add_limit_options(po::options_description& desc, LimitOptions& options) {
-    desc.add_options()
-        ("max-unpacked-size", po::value(&options.max_unpacked)->value_name("SIZE"),
-         "refuse archives unpacking to more file bytes than SIZE (K, M, G, T: binary units; env "
-         "OCX_RELEASE_MAX_UNPACKED; default: the larger of 1G and 100 times the compressed size)")
-        ("max-entries", po::value(&options.max_entries)->value_name("N"),
-         "refuse archives with more than N members (env OCX_RELEASE_MAX_ENTRIES; default 1000000)");
+    desc.add_options()("max-unpacked-size", po::value(&options.max_unpacked)->value_name("SIZE"),
+                       "refuse archives unpacking to more file bytes than SIZE (K, M, G, T: binary units; env "
+                       "OCX_RELEASE_MAX_UNPACKED; default: the larger of 1G and 100 times the compressed size)")(
+        "max-entries", po::value(&options.max_entries)->value_name("N"),
+        "refuse archives with more than N members (env OCX_RELEASE_MAX_ENTRIES; default 1000000)");
 }
 
 namespace {

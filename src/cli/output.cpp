@@ -91,8 +91,8 @@ void log_attachments(const report::Report& r) {
     if (r.attachments.empty()) return;
     std::vector<std::vector<std::string>> rows{{"attached", "to", "signed", "referrer", "action"}};
     for (const auto& a : r.attachments)
-        rows.push_back({a.kind, a.platform.empty() ? "index" : a.platform, a.signed_ ? "yes" : "no",
-                        short_digest(a.digest), a.action});
+        rows.push_back(
+            {a.kind, a.platform.empty() ? "index" : a.platform, a.signed_ ? "yes" : "no", short_digest(a.digest), a.action});
     for (const auto& line : aligned(rows, "  ")) log::info(line);
 }
 }  // namespace
@@ -116,8 +116,8 @@ Status emit_report(const report::Report& r, const ReportOutputs& outputs) {
     if (!r.tags.empty()) {
         std::vector<std::vector<std::string>> rows{{"tag", "action", "before", "after", ""}};
         for (const auto& t : r.tags)
-            rows.push_back({t.tag, std::string(report::to_string(t.action)), short_digest(t.before),
-                            short_digest(t.after), tag_detail(t)});
+            rows.push_back({t.tag, std::string(report::to_string(t.action)), short_digest(t.before), short_digest(t.after),
+                            tag_detail(t)});
         for (const auto& line : aligned(rows, "  ")) log::info(line);
     }
     log_attachments(r);

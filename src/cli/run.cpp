@@ -19,8 +19,8 @@ Args take_leading_common_options(Args& args) {
     Args taken;
     while (!args.empty()) {
         const std::string& a = args.front();
-        const bool flag = a == "-v" || a == "-vv" || a == "--verbose" || a == "-q" || a == "--quiet" ||
-                          a.rfind("--format=", 0) == 0;
+        const bool flag =
+            a == "-v" || a == "-vv" || a == "--verbose" || a == "-q" || a == "--quiet" || a.rfind("--format=", 0) == 0;
         const bool with_value = a == "--format" && args.size() > 1;
         if (!flag && !with_value) break;
         taken.insert(taken.end(), args.begin(), args.begin() + (with_value ? 2 : 1));

@@ -24,9 +24,8 @@ std::optional<std::string> getenv_string(const std::string& name) {
 
 // RFC 3339 UTC of SOURCE_DATE_EPOCH when set (reproducible builds), else of now.
 Result<std::string> created_time() {
-    std::int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    std::int64_t seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     if (auto epoch = getenv_string("SOURCE_DATE_EPOCH"); epoch && !epoch->empty()) {
         auto [end, ec] = std::from_chars(epoch->data(), epoch->data() + epoch->size(), seconds);
         if (ec != std::errc() || end != epoch->data() + epoch->size() || seconds < 0)
@@ -70,10 +69,9 @@ Result<std::optional<SigningKey>> load_key(const SignOptions& options) {
 }  // namespace
 
 void add_sign_options(po::options_description& desc, SignOptions& options) {
-    desc.add_options()
-        ("sign-key", po::value(&options.key_file)->value_name("FILE"),
-         "sign with this ECDSA P-256 key (PKCS#8 PEM; else OCX_RELEASE_SIGN_KEY: a path or the PEM itself)")
-        ("sign-platforms", po::bool_switch(&options.sign_platforms), "with a key: sign every platform manifest too");
+    desc.add_options()("sign-key", po::value(&options.key_file)->value_name("FILE"),
+                       "sign with this ECDSA P-256 key (PKCS#8 PEM; else OCX_RELEASE_SIGN_KEY: a path or the PEM itself)")(
+        "sign-platforms", po::bool_switch(&options.sign_platforms), "with a key: sign every platform manifest too");
 }
 
 Result<std::unique_ptr<LoadedSupplyChain>> load_supply_chain(const SignOptions& options, bool provenance) {

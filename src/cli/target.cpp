@@ -10,21 +10,22 @@ namespace po = boost::program_options;
 namespace ocx::cli {
 
 void add_connection_options(po::options_description& desc, TargetOptions& options) {
-    desc.add_options()
-        ("insecure-registry", po::value(&options.insecure_registries)->composing()->value_name("HOST"),
-         "allow plain HTTP to this registry host (repeatable; loopback hosts are always allowed)")
-        ("ca-file", po::value(&options.ca_file)->value_name("FILE"), "PEM bundle of CAs to trust for the registry's TLS certificate")
-        ("stall-timeout", po::value(&options.stall_timeout)->default_value("60")->value_name("SECONDS"),
-         "abandon (and retry) a transfer that moves under 1 KiB/s for this many seconds")
-        ("connect-timeout", po::value(&options.connect_timeout)->default_value("15")->value_name("SECONDS"), "seconds to wait for a connection");
+    desc.add_options()("insecure-registry", po::value(&options.insecure_registries)->composing()->value_name("HOST"),
+                       "allow plain HTTP to this registry host (repeatable; loopback hosts are always allowed)")(
+        "ca-file", po::value(&options.ca_file)->value_name("FILE"),
+        "PEM bundle of CAs to trust for the registry's TLS certificate")(
+        "stall-timeout", po::value(&options.stall_timeout)->default_value("60")->value_name("SECONDS"),
+        "abandon (and retry) a transfer that moves under 1 KiB/s for this many seconds")(
+        "connect-timeout", po::value(&options.connect_timeout)->default_value("15")->value_name("SECONDS"),
+        "seconds to wait for a connection");
 }
 
 void add_target_options(po::options_description& desc, TargetOptions& options) {
     add_connection_options(desc, options);
-    desc.add_options()
-        ("chunk-size", po::value(&options.chunk_size)->default_value("0")->value_name("SIZE"),
-         "upload blobs in PATCH chunks of this size (e.g. 4M); 0 = one request per blob")
-        ("mount-from", po::value(&options.mount_from)->value_name("REPO"), "repository on the same registry to mount existing blobs from");
+    desc.add_options()("chunk-size", po::value(&options.chunk_size)->default_value("0")->value_name("SIZE"),
+                       "upload blobs in PATCH chunks of this size (e.g. 4M); 0 = one request per blob")(
+        "mount-from", po::value(&options.mount_from)->value_name("REPO"),
+        "repository on the same registry to mount existing blobs from");
 }
 
 Result<oci::Reference> parse_reference(const std::string& text) {
@@ -41,9 +42,12 @@ Result<std::uint64_t> parse_size(const std::string& text) {
         return make_error(ErrorKind::usage, "--chunk-size: expected a size such as 4M, got \"" + text + "\"");
     }
     std::string unit = text.substr(pos);
-    if (unit == "K" || unit == "k" || unit == "KiB") n <<= 10;
-    else if (unit == "M" || unit == "m" || unit == "MiB") n <<= 20;
-    else if (unit == "G" || unit == "g" || unit == "GiB") n <<= 30;
+    if (unit == "K" || unit == "k" || unit == "KiB")
+        n <<= 10;
+    else if (unit == "M" || unit == "m" || unit == "MiB")
+        n <<= 20;
+    else if (unit == "G" || unit == "g" || unit == "GiB")
+        n <<= 30;
     else if (!unit.empty())
         return make_error(ErrorKind::usage, "--chunk-size: unknown unit \"" + unit + "\" (use K, M or G)");
     return n;

@@ -15,7 +15,7 @@ bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; 
 std::string base64_encode(std::string_view bytes) {
     if (bytes.empty()) return {};
     if (bytes.size() > static_cast<std::size_t>(INT_MAX / 4 * 3)) return {};  // never: credentials are short
-    std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');  // EVP_EncodeBlock writes a final NUL
+    std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');                    // EVP_EncodeBlock writes a final NUL
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                   reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
     out.resize(static_cast<std::size_t>(n));

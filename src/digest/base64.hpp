@@ -1,8 +1,9 @@
 #pragma once
 // Base64 (RFC 4648 §4, with padding) for HTTP Basic credentials, Docker config `auth` fields and
-// the Sigstore bundles of the supply chain (docs/wire-format.md §7), by OpenSSL's EVP encoder (EVP_EncodeBlock/EVP_DecodeBlock), here because digest/ is the one
-// folder that includes OpenSSL. The decoder adds what EVP_DecodeBlock lacks: padding is optional
-// (Docker config files are written by many tools) and the padding bytes are not returned.
+// the Sigstore bundles of the supply chain (docs/wire-format.md §7), by OpenSSL's EVP encoder
+// (EVP_EncodeBlock/EVP_DecodeBlock), here because digest/ is the one folder that includes OpenSSL. The decoder adds what
+// EVP_DecodeBlock lacks: padding is optional (Docker config files are written by many tools) and the padding bytes are not
+// returned.
 
 #include <optional>
 #include <string>

@@ -21,12 +21,11 @@ bool is_lower_hex(std::string_view s) {
 Result<Digest> Digest::parse(std::string_view text) {
     constexpr std::string_view prefix = "sha256:";
     if (text.substr(0, prefix.size()) != prefix)
-        return make_error(ErrorKind::data,
-                          "invalid digest \"" + std::string(text) + "\": expected sha256:<64 hex digits>");
+        return make_error(ErrorKind::data, "invalid digest \"" + std::string(text) + "\": expected sha256:<64 hex digits>");
     auto hex = text.substr(prefix.size());
     if (hex.size() != 64 || !is_lower_hex(hex))
-        return make_error(ErrorKind::data, "invalid digest \"" + std::string(text) +
-                                               "\": expected 64 lowercase hex digits after sha256:");
+        return make_error(ErrorKind::data,
+                          "invalid digest \"" + std::string(text) + "\": expected 64 lowercase hex digits after sha256:");
     Digest d;
     d.hex_ = std::string(hex);
     return d;
@@ -94,7 +93,8 @@ Result<FileDigest> digest_file(const std::filesystem::path& path) {
     const int read_errno = errno;
     std::fclose(f);
     if (failed)
-        return make_error(ErrorKind::io, path.string() + ": " + (read_errno != 0 ? std::strerror(read_errno) : "read error"));
+        return make_error(ErrorKind::io,
+                          path.string() + ": " + (read_errno != 0 ? std::strerror(read_errno) : "read error"));
     out.digest = h.finish();
     return out;
 }

@@ -63,8 +63,7 @@ Result<SigningKey> SigningKey::public_from_pem(std::string_view pem, std::string
     if (!bio) return make_error(ErrorKind::internal, "out of memory reading a key");
     EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
     if (key == nullptr)
-        return make_error(ErrorKind::usage,
-                          std::string(source) + ": not a PEM public key (\"-----BEGIN PUBLIC KEY-----\")");
+        return make_error(ErrorKind::usage, std::string(source) + ": not a PEM public key (\"-----BEGIN PUBLIC KEY-----\")");
     auto impl = std::make_unique<Impl>();
     impl->key = key;
     if (!is_p256(key)) return make_error(ErrorKind::usage, std::string(source) + ": not an ECDSA P-256 key");
@@ -94,9 +93,8 @@ bool SigningKey::verify(std::string_view bytes, std::string_view der_signature) 
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     if (ctx == nullptr) return false;
     const bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, impl_->key) == 1 &&
-                    EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(der_signature.data()),
-                                     der_signature.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                                     bytes.size()) == 1;
+                    EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(der_signature.data()), der_signature.size(),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) == 1;
     EVP_MD_CTX_free(ctx);
     return ok;
 }

@@ -56,7 +56,8 @@ Result<oci::Platform> host_platform() {
     return make_error(ErrorKind::data, "cannot tell this host's operating system; pass -p PLATFORM");
 #endif
     utsname u{};
-    if (::uname(&u) != 0) return make_error(ErrorKind::data, "cannot tell this host's architecture (uname failed); pass -p PLATFORM");
+    if (::uname(&u) != 0)
+        return make_error(ErrorKind::data, "cannot tell this host's architecture (uname failed); pass -p PLATFORM");
     p.architecture = architecture_from_machine(u.machine);
     if (p.architecture.empty())
         return make_error(ErrorKind::data, "this host's architecture \"" + std::string(u.machine) +

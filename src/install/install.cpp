@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "install/select.hpp"
-#include "util/files.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
+#include "util/files.hpp"
 #include "util/log.hpp"
 #include "util/temp_dir.hpp"
 
@@ -63,7 +63,8 @@ Status download(store::Target& target, const oci::Descriptor& d, const fs::path&
 Result<std::string> fetch_config(store::Target& target, const oci::Descriptor& d) {
     const std::string what = "config " + d.digest.str();
     if (d.size > kMaxConfigBytes)
-        return make_error(ErrorKind::data, what + ": " + std::to_string(d.size) + " bytes is too large for package metadata");
+        return make_error(ErrorKind::data,
+                          what + ": " + std::to_string(d.size) + " bytes is too large for package metadata");
     std::string bytes;
     Status fetched = target.fetch_blob(d.digest, [&](const char* data, std::size_t size) -> Status {
         if (bytes.size() + size > d.size)
@@ -77,7 +78,8 @@ Result<std::string> fetch_config(store::Target& target, const oci::Descriptor& d
     return bytes;
 }
 
-Result<bundle::Placement> placement_for(const oci::Descriptor& layer, const metadata::Metadata& meta, std::string_view what) {
+Result<bundle::Placement> placement_for(const oci::Descriptor& layer, const metadata::Metadata& meta,
+                                        std::string_view what) {
     bundle::Placement p;
     if (meta.strip_components) p.strip_components = static_cast<unsigned>(*meta.strip_components);
     if (auto it = layer.annotations.find(std::string(oci::kAnnotationStripComponents)); it != layer.annotations.end()) {
@@ -138,7 +140,8 @@ Result<Resolved> resolve(store::Target& target, std::string_view reference, cons
     }
     if (media_type == oci::kImageManifest || media_type == oci::kDockerManifest)
         return Resolved{actual, static_cast<std::uint64_t>(doc.bytes.size()), std::nullopt};
-    return make_error(ErrorKind::data, where + ": neither an image index nor a manifest (media type \"" + media_type + "\")");
+    return make_error(ErrorKind::data,
+                      where + ": neither an image index nor a manifest (media type \"" + media_type + "\")");
 }
 
 namespace {
@@ -216,8 +219,8 @@ Status move_into_place(const fs::path& staging, const fs::path& dir, Overwrite o
 }
 
 // The package fetched, checked and extracted in a staging directory inside `dir`, then moved into place.
-Result<Installed> install_staged(store::Target& target, const Resolved& resolved, const fs::path& dir,
-                                 Overwrite overwrite, const bundle::UnpackLimits& limits) {
+Result<Installed> install_staged(store::Target& target, const Resolved& resolved, const fs::path& dir, Overwrite overwrite,
+                                 const bundle::UnpackLimits& limits) {
     auto staging = TempDir::create(".tmp-", dir);
     if (!staging) return std::move(staging).error();
     Installed out;
@@ -233,8 +236,7 @@ Result<Installed> install_staged(store::Target& target, const Resolved& resolved
     out.extracted = *extracted;
     std::error_code ec;
     for (const auto& l : *layers) fs::remove(l.path, ec);
-    if (Status s = write_file_atomic(metadata_file(staging->path()), out.config_bytes); !s)
-        return std::move(s).error();
+    if (Status s = write_file_atomic(metadata_file(staging->path()), out.config_bytes); !s) return std::move(s).error();
     if (Status s = move_into_place(staging->path(), dir, overwrite); !s) return std::move(s).error();
     return out;
 }
@@ -261,7 +263,8 @@ Result<metadata::Metadata> load_installed(const fs::path& dir) {
     auto text = read_file(metadata_file(dir));
     if (!text) return std::move(text).error();
     if (!*text)
-        return make_error(ErrorKind::not_found, dir.string() + ": not an installed package (no metadata.json; see `ocx-release install`)");
+        return make_error(ErrorKind::not_found,
+                          dir.string() + ": not an installed package (no metadata.json; see `ocx-release install`)");
     return metadata::parse(**text, metadata_file(dir).string());
 }
 

@@ -61,9 +61,8 @@ Result<std::size_t> select_entry(const oci::ImageIndex& index, const oci::Platfo
         const oci::IndexEntry& entry = index.manifests[best[i]];
         tied += (i == 0 ? "" : ", ") + entry.platform->str() + " (" + entry.digest.str() + ")";
     }
-    return make_error(ErrorKind::data, "ambiguous: " + std::to_string(best.size()) + " manifests match " +
-                                           required.str() + " equally well: " + tied +
-                                           "; choose one with -p PLATFORM");
+    return make_error(ErrorKind::data, "ambiguous: " + std::to_string(best.size()) + " manifests match " + required.str() +
+                                           " equally well: " + tied + "; choose one with -p PLATFORM");
 }
 
 }  // namespace ocx::install

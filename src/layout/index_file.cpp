@@ -88,7 +88,8 @@ Result<std::optional<oci::Descriptor>> IndexFile::find(std::string_view tag) con
         d.size = static_cast<std::uint64_t>(*size);
         if (const bj::value* ann = value->get_object().if_contains("annotations"); ann != nullptr && ann->is_object()) {
             for (const auto& kv : ann->get_object()) {
-                if (kv.value().is_string()) d.annotations.emplace(std::string(kv.key()), std::string(kv.value().get_string()));
+                if (kv.value().is_string())
+                    d.annotations.emplace(std::string(kv.key()), std::string(kv.value().get_string()));
             }
         }
         return std::optional<oci::Descriptor>(std::move(d));

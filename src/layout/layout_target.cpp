@@ -23,7 +23,9 @@ constexpr std::string_view kOciLayoutContent = R"({"imageLayoutVersion":"1.0.0"}
 /// OCI distribution spec tag grammar; the layout stores the same tags a registry would.
 bool valid_tag(std::string_view tag) {
     if (tag.empty() || tag.size() > 128) return false;
-    auto word = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; };
+    auto word = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    };
     if (!word(tag[0])) return false;
     for (char c : tag.substr(1)) {
         if (!word(c) && c != '.' && c != '-') return false;
@@ -62,8 +64,7 @@ Status LayoutTarget::ensure_created() {
     if (!lock) return std::move(lock).error();
     fs::create_directories(dir_ / "blobs" / "sha256", ec);
     if (ec) return make_error(ErrorKind::io, "cannot create " + (dir_ / "blobs" / "sha256").string() + ": " + ec.message());
-    for (auto [name, content] : {std::pair{kOciLayoutFile, kOciLayoutContent},
-                                 std::pair{kIndexFile, std::string_view()}}) {
+    for (auto [name, content] : {std::pair{kOciLayoutFile, kOciLayoutContent}, std::pair{kIndexFile, std::string_view()}}) {
         auto exists = path_exists(dir_ / name);
         if (!exists) return std::move(exists).error();
         if (*exists) continue;
@@ -125,7 +126,8 @@ Status LayoutTarget::fetch_blob(const Digest& digest, const store::ByteSink& sin
         ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0) {
             if (errno == EINTR) continue;
-            status = make_error(ErrorKind::io, "cannot read " + path.string() + ": " + std::system_category().message(errno));
+            status =
+                make_error(ErrorKind::io, "cannot read " + path.string() + ": " + std::system_category().message(errno));
             break;
         }
         if (n == 0) break;
@@ -166,20 +168,20 @@ Result<std::optional<store::Manifest>> LayoutTarget::get_manifest(std::string_vi
 Status LayoutTarget::put_manifest(std::string_view reference, const store::Manifest& manifest) {
     Digest actual = Digest::of(manifest.bytes);
     if (!manifest.digest.empty() && manifest.digest != actual) {
-        return make_error(ErrorKind::internal, "manifest bytes hash to " + actual.str() + ", not to the stated " +
-                                                   manifest.digest.str());
+        return make_error(ErrorKind::internal,
+                          "manifest bytes hash to " + actual.str() + ", not to the stated " + manifest.digest.str());
     }
     const bool by_digest = is_digest_reference(reference);
     if (by_digest) {
         auto digest = Digest::parse(reference);
         if (!digest) return std::move(digest).error();
         if (*digest != actual) {
-            return make_error(ErrorKind::data, "cannot store a manifest under " + digest->str() +
-                                                   ": its bytes hash to " + actual.str());
+            return make_error(ErrorKind::data,
+                              "cannot store a manifest under " + digest->str() + ": its bytes hash to " + actual.str());
         }
     } else if (!valid_tag(reference)) {
-        return make_error(ErrorKind::data, "invalid tag \"" + std::string(reference) +
-                                               "\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+        return make_error(ErrorKind::data,
+                          "invalid tag \"" + std::string(reference) + "\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
     }
     std::string media_type = manifest.media_type.empty() ? document_media_type(manifest.bytes) : manifest.media_type;
     if (media_type.empty()) {
@@ -233,8 +235,9 @@ Result<std::unique_ptr<store::Target>> open_layout(const fs::path& dir) {
             bool empty = fs::is_empty(dir, ec);
             if (ec) return make_error(ErrorKind::io, where + ": cannot list " + dir.string() + ": " + ec.message());
             if (!*has_index && !*has_lock && !empty) {
-                return make_error(ErrorKind::data, where + ": the directory is not empty and is not an OCI image "
-                                                           "layout (no oci-layout or index.json); refusing to write into it");
+                return make_error(ErrorKind::data, where +
+                                                       ": the directory is not empty and is not an OCI image "
+                                                       "layout (no oci-layout or index.json); refusing to write into it");
             }
         }
     }

@@ -52,8 +52,8 @@ Result<std::uint64_t> copy_stream(const fs::path& source, AtomicFile& out, Sha25
 
 }  // namespace
 
-Result<CopyResult> copy_verified(const fs::path& source_path, std::string_view source_bytes,
-                                 const Digest& expected, std::uint64_t expected_size, const fs::path& dest) {
+Result<CopyResult> copy_verified(const fs::path& source_path, std::string_view source_bytes, const Digest& expected,
+                                 std::uint64_t expected_size, const fs::path& dest) {
     auto tmp = AtomicFile::create(dest);
     if (!tmp) return std::move(tmp).error();
     Sha256 hash;
@@ -71,8 +71,8 @@ Result<CopyResult> copy_verified(const fs::path& source_path, std::string_view s
     if (got != expected || written != expected_size) {
         std::string from = source_path.empty() ? std::string("bytes in memory") : source_path.string();
         return make_error(ErrorKind::data, "refusing blob " + expected.str() + ": " + from + " holds " +
-                                               std::to_string(written) + " bytes with digest " + got.str() +
-                                               ", expected " + std::to_string(expected_size) + " bytes");
+                                               std::to_string(written) + " bytes with digest " + got.str() + ", expected " +
+                                               std::to_string(expected_size) + " bytes");
     }
     if (auto c = tmp->commit(ExistingFile::replace); !c) return std::move(c).error();
     return CopyResult{got, written};

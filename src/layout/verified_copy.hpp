@@ -23,7 +23,6 @@ struct CopyResult {
 /// is removed and `dest` is untouched; a mismatch is ErrorKind::data naming both values; a
 /// missing source is ErrorKind::not_found.
 Result<CopyResult> copy_verified(const std::filesystem::path& source_path, std::string_view source_bytes,
-                                 const Digest& expected, std::uint64_t expected_size,
-                                 const std::filesystem::path& dest);
+                                 const Digest& expected, std::uint64_t expected_size, const std::filesystem::path& dest);
 
 }  // namespace ocx::layout

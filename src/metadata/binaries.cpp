@@ -15,9 +15,7 @@ namespace {
 // Stands for the content root while PATH values are resolved; only paths under it are kept.
 const fs::path kRoot{"/ocx-content-root"};
 
-std::string join_path(const std::string& dir, const std::string& name) {
-    return dir == "." ? name : dir + "/" + name;
-}
+std::string join_path(const std::string& dir, const std::string& name) { return dir == "." ? name : dir + "/" + name; }
 
 std::string listed(const std::vector<std::string>& dirs) {
     if (dirs.empty()) return "none inside the package";

@@ -88,10 +88,10 @@ Result<std::vector<EnvChange>> resolve_env(const Metadata& metadata, const std::
                     break;
                 case TemplateToken::Kind::dependency: {
                     std::string id = dependency_identifier(metadata, token.name);
-                    block = make_error(ErrorKind::not_found,
-                                       where + ": " + in_quotes(token.text) + " needs dependency " + in_quotes(token.name) +
-                                           (id.empty() ? std::string() : " (" + id + ")") +
-                                           " installed; ocx-release does not install dependencies");
+                    block = make_error(ErrorKind::not_found, where + ": " + in_quotes(token.text) + " needs dependency " +
+                                                                 in_quotes(token.name) +
+                                                                 (id.empty() ? std::string() : " (" + id + ")") +
+                                                                 " installed; ocx-release does not install dependencies");
                     break;
                 }
             }
@@ -107,10 +107,9 @@ Result<std::vector<EnvChange>> resolve_env(const Metadata& metadata, const std::
         blocked.erase(var.key);
 
         if (var.type == EnvVar::Type::path && !value.empty() && value.front() != '/') value = install + "/" + value;
-        if (var.type == EnvVar::Type::list && show &&
-            (value.starts_with(var.separator) || value.ends_with(var.separator)))
-            return make_error(ErrorKind::data, where + ": value " + in_quotes(value) + " starts or ends with its separator " +
-                                                   in_quotes(var.separator));
+        if (var.type == EnvVar::Type::list && show && (value.starts_with(var.separator) || value.ends_with(var.separator)))
+            return make_error(ErrorKind::data, where + ": value " + in_quotes(value) +
+                                                   " starts or ends with its separator " + in_quotes(var.separator));
 
         own[var.key] = fold(var, find(own, var.key), value);
         if (!show) continue;

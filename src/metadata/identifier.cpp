@@ -89,8 +89,7 @@ Result<DependencyIdentifier> parse_dependency_identifier(std::string_view text) 
     std::string_view name = text;
     auto at = text.find('@');
     if (at == std::string_view::npos)
-        return bad(text, "is not pinned: append @sha256:<digest of its platform manifest>, as in " +
-                             std::string(kExample));
+        return bad(text, "is not pinned: append @sha256:<digest of its platform manifest>, as in " + std::string(kExample));
     name = text.substr(0, at);
     std::string_view digest = text.substr(at + 1);
     auto parsed = Digest::parse(digest);
@@ -100,8 +99,7 @@ Result<DependencyIdentifier> parse_dependency_identifier(std::string_view text) 
     auto slash = name.find('/');
     std::string_view host = slash == std::string_view::npos ? std::string_view{} : name.substr(0, slash);
     bool explicit_host = !host.empty() && (host.find_first_of(".:[") != std::string_view::npos || host == "localhost");
-    if (!explicit_host)
-        return bad(text, "names no registry host; write it in full, as in " + std::string(kExample));
+    if (!explicit_host) return bad(text, "names no registry host; write it in full, as in " + std::string(kExample));
     if (!is_registry(host)) return bad(text, "has an invalid registry host " + in_quotes(host));
 
     std::string_view path = name.substr(slash + 1);

@@ -70,7 +70,7 @@ struct Metadata {
     std::vector<EnvVar> env;
     std::vector<Dependency> dependencies;
     std::map<std::string, Entrypoint> entrypoints;
-    std::optional<std::vector<std::string>> binaries;  // absent and [] differ
+    std::optional<std::vector<std::string>> binaries;               // absent and [] differ
     std::vector<std::pair<std::string, std::string>> integrations;  // namespace -> compact JSON, sorted
 
     friend bool operator==(const Metadata&, const Metadata&) = default;

@@ -77,8 +77,7 @@ std::string check_binary_name(std::string_view text) {
     if (text[0] == '-' || text[0] == '.') return msg + "it starts with '" + text[0] + "'";
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
-        if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\v' || u == '\f')
-            return msg + "it contains whitespace";
+        if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\v' || u == '\f') return msg + "it contains whitespace";
         if (u < 0x21 || u > 0x7e) return msg + "use printable ASCII only";
         if (std::string_view("/\\<>:\"|?*").find(c) != std::string_view::npos)
             return msg + "it contains '" + c + "' (a name, not a path)";

@@ -100,8 +100,7 @@ void check_integration_strings(const bj::value& v, const std::string& path, cons
                                json::Diagnostics& diag) {
     static const std::set<std::string> kNoKeys;
     if (v.is_string()) {
-        detail::check_template(std::string_view(v.get_string()), path, TemplateContext::integration, kNoKeys, deps,
-                               diag);
+        detail::check_template(std::string_view(v.get_string()), path, TemplateContext::integration, kNoKeys, deps, diag);
     } else if (v.is_array()) {
         const auto& a = v.get_array();
         for (std::size_t i = 0; i < a.size(); ++i) check_integration_strings(a[i], json::child_path(path, i), deps, diag);
@@ -156,8 +155,9 @@ Result<Metadata> parse(std::string_view json_text, std::string_view source) {
     if (auto version = top.integer("version", true); version && *version != 1)
         diag.add("/version", "unsupported version " + std::to_string(*version) + "; ocx-release reads version 1");
     if (top.has("platform"))
-        diag.add("/platform", "not allowed here: the platform belongs in the image index, not the metadata "
-                              "(give it with --platform or in the release matrix)");
+        diag.add("/platform",
+                 "not allowed here: the platform belongs in the image index, not the metadata "
+                 "(give it with --platform or in the release matrix)");
     if (auto strip = top.integer("strip_components", false)) {
         if (*strip < 0 || *strip > kMaxStripComponents)
             diag.add("/strip_components", "must be between 0 and 255, got " + std::to_string(*strip));

@@ -71,8 +71,7 @@ DependencyNames parse_dependencies(const bj::value& value, json::Diagnostics& di
 
         if (id) {
             auto [it, fresh] = location_at.emplace(id->location(), path);
-            if (!fresh)
-                diag.add(r.path_of("identifier"), id->location() + " is already a dependency (" + it->second + ")");
+            if (!fresh) diag.add(r.path_of("identifier"), id->location() + " is already a dependency (" + it->second + ")");
         }
         std::optional<std::string> effective = dep.name;
         if (!effective && id) effective = id->basename();

@@ -23,8 +23,7 @@ std::string not_one_of(std::string_view got, std::span<const std::string_view> a
 }
 
 void check_template(std::string_view value, const std::string& path, TemplateContext context,
-                    const std::set<std::string>& earlier_keys, const DependencyNames& deps,
-                    json::Diagnostics& diag) {
+                    const std::set<std::string>& earlier_keys, const DependencyNames& deps, json::Diagnostics& diag) {
     auto segments = scan_template(value);
     if (!segments) {
         diag.add(path, segments.error().message);
@@ -143,8 +142,7 @@ EnvVar read_entry(const bj::value& item, const std::string& path, const std::set
 
 }  // namespace
 
-void parse_env(const bj::value& value, const DependencyNames& deps, json::Diagnostics& diag,
-               std::vector<EnvVar>& out) {
+void parse_env(const bj::value& value, const DependencyNames& deps, json::Diagnostics& diag, std::vector<EnvVar>& out) {
     if (!value.is_array()) {
         diag.add("/env", "expected an array, got " + std::string(json::kind_name(value)));
         return;

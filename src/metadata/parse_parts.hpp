@@ -27,15 +27,13 @@ struct DependencyNames {
 /// Records a problem at `path` for every bad token in `value`: grammar, a token not allowed in
 /// `context`, ${self.env.KEY} with KEY not in `earlier_keys`, ${deps.NAME…} with NAME undeclared.
 void check_template(std::string_view value, const std::string& path, TemplateContext context,
-                    const std::set<std::string>& earlier_keys, const DependencyNames& deps,
-                    json::Diagnostics& diag);
+                    const std::set<std::string>& earlier_keys, const DependencyNames& deps, json::Diagnostics& diag);
 
 /// `"x" is not one of a, b, c` plus a did-you-mean when one is close.
 std::string not_one_of(std::string_view got, std::span<const std::string_view> allowed);
 
 /// Reads `dependencies` (an array) into `out`.
-DependencyNames parse_dependencies(const boost::json::value& value, json::Diagnostics& diag,
-                                   std::vector<Dependency>& out);
+DependencyNames parse_dependencies(const boost::json::value& value, json::Diagnostics& diag, std::vector<Dependency>& out);
 
 /// Reads `env` (an array) into `out`; templates are checked against `deps`.
 void parse_env(const boost::json::value& value, const DependencyNames& deps, json::Diagnostics& diag,

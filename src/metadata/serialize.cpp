@@ -85,8 +85,7 @@ bj::value published(const Metadata& m) {
     }
     if (!m.integrations.empty()) {
         auto sorted = m.integrations;
-        std::stable_sort(sorted.begin(), sorted.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         bj::object ints;
         for (const auto& [ns, payload] : sorted) {
             bj::error_code ec;

@@ -49,8 +49,7 @@ Result<TemplateToken> parse_token(std::string_view text, std::string_view body) 
     } else if (base.starts_with(kSelfEnv) && is_env_key(base.substr(kSelfEnv.size()))) {
         token.kind = TemplateToken::Kind::self_env;
         token.name = std::string(base.substr(kSelfEnv.size()));
-    } else if (base.starts_with(kDeps) && base.ends_with(kDepsLeaf) &&
-               base.size() > kDeps.size() + kDepsLeaf.size() &&
+    } else if (base.starts_with(kDeps) && base.ends_with(kDepsLeaf) && base.size() > kDeps.size() + kDepsLeaf.size() &&
                is_slug(base.substr(kDeps.size(), base.size() - kDeps.size() - kDepsLeaf.size()))) {
         token.kind = TemplateToken::Kind::dependency;
         token.name = std::string(base.substr(kDeps.size(), base.size() - kDeps.size() - kDepsLeaf.size()));
@@ -67,8 +66,8 @@ Result<TemplateToken> parse_token(std::string_view text, std::string_view body) 
         else if (*suffix == "posix")
             token.modifier = TemplateToken::Modifier::posix;
         else
-            return template_error("unknown modifier " + in_quotes(":" + std::string(*suffix)) + " in " +
-                                  in_quotes(text) + "; expected :native or :posix");
+            return template_error("unknown modifier " + in_quotes(":" + std::string(*suffix)) + " in " + in_quotes(text) +
+                                  "; expected :native or :posix");
     }
     return token;
 }

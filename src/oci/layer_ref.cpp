@@ -127,8 +127,8 @@ Result<LayerRef> parse_layer_ref(std::string_view text) {
         // Not a well-formed digest: a file whose name starts with "sha256:", as OCX reads it.
     }
     if (!media_type)
-        return make_error(ErrorKind::data, escape_text(body) + ": not a supported archive (expected " +
-                                               std::string(kExtensions) + ")");
+        return make_error(ErrorKind::data,
+                          escape_text(body) + ": not a supported archive (expected " + std::string(kExtensions) + ")");
     ref.kind = LayerRef::Kind::file;
     ref.path = std::filesystem::path(std::string(body));
     ref.media_type = std::string(*media_type);

@@ -41,8 +41,7 @@ std::string archive_extensions() {
 }
 
 std::string_view archive_stem(std::string_view file_name) {
-    if (auto slash = file_name.find_last_of('/'); slash != std::string_view::npos)
-        file_name = file_name.substr(slash + 1);
+    if (auto slash = file_name.find_last_of('/'); slash != std::string_view::npos) file_name = file_name.substr(slash + 1);
     for (const auto& e : kExtensions)
         if (ends_with(file_name, e.suffix)) return file_name.substr(0, file_name.size() - e.suffix.size());
     return file_name;

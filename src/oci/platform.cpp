@@ -173,8 +173,7 @@ Result<Platform> Platform::parse(std::string_view text) {
         msg += "; supported: " + supported_platforms_text();
         return make_error(ErrorKind::data, std::move(msg));
     }
-    if (p.is_any() && (!p.variant.empty() || !p.features.empty()))
-        return bad(text, "\"any\" takes no variant or features");
+    if (p.is_any() && (!p.variant.empty() || !p.features.empty())) return bad(text, "\"any\" takes no variant or features");
     return p;
 }
 

@@ -17,9 +17,9 @@ namespace ocx::oci {
 struct Platform {
     std::string os;
     std::string architecture;
-    std::string variant;                 // empty when absent
-    std::vector<std::string> features;   // os.features: sorted, unique
-    std::string os_version;              // only kept from foreign entries; never set by parse()
+    std::string variant;                // empty when absent
+    std::vector<std::string> features;  // os.features: sorted, unique
+    std::string os_version;             // only kept from foreign entries; never set by parse()
 
     /// Parses the string form and checks the os/arch pair is supported; errors (ErrorKind::data)
     /// quote the input and list the supported pairs.

@@ -55,8 +55,9 @@ bool valid_host(std::string_view host) {
         auto close = host.find(']');
         if (close == std::string_view::npos) return false;
         auto rest = host.substr(close + 1);
-        return rest.empty() || (rest[0] == ':' && rest.size() > 1 &&
-                                std::all_of(rest.begin() + 1, rest.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }));
+        return rest.empty() || (rest[0] == ':' && rest.size() > 1 && std::all_of(rest.begin() + 1, rest.end(), [](char c) {
+                                    return std::isdigit(static_cast<unsigned char>(c));
+                                }));
     }
     auto colon = host.find(':');
     auto name = host.substr(0, colon);
@@ -74,8 +75,8 @@ bool valid_host(std::string_view host) {
 }
 
 bool looks_like_host(std::string_view first) {
-    return first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos ||
-           first == "localhost" || (!first.empty() && first.front() == '[');
+    return first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos || first == "localhost" ||
+           (!first.empty() && first.front() == '[');
 }
 
 Error bad(std::string_view text, std::string_view why) {
@@ -86,8 +87,7 @@ Error bad(std::string_view text, std::string_view why) {
 Result<std::string> normalize_tag(std::string_view tag) {
     std::string t(tag);
     std::replace(t.begin(), t.end(), '+', '_');
-    bool ok = !t.empty() && t.size() <= 128 &&
-              (std::isalnum(static_cast<unsigned char>(t[0])) || t[0] == '_') &&
+    bool ok = !t.empty() && t.size() <= 128 && (std::isalnum(static_cast<unsigned char>(t[0])) || t[0] == '_') &&
               std::all_of(t.begin(), t.end(), [](char c) {
                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
               });
@@ -179,8 +179,8 @@ Result<Reference> Reference::parse_impl(std::string_view text, const char* defau
             }
         }
         // oci:DIR[:TAG] — the last ':' starts a tag only when what follows has no '/'.
-        if (auto colon = rest.rfind(':'); colon != std::string_view::npos &&
-                                          rest.find('/', colon) == std::string_view::npos && colon != 0) {
+        if (auto colon = rest.rfind(':');
+            colon != std::string_view::npos && rest.find('/', colon) == std::string_view::npos && colon != 0) {
             auto tag = normalize_tag(rest.substr(colon + 1));
             if (!tag) return bad(text, tag.error().message);
             r.tag = *tag;
@@ -199,8 +199,8 @@ Result<Reference> Reference::parse_impl(std::string_view text, const char* defau
         rest = rest.substr(0, at);
     }
     auto last_slash = rest.rfind('/');
-    if (auto colon = rest.rfind(':'); colon != std::string_view::npos &&
-                                      (last_slash == std::string_view::npos || colon > last_slash)) {
+    if (auto colon = rest.rfind(':');
+        colon != std::string_view::npos && (last_slash == std::string_view::npos || colon > last_slash)) {
         auto tag = normalize_tag(rest.substr(colon + 1));
         if (!tag) return bad(text, tag.error().message);
         r.tag = *tag;

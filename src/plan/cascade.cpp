@@ -45,8 +45,8 @@ std::string join(const std::vector<std::string>& items) {
 
 Result<Version> cascade_version(std::string_view tag) {
     if (auto v = parse_version(tag)) return *v;
-    return make_error(ErrorKind::data, "cannot cascade \"" + std::string{tag} + "\": not a version tag (" +
-                                           std::string{kGrammar} + ")");
+    return make_error(ErrorKind::data,
+                      "cannot cascade \"" + std::string{tag} + "\": not a version tag (" + std::string{kGrammar} + ")");
 }
 
 namespace {
@@ -88,8 +88,9 @@ Result<CascadeStart> cascade_start(std::string_view tag) {
         return start;
     }
     if (auto fixed = without_v(tag))
-        return make_error(ErrorKind::data, "tag " + quoted + " is not an OCX version (OCX versions have no \"v\"): use --tag " +
-                                               *fixed + ", or ${GITHUB_REF_NAME#v} in a GitHub workflow");
+        return make_error(ErrorKind::data, "tag " + quoted +
+                                               " is not an OCX version (OCX versions have no \"v\"): use --tag " + *fixed +
+                                               ", or ${GITHUB_REF_NAME#v} in a GitHub workflow");
     if (auto release = semver_release(tag)) {
         start.skipped = cascade_targets(*release);
         start.reason = quoted + " is a pre-release, and not an OCX version at all (a dotted pre-release is not in " +
@@ -171,8 +172,7 @@ std::vector<std::string> CascadeOutcome::written_tags() const {
 }
 
 bool CascadeOutcome::complete() const {
-    return std::all_of(levels.begin(), levels.end(),
-                       [](const LevelDecision& l) { return l.state == LevelState::written; });
+    return std::all_of(levels.begin(), levels.end(), [](const LevelDecision& l) { return l.state == LevelState::written; });
 }
 
 CascadeOutcome decide_cascade(const CascadePlan& plan, const HoldsPlatform& holds, BlockerScan scan) {
@@ -202,8 +202,7 @@ CascadeOutcome decide_cascade(const CascadePlan& plan, const HoldsPlatform& hold
                 }
             }
             if (d.state == LevelState::blocked) {
-                d.reason = "blocked by " + join(d.blocked_by) + " (newer than " + previous +
-                           " and holding this platform)";
+                d.reason = "blocked by " + join(d.blocked_by) + " (newer than " + previous + " and holding this platform)";
             }
             if (d.state != LevelState::written) stopped_at = level.tag;
         }
@@ -214,8 +213,7 @@ CascadeOutcome decide_cascade(const CascadePlan& plan, const HoldsPlatform& hold
 }
 
 CascadeOutcome decide_cascade(const CascadePlan& plan, const std::string& platform,
-                              const std::map<std::string, std::set<std::string>>& platforms_by_tag,
-                              BlockerScan scan) {
+                              const std::map<std::string, std::set<std::string>>& platforms_by_tag, BlockerScan scan) {
     const HoldsPlatform holds = [&](const std::string& tag) -> Result<bool> {
         const auto it = platforms_by_tag.find(tag);
         if (it == platforms_by_tag.end()) return make_error(ErrorKind::internal, "index of " + tag + " was not read");

@@ -123,8 +123,7 @@ enum class BlockerScan {
 
 /// Decides the cascade for one platform, calling `holds` only for candidates of levels up to and
 /// including the first blocked one.
-CascadeOutcome decide_cascade(const CascadePlan& plan, const HoldsPlatform& holds,
-                              BlockerScan scan = BlockerScan::first);
+CascadeOutcome decide_cascade(const CascadePlan& plan, const HoldsPlatform& holds, BlockerScan scan = BlockerScan::first);
 
 /// The same from a table: `platforms_by_tag` maps a candidate tag to the platform keys its index
 /// holds; a candidate missing from the table counts as unverified ("index of <tag> was not read").

@@ -6,9 +6,9 @@
 #include <map>
 
 #include "bundle/file_names.hpp"
+#include "oci/layer_ref.hpp"
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
-#include "oci/layer_ref.hpp"
 #include "util/escape.hpp"
 
 namespace ocx::plan {
@@ -17,10 +17,11 @@ namespace bj = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::array<std::string_view, 19> kTopKeys{
-    "$schema", "schema", "package", "tag", "build_timestamp", "cascade", "replace", "aliases", "canonical_tags",
-    "metadata", "annotations", "compression", "output_dir", "platforms", "description", "sbom", "provenance",
-    "describe", "shared_layers"};
+constexpr std::array<std::string_view, 19> kTopKeys{"$schema",         "schema",    "package",      "tag",
+                                                    "build_timestamp", "cascade",   "replace",      "aliases",
+                                                    "canonical_tags",  "metadata",  "annotations",  "compression",
+                                                    "output_dir",      "platforms", "description",  "sbom",
+                                                    "provenance",      "describe",  "shared_layers"};
 constexpr std::array<std::string_view, 6> kPlatformKeys{"platform", "content", "archive", "metadata", "sbom", "layers"};
 constexpr std::array<std::string_view, 2> kCompressionKeys{"level", "threads"};
 constexpr std::array<std::string_view, 2> kMetadataBlockKeys{"default", "platforms"};
@@ -127,14 +128,18 @@ std::vector<SharedLayerSpec> read_shared_layers(const bj::value* v, const fs::pa
         rd.reject_unknown(kSharedKeys);
         if (auto content = rd.string("content", true)) spec.content = resolve(base, *content);
         if (auto strip = rd.integer("strip", false)) {
-            if (*strip < 0 || *strip > 255) diag.add(path + "/strip", "expected 0 to 255");
-            else spec.strip = static_cast<unsigned>(*strip);
+            if (*strip < 0 || *strip > 255)
+                diag.add(path + "/strip", "expected 0 to 255");
+            else
+                spec.strip = static_cast<unsigned>(*strip);
         }
         if (auto prefix = rd.string("prefix", false)) {
             if (!oci::is_valid_layer_prefix(*prefix))
-                diag.add(path + "/prefix", "\"" + escape_text(*prefix) +
-                                               "\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'");
-            else spec.prefix = *prefix;
+                diag.add(path + "/prefix",
+                         "\"" + escape_text(*prefix) +
+                             "\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'");
+            else
+                spec.prefix = *prefix;
         }
         out.push_back(std::move(spec));
     }
@@ -161,9 +166,12 @@ std::vector<std::string> read_platform_layers(const bj::value* v, const std::str
         }
         const std::string name(item.get_string());
         const bool known = std::any_of(shared.begin(), shared.end(), [&](const auto& s) { return s.name == name; });
-        if (!known) diag.add(item_path, "no shared layer \"" + escape_text(name) + "\" in /shared_layers");
-        else if (std::find(out.begin(), out.end(), name) != out.end()) diag.add(item_path, "\"" + escape_text(name) + "\" listed twice");
-        else out.push_back(name);
+        if (!known)
+            diag.add(item_path, "no shared layer \"" + escape_text(name) + "\" in /shared_layers");
+        else if (std::find(out.begin(), out.end(), name) != out.end())
+            diag.add(item_path, "\"" + escape_text(name) + "\" listed twice");
+        else
+            out.push_back(name);
     }
     return out;
 }
@@ -174,12 +182,16 @@ void read_supply_chain(const bj::value& root, const fs::path& base, Matrix& m, j
     const auto& top = root.get_object();
     bool sbom_default = false;
     if (const auto* v = top.if_contains("sbom")) {
-        if (v->is_bool()) sbom_default = v->get_bool();
-        else diag.add("/sbom", "expected true or false (a file is given per platform)");
+        if (v->is_bool())
+            sbom_default = v->get_bool();
+        else
+            diag.add("/sbom", "expected true or false (a file is given per platform)");
     }
     if (const auto* v = top.if_contains("provenance")) {
-        if (v->is_bool()) m.provenance = v->get_bool();
-        else diag.add("/provenance", "expected true or false");
+        if (v->is_bool())
+            m.provenance = v->get_bool();
+        else
+            diag.add("/provenance", "expected true or false");
     }
     const auto* platforms = top.if_contains("platforms");
     for (auto& spec : m.platforms) {
@@ -236,14 +248,19 @@ void read_tag(json::ObjectReader& rd, const MatrixOverrides& overrides, Matrix& 
     }
 
     if (auto ts = rd.string("build_timestamp", false)) {
-        if (*ts == "none") m.build_timestamp = BuildTimestamp::none;
-        else if (*ts == "date") m.build_timestamp = BuildTimestamp::date;
-        else if (*ts == "datetime") m.build_timestamp = BuildTimestamp::datetime;
-        else diag.add("/build_timestamp", "expected none, date or datetime, got \"" + escape_text(*ts) + "\"");
+        if (*ts == "none")
+            m.build_timestamp = BuildTimestamp::none;
+        else if (*ts == "date")
+            m.build_timestamp = BuildTimestamp::date;
+        else if (*ts == "datetime")
+            m.build_timestamp = BuildTimestamp::datetime;
+        else
+            diag.add("/build_timestamp", "expected none, date or datetime, got \"" + escape_text(*ts) + "\"");
     }
     if (!m.tag.empty() && m.build_timestamp != BuildTimestamp::none && !overrides.tag_is_final) {
         if (m.tag.find('_') != std::string::npos)
-            diag.add("/build_timestamp", "tag \"" + m.tag + "\" already has a build part; drop build_timestamp or the build");
+            diag.add("/build_timestamp",
+                     "tag \"" + m.tag + "\" already has a build part; drop build_timestamp or the build");
         else
             m.tag += timestamp_suffix(m.build_timestamp, overrides.now);
     }
@@ -271,13 +288,16 @@ void read_aliases(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag) {
                     continue;
                 }
                 auto t = oci::normalize_tag(a.get_string());
-                if (!t) diag.add(path, t.error().message);
+                if (!t)
+                    diag.add(path, t.error().message);
                 else if (auto reserved = oci::check_not_reserved(*t); !reserved)
                     diag.add(path, reserved.error().message);
-                else if (*t == m.tag) diag.add(path, "alias \"" + *t + "\" is the release tag itself");
+                else if (*t == m.tag)
+                    diag.add(path, "alias \"" + *t + "\" is the release tag itself");
                 else if (std::find(m.aliases.begin(), m.aliases.end(), *t) != m.aliases.end())
                     diag.add(path, "duplicate alias \"" + *t + "\"");
-                else m.aliases.push_back(*t);
+                else
+                    m.aliases.push_back(*t);
             }
         }
     }
@@ -305,12 +325,16 @@ void read_compression(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag
         json::ObjectReader cr(*comp, "/compression", diag);
         cr.reject_unknown(kCompressionKeys);
         if (auto level = cr.string("level", false)) {
-            if (auto parsed = bundle::parse_level(*level)) m.level = *parsed;
-            else diag.add("/compression/level", "expected fast, default or best, got \"" + escape_text(*level) + "\"");
+            if (auto parsed = bundle::parse_level(*level))
+                m.level = *parsed;
+            else
+                diag.add("/compression/level", "expected fast, default or best, got \"" + escape_text(*level) + "\"");
         }
         if (auto threads = cr.integer("threads", false)) {
-            if (*threads < 0 || *threads > 1024) diag.add("/compression/threads", "expected 0 (all cores) to 1024");
-            else m.threads = static_cast<unsigned>(*threads);
+            if (*threads < 0 || *threads > 1024)
+                diag.add("/compression/threads", "expected 0 (all cores) to 1024");
+            else
+                m.threads = static_cast<unsigned>(*threads);
         }
     }
 }
@@ -319,8 +343,7 @@ void read_compression(json::ObjectReader& rd, Matrix& m, json::Diagnostics& diag
 /// to their JSON paths (duplicates are reported).
 std::optional<PlatformSpec> read_platform(const boost::json::value& pv, const std::string& path, const fs::path& base,
                                           const MetadataBlock& block, const std::vector<SharedLayerSpec>& shared,
-                                          std::map<std::string, std::string>& seen,
-                                          json::Diagnostics& diag) {
+                                          std::map<std::string, std::string>& seen, json::Diagnostics& diag) {
     json::ObjectReader pr(pv, path, diag);
     if (!pr.valid()) return std::nullopt;
     pr.reject_unknown(kPlatformKeys);
@@ -349,8 +372,8 @@ std::optional<PlatformSpec> read_platform(const boost::json::value& pv, const st
     if (archive) {
         spec.archive = resolve(base, *archive);
         if (!oci::layer_media_type(*archive))
-            diag.add(path + "/archive", "\"" + escape_text(*archive) + "\" is not a supported archive (" +
-                                            oci::archive_extensions() + ")");
+            diag.add(path + "/archive",
+                     "\"" + escape_text(*archive) + "\" is not a supported archive (" + oci::archive_extensions() + ")");
     }
     if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
     spec.shared_layers = read_platform_layers(pr.get("layers"), path, shared, diag);
@@ -377,7 +400,8 @@ void read_platforms(json::ObjectReader& rd, const fs::path& base, const Metadata
         std::map<std::string, std::string> seen;  // platform -> json path
         for (const auto& pv : platforms->get_array()) {
             std::string path = json::child_path("/platforms", i++);
-            if (auto spec = read_platform(pv, path, base, block, m.shared_layers, seen, diag)) m.platforms.push_back(std::move(*spec));
+            if (auto spec = read_platform(pv, path, base, block, m.shared_layers, seen, diag))
+                m.platforms.push_back(std::move(*spec));
         }
         for (const auto& [platform, where] : block.per_platform)
             if (seen.count(platform) == 0)
@@ -394,7 +418,8 @@ void name_bundles(Matrix& m) {
         ++stems[p.bundle_stem];
     }
     for (auto& p : m.platforms)
-        if (stems[p.bundle_stem] > 1) p.bundle_stem = bundle::bundle_stem(m.package.with_tag(m.tag), &p.platform, bundle::WithFeatures::yes);
+        if (stems[p.bundle_stem] > 1)
+            p.bundle_stem = bundle::bundle_stem(m.package.with_tag(m.tag), &p.platform, bundle::WithFeatures::yes);
 }
 
 }  // namespace

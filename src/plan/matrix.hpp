@@ -23,14 +23,14 @@ enum class BuildTimestamp { none, date, datetime };
 
 struct PlatformSpec {
     oci::Platform platform;
-    std::string json_path;                        // "/platforms/2", for messages
-    std::optional<std::filesystem::path> content; // directory or file to bundle
-    std::optional<std::filesystem::path> archive; // prebuilt archive used as is
-    std::optional<std::filesystem::path> metadata;// explicit metadata (platform, block or top-level)
-    std::string bundle_stem;                      // archive name stem when bundling content
-    bool sbom = false;                            // attach an SBOM (generated, or sbom_file as is)
-    std::optional<std::filesystem::path> sbom_file; // "sbom": "path.json": the user's SBOM
-    std::vector<std::string> shared_layers;       // "layers": names of top-level shared layers, listed first
+    std::string json_path;                           // "/platforms/2", for messages
+    std::optional<std::filesystem::path> content;    // directory or file to bundle
+    std::optional<std::filesystem::path> archive;    // prebuilt archive used as is
+    std::optional<std::filesystem::path> metadata;   // explicit metadata (platform, block or top-level)
+    std::string bundle_stem;                         // archive name stem when bundling content
+    bool sbom = false;                               // attach an SBOM (generated, or sbom_file as is)
+    std::optional<std::filesystem::path> sbom_file;  // "sbom": "path.json": the user's SBOM
+    std::vector<std::string> shared_layers;          // "layers": names of top-level shared layers, listed first
 };
 
 /// A top-level shared layer ("shared_layers": {"NAME": {"content": DIR, "strip"?: N, "prefix"?: P}}):
@@ -53,31 +53,31 @@ struct DescribeSpec {
 };
 
 struct Matrix {
-    std::filesystem::path file;       // the matrix file as given
-    oci::Reference package;           // registry/repo or oci:DIR, no tag
-    std::string tag;                  // as published: --tag override, '+' -> '_', build timestamp added
+    std::filesystem::path file;  // the matrix file as given
+    oci::Reference package;      // registry/repo or oci:DIR, no tag
+    std::string tag;             // as published: --tag override, '+' -> '_', build timestamp added
     BuildTimestamp build_timestamp = BuildTimestamp::none;
     bool cascade = false;
-    bool replace = false;             // a platform already published in the tag may get new content
+    bool replace = false;  // a platform already published in the tag may get new content
     std::vector<std::string> aliases;
     bool canonical_tags = true;
     oci::Annotations annotations;
     bundle::Level level = bundle::Level::default_;
-    unsigned threads = 0;                          // 0 = all cores
+    unsigned threads = 0;  // 0 = all cores
     std::optional<std::filesystem::path> output_dir;
-    std::vector<PlatformSpec> platforms;           // matrix order
-    bool provenance = false;                       // attach SLSA provenance to the index
-    std::optional<DescribeSpec> describe;          // "describe": write __ocx.desc after the release
-    std::vector<SharedLayerSpec> shared_layers;    // by name, sorted
+    std::vector<PlatformSpec> platforms;         // matrix order
+    bool provenance = false;                     // attach SLSA provenance to the index
+    std::optional<DescribeSpec> describe;        // "describe": write __ocx.desc after the release
+    std::vector<SharedLayerSpec> shared_layers;  // by name, sorted
 };
 
 struct MatrixOverrides {
-    std::optional<std::string> tag;                // --tag
-    std::optional<std::string> package;            // --package: registry/repo or oci:DIR (relative to the working directory)
-    bool replace = false;                          // --replace (or'ed with the matrix's "replace")
+    std::optional<std::string> tag;      // --tag
+    std::optional<std::string> package;  // --package: registry/repo or oci:DIR (relative to the working directory)
+    bool replace = false;                // --replace (or'ed with the matrix's "replace")
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
-    const char* default_registry = nullptr;        // OCX_DEFAULT_REGISTRY
-    bool tag_is_final = false;                     // the tag already has its build timestamp (finalize)
+    const char* default_registry = nullptr;  // OCX_DEFAULT_REGISTRY
+    bool tag_is_final = false;               // the tag already has its build timestamp (finalize)
 };
 
 /// Parses matrix text. `file` names it in messages and anchors relative paths. Problems are added

@@ -32,7 +32,7 @@ namespace ocx::plan {
 /// A parsed version tag. Invariants (held by parse_version): patch implies minor; pre and build
 /// only with patch.
 struct Version {
-    std::string variant;                 // "" = the default track (whose track tag is "latest")
+    std::string variant;  // "" = the default track (whose track tag is "latest")
     std::uint64_t major = 0;
     std::optional<std::uint64_t> minor;  // absent: the rolling major tag "X"
     std::optional<std::uint64_t> patch;  // absent: the rolling minor tag "X.Y"

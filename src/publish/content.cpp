@@ -77,8 +77,9 @@ Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& re
     if (!*size)
         return make_error(ErrorKind::not_found,
                           what + ": blob " + ref.digest.str() + " is not in " + target.describe() +
-                              (from.empty() ? std::string("; push it first, or name a repository to mount it from (:from=REPO)")
-                                            : "; mounting it from " + escape_text(from) + " failed too"));
+                              (from.empty()
+                                   ? std::string("; push it first, or name a repository to mount it from (:from=REPO)")
+                                   : "; mounting it from " + escape_text(from) + " failed too"));
     layer.size = **size;
     return layer;
 }
@@ -101,8 +102,8 @@ BuiltManifest build_manifest(const PlatformContent& content) {
 
 namespace {
 // `who` prefixes -v lines ("[linux/amd64] "): platforms are pushed in parallel.
-Status push_blob(store::Target& target, const store::BlobSource& blob, std::string_view mount_from, report::BlobCounts& counts,
-                 const std::string& who, std::vector<report::Blob>* uploaded) {
+Status push_blob(store::Target& target, const store::BlobSource& blob, std::string_view mount_from,
+                 report::BlobCounts& counts, const std::string& who, std::vector<report::Blob>* uploaded) {
     auto exists = target.blob_exists(blob.digest);
     if (!exists) return std::move(exists).error();
     if (*exists) {
@@ -138,9 +139,8 @@ Status push_checked_layer(store::Target& target, const Layer& layer, store::Blob
                           report::BlobCounts& counts, const std::string& who, std::vector<report::Blob>* uploaded) {
     bundle::ArchiveFeed feed(layer.size, kFeedCapacity);
     Result<bundle::ArchiveCheck> checked = make_error(ErrorKind::internal, "archive check did not run");
-    std::thread walker([&] {
-        checked = bundle::check_archive_fed(feed, layer.path, layer.size, layer.media_type, *layer.pending_check);
-    });
+    std::thread walker(
+        [&] { checked = bundle::check_archive_fed(feed, layer.path, layer.size, layer.media_type, *layer.pending_check); });
     src.tap = [&feed](std::uint64_t offset, const char* data, std::size_t n) { return feed.offer(offset, data, n); };
     Status pushed = push_blob(target, src, mount_from, counts, who, uploaded);
     Status rest = pushed ? feed.offer_rest_of(layer.path) : Status{};
@@ -165,8 +165,8 @@ Status put_manifest_retrying(store::Target& target, std::string_view reference, 
                        [&](RetryHint& hint) { return target.put_manifest_once(reference, manifest, hint); });
 }
 
-Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest,
-                                        const RetryPolicy& policy, const RetryClock& clock) {
+Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest, const RetryPolicy& policy,
+                                        const RetryClock& clock) {
     std::string tag = manifest.digest.canonical_tag();
     if (Status s = put_manifest_retrying(target, tag, manifest, policy, clock); !s) return std::move(s).error();
     return tag;
@@ -175,9 +175,9 @@ Result<std::string> write_canonical_tag(store::Target& target, const store::Mani
 std::string canonical_tag_step(std::string_view tag) { return "canonical tag " + std::string(tag); }
 
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
-                                        std::string_view mount_from, const RetryPolicy& policy,
-                                        const RetryClock& clock, const std::function<void(std::uint64_t)>& on_bytes,
-                                        report::BlobCounts* layer_counts, std::vector<report::Blob>* uploaded) {
+                                        std::string_view mount_from, const RetryPolicy& policy, const RetryClock& clock,
+                                        const std::function<void(std::uint64_t)>& on_bytes, report::BlobCounts* layer_counts,
+                                        std::vector<report::Blob>* uploaded) {
     report::BlobCounts counts;
     const std::string who = "[" + content.platform.str() + "] ";
     std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
@@ -200,7 +200,8 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
     }
     if (layer_counts) *layer_counts = counts;
     store::BlobSource config{built.config.digest, built.config.size, {}, content.config, {}, {}};
-    if (auto s = push_blob(target, config, {}, counts, who, uploaded); !s) return std::move(s).error().context("config blob");
+    if (auto s = push_blob(target, config, {}, counts, who, uploaded); !s)
+        return std::move(s).error().context("config blob");
     if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;

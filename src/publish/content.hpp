@@ -11,10 +11,10 @@
 
 #include "bundle/check.hpp"
 #include "oci/descriptor.hpp"
-#include "oci/platform.hpp"
 #include "oci/layer_ref.hpp"
-#include "store/target.hpp"
+#include "oci/platform.hpp"
 #include "report/report.hpp"
+#include "store/target.hpp"
 #include "util/retry.hpp"
 
 namespace ocx::publish {
@@ -51,8 +51,8 @@ struct PlatformContent {
 
 struct BuiltManifest {
     oci::Descriptor config;
-    store::Manifest manifest;     // exact bytes + digest
-    oci::IndexEntry entry; // the index entry that points at it, with the platform
+    store::Manifest manifest;  // exact bytes + digest
+    oci::IndexEntry entry;     // the index entry that points at it, with the platform
 };
 
 /// Describes an archive on disk as a layer: media type from the extension (refusing plain .tar,
@@ -87,8 +87,8 @@ Status put_manifest_retrying(store::Target& target, std::string_view reference, 
 /// Writes the canonical tag of a platform manifest (its digest as a tag, "sha256.<hex>",
 /// docs/wire-format.md §5) by put_manifest_retrying; returns the tag. `push` and `release` both
 /// write it this way, and a failure is reported at the step canonical_tag_step(tag).
-Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest,
-                                        const RetryPolicy& policy, const RetryClock& clock);
+Result<std::string> write_canonical_tag(store::Target& target, const store::Manifest& manifest, const RetryPolicy& policy,
+                                        const RetryClock& clock);
 
 /// "canonical tag <tag>": the report step of a canonical tag write.
 std::string canonical_tag_step(std::string_view tag);

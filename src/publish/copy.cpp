@@ -26,7 +26,7 @@ struct Copy {
     store::Target& src;
     store::Target& dst;
     const CopyOptions& options;
-    fs::path scratch;  // temporary files of streamed blobs
+    fs::path scratch;                                  // temporary files of streamed blobs
     std::map<std::string, store::Manifest> manifests;  // the platform manifests copied, by digest
     std::set<std::pair<Digest, Digest>> referrers;     // (subject, referrer) looked at, each once
 };
@@ -58,8 +58,8 @@ Result<fs::path> download_blob(Copy& c, const Digest& digest, std::uint64_t size
     if (!out) return make_error(ErrorKind::io, "cannot write " + file.string());
     const Digest actual = hash.finish();
     if (got != size || actual != digest)
-        return make_error(ErrorKind::data, "blob " + digest.str() + " of " + c.src.describe() + " is " + actual.str() + " (" +
-                                               std::to_string(got) + " bytes), not what its manifest says");
+        return make_error(ErrorKind::data, "blob " + digest.str() + " of " + c.src.describe() + " is " + actual.str() +
+                                               " (" + std::to_string(got) + " bytes), not what its manifest says");
     return file;
 }
 
@@ -105,8 +105,8 @@ Result<store::Manifest> source_manifest(Copy& c, const Digest& digest) {
     if (!*got) return make_error(ErrorKind::not_found, "manifest " + digest.str() + " is missing in " + c.src.describe());
     store::Manifest m = std::move(**got);
     if (Digest::of(m.bytes) != digest)
-        return make_error(ErrorKind::data, "manifest " + digest.str() + " of " + c.src.describe() + " answered other bytes (" +
-                                               Digest::of(m.bytes).str() + ")");
+        return make_error(ErrorKind::data, "manifest " + digest.str() + " of " + c.src.describe() +
+                                               " answered other bytes (" + Digest::of(m.bytes).str() + ")");
     m.digest = digest;
     if (m.media_type.empty()) m.media_type = oci::sniff_media_type(m.bytes);
     return m;
@@ -126,7 +126,8 @@ Result<report::PlatformResult> copy_platform(Copy& c, const oci::IndexEntry& ent
     progress::Task task(r.platform, progress::Phase::upload, total);
     std::uint64_t done = 0;
     for (const auto& layer : parsed->layers) {
-        if (auto s = copy_blob(c, layer, r.blobs, who); !s) return std::move(s).error().context("layer " + layer.digest.str());
+        if (auto s = copy_blob(c, layer, r.blobs, who); !s)
+            return std::move(s).error().context("layer " + layer.digest.str());
         task.update(done += layer.size);
         r.archives.push_back({"", layer.digest, layer.size, false});
     }
@@ -134,10 +135,13 @@ Result<report::PlatformResult> copy_platform(Copy& c, const oci::IndexEntry& ent
     r.config = {parsed->config.digest, parsed->config.size};
     r.manifest = {entry.digest, m->bytes.size()};
     if (!c.options.dry_run) {
-        if (auto s = put_manifest_retrying(c.dst, entry.digest.str(), *m, c.options.write.manifest_retry, c.options.write.clock); !s)
+        if (auto s =
+                put_manifest_retrying(c.dst, entry.digest.str(), *m, c.options.write.manifest_retry, c.options.write.clock);
+            !s)
             return std::move(s).error().context("manifest " + entry.digest.str());
-        log::info(who + "copied manifest " + entry.digest.str() + " (" + std::to_string(r.blobs.uploaded) + " blobs copied, " +
-                  std::to_string(r.blobs.mounted) + " mounted, " + std::to_string(r.blobs.skipped) + " present)");
+        log::info(who + "copied manifest " + entry.digest.str() + " (" + std::to_string(r.blobs.uploaded) +
+                  " blobs copied, " + std::to_string(r.blobs.mounted) + " mounted, " + std::to_string(r.blobs.skipped) +
+                  " present)");
     }
     r.pushed = !c.options.dry_run;
     c.manifests.emplace(entry.digest.str(), std::move(*m));
@@ -169,8 +173,10 @@ void fail_step(report::Report& rep, const std::string& step, const Error& e) {
 }
 
 void finish_status(report::Report& rep, bool wrote_tag) {
-    if (rep.errors.empty()) rep.status = rep.dry_run ? report::Status::planned : report::Status::published;
-    else rep.status = wrote_tag ? report::Status::partial : report::Status::failed;
+    if (rep.errors.empty())
+        rep.status = rep.dry_run ? report::Status::planned : report::Status::published;
+    else
+        rep.status = wrote_tag ? report::Status::partial : report::Status::failed;
 }
 
 // What step 3 does to each platform of DST's tag (docs/cli.md "copy"): added, unchanged, replaced
@@ -185,7 +191,8 @@ void log_merge(const TagContent& dst, const std::vector<oci::IndexEntry>& copied
         log::info("[" + e.platform->str() + "] " + result + " in " + tag);
     }
     for (const auto& h : have)
-        if (h.platform && std::none_of(copied.begin(), copied.end(), [&](const oci::IndexEntry& e) { return e.platform == h.platform; }))
+        if (h.platform &&
+            std::none_of(copied.begin(), copied.end(), [&](const oci::IndexEntry& e) { return e.platform == h.platform; }))
             log::info("[" + h.platform->str() + "] kept in " + tag);
 }
 
@@ -368,8 +375,8 @@ bool copy_all_referrers(Copy& c, const std::vector<Digest>& subjects, report::Re
 }
 }  // namespace
 
-report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst, const std::string& dst_package,
-                            const std::string& dst_tag, const CopyOptions& options) {
+report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst,
+                            const std::string& dst_package, const std::string& dst_tag, const CopyOptions& options) {
     report::Report rep;
     rep.package = dst_package;
     rep.tag = dst_tag;
@@ -380,8 +387,9 @@ report::Report copy_release(store::Target& src, const std::string& src_tag, stor
     if (!state) return fail_step(rep, "read " + source, state.error()), finish_status(rep, false), rep;
     const auto* index = std::get_if<oci::ImageIndex>(&state->content);
     if (!state->stored || index == nullptr) {
-        const Error e = !state->stored ? make_error(ErrorKind::not_found, source + " does not exist")
-                                       : make_error(ErrorKind::data, source + " is a single manifest, not an OCX package's index");
+        const Error e = !state->stored
+                            ? make_error(ErrorKind::not_found, source + " does not exist")
+                            : make_error(ErrorKind::data, source + " is a single manifest, not an OCX package's index");
         return fail_step(rep, "read " + source, e), finish_status(rep, false), rep;
     }
     auto entries = select_entries(*index, options, source);
@@ -402,8 +410,7 @@ report::Report copy_release(store::Target& src, const std::string& src_tag, stor
     if (exact) subjects.push_back(source_index.digest);
     for (const auto& p : rep.platforms) subjects.push_back(p.manifest.digest);
     if (!copy_all_referrers(c, subjects, rep)) return finish_status(rep, false), rep;
-    const auto recorded = copy_tags(c, dst_tag, dst_package, copied, *index,
-                                    exact ? &source_index : nullptr, rep);
+    const auto recorded = copy_tags(c, dst_tag, dst_package, copied, *index, exact ? &source_index : nullptr, rep);
     if (!recorded) return finish_status(rep, false), rep;
     if (!recorded->failed) write_copy_canonical_tags(c, rep);
     finish_status(rep, recorded->primary_written && !options.dry_run);

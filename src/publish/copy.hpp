@@ -28,14 +28,14 @@ struct CopyOptions {
     std::vector<oci::Platform> platforms;  // empty: every platform (and the source index's own digest)
     bool cascade = false;
     bool replace = false;
-    bool dry_run = false;                  // read both sides, write nothing, report the plan
-    std::string mount_from;                // the source repository when both are on one registry
+    bool dry_run = false;    // read both sides, write nothing, report the plan
+    std::string mount_from;  // the source repository when both are on one registry
     WriteOptions write;
 };
 
 /// Copies `src_tag` of `src` to `dst_tag` of `dst` (`dst_package` names it in the report). Never
 /// throws; failures are report errors with status failed (or partial once a tag was written).
-report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst, const std::string& dst_package,
-                            const std::string& dst_tag, const CopyOptions& options);
+report::Report copy_release(store::Target& src, const std::string& src_tag, store::Target& dst,
+                            const std::string& dst_package, const std::string& dst_tag, const CopyOptions& options);
 
 }  // namespace ocx::publish

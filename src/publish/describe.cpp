@@ -38,7 +38,8 @@ Result<std::string> read_bounded(const std::filesystem::path& path) {
 // Annotation values are one line of printable text: they end up in catalogs and terminals.
 Status check_annotation(const std::string& value, std::string_view what) {
     if (value.size() > kMaxAnnotation)
-        return make_error(ErrorKind::usage, std::string(what) + ": longer than " + std::to_string(kMaxAnnotation) + " bytes");
+        return make_error(ErrorKind::usage,
+                          std::string(what) + ": longer than " + std::to_string(kMaxAnnotation) + " bytes");
     for (char ch : value)
         if (const auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f)
             return make_error(ErrorKind::usage, std::string(what) + " \"" + escape_text(value) +

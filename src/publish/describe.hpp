@@ -23,17 +23,17 @@ namespace ocx::publish {
 inline constexpr std::string_view kDescriptionTag = "__ocx.desc";
 
 struct Description {
-    std::string readme;                 // README bytes (markdown)
-    std::optional<std::string> logo;    // logo bytes
-    std::string logo_media_type;        // image/png or image/svg+xml when logo is set
+    std::string readme;               // README bytes (markdown)
+    std::optional<std::string> logo;  // logo bytes
+    std::string logo_media_type;      // image/png or image/svg+xml when logo is set
     std::optional<std::string> title;
     std::optional<std::string> description;
     std::vector<std::string> keywords;  // joined with ',' into sh.ocx.keywords
 };
 
 struct BuiltDescription {
-    store::Manifest manifest;                                     // exact bytes + digest
-    std::vector<std::pair<Digest, std::string>> blobs;     // config, README, logo: digest -> bytes
+    store::Manifest manifest;                           // exact bytes + digest
+    std::vector<std::pair<Digest, std::string>> blobs;  // config, README, logo: digest -> bytes
 };
 
 /// The logo media type from a file name (.png, .svg); ErrorKind::usage for anything else.

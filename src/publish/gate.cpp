@@ -149,7 +149,8 @@ std::vector<std::string> gate_archive(const fs::path& archive, const oci::Platfo
     if (!media_type) return problems;
     Listing listing;
     auto checked = bundle::check_archive(archive, *media_type, limits, nullptr, [&](const bundle::ListedMember& m) {
-        if (auto name = placed(m.name, meta); !name.empty()) listing[name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
+        if (auto name = placed(m.name, meta); !name.empty())
+            listing[name] = {m.type, m.mode, m.hardlink ? std::string{} : m.link};
     });
     if (!checked) {
         problems.push_back(checked.error().message);

@@ -3,10 +3,10 @@
 #include <map>
 
 #include "bundle/bundle.hpp"
+#include "bundle/file_names.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
 #include "publish/gate.hpp"
-#include "bundle/file_names.hpp"
 
 namespace ocx::publish {
 
@@ -43,8 +43,10 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
         bool archive_present = false;
         if (spec.content && in.needed) {
             auto scanned = bundle::scan(*spec.content);
-            if (!scanned) add_lines(diag, spec.json_path + "/content", scanned.error().message);
-            else tree = std::move(*scanned);
+            if (!scanned)
+                add_lines(diag, spec.json_path + "/content", scanned.error().message);
+            else
+                tree = std::move(*scanned);
         }
         if (spec.archive && in.needed && oci::layer_media_type(spec.archive->filename().string())) {
             archive_present = fs::is_regular_file(*spec.archive, ec);
@@ -62,8 +64,8 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
             continue;
         }
         if (!meta) {
-            diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " + bundle::sidecar_path(*spec.archive).string() +
-                                                        " next to the archive"
+            diag.add(spec.json_path, spec.archive ? "no metadata: set \"metadata\" or put " +
+                                                        bundle::sidecar_path(*spec.archive).string() + " next to the archive"
                                                   : "no metadata: set \"metadata\" here or at the top level");
         } else {
             in.metadata_file = *meta;

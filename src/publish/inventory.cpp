@@ -86,8 +86,10 @@ Result<Inventory> read_inventory(store::Target& target) {
         }
         auto entries = read_entries(target, tag);
         if (!entries) return std::move(entries).error();
-        if (is_rolling) inv.rolling.push_back(std::move(*entries));
-        else inv.versions.push_back({std::move(*v), std::move(*entries)});
+        if (is_rolling)
+            inv.rolling.push_back(std::move(*entries));
+        else
+            inv.versions.push_back({std::move(*v), std::move(*entries)});
     }
     std::stable_sort(inv.versions.begin(), inv.versions.end(), newer_first);
     std::stable_sort(inv.rolling.begin(), inv.rolling.end(),

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "oci/descriptor.hpp"
-#include "store/target.hpp"
 #include "plan/version.hpp"
+#include "store/target.hpp"
 
 namespace ocx::publish {
 

@@ -31,7 +31,8 @@ oci::IndexEntry entry_for_manifest(const oci::Descriptor& d) {
 oci::ImageIndex starting_index(const TagContent& existing) {
     if (const auto* index = std::get_if<oci::ImageIndex>(&existing)) return *index;
     oci::ImageIndex index;
-    if (const auto* manifest = std::get_if<oci::Descriptor>(&existing)) index.manifests.push_back(entry_for_manifest(*manifest));
+    if (const auto* manifest = std::get_if<oci::Descriptor>(&existing))
+        index.manifests.push_back(entry_for_manifest(*manifest));
     return index;
 }
 
@@ -61,8 +62,7 @@ void merge_into(oci::ImageIndex& index, const oci::IndexEntry& entry, const oci:
 
 }  // namespace
 
-MergeResult merge_platform(const TagContent& existing, const oci::IndexEntry& entry,
-                           const oci::Annotations& annotations) {
+MergeResult merge_platform(const TagContent& existing, const oci::IndexEntry& entry, const oci::Annotations& annotations) {
     return merge_platforms(existing, {entry}, annotations);
 }
 

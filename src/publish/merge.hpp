@@ -30,8 +30,7 @@ struct MergeResult {
 
 /// Merges one platform's entry into the tag's content, steps 1–4. An entry without platform (not
 /// something a push makes) removes nothing: it is appended unless an equal one is already there.
-MergeResult merge_platform(const TagContent& existing, const oci::IndexEntry& entry,
-                           const oci::Annotations& annotations);
+MergeResult merge_platform(const TagContent& existing, const oci::IndexEntry& entry, const oci::Annotations& annotations);
 
 /// Merges several entries (matrix order) in one go: the same index as merge_platform applied to each
 /// in turn; changed = false when the result equals the existing index. An empty `entries` changes nothing.

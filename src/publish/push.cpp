@@ -20,8 +20,7 @@ report::Report push_platform(store::Target& target, const std::string& package, 
     BuiltManifest built = build_manifest(content);
     report::PlatformResult pr;
     pr.platform = content.platform.str();
-    for (const auto& l : content.layers)
-        pr.archives.push_back({l.path.string(), l.digest, l.size, false});
+    for (const auto& l : content.layers) pr.archives.push_back({l.path.string(), l.digest, l.size, false});
     pr.config = {built.config.digest, built.config.size};
     pr.manifest = {built.manifest.digest, built.manifest.bytes.size()};
     const std::string step = "push " + pr.platform;
@@ -36,8 +35,8 @@ report::Report push_platform(store::Target& target, const std::string& package, 
     }
 
     std::vector<report::Blob> uploaded;
-    auto counts = push_content(target, content, built, options.mount_from, options.write.manifest_retry,
-                               options.write.clock, options.on_bytes, options.layer_counts, &uploaded);
+    auto counts = push_content(target, content, built, options.mount_from, options.write.manifest_retry, options.write.clock,
+                               options.on_bytes, options.layer_counts, &uploaded);
     if (!counts) {
         record(r, step, counts.error());
         pr.uploaded_blobs = std::move(uploaded);
@@ -46,8 +45,8 @@ report::Report push_platform(store::Target& target, const std::string& package, 
     }
     pr.blobs = *counts;
     pr.pushed = true;
-    log::info(pr.platform + ": manifest " + built.manifest.digest.str() + " (" +
-              std::to_string(counts->uploaded) + " blobs uploaded, " + std::to_string(counts->skipped) + " present)");
+    log::info(pr.platform + ": manifest " + built.manifest.digest.str() + " (" + std::to_string(counts->uploaded) +
+              " blobs uploaded, " + std::to_string(counts->skipped) + " present)");
 
     if (options.before_tags && !options.before_tags(pr, r)) {
         r.platforms.push_back(pr);

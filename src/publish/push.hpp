@@ -24,7 +24,7 @@ struct PushOptions {
     std::string mount_from;  // repository to cross-mount blobs from ("" = none)
     WriteOptions write;
     std::function<void(std::uint64_t)> on_bytes;  // layer bytes sent so far (push_content), for progress
-    report::BlobCounts* layer_counts = nullptr;    // when set, receives the layer blobs' counts (OCX's push JSON)
+    report::BlobCounts* layer_counts = nullptr;   // when set, receives the layer blobs' counts (OCX's push JSON)
     /// Runs once the platform's manifest is in place and before any tag names it: what must be
     /// there first (the SBOM and signatures of --sbom/--sign-key). Errors go into the report;
     /// false stops the push with no tag written.

@@ -34,7 +34,8 @@ Result<std::vector<Referrer>> referrers_of_index(std::string_view bytes, std::st
                     r.artifact_type = at->get_string();
                 if (const auto* a = extra.get_object().if_contains("annotations"); a && a->is_object())
                     for (const auto& kv : a->get_object())
-                        if (kv.value().is_string()) r.annotations[std::string(kv.key())] = std::string(kv.value().get_string());
+                        if (kv.value().is_string())
+                            r.annotations[std::string(kv.key())] = std::string(kv.value().get_string());
             }
         }
         out.push_back(std::move(r));
@@ -75,8 +76,8 @@ Result<std::optional<oci::ImageIndex>> read_fallback(store::Target& target, cons
 // One read–merge–write of the fallback tag (retried from a fresh read, never with bytes that
 // failed: tags.cpp write_tag). Returns how long it took when a PUT went out, nullopt when the entry
 // was there already.
-Result<std::optional<milliseconds>> merge_fallback(store::Target& target, const std::string& tag, const oci::IndexEntry& entry,
-                                                   const WriteOptions& options) {
+Result<std::optional<milliseconds>> merge_fallback(store::Target& target, const std::string& tag,
+                                                   const oci::IndexEntry& entry, const WriteOptions& options) {
     std::optional<milliseconds> took;
     Status done = retry<void>(options.tag_retry, options.clock, "writing tag " + tag, [&](RetryHint& hint) -> Status {
         const auto start = options.clock.now();
@@ -91,8 +92,8 @@ Result<std::optional<milliseconds>> merge_fallback(store::Target& target, const 
         const std::string bytes = index.serialize();
         const store::Manifest m{std::string(oci::kImageIndex), bytes, Digest::of(bytes)};
         Status put = target.put_manifest_once(tag, m, hint);
-        took = std::max(took.value_or(milliseconds(0)),
-                        std::chrono::duration_cast<milliseconds>(options.clock.now() - start));
+        took =
+            std::max(took.value_or(milliseconds(0)), std::chrono::duration_cast<milliseconds>(options.clock.now() - start));
         if (!put) return std::move(put).error().context("writing tag " + tag);
         return put;
     });
@@ -110,7 +111,8 @@ void settle(const WriteOptions& options, milliseconds took, bool jitter) {
 
 // The fallback tag holds `entry` when this returns: written, paused, read back, merged again
 // while a concurrent writer dropped it (bounded by max_attempts).
-Status update_fallback(store::Target& target, const Digest& subject, const oci::IndexEntry& entry, const WriteOptions& options) {
+Status update_fallback(store::Target& target, const Digest& subject, const oci::IndexEntry& entry,
+                       const WriteOptions& options) {
     const std::string tag = fallback_tag(subject);
     auto took = merge_fallback(target, tag, entry, options);
     if (!took) return std::move(took).error();
@@ -121,7 +123,8 @@ Status update_fallback(store::Target& target, const Digest& subject, const oci::
         if (!now) return std::move(now).error();
         if (holds(*now, entry.digest)) return {};
         if (attempt >= options.max_attempts)
-            return make_error(ErrorKind::transient, "tag " + tag + ": a concurrent writer kept replacing the referrers index (" +
+            return make_error(ErrorKind::transient, "tag " + tag +
+                                                        ": a concurrent writer kept replacing the referrers index (" +
                                                         std::to_string(attempt) + " attempts); run again to merge");
         log::warn("tag " + tag + ": a concurrent writer replaced the referrers index; merging again (attempt " +
                   std::to_string(attempt + 1) + ")");
@@ -157,14 +160,15 @@ Result<StoredReferrer> read_referrer(store::Target& target, const Digest& referr
     std::string doc;
     Status got = target.fetch_blob(parsed->layer.digest, [&](const char* data, std::size_t size) -> Status {
         if (doc.size() + size > parsed->layer.size)
-            return make_error(ErrorKind::data, "blob " + parsed->layer.digest.str() + ": more bytes than its descriptor says");
+            return make_error(ErrorKind::data,
+                              "blob " + parsed->layer.digest.str() + ": more bytes than its descriptor says");
         doc.append(data, size);
         return {};
     });
     if (!got) return std::move(got).error();
     if (Digest::of(doc) != parsed->layer.digest)
-        return make_error(ErrorKind::data, "blob " + parsed->layer.digest.str() + ": the bytes served hash to " +
-                                               Digest::of(doc).str());
+        return make_error(ErrorKind::data,
+                          "blob " + parsed->layer.digest.str() + ": the bytes served hash to " + Digest::of(doc).str());
     return StoredReferrer{std::move(**m), std::move(*parsed), std::move(doc)};
 }
 
@@ -191,8 +195,8 @@ Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, c
         if (r.artifact_type != document.artifact_type) continue;
         auto other = identity_of_referrer(target, r);
         if (!other) {
-            log::warn("referrer " + r.digest.str() + " of " + subject.digest.str() + " cannot be read: " +
-                      escape_text(other.error().message));
+            log::warn("referrer " + r.digest.str() + " of " + subject.digest.str() +
+                      " cannot be read: " + escape_text(other.error().message));
             continue;
         }
         if (*other == identity) return Attached{r.digest, r.size, AttachWay::existing};
@@ -206,7 +210,8 @@ Result<Attached> attach(store::Target& target, const oci::Descriptor& subject, c
     auto present = target.blob_exists(doc_digest);
     if (!present) return std::move(present).error();
     if (!*present)
-        if (auto s = target.upload_blob(store::BlobSource{doc_digest, document.bytes.size(), {}, document.bytes, {}, {}}); !s)
+        if (auto s = target.upload_blob(store::BlobSource{doc_digest, document.bytes.size(), {}, document.bytes, {}, {}});
+            !s)
             return std::move(s).error();
 
     const store::Manifest manifest = referrer_for(document, subject);
@@ -233,7 +238,8 @@ Result<Referrer> referrer_of_manifest(const store::Manifest& manifest, const Dig
     if (const auto* at = o.if_contains("artifactType"); at && at->is_string()) {
         r.artifact_type = at->get_string();
     } else if (const auto* cfg = o.if_contains("config"); cfg && cfg->is_object()) {
-        if (const auto* mt = cfg->get_object().if_contains("mediaType"); mt && mt->is_string()) r.artifact_type = mt->get_string();
+        if (const auto* mt = cfg->get_object().if_contains("mediaType"); mt && mt->is_string())
+            r.artifact_type = mt->get_string();
     }
     std::size_t listed_bytes = r.artifact_type.size();
     if (const auto* a = o.if_contains("annotations"); a && a->is_object()) {

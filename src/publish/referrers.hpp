@@ -39,7 +39,7 @@ Result<std::vector<Referrer>> list_referrers(store::Target& target, const Digest
 enum class AttachWay { referrers_api, fallback_tag, existing };
 
 struct Attached {
-    Digest digest;        // the referrer manifest
+    Digest digest;  // the referrer manifest
     std::uint64_t size = 0;
     AttachWay way = AttachWay::existing;
 };

@@ -10,11 +10,11 @@
 #include "attest/sbom.hpp"
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
+#include "oci/media_types.hpp"
 #include "plan/version.hpp"
 #include "publish/shared_layers.hpp"
 #include "util/files.hpp"
 #include "util/json.hpp"
-#include "oci/media_types.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/units.hpp"
@@ -34,8 +34,8 @@ struct PlatformWork {
     PlatformContent content;
     BuiltManifest built;
     report::PlatformResult result;
-    bool prepared = false;  // bundled or hashed, manifest built
-    bool ok = false;        // pushed (in a dry run: prepared)
+    bool prepared = false;            // bundled or hashed, manifest built
+    bool ok = false;                  // pushed (in a dry run: prepared)
     std::optional<std::string> sbom;  // the SBOM to attach ("sbom" in the matrix)
 };
 
@@ -46,7 +46,9 @@ Result<std::string> platform_sbom(const plan::Matrix& matrix, const plan::Platfo
     if (spec.sbom_file) {
         auto text = read_file(*spec.sbom_file);
         if (!text) return std::move(text).error();
-        if (!*text) return make_error(ErrorKind::not_found, spec.json_path + "/sbom: " + spec.sbom_file->string() + ": no such file");
+        if (!*text)
+            return make_error(ErrorKind::not_found,
+                              spec.json_path + "/sbom: " + spec.sbom_file->string() + ": no such file");
         if (auto doc = json::parse(**text, spec.sbom_file->string()); !doc) return std::move(doc).error();
         return std::move(**text);
     }
@@ -127,7 +129,8 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         if (auto s = bundle::check_totals(options.limits, made->size, made->entries, made->input_bytes); !s)
             return fail("bundle " + name, std::move(s).error().context(out.filename().string()));
         bundle::remember_bundle(*made);
-        work.content.layers.push_back({out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
+        work.content.layers.push_back(
+            {out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
         work.result.archives.push_back({out.string(), made->digest, made->size, true});
         // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
         auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
@@ -174,8 +177,9 @@ void push_prepared(store::Target& target, const ReleaseOptions& options, Platfor
     std::vector<report::Blob> uploaded;
     auto counts = [&] {
         progress::Task task(name, progress::Phase::upload, total);
-        return push_content(target, work.content, work.built, options.mount_from, options.write.manifest_retry,
-                            options.write.clock, [&task](std::uint64_t sent) { task.update(sent); }, nullptr, &uploaded);
+        return push_content(
+            target, work.content, work.built, options.mount_from, options.write.manifest_retry, options.write.clock,
+            [&task](std::uint64_t sent) { task.update(sent); }, nullptr, &uploaded);
     }();
     if (!counts) {
         work.result.uploaded_blobs = std::move(uploaded);
@@ -209,8 +213,7 @@ std::uint64_t preparation_cost(const PlatformInput& in) {
 // run while the content platforms compress), then content trees largest first, so the last
 // platform to finish compressing is a small one and the cores are not left half idle at the end
 // (longest-processing-time-first scheduling). Ties keep matrix order. The report keeps matrix order.
-std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work,
-                                           const std::vector<std::uint64_t>& cost) {
+std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work, const std::vector<std::uint64_t>& cost) {
     std::vector<std::size_t> order(work.size());
     for (std::size_t i = 0; i < work.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -349,7 +352,8 @@ bool holds_any(const TagContent& content, const std::vector<PlatformWork>& work)
 bool write_canonical(store::Target& target, const WriteOptions& write, PlatformWork& w, report::Report& rep) {
     auto tag = write_canonical_tag(target, w.built.manifest, write.manifest_retry, write.clock);
     if (!tag) {
-        rep.errors.push_back(report::StepError::of(canonical_tag_step(w.built.manifest.digest.canonical_tag()), tag.error()));
+        rep.errors.push_back(
+            report::StepError::of(canonical_tag_step(w.built.manifest.digest.canonical_tag()), tag.error()));
         return false;
     }
     w.result.canonical_tag = *tag;
@@ -360,9 +364,7 @@ bool write_canonical(store::Target& target, const WriteOptions& write, PlatformW
 void write_release_tags(store::Target* target, const plan::Matrix& matrix, const std::vector<oci::IndexEntry>& entries,
                         bool dry_run, bool offline, const WriteOptions& write, report::Report& rep) {
     const std::string package = matrix.package.repository_str();
-    auto record = [&](std::string step, const Error& e) {
-        rep.errors.push_back(report::StepError::of(std::move(step), e));
-    };
+    auto record = [&](std::string step, const Error& e) { rep.errors.push_back(report::StepError::of(std::move(step), e)); };
     if (offline) {
         // No reads: the tag is assumed new, so its index is all platforms in matrix order.
         MergeResult merged = merge_platforms(TagContent{}, entries, matrix.annotations);
@@ -379,7 +381,13 @@ void write_release_tags(store::Target* target, const plan::Matrix& matrix, const
         for (const auto& alias : matrix.aliases)
             rep.tags.push_back({alias, report::TagKind::alias, {}, d, report::TagAction::created, {}, {}, t.reason});
         if (matrix.cascade)
-            rep.tags.push_back({"(rolling tags)", report::TagKind::cascade, {}, {}, report::TagAction::skipped, {}, {},
+            rep.tags.push_back({"(rolling tags)",
+                                report::TagKind::cascade,
+                                {},
+                                {},
+                                report::TagAction::skipped,
+                                {},
+                                {},
                                 "offline: rolling tags depend on the tags in the registry"});
         rep.status = report::Status::planned;
         return;
@@ -397,8 +405,10 @@ void write_release_tags(store::Target* target, const plan::Matrix& matrix, const
     options.compute_only = dry_run;
     const auto outcomes = write_tags(*target, *plans, matrix.annotations, options);
     const auto [failed, primary_written] = record_tags(*plans, outcomes, package, options.compute_only, rep);
-    if (!failed) rep.status = dry_run ? report::Status::planned : report::Status::published;
-    else rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
+    if (!failed)
+        rep.status = dry_run ? report::Status::planned : report::Status::published;
+    else
+        rep.status = primary_written && !dry_run ? report::Status::partial : report::Status::failed;
 }
 
 namespace {
@@ -458,7 +468,13 @@ bool prepare_and_push_checked(store::Target* target, const plan::Matrix& matrix,
         rep.errors.push_back(report::StepError::of("replace " + conflicts.front().platform, e));
         record_platforms(work, rep);
         const std::optional<Digest> now = published->stored->digest;  // holds_any: the tag exists
-        rep.tags.push_back({matrix.tag, report::TagKind::primary, now, now, report::TagAction::skipped, {}, {},
+        rep.tags.push_back({matrix.tag,
+                            report::TagKind::primary,
+                            now,
+                            now,
+                            report::TagAction::skipped,
+                            {},
+                            {},
                             "not written: it would replace a published platform's content"});
         return false;
     }
@@ -508,7 +524,8 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
 
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
-        if (!options.shard || in.spec->platform.str() == *options.shard) work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}});
+        if (!options.shard || in.spec->platform.str() == *options.shard)
+            work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}});
     if (!add_shared_layers(target, matrix, options, work, rep, rep_mutex)) return rep;
     if (!prepare_and_push_checked(target, matrix, options, work, rep, rep_mutex)) return rep;
 
@@ -520,7 +537,13 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     }
     if (!all_ok) {
         // No tag moves unless every platform it points to is in place.
-        rep.tags.push_back({matrix.tag, report::TagKind::primary, {}, {}, report::TagAction::skipped, {}, {},
+        rep.tags.push_back({matrix.tag,
+                            report::TagKind::primary,
+                            {},
+                            {},
+                            report::TagAction::skipped,
+                            {},
+                            {},
                             "not written: not every platform's content is in place"});
         rep.status = report::Status::failed;
         return rep;
@@ -532,7 +555,13 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
         subjects.push_back({w.result.platform, w.built.manifest.digest, w.built.manifest.bytes.size(), w.sbom});
     const bool attached = attach_platforms(target, subjects, options.supply, options.write, options.dry_run, rep);
     if (!attached && !options.shard) {
-        rep.tags.push_back({matrix.tag, report::TagKind::primary, {}, {}, report::TagAction::skipped, {}, {},
+        rep.tags.push_back({matrix.tag,
+                            report::TagKind::primary,
+                            {},
+                            {},
+                            report::TagAction::skipped,
+                            {},
+                            {},
                             "not written: a platform's attachments are not in place"});
         rep.status = report::Status::failed;
         return rep;
@@ -544,8 +573,8 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
 
     write_release_tags(target, matrix, entries, options.dry_run, options.offline, options.write, rep);
     if (rep.status == report::Status::published || rep.status == report::Status::planned) {
-        const bool index_ok = attach_index(target, options.supply, matrix.provenance, matrix.tag, options.write,
-                                           options.dry_run, rep);
+        const bool index_ok =
+            attach_index(target, options.supply, matrix.provenance, matrix.tag, options.write, options.dry_run, rep);
         if (!index_ok) rep.status = options.dry_run ? report::Status::failed : report::Status::partial;
     }
     write_canonical_tags(target, matrix, options, work, rep);

@@ -22,14 +22,14 @@ namespace ocx::publish {
 
 struct ReleaseOptions {
     bool dry_run = false;
-    bool offline = false;                  // dry run without reading the target
-    unsigned jobs = 0;                     // platforms processed at once; 0 = cores (at least 2 for overlap)
-    std::optional<std::string> shard;      // canonical platform string: that platform's content only
-    std::filesystem::path bundle_dir;      // where content bundles are written
+    bool offline = false;              // dry run without reading the target
+    unsigned jobs = 0;                 // platforms processed at once; 0 = cores (at least 2 for overlap)
+    std::optional<std::string> shard;  // canonical platform string: that platform's content only
+    std::filesystem::path bundle_dir;  // where content bundles are written
     std::string mount_from;
     WriteOptions write;
-    bundle::UnpackLimits limits;           // for prebuilt archives (bundle/limits.hpp)
-    SupplyChain supply;                    // SBOMs, signatures, provenance (publish/supply_chain.hpp)
+    bundle::UnpackLimits limits;  // for prebuilt archives (bundle/limits.hpp)
+    SupplyChain supply;           // SBOMs, signatures, provenance (publish/supply_chain.hpp)
 };
 
 /// Runs a release (or a dry run, or one shard). `target` may be null only when offline.

@@ -20,23 +20,27 @@ std::string describe(const Drift& d) {
 }
 
 std::string sentence(const Drift& d) {
-    std::string out = "rolling tag " + d.tag + ": " + d.platform + " is " +
-                      (d.found ? d.found->str() : std::string("missing"));
+    std::string out =
+        "rolling tag " + d.tag + ": " + d.platform + " is " + (d.found ? d.found->str() : std::string("missing"));
     if (d.expected) return out + ", the published versions imply " + d.expected->str() + " (" + d.version + ")";
-    return out + ", which no published version's cascade brings here; repair never removes an entry (remove it by "
-                 "hand, or push that version again)";
+    return out +
+           ", which no published version's cascade brings here; repair never removes an entry (remove it by "
+           "hand, or push that version again)";
 }
 
 void finish_status(report::Report& rep) {
     const bool wrote = std::any_of(rep.tags.begin(), rep.tags.end(), [](const report::TagResult& t) {
         return t.action == report::TagAction::created || t.action == report::TagAction::moved;
     });
-    if (rep.errors.empty()) rep.status = rep.dry_run ? report::Status::planned : report::Status::published;
-    else rep.status = wrote && !rep.dry_run ? report::Status::partial : report::Status::failed;
+    if (rep.errors.empty())
+        rep.status = rep.dry_run ? report::Status::planned : report::Status::published;
+    else
+        rep.status = wrote && !rep.dry_run ? report::Status::partial : report::Status::failed;
 }
 }  // namespace
 
-report::Report cascade_repair(store::Target& target, const std::string& package, RepairMode mode, const WriteOptions& write) {
+report::Report cascade_repair(store::Target& target, const std::string& package, RepairMode mode,
+                              const WriteOptions& write) {
     report::Report rep;
     rep.package = package;
     rep.dry_run = mode != RepairMode::repair;

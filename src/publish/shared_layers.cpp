@@ -4,8 +4,8 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/check.hpp"
-#include "oci/media_types.hpp"
 #include "bundle/file_names.hpp"
+#include "oci/media_types.hpp"
 #include "util/log.hpp"
 #include "util/units.hpp"
 
@@ -14,7 +14,8 @@ namespace ocx::publish {
 namespace {
 Result<Layer> bundle_shared(const plan::Matrix& matrix, const ReleaseOptions& options, const plan::SharedLayerSpec& spec) {
     const std::string what = "shared layer \"" + spec.name + "\"";
-    const auto out = options.bundle_dir / (bundle::bundle_stem(matrix.package.with_tag(matrix.tag), nullptr) + "-" + spec.name + ".tar.xz");
+    const auto out = options.bundle_dir /
+                     (bundle::bundle_stem(matrix.package.with_tag(matrix.tag), nullptr) + "-" + spec.name + ".tar.xz");
     bundle::BundleOptions bo;
     bo.source = spec.content;
     bo.output = out;
@@ -29,10 +30,11 @@ Result<Layer> bundle_shared(const plan::Matrix& matrix, const ReleaseOptions& op
     oci::Annotations annotations;
     if (spec.strip) annotations[std::string(oci::kAnnotationStripComponents)] = std::to_string(*spec.strip);
     if (spec.prefix) annotations[std::string(oci::kAnnotationPrefix)] = *spec.prefix;
-    log::info("[" + spec.name + "] bundled shared layer " + out.filename().string() + " (" + human_bytes(made->size) +
-              ", " + made->digest.str() + ")");
-    return Layer{out, made->digest, made->size, std::string(oci::kLayerTarXz), std::move(annotations),
-                 Layer::Origin::present, {}, {}};
+    log::info("[" + spec.name + "] bundled shared layer " + out.filename().string() + " (" + human_bytes(made->size) + ", " +
+              made->digest.str() + ")");
+    return Layer{
+        out, made->digest, made->size, std::string(oci::kLayerTarXz), std::move(annotations), Layer::Origin::present, {},
+        {}};
 }
 
 Status push_shared(store::Target& target, const std::string& name, const Layer& layer) {
@@ -53,7 +55,8 @@ Result<std::map<std::string, Layer>> prepare_shared_layers(store::Target* target
                                                            const ReleaseOptions& options) {
     std::set<std::string> named;
     for (const auto& p : matrix.platforms)
-        if (!options.shard || p.platform.str() == *options.shard) named.insert(p.shared_layers.begin(), p.shared_layers.end());
+        if (!options.shard || p.platform.str() == *options.shard)
+            named.insert(p.shared_layers.begin(), p.shared_layers.end());
     std::map<std::string, Layer> out;
     for (const auto& spec : matrix.shared_layers) {
         if (named.count(spec.name) == 0) continue;

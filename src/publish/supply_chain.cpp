@@ -35,8 +35,8 @@ bool attach_one(store::Target* target, const oci::Descriptor& subject, const std
         rep.errors.push_back({"attach " + where, std::string(to_string(document.error().kind)), document.error().message});
         return false;
     }
-    report::Attachment a{document->kind, document->artifact_type, std::nullopt, subject.digest, platform,
-                         document->signed_, "planned"};
+    report::Attachment a{document->kind, document->artifact_type, std::nullopt, subject.digest,
+                         platform,       document->signed_,       "planned"};
     if (dry_run || target == nullptr) {
         // A signature's bytes are fresh each time: only an unsigned document's referrer is known now.
         if (!document->signed_) a.digest = referrer_for(*document, subject).digest;
@@ -46,16 +46,16 @@ bool attach_one(store::Target* target, const oci::Descriptor& subject, const std
     }
     auto done = attach(*target, subject, *document, write);
     if (!done) {
-        rep.errors.push_back({"attach " + document->kind + " " + where, std::string(to_string(done.error().kind)),
-                              done.error().message});
+        rep.errors.push_back(
+            {"attach " + document->kind + " " + where, std::string(to_string(done.error().kind)), done.error().message});
         return false;
     }
     a.digest = done->digest;
     a.action = done->way == AttachWay::existing ? "existing" : "attached";
     rep.attachments.push_back(a);
-    const char* how = done->way == AttachWay::existing         ? "already attached"
+    const char* how = done->way == AttachWay::existing        ? "already attached"
                       : done->way == AttachWay::referrers_api ? "attached (Referrers API)"
-                                                              : "attached (fallback tag " ;
+                                                              : "attached (fallback tag ";
     log::info("[" + where + "] " + document->kind + " " + done->digest.str() + " " + how +
               (done->way == AttachWay::fallback_tag ? fallback_tag(subject.digest) + ")" : ""));
     return true;
@@ -83,7 +83,8 @@ bool attach_platforms(store::Target* target, const std::vector<PlatformSubject>&
         const oci::Descriptor subject{std::string(oci::kImageManifest), p.manifest, p.size, {}};
         if (p.sbom) {
             ok = attach_one(target, subject, p.platform, unsigned_document("sbom", attest::kCycloneDx, *p.sbom), write,
-                             dry_run, rep) && ok;
+                            dry_run, rep) &&
+                 ok;
             if (chain.key != nullptr) {
                 auto signed_sbom = [&]() -> Result<attest::Document> {
                     auto st = attest::in_toto_statement({{rep.package, p.manifest}}, attest::kCycloneDxPredicate, *p.sbom);
@@ -96,7 +97,8 @@ bool attach_platforms(store::Target* target, const std::vector<PlatformSubject>&
         }
         if (chain.key != nullptr && chain.sign_platforms)
             ok = attach_one(target, subject, p.platform, signature_of(target, p.manifest, chain, dry_run), write, dry_run,
-                             rep) && ok;
+                            rep) &&
+                 ok;
     }
     return ok;
 }
@@ -107,7 +109,8 @@ bool attach_index(store::Target* target, const SupplyChain& chain, bool provenan
     const oci::Descriptor subject{std::string(oci::kImageIndex), rep.index->digest, rep.index->size, {}};
     bool ok = true;
     if (chain.key != nullptr)
-        ok = attach_one(target, subject, "", signature_of(target, subject.digest, chain, dry_run), write, dry_run, rep) && ok;
+        ok =
+            attach_one(target, subject, "", signature_of(target, subject.digest, chain, dry_run), write, dry_run, rep) && ok;
     if (provenance) {
         std::vector<attest::StatementSubject> subjects{{rep.package, rep.index->digest}};
         attest::ProvenanceInputs in{rep.package, tag, {}, chain.tool_version};

@@ -13,8 +13,8 @@
 #include "attest/statement.hpp"
 #include "digest/signature.hpp"
 #include "publish/tags.hpp"
-#include "store/target.hpp"
 #include "report/report.hpp"
+#include "store/target.hpp"
 
 namespace ocx::publish {
 

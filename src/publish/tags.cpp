@@ -24,8 +24,10 @@ Result<TagState> read_tag(store::Target& target, const std::string& tag) {
         state.content = std::move(*idx);
     } else {
         // A plain manifest at the tag is kept as an entry without platform (docs/wire-format.md §3 step 1).
-        state.content = oci::Descriptor{media_type.empty() ? std::string(oci::kImageManifest) : media_type, m.digest,
-                                        m.bytes.size(), {}};
+        state.content = oci::Descriptor{media_type.empty() ? std::string(oci::kImageManifest) : media_type,
+                                        m.digest,
+                                        m.bytes.size(),
+                                        {}};
     }
     return state;
 }
@@ -54,7 +56,7 @@ TagPlan new_plan(std::string tag, report::TagKind kind, std::vector<oci::IndexEn
 // The cascade decision for each entry's platform, reading each candidate blocker's index once
 // whatever the number of platforms.
 std::vector<plan::CascadeOutcome> decide_for_entries(store::Target& target, const plan::CascadePlan& cplan,
-                                               const std::vector<oci::IndexEntry>& entries) {
+                                                     const std::vector<oci::IndexEntry>& entries) {
     std::map<std::string, Result<std::set<std::string>>> held;
     std::vector<plan::CascadeOutcome> outcomes;
     for (const auto& e : entries) {
@@ -63,8 +65,9 @@ std::vector<plan::CascadeOutcome> decide_for_entries(store::Target& target, cons
             auto it = held.find(tag);
             if (it == held.end()) {
                 auto state = read_tag(target, tag);
-                Result<std::set<std::string>> platforms = state ? Result<std::set<std::string>>(platforms_held(state->content))
-                                                                : Result<std::set<std::string>>(std::move(state).error());
+                Result<std::set<std::string>> platforms = state
+                                                              ? Result<std::set<std::string>>(platforms_held(state->content))
+                                                              : Result<std::set<std::string>>(std::move(state).error());
                 it = held.emplace(tag, std::move(platforms)).first;
             }
             if (!it->second) return it->second.error();
@@ -214,7 +217,8 @@ Error published_conflict_error(const std::string& package, const std::string& ta
                    c.published.str() + "; this release has " + c.replacement.str();
     message += "\n" + std::string(conflicts.size() == 1 ? "that platform" : "those platforms") +
                " of a published version would change: release a new version, or pass --replace (matrix "
-               "\"replace\": true) to replace " + (conflicts.size() == 1 ? "it" : "them");
+               "\"replace\": true) to replace " +
+               (conflicts.size() == 1 ? "it" : "them");
     return make_error(ErrorKind::data, message);
 }
 
@@ -264,8 +268,10 @@ Status compute_tag(store::Target& target, TagPlan& plan, const oci::Annotations&
     plan.after = m.digest;
     plan.after_size = m.bytes.size();
     plan.action = plan.before ? report::TagAction::moved : report::TagAction::created;
-    if (plan.before && *plan.before == m.digest) plan.action = report::TagAction::unchanged;
-    else plan.write = std::move(m);
+    if (plan.before && *plan.before == m.digest)
+        plan.action = report::TagAction::unchanged;
+    else
+        plan.write = std::move(m);
     return {};
 }
 
@@ -305,8 +311,8 @@ void report_from_first_read(TagPlan& plan, const std::optional<Digest>& first_be
 }
 
 struct TagWrite {
-    bool sent = false;       // a PUT went out: it may have landed even if its answer was a failure
-    milliseconds took{0};    // the longest read-merge-write that sent one
+    bool sent = false;     // a PUT went out: it may have landed even if its answer was a failure
+    milliseconds took{0};  // the longest read-merge-write that sent one
 };
 
 // Reads the tag, merges and PUTs the result (compute_tag, then one PUT attempt) as one unit.
@@ -323,8 +329,7 @@ Result<TagWrite> write_tag(store::Target& target, TagPlan& plan, const oci::Anno
     // Another read-merge-write may cure a transient failure, the registry calling a referenced
     // manifest unknown while a concurrent writer re-links it included (the target classifies that
     // as transient; see put_manifest_retrying).
-    Status done = retry<void>(options.tag_retry, options.clock, "writing tag " + plan.tag,
-                              [&](RetryHint& hint) -> Status {
+    Status done = retry<void>(options.tag_retry, options.clock, "writing tag " + plan.tag, [&](RetryHint& hint) -> Status {
         const auto start = options.clock.now();
         if (auto s = compute_tag(target, plan, annotations); !s) {
             hint.final = true;  // its reads were retried already
@@ -409,7 +414,8 @@ TagsRecorded record_tags(std::vector<TagPlan>& plans, const std::vector<std::opt
         } else {
             if (plan.kind == report::TagKind::primary) {
                 done.primary_written = true;
-                if (plan.after) rep.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
+                if (plan.after)
+                    rep.index = report::IndexInfo{*plan.after, plan.after_size, package + "@" + plan.after->str()};
             }
             log::info(std::string(dry_run ? "would write " : "") + "tag " + plan.tag + ": " +
                       std::string(report::to_string(plan.action)) + (plan.after ? " -> " + plan.after->str() : ""));

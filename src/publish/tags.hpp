@@ -14,8 +14,8 @@
 #include "oci/descriptor.hpp"
 #include "publish/content.hpp"
 #include "publish/merge.hpp"
-#include "store/target.hpp"
 #include "report/report.hpp"
+#include "store/target.hpp"
 #include "util/retry.hpp"
 
 namespace ocx::publish {
@@ -32,13 +32,13 @@ Result<TagState> read_tag(store::Target& target, const std::string& tag);
 struct TagPlan {
     std::string tag;
     report::TagKind kind = report::TagKind::primary;
-    std::vector<oci::IndexEntry> entries;         // merged into this tag, in matrix order
-    std::vector<std::string> blocked_by;          // cascade blockers (for any platform)
-    std::vector<std::string> blocked_platforms;   // platforms the cascade did not bring here
-    std::string reason;                           // why some or all platforms were held back
-    std::string cascade_of;                       // cascade levels: the pushed version tag
-    bool cascade_new = false;                     // --new: a failing re-listing keeps the plan
-    bool protect_published = false;               // refuse to replace a platform's entry with another digest
+    std::vector<oci::IndexEntry> entries;        // merged into this tag, in matrix order
+    std::vector<std::string> blocked_by;         // cascade blockers (for any platform)
+    std::vector<std::string> blocked_platforms;  // platforms the cascade did not bring here
+    std::string reason;                          // why some or all platforms were held back
+    std::string cascade_of;                      // cascade levels: the pushed version tag
+    bool cascade_new = false;                    // --new: a failing re-listing keeps the plan
+    bool protect_published = false;              // refuse to replace a platform's entry with another digest
 
     // Filled by compute_tag:
     std::optional<Digest> before;

@@ -8,8 +8,8 @@
 
 #include "oci/descriptor.hpp"
 #include "plan/cascade.hpp"
-#include "publish/tags.hpp"
 #include "plan/version.hpp"
+#include "publish/tags.hpp"
 
 namespace ocx::publish {
 
@@ -57,12 +57,13 @@ Result<Fetched> fetch_checked(store::Target& target, const std::string& ref, con
 // each holds (platform string -> manifest digest). Read once per verify run.
 class NewerVersions {
 public:
-    NewerVersions(store::Target& target, const std::string& released) : target_(target), released_(plan::parse_version(released)) {}
+    NewerVersions(store::Target& target, const std::string& released)
+        : target_(target), released_(plan::parse_version(released)) {}
 
     /// The newer versions (of the same track, above the released one) that may own `tag`:
     /// for a rolling tag those whose cascade moves it; for an alias, any.
     Result<std::vector<std::pair<std::string, std::map<std::string, Digest>>>> owners(const std::string& tag,
-                                                                                     report::TagKind kind) {
+                                                                                      report::TagKind kind) {
         std::vector<std::pair<std::string, std::map<std::string, Digest>>> out;
         if (!released_) return out;  // not a version: nothing is newer
         if (auto s = load(); !s) return std::move(s).error();
@@ -114,7 +115,7 @@ private:
 // Whether `bytes` (what a rolling tag or alias holds now) is this release's or newer versions'
 // entries only, with at least one newer; the newer versions used when it is.
 Result<std::optional<std::vector<std::string>>> superseded_by(NewerVersions& newer, const report::TagResult& t,
-                                                             const std::string& bytes, const report::Report& rep) {
+                                                              const std::string& bytes, const report::Report& rep) {
     auto idx = oci::ImageIndex::parse(bytes);
     if (!idx) return std::optional<std::vector<std::string>>{};
     auto owners = newer.owners(t.tag, t.kind);
@@ -175,8 +176,8 @@ Status verify_platform(store::Target& target, const report::PlatformResult& p, V
         if (!*present) problem(out, "", p.platform, d.str(), "missing", what + ": blob " + d.str() + " is missing");
     }
     if (!p.canonical_tag.empty()) {
-        auto c = fetch_checked(target, p.canonical_tag, p.manifest.digest, 0, out, what + " canonical tag",
-                               p.canonical_tag, p.platform);
+        auto c = fetch_checked(target, p.canonical_tag, p.manifest.digest, 0, out, what + " canonical tag", p.canonical_tag,
+                               p.platform);
         if (!c) return std::move(c).error();
     }
     return {};
@@ -240,7 +241,8 @@ Result<VerifyResult> verify_report(store::Target& target, const report::Report& 
         if (Status s = verify_tag(target, newer, t, rep, out); !s) return std::move(s).error();
     }
     if (rep.index) {
-        auto fetched = fetch_checked(target, rep.index->digest.str(), rep.index->digest, rep.index->size, out, "index", "", "");
+        auto fetched =
+            fetch_checked(target, rep.index->digest.str(), rep.index->digest, rep.index->size, out, "index", "", "");
         if (!fetched) return std::move(fetched).error();
     }
     return out;

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "store/target.hpp"
 #include "report/report.hpp"
+#include "store/target.hpp"
 
 namespace ocx::publish {
 
@@ -37,7 +37,7 @@ struct Superseded {
 struct VerifyResult {
     std::vector<VerifyProblem> problems;  // empty: the target matches the report
     std::vector<Superseded> superseded;
-    std::size_t checks = 0;               // how many facts were compared
+    std::size_t checks = 0;  // how many facts were compared
 };
 
 enum class VerifyTags {

@@ -119,9 +119,9 @@ Status verify_attachments(store::Target& target, const report::Report& report, c
         auto signed_index = index_signed_with(target, report.index->digest, *key);
         if (!signed_index) return std::move(signed_index).error();
         if (!*signed_index)
-            result.problems.push_back({"", "", "signature", "missing",
-                                       "the index " + report.index->digest.str() +
-                                           " has no signature that verifies with this key"});
+            result.problems.push_back(
+                {"", "", "signature", "missing",
+                 "the index " + report.index->digest.str() + " has no signature that verifies with this key"});
     }
     return {};
 }

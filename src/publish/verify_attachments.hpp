@@ -6,9 +6,9 @@
 // statement naming the subject; and the index must carry a signature at all.
 
 #include "digest/signature.hpp"
-#include "store/target.hpp"
 #include "publish/verify.hpp"
 #include "report/report.hpp"
+#include "store/target.hpp"
 
 namespace ocx::publish {
 

@@ -119,8 +119,10 @@ void Authenticator::learn(const HttpResponse& response) {
 
 void Authenticator::observe_ping(const HttpResponse& response) {
     std::lock_guard lock(mutex_);
-    if (response.status == 401) learn(response);
-    else if (response.status >= 200 && response.status < 300 && scheme_ == Scheme::unknown) scheme_ = Scheme::none;
+    if (response.status == 401)
+        learn(response);
+    else if (response.status >= 200 && response.status < 300 && scheme_ == Scheme::unknown)
+        scheme_ = Scheme::none;
 }
 
 bool Authenticator::uses_bearer_tokens() const {
@@ -197,8 +199,8 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
     const std::string what = "token request for " + registry_;
     const std::optional<Url> realm = parse_url(realm_);
     if (!realm)
-        return make_error(ErrorKind::unavailable, registry_ + " asked for a Bearer token with an unusable realm \"" +
-                                                      escape_text(realm_) + "\"");
+        return make_error(ErrorKind::unavailable,
+                          registry_ + " asked for a Bearer token with an unusable realm \"" + escape_text(realm_) + "\"");
     const bool anonymous = credentials_.kind == Credentials::Kind::anonymous;
     if (realm->scheme == "http" && !anonymous && !plain_http_ok_(realm->authority))
         return make_error(ErrorKind::unavailable, "refusing to send credentials for " + registry_ +
@@ -208,7 +210,8 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
     if (credentials_.kind == Credentials::Kind::identity_token) {
         req.method = "POST";
         req.url = realm_;
-        std::string form = "grant_type=refresh_token&client_id=ocx-release&refresh_token=" + percent_encode_unreserved(credentials_.secret);
+        std::string form =
+            "grant_type=refresh_token&client_id=ocx-release&refresh_token=" + percent_encode_unreserved(credentials_.secret);
         if (!service_.empty()) form += "&service=" + percent_encode_unreserved(service_);
         form += "&scope=" + percent_encode_unreserved(join(scopes, " "));
         req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
@@ -247,8 +250,8 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::vector<std::s
         if (const auto* v = o.if_contains("expires_in"); v && v->is_int64() && v->as_int64() > 0) expires_in = v->as_int64();
     }
     if (token.value.empty())
-        return make_error(ErrorKind::unavailable, what + ": the token server at " + realm->origin() +
-                                                      " answered without a token");
+        return make_error(ErrorKind::unavailable,
+                          what + ": the token server at " + realm->origin() + " answered without a token");
     // Renew a little early so a token does not expire between being chosen and being checked.
     const auto lifetime = std::chrono::seconds(expires_in);
     token.expires = now_() + lifetime - std::min<std::chrono::seconds>(std::chrono::seconds(10), lifetime / 2);

@@ -43,8 +43,7 @@ public:
 
     /// After a 401 to a request sent with Authorization `sent` ("" for none): learns the challenge
     /// and returns the value to retry once with; nullopt when retrying cannot help.
-    Result<std::optional<std::string>> on_unauthorized(const HttpResponse& response,
-                                                       const std::vector<std::string>& scopes,
+    Result<std::optional<std::string>> on_unauthorized(const HttpResponse& response, const std::vector<std::string>& scopes,
                                                        const std::string& sent);
 
     /// Learns the challenge of a /v2/ ping (200: none needed; 401: the scheme to use).

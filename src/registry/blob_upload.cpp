@@ -28,7 +28,8 @@ Result<std::string> upload_location(std::string_view action, const HttpResponse&
     if (url.empty())
         return make_error(ErrorKind::unavailable,
                           std::string(action) + ": the registry answered " + std::to_string(r.status) +
-                              (location ? " with an unusable Location \"" + escape_text(*location, 256) + "\"" : " without a Location"));
+                              (location ? " with an unusable Location \"" + escape_text(*location, 256) + "\""
+                                        : " without a Location"));
     return url;
 }
 
@@ -85,8 +86,8 @@ Result<std::uint64_t> RegistryTarget::upload_once(const store::BlobSource& blob,
     if (chunked) {
         for (std::uint64_t offset = 0; offset < blob.size;) {
             const std::uint64_t length = std::min(chunk_size_, blob.size - offset);
-            const std::string action = "PATCH blob " + ref + " bytes " + std::to_string(offset) + "-" +
-                                       std::to_string(offset + length - 1);
+            const std::string action =
+                "PATCH blob " + ref + " bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1);
             RegistryRequest patch;
             patch.method = "PATCH";
             patch.target = *location;
@@ -117,7 +118,8 @@ Result<std::uint64_t> RegistryTarget::upload_once(const store::BlobSource& blob,
 
 Result<bool> RegistryTarget::mount_blob(const Digest& digest, std::string_view from_repository) {
     if (from_repository.empty() || from_repository == client_->repository()) return false;
-    const std::string action = "POST blob mount " + describe() + "@" + digest.str() + " from " + std::string(from_repository);
+    const std::string action =
+        "POST blob mount " + describe() + "@" + digest.str() + " from " + std::string(from_repository);
     auto mounted = with_retry<bool>(action, [&](RetryHint& hint) -> Result<bool> {
         RegistryRequest req;
         req.method = "POST";

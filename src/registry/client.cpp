@@ -13,9 +13,7 @@ namespace {
 
 constexpr int kMaxRedirects = 10;
 
-bool is_redirect(long status) {
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
+bool is_redirect(long status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
 
 std::string strip_port(std::string_view host) {
     if (!host.empty() && host.front() == '[') {
@@ -52,15 +50,15 @@ std::vector<std::string> split_insecure_list(std::string_view text) {
     return out;
 }
 
-Client::Client(std::string registry, std::string repository, Credentials credentials,
-               std::shared_ptr<Transport> transport, std::vector<std::string> insecure_registries,
-               Authenticator::Clock now)
+Client::Client(std::string registry, std::string repository, Credentials credentials, std::shared_ptr<Transport> transport,
+               std::vector<std::string> insecure_registries, Authenticator::Clock now)
     : registry_(std::move(registry)),
       repository_(std::move(repository)),
       transport_(std::move(transport)),
       insecure_(std::move(insecure_registries)),
-      auth_(registry_, std::move(credentials), [this](const HttpRequest& r) { return send_raw(r); },
-            [this](std::string_view host) { return allows_plain_http(host, insecure_); }, std::move(now)) {}
+      auth_(
+          registry_, std::move(credentials), [this](const HttpRequest& r) { return send_raw(r); },
+          [this](std::string_view host) { return allows_plain_http(host, insecure_); }, std::move(now)) {}
 
 Result<HttpResponse> Client::send_raw(const HttpRequest& request) {
     requests_.fetch_add(1);
@@ -69,8 +67,8 @@ Result<HttpResponse> Client::send_raw(const HttpRequest& request) {
     auto response = transport_->send(request);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
     if (!response) {
-        log::debug("< " + request.method + " " + request.url + " failed after " + std::to_string(ms) + " ms: " +
-                   response.error().message);
+        log::debug("< " + request.method + " " + request.url + " failed after " + std::to_string(ms) +
+                   " ms: " + response.error().message);
         return response;
     }
     response->url = request.url;
@@ -162,7 +160,8 @@ Result<HttpResponse> Client::exchange(const RegistryRequest& request) {
             std::string next = resolve_url(url, *location);
             if (next.empty())
                 return make_error(ErrorKind::unavailable, request.method + " " + request.target +
-                                                              ": unusable redirect to \"" + escape_text(*location, 256) + "\"");
+                                                              ": unusable redirect to \"" + escape_text(*location, 256) +
+                                                              "\"");
             url = std::move(next);
             continue;
         }

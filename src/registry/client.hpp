@@ -31,8 +31,8 @@ struct RegistryRequest {
     std::vector<Header> headers;
     std::optional<RequestBody> body;
     const store::ByteSink* sink = nullptr;  // 2xx body destination
-    std::vector<std::string> scopes;          // empty: "repository:<repo>:pull,push"
-    bool follow_redirects = false;            // honoured for GET and HEAD
+    std::vector<std::string> scopes;        // empty: "repository:<repo>:pull,push"
+    bool follow_redirects = false;          // honoured for GET and HEAD
 };
 
 /// True for hosts that may be spoken to over plain HTTP: loopback, or listed in `insecure`

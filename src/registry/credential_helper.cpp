@@ -2,16 +2,16 @@
 
 #include <boost/json.hpp>
 
-#include <cctype>
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 #include "util/redact.hpp"
 
@@ -137,8 +137,8 @@ std::optional<fs::path> find_in_path(std::string_view program, std::string_view 
     return std::nullopt;
 }
 
-Result<std::optional<Credentials>> run_credential_helper(std::string_view name, std::string_view host,
-                                                         const EnvLookup& env, milliseconds timeout) {
+Result<std::optional<Credentials>> run_credential_helper(std::string_view name, std::string_view host, const EnvLookup& env,
+                                                         milliseconds timeout) {
     const std::string program = "docker-credential-" + std::string(name);
     if (!valid_helper_name(name)) return helper_error(program, "not a valid helper name");
     const std::optional<std::string> path = env("PATH");

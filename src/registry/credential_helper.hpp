@@ -21,8 +21,7 @@ std::optional<std::filesystem::path> find_in_path(std::string_view program, std:
 /// Asks helper `name` for `host`'s credentials (looked up on env's PATH). nullopt when the helper
 /// has none; an error (ErrorKind::unavailable) when it is missing, fails, hangs past `timeout` or
 /// prints something that is not its JSON answer. The secret is registered before returning.
-Result<std::optional<Credentials>> run_credential_helper(std::string_view name, std::string_view host,
-                                                         const EnvLookup& env,
+Result<std::optional<Credentials>> run_credential_helper(std::string_view name, std::string_view host, const EnvLookup& env,
                                                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace ocx::registry

@@ -65,10 +65,9 @@ Result<std::optional<Credentials>> credentials_from_env(std::string_view host, c
         }
     } else if (const std::string read_back = host_from_slug(slug); ascii_lower(read_back) != ascii_lower(host)) {
         const std::string h(host);
-        return make_error(ErrorKind::usage, prefix + "* are for " + read_back +
-                                                " (the host their name reads back as), not for " + h +
-                                                ", and are not sent there; if they are meant for " + h + ", set " +
-                                                host_var + "=" + h);
+        return make_error(ErrorKind::usage,
+                          prefix + "* are for " + read_back + " (the host their name reads back as), not for " + h +
+                              ", and are not sent there; if they are meant for " + h + ", set " + host_var + "=" + h);
     }
 
     Credentials creds;
@@ -181,7 +180,7 @@ std::optional<Credentials> from_auths_entry(const boost::json::object& entry, co
 }  // namespace
 
 std::optional<Credentials> credentials_from_docker_config(std::string_view host, const fs::path& config,
-                                                         const EnvLookup& env) {
+                                                          const EnvLookup& env) {
     std::error_code ec;
     if (!fs::exists(config, ec)) return std::nullopt;
     auto text = read_file(config);  // bounded, regular files only (util/files.hpp)
@@ -202,13 +201,13 @@ std::optional<Credentials> credentials_from_docker_config(std::string_view host,
         for (const auto& [key, name] : helpers->as_object())
             if (normalize_config_key(key) == wanted && name.is_string())
                 if (auto creds = from_helper(name.as_string(), host, env,
-                                             "docker-credential-" + std::string(name.as_string()) +
-                                                 " (credHelpers in " + config.string() + ")"))
+                                             "docker-credential-" + std::string(name.as_string()) + " (credHelpers in " +
+                                                 config.string() + ")"))
                     return creds;
 
     if (const std::string store = string_field(root, "credsStore"); !store.empty())
-        if (auto creds = from_helper(store, host, env,
-                                     "docker-credential-" + store + " (credsStore in " + config.string() + ")"))
+        if (auto creds =
+                from_helper(store, host, env, "docker-credential-" + store + " (credsStore in " + config.string() + ")"))
             return creds;
 
     if (const auto* auths = root.if_contains("auths"); auths && auths->is_object())

@@ -69,7 +69,7 @@ std::optional<std::filesystem::path> docker_config_path(const EnvLookup& env);
 
 /// Step 2, from the config file at `config` (a missing file is no match).
 std::optional<Credentials> credentials_from_docker_config(std::string_view host, const std::filesystem::path& config,
-                                                         const EnvLookup& env);
+                                                          const EnvLookup& env);
 
 /// Steps 1–3 for a registry host ("127.0.0.1:5000").
 Result<Credentials> resolve_credentials(std::string_view host, const EnvLookup& env);

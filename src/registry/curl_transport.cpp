@@ -87,7 +87,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
         // A new response (after 100 Continue, or the final one): start over.
         t->response.headers.clear();
         const auto sp = line.find(' ');
-        if (sp != std::string_view::npos) t->response.status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
+        if (sp != std::string_view::npos)
+            t->response.status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
         return n;
     }
     const auto colon = line.find(':');
@@ -112,9 +113,9 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
         return n;
     }
     if (t->response.body.size() + n > t->max_body) {
-        t->failure = make_error(ErrorKind::unavailable, t->request->method + " " + t->request->url +
-                                                            ": response body larger than " +
-                                                            std::to_string(t->max_body / (1024 * 1024)) + " MiB");
+        t->failure =
+            make_error(ErrorKind::unavailable, t->request->method + " " + t->request->url + ": response body larger than " +
+                                                   std::to_string(t->max_body / (1024 * 1024)) + " MiB");
         return 0;
     }
     t->response.body.append(data, n);
@@ -134,8 +135,9 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
     }
     const std::size_t got = std::fread(buffer, 1, want, t->file.get());
     if (got != want) {
-        t->failure = make_error(ErrorKind::io, "cannot read " + body.file.string() + ": " +
-                                                   (std::ferror(t->file.get()) ? std::strerror(errno) : "file shrank while uploading"));
+        t->failure = make_error(ErrorKind::io,
+                                "cannot read " + body.file.string() + ": " +
+                                    (std::ferror(t->file.get()) ? std::strerror(errno) : "file shrank while uploading"));
         return CURL_READFUNC_ABORT;
     }
     if (body.tap && !body.tap(body.offset + t->sent, buffer, got)) {
@@ -173,12 +175,9 @@ ErrorKind classify(CURLcode code) {
         case CURLE_HTTP2_STREAM:
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_SEND_FAIL_REWIND:
-        case CURLE_AGAIN:
-            return ErrorKind::transient;
-        case CURLE_READ_ERROR:
-            return ErrorKind::io;
-        default:
-            return ErrorKind::unavailable;
+        case CURLE_AGAIN: return ErrorKind::transient;
+        case CURLE_READ_ERROR: return ErrorKind::io;
+        default: return ErrorKind::unavailable;
     }
 }
 
@@ -235,62 +234,60 @@ private:
         switch (code) {
             case CURLE_COULDNT_RESOLVE_HOST:
             case CURLE_COULDNT_CONNECT:
-            case CURLE_OPERATION_TIMEDOUT:
-                return true;
+            case CURLE_OPERATION_TIMEDOUT: return true;
             case CURLE_SSL_CONNECT_ERROR:
                 return !result && result.error().message.find("wrong version number") != std::string::npos;
-            default:
-                return false;
+            default: return false;
         }
     }
 
     // What every request of this transport shares: no signals, http(s) only, no redirects (the
     // client follows them), timeouts, TLS verification with the configured trust, keep-alive.
     void set_connection_options(CURL* h, Trust trust) const {
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (trust == Trust::none) {
-        // Verification stays on; with no CA it can only fail, never pass.
-        curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
-        curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
-    } else {
-        if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
-        if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
-    }
-    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (trust == Trust::none) {
+            // Verification stays on; with no CA it can only fail, never pass.
+            curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+            curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+        } else {
+            if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+            if (!options_.ca_path.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_path.c_str());
+        }
+        curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     }
 
     // The method: HEAD without a body, GET with curl's defaults, every other one with a body read
     // through `t`.
     static void set_method(CURL* h, const HttpRequest& request, Transfer& t) {
-    if (request.method == "HEAD") {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (request.method != "GET") {
-        // Every other method goes through curl's upload path so bodies stream through on_read
-        // with a known Content-Length (0 when there is none).
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                         static_cast<curl_off_t>(request.body ? request.body->size() : 0));
-        if (request.body) {
-            // Larger reads from disk per callback and send() per syscall than curl's 64 KiB.
-            if (request.body->is_file()) curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
-            curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-            curl_easy_setopt(h, CURLOPT_READDATA, &t);
-            curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-            curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
-        } else {
-            curl_easy_setopt(h, CURLOPT_READFUNCTION, +[](char*, std::size_t, std::size_t, void*) -> std::size_t { return 0; });
+        if (request.method == "HEAD") {
+            curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        } else if (request.method != "GET") {
+            // Every other method goes through curl's upload path so bodies stream through on_read
+            // with a known Content-Length (0 when there is none).
+            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body ? request.body->size() : 0));
+            if (request.body) {
+                // Larger reads from disk per callback and send() per syscall than curl's 64 KiB.
+                if (request.body->is_file()) curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBuffer);
+                curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+                curl_easy_setopt(h, CURLOPT_READDATA, &t);
+                curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+                curl_easy_setopt(h, CURLOPT_SEEKDATA, &t);
+            } else {
+                curl_easy_setopt(
+                    h, CURLOPT_READFUNCTION, +[](char*, std::size_t, std::size_t, void*) -> std::size_t { return 0; });
+            }
+            if (request.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
         }
-        if (request.method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
     }
 
     // A transfer that got no HTTP answer, classified (see classify and unreachable_error).
@@ -299,8 +296,7 @@ private:
         if (error_buffer[0] != '\0') detail += std::string(" (") + error_buffer + ")";
         // Nothing to talk to: not transient (see unreachable_error). A connect timeout stays
         // transient: a busy or briefly partitioned registry does answer later.
-        if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
-            code == CURLE_COULDNT_CONNECT)
+        if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_COULDNT_CONNECT)
             return unreachable_error(request.method, request.url, detail);
         std::string message = request.method + " " + request.url + ": " + detail;
         if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE)
@@ -314,9 +310,11 @@ private:
         t.max_body = options_.max_body;
         if (request.body && request.body->is_file()) {
             t.file.reset(std::fopen(request.body->file.c_str(), "rb"));
-            if (!t.file) return make_error(ErrorKind::io, "cannot open " + request.body->file.string() + ": " + std::strerror(errno));
+            if (!t.file)
+                return make_error(ErrorKind::io, "cannot open " + request.body->file.string() + ": " + std::strerror(errno));
             if (fseeko(t.file.get(), static_cast<off_t>(request.body->offset), SEEK_SET) != 0)
-                return make_error(ErrorKind::io, "cannot seek in " + request.body->file.string() + ": " + std::strerror(errno));
+                return make_error(ErrorKind::io,
+                                  "cannot seek in " + request.body->file.string() + ": " + std::strerror(errno));
         }
 
         char error_buffer[CURL_ERROR_SIZE] = {0};

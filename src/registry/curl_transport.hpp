@@ -16,11 +16,11 @@ namespace ocx::registry {
 
 struct TransportOptions {
     std::chrono::seconds connect_timeout{15};
-    long low_speed_limit = 1024;               // bytes per second …
-    std::chrono::seconds low_speed_time{60};   // … for this long -> timeout (transient)
-    std::string ca_file;                       // CA bundle replacing the system one ("" = system)
-    std::string ca_path;                       // CA directory ("" = system)
-    std::size_t max_body = 8 * 1024 * 1024;    // cap for non-sink response bodies
+    long low_speed_limit = 1024;              // bytes per second …
+    std::chrono::seconds low_speed_time{60};  // … for this long -> timeout (transient)
+    std::string ca_file;                      // CA bundle replacing the system one ("" = system)
+    std::string ca_path;                      // CA directory ("" = system)
+    std::size_t max_body = 8 * 1024 * 1024;   // cap for non-sink response bodies
     std::string user_agent = "ocx-release";
 };
 

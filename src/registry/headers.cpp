@@ -13,11 +13,24 @@ bool is_tchar(char ch) {
     const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c)) return true;
     switch (ch) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-        case '.': case '^': case '_': case '`': case '|': case '~': case '/': case ':':
-            return true;
-        default:
-            return false;
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
+        case '/':
+        case ':': return true;
+        default: return false;
     }
 }
 

@@ -18,16 +18,16 @@
 namespace ocx::registry {
 
 struct Header {
-    std::string name;   // as sent; lower-case in responses
+    std::string name;  // as sent; lower-case in responses
     std::string value;
 };
 
 /// A request body: bytes in memory, or a byte range of a file that is streamed (never loaded).
 struct RequestBody {
-    std::string bytes;                // used when `file` is empty
+    std::string bytes;  // used when `file` is empty
     std::filesystem::path file;
-    std::uint64_t offset = 0;         // file range start
-    std::uint64_t length = 0;         // file range length
+    std::uint64_t offset = 0;  // file range start
+    std::uint64_t length = 0;  // file range length
     /// When set, hears `offset` + the bytes of a file body handed to the connection so far.
     std::function<void(std::uint64_t)> on_sent;
     /// When set, sees each piece of a file body as it is read, with its offset in the file;

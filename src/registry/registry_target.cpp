@@ -8,11 +8,11 @@
 
 #include "oci/descriptor.hpp"
 #include "oci/media_types.hpp"
+#include "oci/reference.hpp"
 #include "registry/curl_transport.hpp"
 #include "registry/errors.hpp"
 #include "registry/headers.hpp"
 #include "registry/url.hpp"
-#include "oci/reference.hpp"
 #include "util/escape.hpp"
 #include "util/log.hpp"
 
@@ -109,22 +109,21 @@ Result<bool> RegistryTarget::blob_exists(const Digest& digest) {
 
 Result<std::optional<std::uint64_t>> RegistryTarget::blob_size(const Digest& digest) {
     const std::string action = "HEAD blob " + describe() + "@" + digest.str();
-    return with_retry<std::optional<std::uint64_t>>(
-        action, [&](RetryHint& hint) -> Result<std::optional<std::uint64_t>> {
-            auto r = head_blob(digest);
-            if (!r) return std::move(r).error();
-            if (r->status == 404) return std::optional<std::uint64_t>{};
-            if (r->status != 200) return failure(action, *r, hint);
-            const auto length = r->header("content-length");
-            std::uint64_t size = 0;
-            const char* first = length ? length->data() : nullptr;
-            const char* last = length ? length->data() + length->size() : nullptr;
-            auto [end, ec] = std::from_chars(first, last, size);
-            if (!length || length->empty() || ec != std::errc() || end != last)
-                return make_error(ErrorKind::data, action + ": the registry gave no usable Content-Length (" +
-                                                       escape_text(length.value_or("none")) + ")");
-            return std::optional<std::uint64_t>{size};
-        });
+    return with_retry<std::optional<std::uint64_t>>(action, [&](RetryHint& hint) -> Result<std::optional<std::uint64_t>> {
+        auto r = head_blob(digest);
+        if (!r) return std::move(r).error();
+        if (r->status == 404) return std::optional<std::uint64_t>{};
+        if (r->status != 200) return failure(action, *r, hint);
+        const auto length = r->header("content-length");
+        std::uint64_t size = 0;
+        const char* first = length ? length->data() : nullptr;
+        const char* last = length ? length->data() + length->size() : nullptr;
+        auto [end, ec] = std::from_chars(first, last, size);
+        if (!length || length->empty() || ec != std::errc() || end != last)
+            return make_error(ErrorKind::data, action + ": the registry gave no usable Content-Length (" +
+                                                   escape_text(length.value_or("none")) + ")");
+        return std::optional<std::uint64_t>{size};
+    });
 }
 
 Status RegistryTarget::fetch_blob(const Digest& digest, const store::ByteSink& sink) {
@@ -188,8 +187,8 @@ Status RegistryTarget::put_manifest_once(std::string_view reference, const store
     return put_manifest_attempt(reference, manifest, hint);
 }
 
-Status RegistryTarget::put_manifest_attempt(std::string_view reference, const store::Manifest& manifest,
-                                            RetryHint& hint, bool* subject_answered) {
+Status RegistryTarget::put_manifest_attempt(std::string_view reference, const store::Manifest& manifest, RetryHint& hint,
+                                            bool* subject_answered) {
     const std::string action = "PUT manifest " + ref_text(reference);
     // Callers hash once and push exactly those bytes; anything else is a bug upstream.
     if (Digest::of(manifest.bytes) != manifest.digest)

@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "oci/reference.hpp"
-#include "store/target.hpp"
 #include "registry/client.hpp"
 #include "registry/credentials.hpp"
 #include "registry/http.hpp"
+#include "store/target.hpp"
 #include "util/retry.hpp"
 
 namespace ocx::registry {
@@ -43,23 +43,23 @@ struct RegistryOptions {
     std::uint64_t chunk_size = 0;                  // 0 = monolithic uploads
     RetryPolicy retry;
     std::chrono::seconds connect_timeout{15};
-    long low_speed_limit = 1024;                   // bytes/s below which, for low_speed_time, a transfer
-    std::chrono::seconds low_speed_time{60};       // is abandoned (transient) — no total timeout
+    long low_speed_limit = 1024;              // bytes/s below which, for low_speed_time, a transfer
+    std::chrono::seconds low_speed_time{60};  // is abandoned (transient) — no total timeout
 
     // Seams; the defaults are the real thing.
-    EnvLookup env;                          // empty: the process environment
+    EnvLookup env;  // empty: the process environment
     RetryClock clock = RetryClock::system();
     std::shared_ptr<Transport> transport;  // empty: libcurl
 };
 
 /// What a target did, for reports and benchmarks. A snapshot; counters only grow.
 struct RegistryStats {
-    std::uint64_t requests = 0;        // HTTP exchanges (pings, tokens, redirects, retries included)
+    std::uint64_t requests = 0;  // HTTP exchanges (pings, tokens, redirects, retries included)
     std::uint64_t blobs_uploaded = 0;
     std::uint64_t bytes_uploaded = 0;  // blob bytes of successful uploads
     std::uint64_t blobs_skipped = 0;   // HEAD found the blob present
     std::uint64_t blobs_mounted = 0;
-    std::uint64_t retries = 0;         // attempts beyond the first, over all operations
+    std::uint64_t retries = 0;  // attempts beyond the first, over all operations
 };
 
 class RegistryTarget final : public store::Target {
@@ -108,8 +108,7 @@ private:
     std::uint64_t chunk_size_;
     RetryPolicy retry_;
     RetryClock clock_;
-    std::atomic<std::uint64_t> blobs_uploaded_{0}, bytes_uploaded_{0}, blobs_skipped_{0}, blobs_mounted_{0},
-        retries_{0};
+    std::atomic<std::uint64_t> blobs_uploaded_{0}, bytes_uploaded_{0}, blobs_skipped_{0}, blobs_mounted_{0}, retries_{0};
 };
 
 /// Opens `ref` (a registry reference; tag/digest ignored): resolves credentials (which may run a

@@ -104,8 +104,10 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
 std::string append_query(std::string_view url, std::string_view key, std::string_view value) {
     std::string out(url);
     const bool has_query = out.find('?') != std::string::npos;
-    if (!has_query) out += '?';
-    else if (out.back() != '?' && out.back() != '&') out += '&';
+    if (!has_query)
+        out += '?';
+    else if (out.back() != '?' && out.back() != '&')
+        out += '&';
     out += key;
     out += '=';
     out += percent_encode_unreserved(value);

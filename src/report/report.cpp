@@ -4,8 +4,8 @@
 
 #include <array>
 
-#include "util/json.hpp"
 #include "util/escape.hpp"
+#include "util/json.hpp"
 #include "util/redact.hpp"
 
 namespace ocx::report {
@@ -39,8 +39,10 @@ bj::object blob_json(const Blob& b) {
 bj::object archive_json(const Archive& a) {
     bj::object o;
     // null: the bundle lived in a temporary directory that is gone (release without output_dir).
-    if (a.path.empty()) o["path"] = nullptr;
-    else o["path"] = a.path;
+    if (a.path.empty())
+        o["path"] = nullptr;
+    else
+        o["path"] = a.path;
     o["digest"] = a.digest.str();
     o["size"] = a.size;
     o["created"] = a.created;
@@ -204,8 +206,10 @@ std::vector<std::string> read_strings(json::ObjectReader& rd, std::string_view k
 Archive read_archive(const bj::value& v, const std::string& path, json::Diagnostics& diag) {
     Archive a;
     json::ObjectReader rd(v, path, diag);
-    if (const auto* p = rd.get("path"); p != nullptr && p->is_null()) a.path.clear();
-    else a.path = rd.string("path", true).value_or("");
+    if (const auto* p = rd.get("path"); p != nullptr && p->is_null())
+        a.path.clear();
+    else
+        a.path = rd.string("path", true).value_or("");
     if (auto d = read_digest(rd, "digest", true, diag)) a.digest = *d;
     a.size = read_u64(rd, "size", diag);
     a.created = rd.boolean("created", false).value_or(false);
@@ -260,8 +264,10 @@ PlatformResult read_platform(const boost::json::value& pv, const std::string& pa
     p.config = read_blob(pr, "config", diag);
     p.manifest = read_blob(pr, "manifest", diag);
     if (const auto* c = pr.get("canonical_tag"); c != nullptr && !c->is_null()) {
-        if (c->is_string()) p.canonical_tag = std::string(c->get_string());
-        else diag.add(path + "/canonical_tag", "expected a string or null");
+        if (c->is_string())
+            p.canonical_tag = std::string(c->get_string());
+        else
+            diag.add(path + "/canonical_tag", "expected a string or null");
     }
     if (const auto* b = pr.get("blobs"); b != nullptr) {
         json::ObjectReader br(*b, path + "/blobs", diag);
@@ -281,14 +287,18 @@ TagResult read_tag(const boost::json::value& tv, const std::string& path, json::
     TagResult t;
     t.tag = tr.string("tag", true).value_or("");
     if (auto k = tr.string("kind", true)) {
-        if (auto kind = from_name<TagKind>(kKinds, *k)) t.kind = *kind;
-        else diag.add(path + "/kind", "unknown kind \"" + *k + "\"");
+        if (auto kind = from_name<TagKind>(kKinds, *k))
+            t.kind = *kind;
+        else
+            diag.add(path + "/kind", "unknown kind \"" + *k + "\"");
     }
     t.before = read_digest(tr, "before", false, diag);
     t.after = read_digest(tr, "after", false, diag);
     if (auto a = tr.string("action", true)) {
-        if (auto action = from_name<TagAction>(kActions, *a)) t.action = *action;
-        else diag.add(path + "/action", "unknown action \"" + *a + "\"");
+        if (auto action = from_name<TagAction>(kActions, *a))
+            t.action = *action;
+        else
+            diag.add(path + "/action", "unknown action \"" + *a + "\"");
     }
     t.blocked_by = read_strings(tr, "blocked_by", diag);
     t.platforms = read_strings(tr, "platforms", diag);
@@ -313,7 +323,8 @@ std::vector<Attachment> read_attachments(const bj::value& v, json::Diagnostics& 
         a.artifact_type = rd.string("artifact_type", true).value_or("");
         a.digest = read_digest(rd, "digest", false, diag);
         if (auto d = read_digest(rd, "subject", true, diag)) a.subject = *d;
-        if (const auto* p = rd.get("platform"); p != nullptr && !p->is_null()) a.platform = rd.string("platform", false).value_or("");
+        if (const auto* p = rd.get("platform"); p != nullptr && !p->is_null())
+            a.platform = rd.string("platform", false).value_or("");
         a.signed_ = rd.boolean("signed", true).value_or(false);
         a.action = rd.string("action", false).value_or("");
         out.push_back(std::move(a));
@@ -387,8 +398,8 @@ int exit_code_for(const Report& r) {
 
 ocx::Status check_dotenv_value(std::string_view key, std::string_view value) {
     if (value.find_first_of("\r\n") == std::string_view::npos) return {};
-    return make_error(ErrorKind::usage, "\"" + escape_text(value) +
-                                            "\" holds a line break, which the GitLab dotenv value " + std::string(key) +
+    return make_error(ErrorKind::usage, "\"" + escape_text(value) + "\" holds a line break, which the GitLab dotenv value " +
+                                            std::string(key) +
                                             " cannot carry (GitLab reads one KEY=VALUE per line, with no quoting or "
                                             "escapes)");
 }

@@ -43,9 +43,9 @@ struct PlatformResult {
     std::vector<Archive> archives;  // layers in manifest order; "archive" in JSON is the first
     Blob config;
     Blob manifest;
-    std::string canonical_tag;      // "" when not written (--no-canonical-tag)
+    std::string canonical_tag;  // "" when not written (--no-canonical-tag)
     BlobCounts blobs;
-    bool pushed = false;            // blobs + manifest are in place
+    bool pushed = false;  // blobs + manifest are in place
     /// Blobs this run uploaded for a platform whose manifest it did not write (its archive check
     /// failed beside the upload, or a later step did): nothing refers to them. Written only then.
     std::vector<Blob> uploaded_blobs;
@@ -79,13 +79,13 @@ struct StepError {
 
 /// A document attached to a manifest or index as an OCI referrer (docs/cli.md "Supply chain").
 struct Attachment {
-    std::string kind;           // "sbom", "sbom-attestation", "provenance", "signature"
-    std::string artifact_type;  // the referrer manifest's artifactType
+    std::string kind;              // "sbom", "sbom-attestation", "provenance", "signature"
+    std::string artifact_type;     // the referrer manifest's artifactType
     std::optional<Digest> digest;  // the referrer manifest; nullopt for a signature a dry run would make
-    Digest subject;             // the platform manifest or the index it is about
-    std::string platform;       // the subject's platform; "" for the index
+    Digest subject;                // the platform manifest or the index it is about
+    std::string platform;          // the subject's platform; "" for the index
     bool signed_ = false;
-    std::string action;         // "attached", "existing" (a rerun found it), "planned" (dry run)
+    std::string action;  // "attached", "existing" (a rerun found it), "planned" (dry run)
 };
 
 struct Report {

@@ -61,10 +61,11 @@ public:
         if (!present) return std::move(present).error();
         if (!*present) return std::optional<std::uint64_t>{};
         std::uint64_t size = 0;
-        if (auto s = fetch_blob(digest, [&size](const char*, std::size_t n) -> Status {
-                size += n;
-                return {};
-            });
+        if (auto s = fetch_blob(digest,
+                                [&size](const char*, std::size_t n) -> Status {
+                                    size += n;
+                                    return {};
+                                });
             !s)
             return std::move(s).error();
         return std::optional<std::uint64_t>{size};

@@ -59,9 +59,7 @@ Status sync_directory(const fs::path& dir) {
 
 }  // namespace
 
-std::string already_exists_message(const fs::path& path) {
-    return path.string() + " already exists (use -f to overwrite)";
-}
+std::string already_exists_message(const fs::path& path) { return path.string() + " already exists (use -f to overwrite)"; }
 
 AtomicFile::AtomicFile(fs::path dest, fs::path temp, int fd) : dest_(std::move(dest)), temp_(std::move(temp)), fd_(fd) {}
 

@@ -91,13 +91,20 @@ std::string escape(std::string_view text, std::size_t max_bytes, Newlines newlin
                 breaker = command_start(text, i);
                 continue;
             }
-            if (c == '\t' && newlines == Newlines::keep) out += '\t';
-            else if (c == '\n') out += "\\n";
-            else if (c == '\r') out += "\\r";
-            else if (c == '\t') out += "\\t";
-            else if (c == '\\' && newlines == Newlines::escape) out += "\\\\";
-            else if (c < 0x20 || c == 0x7f) append_hex_byte(out, c);
-            else out += static_cast<char>(c);
+            if (c == '\t' && newlines == Newlines::keep)
+                out += '\t';
+            else if (c == '\n')
+                out += "\\n";
+            else if (c == '\r')
+                out += "\\r";
+            else if (c == '\t')
+                out += "\\t";
+            else if (c == '\\' && newlines == Newlines::escape)
+                out += "\\\\";
+            else if (c < 0x20 || c == 0x7f)
+                append_hex_byte(out, c);
+            else
+                out += static_cast<char>(c);
             ++i;
             continue;
         }
@@ -110,8 +117,10 @@ std::string escape(std::string_view text, std::size_t max_bytes, Newlines newlin
             out += "…";
             break;
         } else {
-            if (is_hidden_code_point(cp)) append_code_point(out, cp);
-            else out.append(text.substr(i, len));
+            if (is_hidden_code_point(cp))
+                append_code_point(out, cp);
+            else
+                out.append(text.substr(i, len));
             i += len;
         }
     }
@@ -120,12 +129,8 @@ std::string escape(std::string_view text, std::size_t max_bytes, Newlines newlin
 
 }  // namespace
 
-std::string escape_text(std::string_view text, std::size_t max_bytes) {
-    return escape(text, max_bytes, Newlines::escape);
-}
+std::string escape_text(std::string_view text, std::size_t max_bytes) { return escape(text, max_bytes, Newlines::escape); }
 
-std::string escape_message(std::string_view message) {
-    return escape(message, std::string_view::npos, Newlines::keep);
-}
+std::string escape_message(std::string_view message) { return escape(message, std::string_view::npos, Newlines::keep); }
 
 }  // namespace ocx

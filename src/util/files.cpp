@@ -19,8 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Error sys_error(std::string_view what, const fs::path& path, int err) {
-    return make_error(ErrorKind::io, std::string(what) + " " + path.string() + ": " +
-                                         std::system_category().message(err));
+    return make_error(ErrorKind::io, std::string(what) + " " + path.string() + ": " + std::system_category().message(err));
 }
 
 /// Closes a file descriptor on scope exit unless released.
@@ -131,10 +130,14 @@ const char* non_empty_env(const char* name) {
 Result<std::filesystem::path> cache_dir(std::string_view part) {
     namespace fs = std::filesystem;
     fs::path base;
-    if (const char* v = non_empty_env("OCX_RELEASE_CACHE")) base = fs::path(v);
-    else if (const char* x = non_empty_env("XDG_CACHE_HOME")) base = fs::path(x) / "ocx-release";
-    else if (const char* h = non_empty_env("HOME")) base = fs::path(h) / ".cache" / "ocx-release";
-    else return make_error(ErrorKind::usage, "no cache directory: set OCX_RELEASE_CACHE, XDG_CACHE_HOME or HOME");
+    if (const char* v = non_empty_env("OCX_RELEASE_CACHE"))
+        base = fs::path(v);
+    else if (const char* x = non_empty_env("XDG_CACHE_HOME"))
+        base = fs::path(x) / "ocx-release";
+    else if (const char* h = non_empty_env("HOME"))
+        base = fs::path(h) / ".cache" / "ocx-release";
+    else
+        return make_error(ErrorKind::usage, "no cache directory: set OCX_RELEASE_CACHE, XDG_CACHE_HOME or HOME");
     fs::path dir = base / part;
     std::error_code ec;
     fs::path absolute = fs::absolute(dir, ec);

@@ -1,7 +1,7 @@
 #pragma once
 // Crash-safe file primitives (the layout target, reports, sidecars): every file written here
-// appears complete or not at all (util/atomic_file.hpp), and index.json read-modify-write cycles are serialized across processes with
-// an flock(2) on a lock file. POSIX only, like the rest of the tool.
+// appears complete or not at all (util/atomic_file.hpp), and index.json read-modify-write cycles are serialized across
+// processes with an flock(2) on a lock file. POSIX only, like the rest of the tool.
 
 #include <cstdint>
 #include <filesystem>
@@ -49,7 +49,6 @@ inline constexpr std::uint64_t kMaxDocumentBytes = 8u << 20;
 /// it does not exist. A device such as /dev/zero, a FIFO or a socket, or a file larger than
 /// `max_bytes` (also one that grows past it while read) is ErrorKind::data naming the path, before
 /// more than `max_bytes` + 1 bytes are held; a directory and read errors are ErrorKind::io.
-Result<std::optional<std::string>> read_file(const std::filesystem::path& path,
-                                             std::uint64_t max_bytes = kMaxDocumentBytes);
+Result<std::optional<std::string>> read_file(const std::filesystem::path& path, std::uint64_t max_bytes = kMaxDocumentBytes);
 
 }  // namespace ocx

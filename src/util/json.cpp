@@ -282,9 +282,7 @@ ObjectReader::ObjectReader(const bj::value& value, std::string path, Diagnostics
 
 bool ObjectReader::has(std::string_view key) const { return obj_ != nullptr && obj_->contains(key); }
 
-const bj::value* ObjectReader::get(std::string_view key) const {
-    return obj_ == nullptr ? nullptr : obj_->if_contains(key);
-}
+const bj::value* ObjectReader::get(std::string_view key) const { return obj_ == nullptr ? nullptr : obj_->if_contains(key); }
 
 std::optional<std::string> ObjectReader::string(std::string_view key, bool required) {
     const bj::value* v = get(key);

@@ -84,8 +84,7 @@ Result<Mode> parse_mode(std::string_view text, bool stderr_is_terminal, const ch
         const bool dumb = term == nullptr || std::strcmp(term, "dumb") == 0 || term[0] == '\0';
         return stderr_is_terminal && !dumb ? Mode::tty : Mode::plain;
     }
-    return make_error(ErrorKind::usage,
-                      "--progress: expected auto, tty, plain or none, got \"" + std::string(text) + "\"");
+    return make_error(ErrorKind::usage, "--progress: expected auto, tty, plain or none, got \"" + std::string(text) + "\"");
 }
 
 Result<Mode> mode_for_flag(std::string_view text) {

@@ -68,7 +68,8 @@ void mask_userinfo(std::string& text) {
     while ((pos = text.find("://", pos)) != std::string::npos) {
         std::size_t start = pos + 3;
         std::size_t end = start;
-        while (end < text.size() && text[end] != '/' && text[end] != '@' && !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '"')
+        while (end < text.size() && text[end] != '/' && text[end] != '@' &&
+               !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '"')
             ++end;
         if (end < text.size() && text[end] == '@' && end > start) {
             text.replace(start, end - start, "***");
@@ -85,8 +86,8 @@ void mask_userinfo(std::string& text) {
 void mask_bare_userinfo(std::string& text) {
     const auto is_host_char = [](char c) { return is_alnum(c) || c == '.' || c == '-'; };
     const auto is_word_end = [](char c) {
-        return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '=' || c == '(' ||
-               c == '<' || c == ',' || c == '/' || c == '@';
+        return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\'' || c == '=' || c == '(' || c == '<' ||
+               c == ',' || c == '/' || c == '@';
     };
     std::size_t at = 0;
     while ((at = text.find('@', at)) != std::string::npos) {
@@ -106,8 +107,8 @@ void mask_bare_userinfo(std::string& text) {
             while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
             end = digits > end + 1 ? digits : text.size();  // "host:" without a port is no host
         }
-        const bool masked = has_host && end < text.size() && text[end] == '/' &&
-                            user.find(':') != std::string_view::npos && user != "***";
+        const bool masked =
+            has_host && end < text.size() && text[end] == '/' && user.find(':') != std::string_view::npos && user != "***";
         if (masked) {
             text.replace(start, at - start, "***");
             at = start + 4;
@@ -134,8 +135,8 @@ void mask_after(std::string& text, std::string_view key, bool to_line_end) {
         if (to_line_end) {
             while (end < text.size() && text[end] != '\n' && text[end] != '\r') ++end;
         } else {
-            while (end < text.size() && text[end] != '&' && text[end] != ' ' && text[end] != '\n' &&
-                   text[end] != '"' && text[end] != ',')
+            while (end < text.size() && text[end] != '&' && text[end] != ' ' && text[end] != '\n' && text[end] != '"' &&
+                   text[end] != ',')
                 ++end;
         }
         if (end > start) text.replace(start, end - start, "***");
@@ -147,9 +148,9 @@ void mask_after(std::string& text, std::string_view key, bool to_line_end) {
 void register_secret(std::string_view secret) {
     if (secret.empty()) return;
     std::lock_guard lock(g_mutex);
-    for (const std::string& form : {std::string(secret), percent_encode_unreserved(secret),
-                                    percent_encode_unreserved(secret, HexCase::lower),
-                                    percent_encode_unreserved(secret, HexCase::upper, SpaceAs::plus)})
+    for (const std::string& form :
+         {std::string(secret), percent_encode_unreserved(secret), percent_encode_unreserved(secret, HexCase::lower),
+          percent_encode_unreserved(secret, HexCase::upper, SpaceAs::plus)})
         remember(form.size() < 4 ? short_secrets() : secrets(), form);
 }
 
@@ -163,8 +164,7 @@ std::string redact(std::string_view input) {
     mask_userinfo(text);
     mask_bare_userinfo(text);
     mask_after(text, "authorization:", true);
-    for (std::string_view key : {"access_token=", "refresh_token=", "token=", "password="})
-        mask_after(text, key, false);
+    for (std::string_view key : {"access_token=", "refresh_token=", "token=", "password="}) mask_after(text, key, false);
     return text;
 }
 

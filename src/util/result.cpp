@@ -39,9 +39,7 @@ std::optional<ErrorKind> error_kind_from_string(std::string_view name) {
     return std::nullopt;
 }
 
-Error Error::context(std::string_view what) const& {
-    return Error{kind, std::string(what) + ": " + message};
-}
+Error Error::context(std::string_view what) const& { return Error{kind, std::string(what) + ": " + message}; }
 
 Error Error::context(std::string_view what) && {
     message.insert(0, std::string(what) + ": ");

@@ -47,8 +47,8 @@ std::optional<milliseconds> Backoff::next(const RetryHint& hint) {
                       ": the registry asked to wait " + format_delay(*hint.retry_after) + ", beyond the " +
                       format_delay(policy_.max_elapsed) + " retry window";
         else
-            reason_ = "after " + std::to_string(attempts_) + " attempts in " + format_delay(elapsed) +
-                      ": retry window of " + format_delay(policy_.max_elapsed) + " used up";
+            reason_ = "after " + std::to_string(attempts_) + " attempts in " + format_delay(elapsed) + ": retry window of " +
+                      format_delay(policy_.max_elapsed) + " used up";
         return std::nullopt;
     }
     return delay;
@@ -68,8 +68,8 @@ std::string format_delay(milliseconds delay) {
 void log_retry(std::string_view what, const Error& error, milliseconds delay, int next_attempt, int max_attempts) {
     // Messages usually start with the operation already ("PUT manifest …: HTTP 503"); say it once.
     const bool named = error.message.compare(0, what.size(), what) == 0;
-    log::warn((named ? std::string() : std::string(what) + ": ") + error.message + "; retrying in " + format_delay(delay) + " (attempt " +
-              std::to_string(next_attempt) + " of " + std::to_string(max_attempts) + ")");
+    log::warn((named ? std::string() : std::string(what) + ": ") + error.message + "; retrying in " + format_delay(delay) +
+              " (attempt " + std::to_string(next_attempt) + " of " + std::to_string(max_attempts) + ")");
 }
 
 }  // namespace ocx

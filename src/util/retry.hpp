@@ -21,10 +21,10 @@
 namespace ocx {
 
 struct RetryPolicy {
-    int max_attempts = 5;                                // attempts in all, the first included
-    std::chrono::milliseconds initial_delay{500};        // backoff base (first retry waits up to this)
-    std::chrono::milliseconds max_delay{30'000};         // cap of one backoff step (not of Retry-After)
-    std::chrono::milliseconds max_elapsed{120'000};      // retry window, from the first failure
+    int max_attempts = 5;                            // attempts in all, the first included
+    std::chrono::milliseconds initial_delay{500};    // backoff base (first retry waits up to this)
+    std::chrono::milliseconds max_delay{30'000};     // cap of one backoff step (not of Retry-After)
+    std::chrono::milliseconds max_elapsed{120'000};  // retry window, from the first failure
 };
 
 /// The seams a retry loop touches: a monotonic clock, a sleeper and a jitter source in [0, 1).
@@ -99,8 +99,8 @@ Result<T> retry_if(const RetryPolicy& policy, const RetryClock& clock, std::stri
 /// retry_if for ErrorKind::transient failures, the ones retrying may help (docs/cli.md, "Exit codes").
 template <class T, class Attempt>
 Result<T> retry(const RetryPolicy& policy, const RetryClock& clock, std::string_view what, Attempt&& attempt) {
-    return retry_if<T>(policy, clock, what, [](const Error& e) { return e.kind == ErrorKind::transient; },
-                       std::forward<Attempt>(attempt));
+    return retry_if<T>(
+        policy, clock, what, [](const Error& e) { return e.kind == ErrorKind::transient; }, std::forward<Attempt>(attempt));
 }
 
 }  // namespace ocx

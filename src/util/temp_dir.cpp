@@ -43,7 +43,8 @@ Result<TempDir> TempDir::create(std::string_view prefix, const fs::path& parent)
     }
     std::string templ = (base / (std::string(prefix) + "XXXXXX")).string();
     if (::mkdtemp(templ.data()) == nullptr)
-        return make_error(ErrorKind::io, "cannot create a temporary directory in " + base.string() + ": " + std::strerror(errno));
+        return make_error(ErrorKind::io,
+                          "cannot create a temporary directory in " + base.string() + ": " + std::strerror(errno));
     return TempDir(fs::path(templ));
 }
 

@@ -10,10 +10,14 @@ namespace {
 std::string format_scaled(double value, int unit) {
     static constexpr std::array<const char*, 5> kUnits{"B", "KiB", "MiB", "GiB", "TiB"};
     char buf[32];
-    if (unit == 0) std::snprintf(buf, sizeof buf, "%.0f %s", value, kUnits[0]);
-    else if (unit >= 3) std::snprintf(buf, sizeof buf, "%.2f %s", value, kUnits[static_cast<std::size_t>(unit)]);
-    else if (value < 99.95) std::snprintf(buf, sizeof buf, "%.1f %s", value, kUnits[static_cast<std::size_t>(unit)]);
-    else std::snprintf(buf, sizeof buf, "%.0f %s", value, kUnits[static_cast<std::size_t>(unit)]);
+    if (unit == 0)
+        std::snprintf(buf, sizeof buf, "%.0f %s", value, kUnits[0]);
+    else if (unit >= 3)
+        std::snprintf(buf, sizeof buf, "%.2f %s", value, kUnits[static_cast<std::size_t>(unit)]);
+    else if (value < 99.95)
+        std::snprintf(buf, sizeof buf, "%.1f %s", value, kUnits[static_cast<std::size_t>(unit)]);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f %s", value, kUnits[static_cast<std::size_t>(unit)]);
     return buf;
 }
 
@@ -39,7 +43,8 @@ std::string human_duration(double seconds) {
     if (!(seconds >= 0) || std::isinf(seconds)) seconds = 0;
     const auto total = static_cast<std::uint64_t>(seconds);
     char buf[32];
-    if (total < 60) std::snprintf(buf, sizeof buf, "%llus", static_cast<unsigned long long>(total));
+    if (total < 60)
+        std::snprintf(buf, sizeof buf, "%llus", static_cast<unsigned long long>(total));
     else if (total < 3600)
         std::snprintf(buf, sizeof buf, "%llum%02llus", static_cast<unsigned long long>(total / 60),
                       static_cast<unsigned long long>(total % 60));

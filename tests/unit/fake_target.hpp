@@ -16,13 +16,13 @@ namespace ocx::testing {
 
 class FakeTarget : public store::Target {
 public:
-    std::map<std::string, std::string> blobs;                 // digest -> bytes
-    std::map<std::string, store::Manifest> manifests;       // digest -> manifest
-    std::map<std::string, std::string> tags;                  // tag -> digest
-    std::set<std::string> fail_tags;                          // put_manifest(tag) fails for these
+    std::map<std::string, std::string> blobs;          // digest -> bytes
+    std::map<std::string, store::Manifest> manifests;  // digest -> manifest
+    std::map<std::string, std::string> tags;           // tag -> digest
+    std::set<std::string> fail_tags;                   // put_manifest(tag) fails for these
     bool repository_exists = true;
     int uploads = 0, puts = 0, gets = 0, lists = 0;
-    std::vector<std::string> calls;                           // "get REF" / "put REF", in order
+    std::vector<std::string> calls;  // "get REF" / "put REF", in order
 
     std::string describe() const override { return "fake/repo"; }
     Result<bool> blob_exists(const Digest& d) override {
@@ -69,7 +69,8 @@ public:
         std::lock_guard lock(mu_);
         ++puts;
         calls.push_back("put " + std::string(ref));
-        if (fail_tags.count(std::string(ref)) != 0) return make_error(ErrorKind::unavailable, "refused write of " + std::string(ref));
+        if (fail_tags.count(std::string(ref)) != 0)
+            return make_error(ErrorKind::unavailable, "refused write of " + std::string(ref));
         if (Digest::of(m.bytes) != m.digest) return make_error(ErrorKind::data, "manifest digest mismatch");
         manifests[m.digest.str()] = m;
         if (ref.substr(0, 7) != "sha256:") tags[std::string(ref)] = m.digest.str();

@@ -44,8 +44,7 @@ public:
         std::filesystem::create_directories(full.parent_path());
         std::ofstream out(full, std::ios::binary | std::ios::trunc);
         out.write(content.data(), static_cast<std::streamsize>(content.size()));
-        if (!out.flush())
-            throw std::system_error(errno, std::generic_category(), "cannot write " + full.string());
+        if (!out.flush()) throw std::system_error(errno, std::generic_category(), "cannot write " + full.string());
         return full;
     }
 

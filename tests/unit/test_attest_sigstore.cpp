@@ -72,7 +72,10 @@ TEST_CASE("message signature bundle: fields, verification, identity") {
     CHECK(doc->artifact_type == kSigstoreBundle);
     CHECK(doc->annotations.at("dev.sigstore.bundle.content") == "message-signature");
     CHECK(doc->annotations.at("org.opencontainers.image.created") == "2026-01-02T03:04:05Z");
-    CHECK(doc->bytes.rfind(R"({"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":")", 0) == 0);
+    CHECK(
+        doc->bytes.rfind(
+            R"({"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":")",
+            0) == 0);
     auto parsed = parse_bundle(doc->bytes);
     REQUIRE(parsed.ok());
     CHECK(parsed->message_digest == Digest::of(manifest));
@@ -109,7 +112,10 @@ TEST_CASE("referrer manifest: field order, empty config, subject, sorted annotat
     d.bytes = "{}";
     const oci::Descriptor subject{"application/vnd.oci.image.manifest.v1+json", Digest::of("m"), 1, {}};
     const std::string bytes = referrer_manifest(d, subject);
-    CHECK(bytes.rfind(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.cyclonedx+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[)", 0) == 0);
+    CHECK(
+        bytes.rfind(
+            R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.cyclonedx+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[)",
+            0) == 0);
     CHECK(bytes.find("annotations") == std::string::npos);
     auto parsed = parse_referrer_manifest(bytes);
     REQUIRE(parsed.ok());

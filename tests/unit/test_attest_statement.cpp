@@ -34,7 +34,8 @@ TEST_CASE("CI environment: GitHub Actions, GitLab, Jenkins, local") {
     CHECK(gh->invocation_id == "https://git.example/acme/tool/actions/runs/42/attempts/2");
     CHECK(gh->source_uri == "git+https://git.example/acme/tool@refs/tags/v1");
 
-    auto gl = detect_ci(env_of({{"GITLAB_CI", "true"}, {"CI_SERVER_URL", "https://gl.example/"},
+    auto gl = detect_ci(env_of({{"GITLAB_CI", "true"},
+                                {"CI_SERVER_URL", "https://gl.example/"},
                                 {"CI_JOB_URL", "https://gl.example/acme/tool/-/jobs/7"}}));
     REQUIRE(gl.ok());
     CHECK(gl->builder_id == "https://gl.example");
@@ -72,8 +73,9 @@ TEST_CASE("statement: subjects and predicate in order") {
     const Digest d = Digest::of("x");
     auto st = in_toto_statement({{"reg.example/acme/t", d}}, kSlsaProvenance, R"({"a":1})");
     REQUIRE(st.ok());
-    CHECK(*st == R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"reg.example/acme/t","digest":{"sha256":")" +
-                     d.hex() + R"("}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"a":1}})");
+    CHECK(*st ==
+          R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"reg.example/acme/t","digest":{"sha256":")" +
+              d.hex() + R"("}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"a":1}})");
     CHECK_FALSE(in_toto_statement({}, kSlsaProvenance, "{").ok());
 }
 

@@ -37,7 +37,8 @@ TEST_CASE("ArchiveFeed hands the upload's bytes to the check in order, once") {
         ArchiveFeed feed(12, 4);
         std::string got;
         std::thread check([&] { got = read_all(feed); });
-        for (std::uint64_t at = 0; at < 12; at += 4) CHECK(feed.offer(at, std::string("0123456789ab").substr(at, 4).data(), 4));
+        for (std::uint64_t at = 0; at < 12; at += 4)
+            CHECK(feed.offer(at, std::string("0123456789ab").substr(at, 4).data(), 4));
         feed.close();
         check.join();
         CHECK(got == "0123456789ab");
@@ -56,7 +57,7 @@ TEST_CASE("ArchiveFeed after the check") {
         ArchiveFeed feed(10, 4);
         CHECK(feed.offer(0, "abcd", 4));
         feed.finish(false);
-        CHECK(feed.offer(4, "efgh", 4));   // 2 bytes left after it
+        CHECK(feed.offer(4, "efgh", 4));  // 2 bytes left after it
         CHECK(feed.offer(8, "ij", 2));
     }
     SUBCASE("a passed check never stops the upload; an upload failing on its own is not the check's") {

@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 namespace {
 // Builds an archive with Python's tarfile: `members` is Python code adding entries to `t`.
 fs::path python_tar(const fs::path& path, const std::string& mode, const std::string& members) {
-    std::string script = "import io, sys, tarfile\nt = tarfile.open(sys.argv[1], '" + mode + "')\n" + members + "t.close()\n";
+    std::string script =
+        "import io, sys, tarfile\nt = tarfile.open(sys.argv[1], '" + mode + "')\n" + members + "t.close()\n";
     REQUIRE(run("python3 -c " + shell_quote(script) + " " + shell_quote(path)) == 0);
     return path;
 }
@@ -77,12 +78,16 @@ TEST_CASE("refusals name the file and the member") {
         CHECK(message(p) == p.string() + ": the extension says xz but the data is gzip");
     }
     SUBCASE("truncated stream") {
-        auto p = python_tar(tmp / "cut.tar.xz", "w:xz", kFile + "i = tarfile.TarInfo('big'); i.size = 200000; t.addfile(i, io.BytesIO(bytes(range(256)) * 782))\n");
+        auto p = python_tar(
+            tmp / "cut.tar.xz", "w:xz",
+            kFile + "i = tarfile.TarInfo('big'); i.size = 200000; t.addfile(i, io.BytesIO(bytes(range(256)) * 782))\n");
         fs::resize_file(p, fs::file_size(p) / 2);
         CHECK(message(p) == p.string() + ": the xz stream is truncated");
     }
     SUBCASE("a flipped byte in the compressed data") {
-        auto p = python_tar(tmp / "flip.tar.xz", "w:xz", kFile + "i = tarfile.TarInfo('big'); i.size = 200000; t.addfile(i, io.BytesIO(bytes(range(256)) * 782))\n");
+        auto p = python_tar(
+            tmp / "flip.tar.xz", "w:xz",
+            kFile + "i = tarfile.TarInfo('big'); i.size = 200000; t.addfile(i, io.BytesIO(bytes(range(256)) * 782))\n");
         std::string bytes = read_file(p);
         bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x40);
         write_file(p, bytes);
@@ -97,7 +102,8 @@ TEST_CASE("refusals name the file and the member") {
         CHECK(message(p) == p.string() + ": \"/etc/x\": absolute path not allowed");
     }
     SUBCASE("dot-dot") {
-        auto p = python_tar(tmp / "up.tar.xz", "w:xz", kFile + "i = tarfile.TarInfo('a/../../x'); t.addfile(i, io.BytesIO(b''))\n");
+        auto p = python_tar(tmp / "up.tar.xz", "w:xz",
+                            kFile + "i = tarfile.TarInfo('a/../../x'); t.addfile(i, io.BytesIO(b''))\n");
         CHECK(message(p) == p.string() + ": \"a/../../x\": path contains \"..\" (it would leave the package)");
     }
     SUBCASE("symlink leaving the package") {
@@ -106,11 +112,13 @@ TEST_CASE("refusals name the file and the member") {
         CHECK(message(p) == p.string() + ": \"bin/up\": symlink to \"../..\" leaves the package");
     }
     SUBCASE("device node") {
-        auto p = python_tar(tmp / "dev.tar.xz", "w:xz", "i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; t.addfile(i)\n");
+        auto p =
+            python_tar(tmp / "dev.tar.xz", "w:xz", "i = tarfile.TarInfo('null'); i.type = tarfile.CHRTYPE; t.addfile(i)\n");
         CHECK(message(p) == p.string() + ": \"null\": character device not allowed");
     }
     SUBCASE("setuid") {
-        auto p = python_tar(tmp / "su.tar.xz", "w:xz", "i = tarfile.TarInfo('su'); i.mode = 0o4755; t.addfile(i, io.BytesIO(b''))\n");
+        auto p = python_tar(tmp / "su.tar.xz", "w:xz",
+                            "i = tarfile.TarInfo('su'); i.mode = 0o4755; t.addfile(i, io.BytesIO(b''))\n");
         CHECK(message(p) == p.string() + ": \"su\": setuid/setgid bit (mode 4755) not allowed");
     }
 }
@@ -138,8 +146,9 @@ TEST_CASE("check_archive applies the member rules install applies, symlink chain
         CHECK(message(p) == p.string() + ": \"esc\": symlink to \"l/..\" leaves the package through other symlinks");
     }
     SUBCASE("a hardlink to a member that comes later") {
-        auto p = python_tar(tmp / "hl.tar.xz", "w:xz",
-                            "i = tarfile.TarInfo('hl'); i.type = tarfile.LNKTYPE; i.linkname = 'later'; t.addfile(i)\n" + kFile);
+        auto p =
+            python_tar(tmp / "hl.tar.xz", "w:xz",
+                       "i = tarfile.TarInfo('hl'); i.type = tarfile.LNKTYPE; i.linkname = 'later'; t.addfile(i)\n" + kFile);
         CHECK(message(p) == p.string() + ": \"hl\": hardlink to \"later\", which is not a regular file extracted before it");
     }
     SUBCASE("the same file twice") {
@@ -171,7 +180,8 @@ TEST_CASE("archives pushed together are checked as the one tree install extracts
         auto r = finish_layers(set);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == "the layers together: \"esc\": symlink to \"l/..\" leaves the package through other symlinks");
+        CHECK(r.error().message ==
+              "the layers together: \"esc\": symlink to \"l/..\" leaves the package through other symlinks");
     }
     SUBCASE("the limits count over all layers, each archive its own members") {
         LayerSet set;
@@ -182,8 +192,9 @@ TEST_CASE("archives pushed together are checked as the one tree install extracts
         CHECK(first->entries == 1);
         CHECK(first->unpacked == 2);
         CHECK(check_archive(esc, oci::kLayerTarXz, two, &set).error().message ==
-              esc.string() + ": \"esc\": more than 1 members, the limit for unpacking (raise it with --max-entries or "
-                             "OCX_RELEASE_MAX_ENTRIES)");
+              esc.string() +
+                  ": \"esc\": more than 1 members, the limit for unpacking (raise it with --max-entries or "
+                  "OCX_RELEASE_MAX_ENTRIES)");
     }
 }
 
@@ -198,13 +209,15 @@ TEST_CASE("check_archive stops at the unpack limits") {
     auto r = check_archive(p, oci::kLayerTarXz, bytes);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::data);
-    CHECK(r.error().message == p.string() + ": \"c\": unpacks to more than 2500 bytes, the limit set (raise it with "
-                                            "--max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
+    CHECK(r.error().message == p.string() +
+                                   ": \"c\": unpacks to more than 2500 bytes, the limit set (raise it with "
+                                   "--max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
     UnpackLimits entries;
     entries.max_entries = 2;
     CHECK(check_archive(p, oci::kLayerTarXz, entries).error().message ==
-          p.string() + ": \"c\": more than 2 members, the limit for unpacking (raise it with --max-entries or "
-                       "OCX_RELEASE_MAX_ENTRIES)");
+          p.string() +
+              ": \"c\": more than 2 members, the limit for unpacking (raise it with --max-entries or "
+              "OCX_RELEASE_MAX_ENTRIES)");
     bytes.max_bytes = 3000;
     entries.max_entries = 3;
     CHECK(check_archive(p, oci::kLayerTarXz, bytes).ok());
@@ -213,8 +226,9 @@ TEST_CASE("check_archive stops at the unpack limits") {
 
 TEST_CASE("a symlink inside the package is fine") {
     TempDir tmp;
-    auto p = python_tar(tmp / "ok.tar.xz", "w:xz",
-                        kFile + "i = tarfile.TarInfo('lib/link'); i.type = tarfile.SYMTYPE; i.linkname = '../bin/tool'; t.addfile(i)\n");
+    auto p = python_tar(
+        tmp / "ok.tar.xz", "w:xz",
+        kFile + "i = tarfile.TarInfo('lib/link'); i.type = tarfile.SYMTYPE; i.linkname = '../bin/tool'; t.addfile(i)\n");
     auto r = check_archive(p, oci::kLayerTarXz);
     REQUIRE(r.ok());
     CHECK(r->entries == 2);

@@ -59,7 +59,7 @@ const std::vector<Spec>& tree_spec() {
 }
 
 struct Variant {
-    bool reverse = false;      // create members in reverse order (changes directory order)
+    bool reverse = false;  // create members in reverse order (changes directory order)
     mode_t umask = 022;
     std::int64_t mtime = 1'000'000'000;
     bool chown_to_other = false;
@@ -130,12 +130,16 @@ class EnvVar {
 public:
     EnvVar(const char* name, const char* value) : name_(name) {
         if (const char* old = std::getenv(name)) old_ = old;
-        if (value != nullptr) ::setenv(name, value, 1);
-        else ::unsetenv(name);
+        if (value != nullptr)
+            ::setenv(name, value, 1);
+        else
+            ::unsetenv(name);
     }
     ~EnvVar() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
     }
 
 private:
@@ -193,7 +197,8 @@ TEST_CASE("create: GNU tar and bsdtar extract exactly the source tree") {
 
     fs::create_directories(tmp / "gnu");
     fs::create_directories(tmp / "bsd");
-    REQUIRE(run("LC_ALL=C.UTF-8 tar --same-permissions -xJf " + shell_quote(r.path) + " -C " + shell_quote(tmp / "gnu")) == 0);
+    REQUIRE(run("LC_ALL=C.UTF-8 tar --same-permissions -xJf " + shell_quote(r.path) + " -C " + shell_quote(tmp / "gnu")) ==
+            0);
     REQUIRE(run("LC_ALL=C.UTF-8 bsdtar -xpf " + shell_quote(r.path) + " -C " + shell_quote(tmp / "bsd")) == 0);
     CHECK(describe(tmp / "gnu", false) == expected);
     CHECK(describe(tmp / "bsd", false) == expected);
@@ -310,9 +315,7 @@ TEST_CASE("create: a failure while writing leaves nothing behind") {
     BundleOptions options = opts(tmp / "src", tmp / "out" / "p.tar.xz");
     options.level = Level::fast;
     // "b" grows after scan() measured it, while "a" is being read.
-    options.progress = [&](std::uint64_t, std::uint64_t) {
-        std::ofstream(tmp / "src" / "b", std::ios::app) << "longer";
-    };
+    options.progress = [&](std::uint64_t, std::uint64_t) { std::ofstream(tmp / "src" / "b", std::ios::app) << "longer"; };
     auto r = create(options);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::io);

@@ -18,24 +18,26 @@ fs::path make_archive(const fs::path& path, const std::string& body, const std::
     const fs::path script = path.string() + ".py";
     write_file(script,
                "import io, os, sys, tarfile\n"
-               "t = tarfile.open(sys.argv[1], '" + mode + "', format=tarfile.PAX_FORMAT)\n"
-               "def add(i, data=b''):\n"
-               "    i.mtime = 0\n"
-               "    i.size = len(data)\n"
-               "    t.addfile(i, io.BytesIO(data) if data else None)\n"
-               "def f(name, data=b'', mode=0o644):\n"
-               "    i = tarfile.TarInfo(name); i.mode = mode; add(i, data)\n"
-               "def d(name, mode=0o755):\n"
-               "    i = tarfile.TarInfo(name); i.type = tarfile.DIRTYPE; i.mode = mode; add(i)\n"
-               "def l(name, target):\n"
-               "    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = target; i.mode = 0o777; add(i)\n"
-               "def h(name, target):\n"
-               "    i = tarfile.TarInfo(name); i.type = tarfile.LNKTYPE; i.linkname = target; i.mode = 0o644; add(i)\n"
-               "def dev(name, kind):\n"
-               "    i = tarfile.TarInfo(name)\n"
-               "    i.type = {'chr': tarfile.CHRTYPE, 'blk': tarfile.BLKTYPE, 'fifo': tarfile.FIFOTYPE}[kind]\n"
-               "    i.devmajor, i.devminor, i.mode = 1, 3, 0o666\n"
-               "    add(i)\n" +
+               "t = tarfile.open(sys.argv[1], '" +
+                   mode +
+                   "', format=tarfile.PAX_FORMAT)\n"
+                   "def add(i, data=b''):\n"
+                   "    i.mtime = 0\n"
+                   "    i.size = len(data)\n"
+                   "    t.addfile(i, io.BytesIO(data) if data else None)\n"
+                   "def f(name, data=b'', mode=0o644):\n"
+                   "    i = tarfile.TarInfo(name); i.mode = mode; add(i, data)\n"
+                   "def d(name, mode=0o755):\n"
+                   "    i = tarfile.TarInfo(name); i.type = tarfile.DIRTYPE; i.mode = mode; add(i)\n"
+                   "def l(name, target):\n"
+                   "    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = target; i.mode = 0o777; add(i)\n"
+                   "def h(name, target):\n"
+                   "    i = tarfile.TarInfo(name); i.type = tarfile.LNKTYPE; i.linkname = target; i.mode = 0o644; add(i)\n"
+                   "def dev(name, kind):\n"
+                   "    i = tarfile.TarInfo(name)\n"
+                   "    i.type = {'chr': tarfile.CHRTYPE, 'blk': tarfile.BLKTYPE, 'fifo': tarfile.FIFOTYPE}[kind]\n"
+                   "    i.devmajor, i.devminor, i.mode = 1, 3, 0o666\n"
+                   "    add(i)\n" +
                    body + "\nt.close()\n");
     REQUIRE(run("python3 " + shell_quote(script) + " " + shell_quote(path)) == 0);
     return path;
@@ -91,10 +93,11 @@ TEST_CASE("extract: a package tree with directories, modes, symlinks and hardlin
           "bin/tool2 f493:#!/bin/sh\n\n"
           "empty f420:\n"
           "share d493\n"
-          "share/doc d493\n"   // 0555 + owner write: an install can always be removed
+          "share/doc d493\n"  // 0555 + owner write: an install can always be removed
           "share/doc/README f420:hi\n"
           "share/doc/tool l:../../bin/tool\n");
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     REQUIRE(::stat((tmp / "dest/bin/tool").c_str(), &a) == 0);
     REQUIRE(::stat((tmp / "dest/bin/tool2").c_str(), &b) == 0);
     CHECK(a.st_ino == b.st_ino);
@@ -118,8 +121,9 @@ TEST_CASE("extract: strip_components and prefix place a layer") {
     SUBCASE("strip 1 under a prefix") {
         auto r = extract({layer(archive, 1, "opt/mytool")}, tmp / "dest");
         REQUIRE(r.ok());
-        CHECK(listing(tmp / "dest") ==
-              "opt d493\nopt/mytool d493\nopt/mytool/bin d493\nopt/mytool/bin/tool f493:x\nopt/mytool/bin/tool-link f493:x\n");
+        CHECK(
+            listing(tmp / "dest") ==
+            "opt d493\nopt/mytool d493\nopt/mytool/bin d493\nopt/mytool/bin/tool f493:x\nopt/mytool/bin/tool-link f493:x\n");
     }
     SUBCASE("strip more than any member has: an empty package") {
         auto r = extract({layer(archive, 5)}, tmp / "dest");
@@ -131,7 +135,8 @@ TEST_CASE("extract: strip_components and prefix place a layer") {
         auto links = make_archive(tmp / "links.tar.xz", "f('top', b'x')\nd('d')\nh('d/hl', 'top')\n");
         auto r = extract({layer(links, 1)}, tmp / "dest");
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == "layer 1: \"d/hl\": hardlink to \"top\", which is not a regular file extracted before it");
+        CHECK(r.error().message ==
+              "layer 1: \"d/hl\": hardlink to \"top\", which is not a regular file extracted before it");
         CHECK_FALSE(fs::exists(tmp / "dest"));
     }
     SUBCASE("a prefix that leaves the package is refused") {
@@ -286,15 +291,17 @@ TEST_CASE("extract: unpack limits stop the extraction and leave nothing") {
     auto r = extract({layer(archive)}, tmp / "dest", bytes);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::data);
-    CHECK(r.error().message == "layer 1: \"c\": unpacks to more than 2500 bytes, the limit set (raise it with "
-                               "--max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
+    CHECK(r.error().message ==
+          "layer 1: \"c\": unpacks to more than 2500 bytes, the limit set (raise it with "
+          "--max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
     CHECK_FALSE(fs::exists(tmp / "dest"));
     SUBCASE("counted over all layers") {
         auto two = extract({layer(archive), layer(make_archive(tmp / "more.tar.xz", "f('d', b'z')\n"), 0, "", "layer 2")},
                            tmp / "dest", UnpackLimits{3000, 3});
         REQUIRE_FALSE(two.ok());
-        CHECK(two.error().message == "layer 2: \"d\": more than 3 members, the limit for unpacking (raise it with "
-                                     "--max-entries or OCX_RELEASE_MAX_ENTRIES)");
+        CHECK(two.error().message ==
+              "layer 2: \"d\": more than 3 members, the limit for unpacking (raise it with "
+              "--max-entries or OCX_RELEASE_MAX_ENTRIES)");
         CHECK_FALSE(fs::exists(tmp / "dest"));
     }
     SUBCASE("at the limits it extracts") {
@@ -311,7 +318,8 @@ TEST_CASE("extract: broken input and a used destination") {
         auto r = extract({layer(tmp / "junk.tar.xz")}, tmp / "dest");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == "layer 1: not a readable tar archive (xz, gzip, zstd or plain): Unrecognized archive format");
+        CHECK(r.error().message ==
+              "layer 1: not a readable tar archive (xz, gzip, zstd or plain): Unrecognized archive format");
         CHECK_FALSE(fs::exists(tmp / "dest"));
     }
     SUBCASE("a truncated xz stream") {

@@ -26,8 +26,9 @@ TEST_CASE("limits: count_member stops at the member that would cross a limit") {
     auto over = count_member(limits, 10, 1, entries, bytes);
     REQUIRE_FALSE(over.ok());
     CHECK(over.error().kind == ErrorKind::data);
-    CHECK(over.error().message == "unpacks to more than 100 bytes, the limit set (raise it with --max-unpacked-size or "
-                                  "OCX_RELEASE_MAX_UNPACKED)");
+    CHECK(over.error().message ==
+          "unpacks to more than 100 bytes, the limit set (raise it with --max-unpacked-size or "
+          "OCX_RELEASE_MAX_UNPACKED)");
     CHECK(entries == 2);
     CHECK(bytes == 100);
     CHECK(count_member(limits, 10, 0, entries, bytes).ok());
@@ -39,8 +40,9 @@ TEST_CASE("limits: count_member stops at the member that would cross a limit") {
         std::uint64_t e = 0, b = 0;
         auto r = count_member(UnpackLimits{}, 1000, (1ull << 30) + 1, e, b);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == "unpacks to more than 1 GiB, the limit for 1000 compressed bytes: the larger of 1 GiB and "
-                                   "100 times that (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
+        CHECK(r.error().message ==
+              "unpacks to more than 1 GiB, the limit for 1000 compressed bytes: the larger of 1 GiB and "
+              "100 times that (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)");
         CHECK(e == 0);
     }
     SUBCASE("a huge declared size does not wrap around") {
@@ -60,7 +62,8 @@ TEST_CASE("limits: parse_size") {
         auto r = parse_size(bad);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::usage);
-        CHECK(r.error().message == "\"" + std::string(bad) + "\" is not a size (a positive number of bytes, or with K, M, G or T: 4G)");
+        CHECK(r.error().message ==
+              "\"" + std::string(bad) + "\" is not a size (a positive number of bytes, or with K, M, G or T: 4G)");
     }
     CHECK(size_text(4ull << 30) == "4 GiB");
     CHECK(size_text(1536) == "1536 bytes");

@@ -80,7 +80,8 @@ TEST_CASE("member_rules: symlinks") {
               "esc: symlink to \"d/l/../..\" leaves the package through other symlinks");
     }
     SUBCASE("a chain completed by a later link is caught once all are in") {
-        CHECK(verdict({sym("esc", "l/.."), sym("l", ".")}) == "esc: symlink to \"l/..\" leaves the package through other symlinks");
+        CHECK(verdict({sym("esc", "l/.."), sym("l", ".")}) ==
+              "esc: symlink to \"l/..\" leaves the package through other symlinks");
     }
     SUBCASE("loops") {
         CHECK(verdict({sym("p", "q"), sym("q", "p")}) == "p: symlink to \"q\" loops through other symlinks");
@@ -109,10 +110,13 @@ TEST_CASE("member_rules: the tree") {
 }
 
 TEST_CASE("member_rules: hardlinks") {
-    CHECK(verdict({hard("hl", "../outside")}) == "hl: hardlink to \"../outside\": path contains \"..\" (it would leave the package)");
+    CHECK(verdict({hard("hl", "../outside")}) ==
+          "hl: hardlink to \"../outside\": path contains \"..\" (it would leave the package)");
     CHECK(verdict({hard("hl", "/etc/passwd")}) == "hl: hardlink to \"/etc/passwd\": absolute path not allowed");
-    CHECK(verdict({hard("hl", "later"), file("later")}) == "hl: hardlink to \"later\", which is not a regular file extracted before it");
-    CHECK(verdict({file("f"), sym("s", "f"), hard("hl", "s")}) == "hl: hardlink to \"s\", which is not a regular file extracted before it");
+    CHECK(verdict({hard("hl", "later"), file("later")}) ==
+          "hl: hardlink to \"later\", which is not a regular file extracted before it");
+    CHECK(verdict({file("f"), sym("s", "f"), hard("hl", "s")}) ==
+          "hl: hardlink to \"s\", which is not a regular file extracted before it");
     CHECK(verdict({dir("d"), hard("hl", "d")}) == "hl: hardlink to \"d\", which is not a regular file extracted before it");
     CHECK(verdict({file("f"), hard("hl", "./f"), hard("hl2", "hl")}) == "");
 }

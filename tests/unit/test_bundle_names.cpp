@@ -8,10 +8,10 @@ TEST_CASE("is_valid_utf8") {
     SUBCASE("accepts ASCII and well-formed multi-byte sequences") {
         CHECK(is_valid_utf8(""));
         CHECK(is_valid_utf8("bin/mytool"));
-        CHECK(is_valid_utf8("d\xC3\xA9j\xC3\xA0"));          // déjà
-        CHECK(is_valid_utf8("\xE2\x82\xAC"));                // U+20AC
-        CHECK(is_valid_utf8("\xF0\x9F\x93\xA6"));            // U+1F4E6
-        CHECK(is_valid_utf8("\xF4\x8F\xBF\xBF"));            // U+10FFFF
+        CHECK(is_valid_utf8("d\xC3\xA9j\xC3\xA0"));  // déjà
+        CHECK(is_valid_utf8("\xE2\x82\xAC"));        // U+20AC
+        CHECK(is_valid_utf8("\xF0\x9F\x93\xA6"));    // U+1F4E6
+        CHECK(is_valid_utf8("\xF4\x8F\xBF\xBF"));    // U+10FFFF
     }
     SUBCASE("refuses malformed sequences") {
         CHECK_FALSE(is_valid_utf8("caf\xE9"));               // Latin-1

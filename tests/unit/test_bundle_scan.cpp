@@ -130,8 +130,8 @@ TEST_CASE("scan refuses symlinks that leave the source") {
         CHECK(refusal(src) == "\"x/esc\": symlink to \"../../a\" leaves the package");
     }
     SUBCASE("escaping only once an inner symlink is followed") {
-        fs::create_symlink("..", src / "x" / "up");       // x/up is the root: fine
-        fs::create_symlink("x/up/..", src / "sneaky");    // lexically "x", really the root's parent
+        fs::create_symlink("..", src / "x" / "up");     // x/up is the root: fine
+        fs::create_symlink("x/up/..", src / "sneaky");  // lexically "x", really the root's parent
         CHECK(refusal(src) == "\"sneaky\": symlink to \"x/up/..\" leaves the package through other symlinks");
     }
     SUBCASE("through an inner symlink with an absolute target") {

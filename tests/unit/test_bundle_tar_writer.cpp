@@ -71,8 +71,10 @@ TEST_CASE("tar members are plain ustar with fixed owner, mode and mtime") {
     CHECK(list(tmp, tar, "bsdtar -tf") == "bin/\nbin/tool\nbin/alias\nshare/\nshare/readme\n");
     // First header: a ustar header (no pax header needed), empty user and group names.
     CHECK(field(tar, 0, 0, 5) == std::string("bin/\0", 5));
-    CHECK(field(tar, 0, 156, 1) == "5");                 // typeflag: directory
-    CHECK(field(tar, 0, 257, 8) == std::string("ustar\0" "00", 8));
+    CHECK(field(tar, 0, 156, 1) == "5");  // typeflag: directory
+    CHECK(field(tar, 0, 257, 8) == std::string("ustar\0"
+                                               "00",
+                                               8));
     CHECK(field(tar, 0, 265, 32) == std::string(32, '\0'));  // uname
     CHECK(field(tar, 0, 297, 32) == std::string(32, '\0'));  // gname
 }

@@ -42,8 +42,9 @@ struct Parsed {
 Parsed parse(const Args& args) {
     Parsed p;
     po::options_description desc("test options");
-    desc.add_options()("tag", po::value(&p.tag)->value_name("TAG"), "the tag")(
-        "dry-run", po::bool_switch(&p.dry_run), "write nothing")("path", po::value(&p.path), "a path");
+    desc.add_options()("tag", po::value(&p.tag)->value_name("TAG"), "the tag")("dry-run", po::bool_switch(&p.dry_run),
+                                                                               "write nothing")("path", po::value(&p.path),
+                                                                                                "a path");
     add_common_options(desc, p.common);
     po::positional_options_description positional;
     positional.add("path", 1);
@@ -142,12 +143,15 @@ TEST_CASE("parse_count: a whole number from 0 to max, else a usage error naming 
 
 TEST_CASE("exit codes are the ones docs/cli.md lists") {
     const std::map<std::string, int> documented = documented_exit_codes();
-    const std::map<std::string, ErrorKind> kinds{
-        {"usage", ErrorKind::usage},         {"bad data", ErrorKind::data},
-        {"unavailable", ErrorKind::unavailable}, {"internal error", ErrorKind::internal},
-        {"I/O error on the local file system", ErrorKind::io}, {"transient", ErrorKind::transient},
-        {"permission denied", ErrorKind::permission}, {"not found", ErrorKind::not_found},
-        {"authentication failed", ErrorKind::auth}};
+    const std::map<std::string, ErrorKind> kinds{{"usage", ErrorKind::usage},
+                                                 {"bad data", ErrorKind::data},
+                                                 {"unavailable", ErrorKind::unavailable},
+                                                 {"internal error", ErrorKind::internal},
+                                                 {"I/O error on the local file system", ErrorKind::io},
+                                                 {"transient", ErrorKind::transient},
+                                                 {"permission denied", ErrorKind::permission},
+                                                 {"not found", ErrorKind::not_found},
+                                                 {"authentication failed", ErrorKind::auth}};
     for (const auto& item : kinds) {
         const std::string& words = item.first;  // not a structured binding: clang 14 cannot capture one
         CAPTURE(words);

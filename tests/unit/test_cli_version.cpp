@@ -1,10 +1,10 @@
 #include <doctest/doctest.h>
 
-#include <boost/version.hpp>
 #include <archive.h>
 #include <curl/curl.h>
 #include <lzma.h>
 #include <openssl/opensslv.h>
+#include <boost/version.hpp>
 
 #include <sstream>
 #include <string>
@@ -37,9 +37,8 @@ TEST_CASE("library versions are the loaded libraries' own") {
                                                       std::to_string(ARCHIVE_VERSION_NUMBER / 1000 % 1000) + "." +
                                                       std::to_string(ARCHIVE_VERSION_NUMBER % 1000));
     CHECK(bundle::liblzma_library_version() == LZMA_VERSION_STRING);
-    CHECK(openssl_library_version() == std::to_string(OPENSSL_VERSION_MAJOR) + "." +
-                                           std::to_string(OPENSSL_VERSION_MINOR) + "." +
-                                           std::to_string(OPENSSL_VERSION_PATCH));
+    CHECK(openssl_library_version() == std::to_string(OPENSSL_VERSION_MAJOR) + "." + std::to_string(OPENSSL_VERSION_MINOR) +
+                                           "." + std::to_string(OPENSSL_VERSION_PATCH));
 }
 
 TEST_CASE("--version names the version, the commit and every library") {
@@ -48,11 +47,11 @@ TEST_CASE("--version names the version, the commit and every library") {
     CHECK(out[0] == std::string("ocx-release ") + OCX_RELEASE_VERSION);
     CHECK(out[1].rfind("commit: ", 0) == 0);
     const std::string commit = out[1].substr(8);
-    const bool hex = commit.size() >= 7 && commit.size() <= 40 &&
-                     commit.find_first_not_of("0123456789abcdef") == std::string::npos;
+    const bool hex =
+        commit.size() >= 7 && commit.size() <= 40 && commit.find_first_not_of("0123456789abcdef") == std::string::npos;
     CHECK((hex || commit == "unknown"));
-    CHECK(out[2] == "boost: " + std::to_string(BOOST_VERSION / 100000) + "." +
-                        std::to_string(BOOST_VERSION / 100 % 1000) + "." + std::to_string(BOOST_VERSION % 100));
+    CHECK(out[2] == "boost: " + std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000) +
+                        "." + std::to_string(BOOST_VERSION % 100));
     CHECK(out[3] == "libcurl: " + registry::curl_library_version());
     CHECK(out[4] == "libarchive: " + bundle::libarchive_library_version());
     CHECK(out[5] == "liblzma: " + bundle::liblzma_library_version());

@@ -161,11 +161,18 @@ TEST_CASE("install: an unsafe archive is refused and nothing is left") {
     // publisher with another tool would.
     auto refused = publish::layer_from_archive(tmp / "evil.tar.xz");
     REQUIRE_FALSE(refused.ok());
-    CHECK(refused.error().message.find("\"../escaped\": path contains \"..\" (it would leave the package)") != std::string::npos);
+    CHECK(refused.error().message.find("\"../escaped\": path contains \"..\" (it would leave the package)") !=
+          std::string::npos);
     auto digest = digest_file(tmp / "evil.tar.xz");
     REQUIRE(digest.ok());
-    std::optional<publish::Layer> layer =
-        publish::Layer{tmp / "evil.tar.xz", digest->digest, digest->size, std::string(oci::kLayerTarXz), {}, publish::Layer::Origin::file, {}, {}};
+    std::optional<publish::Layer> layer = publish::Layer{tmp / "evil.tar.xz",
+                                                         digest->digest,
+                                                         digest->size,
+                                                         std::string(oci::kLayerTarXz),
+                                                         {},
+                                                         publish::Layer::Origin::file,
+                                                         {},
+                                                         {}};
     push(t, "linux/amd64", {*layer});
     auto resolved = resolve(t, "1.0.0", platform("linux/amd64"));
     REQUIRE(resolved.ok());
@@ -277,15 +284,17 @@ TEST_CASE("resolve: tags, digests, plain manifests and what is not a package") {
         const std::string manifest =
             R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
             Digest::of(config).str() + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[]})";
-        REQUIRE(t.put_manifest("image", store::Manifest{std::string(oci::kImageManifest), manifest, Digest::of(manifest)}).ok());
+        REQUIRE(
+            t.put_manifest("image", store::Manifest{std::string(oci::kImageManifest), manifest, Digest::of(manifest)}).ok());
         auto r = resolve(t, "image", platform("linux/amd64"));
         REQUIRE(r.ok());
         auto i = install::install(t, *r, tmp / "out", Overwrite::refuse);
         REQUIRE_FALSE(i.ok());
         CHECK(i.error().kind == ErrorKind::data);
-        CHECK(i.error().message == "manifest " + Digest::of(manifest).str() +
-                                       ": not an OCX package (config media type \"application/vnd.oci.image.config.v1+json\", "
-                                       "expected \"application/vnd.sh.ocx.package.v1+json\")");
+        CHECK(i.error().message ==
+              "manifest " + Digest::of(manifest).str() +
+                  ": not an OCX package (config media type \"application/vnd.oci.image.config.v1+json\", "
+                  "expected \"application/vnd.sh.ocx.package.v1+json\")");
         CHECK_FALSE(fs::exists(tmp / "out"));
     }
 }
@@ -295,7 +304,8 @@ TEST_CASE("load_installed: only a directory with metadata.json is an installed p
     auto r = load_installed(tmp.path());
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::not_found);
-    CHECK(r.error().message == tmp.path().string() + ": not an installed package (no metadata.json; see `ocx-release install`)");
+    CHECK(r.error().message ==
+          tmp.path().string() + ": not an installed package (no metadata.json; see `ocx-release install`)");
     write_file(tmp / "metadata.json", kMetadata, 0644);
     auto ok = load_installed(tmp.path());
     REQUIRE(ok.ok());

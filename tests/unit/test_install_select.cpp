@@ -47,8 +47,8 @@ std::string chosen(const oci::ImageIndex& idx, const std::string& required, cons
 }  // namespace
 
 TEST_CASE("select: libc features pick glibc, musl or any") {
-    auto idx = index_of({entry("linux/amd64+libc.glibc", "glibc"), entry("linux/amd64+libc.musl", "musl"),
-                         entry("any", "any")});
+    auto idx =
+        index_of({entry("linux/amd64+libc.glibc", "glibc"), entry("linux/amd64+libc.musl", "musl"), entry("any", "any")});
     const std::vector<std::string> names{"glibc", "musl", "any"};
     SUBCASE("a glibc host gets the glibc build") { CHECK(chosen(idx, "linux/amd64+libc.glibc", names) == "glibc"); }
     SUBCASE("a musl host gets the musl build") { CHECK(chosen(idx, "linux/amd64+libc.musl", names) == "musl"); }
@@ -76,9 +76,7 @@ TEST_CASE("select: variants") {
     const std::vector<std::string> names{"v8", "plain", "v9"};
     auto idx = index_of({entry("linux/arm64", "plain"), entry("linux/arm64/v8", "v8")});
     SUBCASE("a declared variant that matches beats none") { CHECK(chosen(idx, "linux/arm64/v8", names) == "v8"); }
-    SUBCASE("a declared variant that differs is not compatible") {
-        CHECK(chosen(idx, "linux/arm64/v9", names) == "plain");
-    }
+    SUBCASE("a declared variant that differs is not compatible") { CHECK(chosen(idx, "linux/arm64/v9", names) == "plain"); }
     SUBCASE("a requirement without variant does not take a variant entry") {
         CHECK(chosen(idx, "linux/arm64", names) == "plain");
     }
@@ -125,9 +123,11 @@ TEST_CASE("select: a tie at the top is ambiguous") {
         auto r = select_entry(idx, platform("linux/amd64+libc.glibc,libc.musl"));
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::data);
-        CHECK(r.error().message == "ambiguous: 2 manifests match linux/amd64+libc.glibc,libc.musl equally well: "
-                                   "linux/amd64+libc.glibc (" + Digest::of("glibc").str() + "), linux/amd64+libc.musl (" +
-                                   Digest::of("musl").str() + "); choose one with -p PLATFORM");
+        CHECK(r.error().message ==
+              "ambiguous: 2 manifests match linux/amd64+libc.glibc,libc.musl equally well: "
+              "linux/amd64+libc.glibc (" +
+                  Digest::of("glibc").str() + "), linux/amd64+libc.musl (" + Digest::of("musl").str() +
+                  "); choose one with -p PLATFORM");
     }
     SUBCASE("the same platform twice") {
         auto idx = index_of({entry("linux/amd64", "one"), entry("linux/amd64", "two"), entry("any", "any")});
@@ -136,7 +136,8 @@ TEST_CASE("select: a tie at the top is ambiguous") {
         CHECK(r.error().message.starts_with("ambiguous: 2 manifests match linux/amd64 equally well: linux/amd64 ("));
     }
     SUBCASE("a lower tie does not matter when one entry scores higher") {
-        auto idx = index_of({entry("linux/amd64", "one"), entry("linux/amd64", "two"), entry("linux/amd64+libc.glibc", "glibc")});
+        auto idx =
+            index_of({entry("linux/amd64", "one"), entry("linux/amd64", "two"), entry("linux/amd64+libc.glibc", "glibc")});
         CHECK(chosen(idx, "linux/amd64+libc.glibc", {"one", "two", "glibc"}) == "glibc");
     }
 }

@@ -20,10 +20,12 @@ oci::Descriptor descriptor(const std::string& digest, std::uint64_t size) {
 // An index.json as skopeo writes it (no top-level mediaType), with an untagged entry, a foreign
 // tagged entry carrying extra annotations, and an unknown top-level key.
 const std::string kSkopeoIndex = R"({"schemaVersion":2,"manifests":[
-  {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kDigestA + R"(","size":7,
+  {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                                 kDigestA + R"(","size":7,
    "annotations":{"org.opencontainers.image.ref.name":"old","com.example.note":"keep me"},
    "platform":{"architecture":"amd64","os":"linux"}},
-  {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kDigestB + R"(","size":9}
+  {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+                                 kDigestB + R"(","size":9}
  ],"annotations":{"com.example.layout":"x"}})";
 
 }  // namespace
@@ -47,8 +49,8 @@ TEST_CASE("IndexFile reads tags the way skopeo writes them") {
 TEST_CASE("IndexFile::set_tag edits only the tag's entry") {
     auto index = IndexFile::parse(kSkopeoIndex, "index.json");
     REQUIRE(index.ok());
-    const std::string untagged = R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
-                                 kDigestB + R"(","size":9})";
+    const std::string untagged =
+        R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kDigestB + R"(","size":9})";
     const std::string old_entry =
         R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + kDigestA +
         R"(","size":7,"annotations":{"org.opencontainers.image.ref.name":"old","com.example.note":"keep me"},)"
@@ -117,7 +119,8 @@ TEST_CASE("IndexFile refuses what it cannot edit safely") {
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message ==
               "d/index.json:/manifests/0/mediaType: required key is missing\n"
-              "d/index.json:/manifests/0/digest: invalid digest \"sha256:abc\": expected 64 lowercase hex digits after sha256:\n"
+              "d/index.json:/manifests/0/digest: invalid digest \"sha256:abc\": expected 64 lowercase hex digits after "
+              "sha256:\n"
               "d/index.json:/manifests/0/size: expected a size >= 0, got -1");
     }
 }

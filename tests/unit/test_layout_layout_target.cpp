@@ -14,11 +14,9 @@ using namespace ocx;
 using ocx::testing::entries_in;
 using ocx::testing::slurp;
 using ocx::testing::TempDir;
-using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
 
 std::unique_ptr<store::Target> open(const fs::path& dir) {
     auto t = layout::open_layout(dir);
@@ -126,9 +124,8 @@ TEST_CASE("blobs are stored by digest, verified, and streamed back") {
     }
     SUBCASE("a failing sink aborts the download with its error") {
         REQUIRE(t->upload_blob(bytes_blob(config)).ok());
-        auto s = t->fetch_blob(Digest::of(config), [](const char*, std::size_t) -> Status {
-            return make_error(ErrorKind::io, "disk full");
-        });
+        auto s = t->fetch_blob(Digest::of(config),
+                               [](const char*, std::size_t) -> Status { return make_error(ErrorKind::io, "disk full"); });
         REQUIRE_FALSE(s.ok());
         CHECK(s.error().message == "disk full");
     }
@@ -145,8 +142,8 @@ TEST_CASE("manifests by tag and by digest") {
     REQUIRE(t->put_manifest("1.0.0", first).ok());
     CHECK(slurp(dir / "index.json") ==
           R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
-          R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + first.digest.str() +
-              R"(","size":)" + std::to_string(first.bytes.size()) +
+          R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+              first.digest.str() + R"(","size":)" + std::to_string(first.bytes.size()) +
               R"(,"annotations":{"org.opencontainers.image.ref.name":"1.0.0"}}]})");
 
     SUBCASE("get by tag returns the stored document with the entry's media type") {
@@ -188,8 +185,8 @@ TEST_CASE("manifests by tag and by digest") {
         auto wrong_digest = t->put_manifest(Digest::of("x").str(), index);
         REQUIRE_FALSE(wrong_digest.ok());
         CHECK(wrong_digest.error().kind == ErrorKind::data);
-        CHECK(wrong_digest.error().message == "cannot store a manifest under " + Digest::of("x").str() +
-                                                  ": its bytes hash to " + index.digest.str());
+        CHECK(wrong_digest.error().message ==
+              "cannot store a manifest under " + Digest::of("x").str() + ": its bytes hash to " + index.digest.str());
         auto bad_tag = t->put_manifest("-x", index);
         REQUIRE_FALSE(bad_tag.ok());
         CHECK(bad_tag.error().message == "invalid tag \"-x\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
@@ -200,8 +197,8 @@ TEST_CASE("manifests by tag and by digest") {
         lying.digest = first.digest;
         auto lie = t->put_manifest("2.0", lying);
         REQUIRE_FALSE(lie.ok());
-        CHECK(lie.error().message == "manifest bytes hash to " + index.digest.str() + ", not to the stated " +
-                                         first.digest.str());
+        CHECK(lie.error().message ==
+              "manifest bytes hash to " + index.digest.str() + ", not to the stated " + first.digest.str());
         CHECK(**t->list_tags() == std::vector<std::string>{"1.0.0"});
     }
     SUBCASE("a corrupted or missing blob behind a tag is an error, not a silent answer") {
@@ -227,17 +224,18 @@ TEST_CASE("open_layout accepts layouts and empty directories only") {
     TempDir tmp;
     SUBCASE("an empty directory") { CHECK(layout::open_layout(tmp.path()).ok()); }
     SUBCASE("a foreign index.json is kept when a tag is added") {
-        std::ofstream(tmp.path() / "index.json")
-            << R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:)" << std::string(64, 'c')
-            << R"(","size":1}]})";
+        std::ofstream(tmp.path() / "index.json") << R"({"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:)"
+                                                 << std::string(64, 'c') << R"(","size":1}]})";
         auto t = open(tmp.path());
         auto m = manifest_of("{}", oci::kImageIndex);
         REQUIRE(t->put_manifest("v1", m).ok());
         CHECK(slurp(tmp.path() / "index.json") ==
               R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
-              R"({"mediaType":"x","digest":"sha256:)" + std::string(64, 'c') + R"(","size":1},)"
-              R"({"mediaType":"application/vnd.oci.image.index.v1+json","digest":")" + m.digest.str() +
-                  R"(","size":2,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]})");
+              R"({"mediaType":"x","digest":"sha256:)" +
+                  std::string(64, 'c') +
+                  R"(","size":1},)"
+                  R"({"mediaType":"application/vnd.oci.image.index.v1+json","digest":")" +
+                  m.digest.str() + R"(","size":2,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]})");
         CHECK(slurp(tmp.path() / "oci-layout") == R"({"imageLayoutVersion":"1.0.0"})");
     }
     SUBCASE("a directory with other things in it") {

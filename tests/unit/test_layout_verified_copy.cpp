@@ -17,12 +17,7 @@ using ocx::testing::TempDir;
 using namespace ocx::layout;
 namespace fs = std::filesystem;
 
-namespace {
-
-
-
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("copy_verified writes only what matches") {
     TempDir tmp;
@@ -61,8 +56,8 @@ TEST_CASE("copy_verified writes only what matches") {
         std::ofstream(src, std::ios::binary) << content;
         auto r = copy_verified(src, {}, good, 99, dest);
         REQUIRE_FALSE(r.ok());
-        CHECK(r.error().message == "refusing blob " + good.str() + ": " + src.string() +
-                                       " holds 12 bytes with digest " + good.str() + ", expected 99 bytes");
+        CHECK(r.error().message == "refusing blob " + good.str() + ": " + src.string() + " holds 12 bytes with digest " +
+                                       good.str() + ", expected 99 bytes");
         CHECK_FALSE(fs::exists(dest));
         CHECK(entries_in(tmp.path()) == 1);  // only the source
     }

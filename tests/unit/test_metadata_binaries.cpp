@@ -24,7 +24,8 @@ metadata::FileLookup files(std::map<std::string, FileState> present) {
     };
 }
 
-const char* kPath = R"("env":[{"key":"PATH","type":"path","required":true,"value":"${installPath}/tools:${installPath}/bin","visibility":"public"}],)";
+const char* kPath =
+    R"("env":[{"key":"PATH","type":"path","required":true,"value":"${installPath}/tools:${installPath}/bin","visibility":"public"}],)";
 }  // namespace
 
 TEST_CASE("binaries: the PATH directories inside the package, or bin/") {
@@ -32,17 +33,20 @@ TEST_CASE("binaries: the PATH directories inside the package, or bin/") {
     CHECK(metadata::binary_dirs(meta(std::string(kPath) + R"("binaries":["a"])")) ==
           std::vector<std::string>{"tools", "bin"});
     // The root itself, and a directory outside the package (dropped).
-    CHECK(metadata::binary_dirs(meta(
-              R"("env":[{"key":"PATH","type":"path","value":"${installPath}:/usr/bin","visibility":"public"}],"binaries":["a"])")) ==
-          std::vector<std::string>{"."});
+    CHECK(
+        metadata::binary_dirs(meta(
+            R"("env":[{"key":"PATH","type":"path","value":"${installPath}:/usr/bin","visibility":"public"}],"binaries":["a"])")) ==
+        std::vector<std::string>{"."});
 }
 
 TEST_CASE("binaries: each declared name must be an executable file in one of them") {
     const auto m = meta(std::string(kPath) + R"("binaries":["a","b","c"])");
     const auto unix_rule = metadata::BinaryRule::unix_exec;
     CHECK(metadata::binary_problems(m, unix_rule,
-                                    files({{"tools/a", FileState::executable}, {"bin/b", FileState::executable},
-                                           {"tools/c", FileState::plain}, {"bin/c", FileState::executable}}))
+                                    files({{"tools/a", FileState::executable},
+                                           {"bin/b", FileState::executable},
+                                           {"tools/c", FileState::plain},
+                                           {"bin/c", FileState::executable}}))
               .empty());
     CHECK(metadata::binary_problems(m, unix_rule, files({{"tools/a", FileState::plain}, {"bin/b", FileState::other}})) ==
           std::vector<std::string>{"binary \"a\" (tools/a) is not an executable file",
@@ -58,8 +62,9 @@ TEST_CASE("binaries: on windows NAME.exe or NAME counts without an exec bit") {
     CHECK(metadata::binary_rule("linux/amd64") == metadata::BinaryRule::unix_exec);
     const auto m = meta(R"("binaries":["a","b","c"])");
     const auto win = metadata::BinaryRule::windows_exe;
-    CHECK(metadata::binary_problems(m, win, files({{"bin/a.exe", FileState::plain}, {"bin/b", FileState::plain},
-                                                   {"bin/c.exe", FileState::other}})) ==
+    CHECK(metadata::binary_problems(
+              m, win,
+              files({{"bin/a.exe", FileState::plain}, {"bin/b", FileState::plain}, {"bin/c.exe", FileState::other}})) ==
           std::vector<std::string>{"binary \"c\" (bin/c.exe) is not a regular file"});
     CHECK(metadata::binary_problems(meta(R"("binaries":["a"])"), win, files({})) ==
           std::vector<std::string>{"binary \"a\" is declared but neither a.exe nor a is in the package's PATH (bin)"});

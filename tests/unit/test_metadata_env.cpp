@@ -54,9 +54,9 @@ TEST_CASE("env: path, constant and list") {
         {"key":"PATH","type":"path","value":"${installPath}/bin","visibility":"public"},
         {"key":"PATH","type":"path","value":"${installPath:posix}/sbin","visibility":"public"}])");
     CHECK(changes == std::vector<EnvChange>{
-                         {"HOME", "/opt/pkgs/mytool/home"},                                // constant replaces
-                         {"OPTS", "-a -b"},                                               // list appends
-                         {"MANPATH", "/opt/pkgs/mytool/share/man"},                       // relative path under install
+                         {"HOME", "/opt/pkgs/mytool/home"},          // constant replaces
+                         {"OPTS", "-a -b"},                          // list appends
+                         {"MANPATH", "/opt/pkgs/mytool/share/man"},  // relative path under install
                          {"PATH", "/opt/pkgs/mytool/sbin:/opt/pkgs/mytool/bin:/usr/bin:/bin"},  // later prepends first
                      });
     SUBCASE("a list appends to an inherited value with its separator") {
@@ -65,8 +65,8 @@ TEST_CASE("env: path, constant and list") {
         CHECK(c == std::vector<EnvChange>{{"FLAGS", "a,b,x"}});
     }
     SUBCASE("an empty inherited value gets no stray separator") {
-        auto c = resolve(R"("env":[{"key":"PATH","type":"path","value":"/x","visibility":"public"}])",
-                         Surface::consumer, {{"PATH", ""}});
+        auto c = resolve(R"("env":[{"key":"PATH","type":"path","value":"/x","visibility":"public"}])", Surface::consumer,
+                         {{"PATH", ""}});
         CHECK(c == std::vector<EnvChange>{{"PATH", "/x"}});
     }
 }
@@ -111,14 +111,17 @@ TEST_CASE("env: unchanged values are not reported") {
 }
 
 TEST_CASE("env: dependencies are not installed by ocx-release") {
-    const std::string deps = R"("dependencies":[{"identifier":"registry.example/acme/python:3.12@sha256:)" +
-                             std::string(64, '1') + R"("}],)";
+    const std::string deps =
+        R"("dependencies":[{"identifier":"registry.example/acme/python:3.12@sha256:)" + std::string(64, '1') + R"("}],)";
     SUBCASE("a visible entry that needs one is an error naming it") {
-        auto e = failure(deps + R"("env":[{"key":"PYTHONHOME","type":"constant","value":"${deps.python.installPath}","visibility":"public"}])");
+        auto e = failure(
+            deps +
+            R"("env":[{"key":"PYTHONHOME","type":"constant","value":"${deps.python.installPath}","visibility":"public"}])");
         CHECK(e.kind == ErrorKind::not_found);
-        CHECK(e.message == "env PYTHONHOME (/env/0): \"${deps.python.installPath}\" needs dependency \"python\" "
-                           "(registry.example/acme/python:3.12@sha256:" + std::string(64, '1') +
-                               ") installed; ocx-release does not install dependencies");
+        CHECK(e.message ==
+              "env PYTHONHOME (/env/0): \"${deps.python.installPath}\" needs dependency \"python\" "
+              "(registry.example/acme/python:3.12@sha256:" +
+                  std::string(64, '1') + ") installed; ocx-release does not install dependencies");
     }
     SUBCASE("a hidden one is skipped") {
         auto c = resolve(deps + R"("env":[{"key":"PYTHONHOME","type":"constant","value":"${deps.python.installPath}"},
@@ -140,7 +143,8 @@ TEST_CASE("env: dependencies are not installed by ocx-release") {
 }
 
 TEST_CASE("env: a list value edged by its separator once resolved is refused") {
-    auto e = failure(R"("env":[{"key":"DIRS","type":"list","separator":"/","value":"${installPath}","visibility":"public"}])");
+    auto e =
+        failure(R"("env":[{"key":"DIRS","type":"list","separator":"/","value":"${installPath}","visibility":"public"}])");
     CHECK(e.kind == ErrorKind::data);
     CHECK(e.message == "env DIRS (/env/0): value \"/opt/pkgs/mytool\" starts or ends with its separator \"/\"");
 }

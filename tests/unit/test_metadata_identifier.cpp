@@ -51,7 +51,8 @@ TEST_CASE("dependency identifiers that do not") {
     CHECK(error_of("") == "dependency \"\" is empty; write " + example);
     CHECK(error_of("registry.example/acme/cmake:3.28") ==
           "dependency \"registry.example/acme/cmake:3.28\" is not pinned: append @sha256:<digest of its platform "
-          "manifest>, as in " + example);
+          "manifest>, as in " +
+              example);
     CHECK(error_of("cmake@" + kDigest) ==
           "dependency \"cmake@" + kDigest + "\" names no registry host; write it in full, as in " + example);
     CHECK(error_of("acme/cmake@" + kDigest) ==

@@ -22,7 +22,8 @@ TEST_CASE("slugs") {
     CHECK_FALSE(is_slug("caf\xc3\xa9"));
     CHECK(check_slug("ok", "entrypoint name").empty());
     CHECK(check_slug("-x", "entrypoint name") ==
-          "\"-x\" is not a valid entrypoint name: use lowercase letters, digits, '_' and '-', starting with a letter or digit");
+          "\"-x\" is not a valid entrypoint name: use lowercase letters, digits, '_' and '-', starting with a letter or "
+          "digit");
 }
 
 TEST_CASE("env keys") {
@@ -34,8 +35,8 @@ TEST_CASE("env keys") {
     CHECK_FALSE(is_env_key("A B"));
     CHECK_FALSE(is_env_key("A=B"));
     CHECK_FALSE(is_env_key(std::string("A\0B", 3)));
-    CHECK(check_env_key(std::string(257, 'K')) == "\"" + std::string(257, 'K') +
-                                                     "\" is not a valid variable name: longer than 256 characters");
+    CHECK(check_env_key(std::string(257, 'K')) ==
+          "\"" + std::string(257, 'K') + "\" is not a valid variable name: longer than 256 characters");
 }
 
 TEST_CASE("binary names") {
@@ -62,14 +63,14 @@ TEST_CASE("integration namespaces") {
     CHECK(check_namespace(std::string(129, 'n')) ==
           "\"" + std::string(129, 'n') + "\" is not a valid integrations namespace: longer than 128 bytes");
     CHECK(check_namespace("a\nb") == "\"a\\nb\" is not a valid integrations namespace: it contains a control character");
-    CHECK(check_namespace("a\x7f") ==
-          "\"a\\u007f\" is not a valid integrations namespace: it contains a control character");
+    CHECK(check_namespace("a\x7f") == "\"a\\u007f\" is not a valid integrations namespace: it contains a control character");
 }
 
 TEST_CASE("quoting for messages") {
     CHECK(in_quotes("plain") == "\"plain\"");
     CHECK(in_quotes("a\"b\\c") == "\"a\\\"b\\\\c\"");
     CHECK(in_quotes(std::string("\0\x1b", 2)) == "\"\\u0000\\u001b\"");
-    CHECK(in_quotes("\xc2\x9b" "31m") == "\"\\u009b31m\"");  // C1 CSI
-    CHECK(in_quotes("caf\xc3\xa9") == "\"caf\xc3\xa9\"");     // other UTF-8 unchanged
+    CHECK(in_quotes("\xc2\x9b"
+                    "31m") == "\"\\u009b31m\"");           // C1 CSI
+    CHECK(in_quotes("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // other UTF-8 unchanged
 }

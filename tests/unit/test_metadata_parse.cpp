@@ -13,9 +13,7 @@ using namespace ocx;
 
 namespace {
 
-std::string doc(std::string_view members) {
-    return "{\"type\":\"bundle\",\"version\":1," + std::string(members) + "}";
-}
+std::string doc(std::string_view members) { return "{\"type\":\"bundle\",\"version\":1," + std::string(members) + "}"; }
 
 std::string outcome(const std::string& text) {
     auto r = metadata::parse(text, "m.json");
@@ -52,15 +50,13 @@ TEST_CASE("metadata top level: valid and invalid") {
          "m.json:/type: required key is missing\nm.json:/version: required key is missing"},
         {"version 2", R"({"type":"bundle","version":2})",
          "m.json:/version: unsupported version 2; ocx-release reads version 1"},
-        {"version as a string", R"({"type":"bundle","version":"1"})",
-         "m.json:/version: expected an integer, got string"},
+        {"version as a string", R"({"type":"bundle","version":"1"})", "m.json:/version: expected an integer, got string"},
         {"negative strip_components", doc(R"("strip_components":-1)"),
          "m.json:/strip_components: must be between 0 and 255, got -1"},
         {"huge strip_components", doc(R"("strip_components":256)"),
          "m.json:/strip_components: must be between 0 and 255, got 256"},
         {"not an object", R"(["bundle"])", "m.json: expected an object, got array"},
-        {"not JSON", "{\"type\":\"bundle\",\n  \"version\": 1,,}",
-         "m.json:2:16: invalid JSON: syntax error"},
+        {"not JSON", "{\"type\":\"bundle\",\n  \"version\": 1,,}", "m.json:2:16: invalid JSON: syntax error"},
     };
     for (const auto& c : cases) {
         const std::string name = c.name;
@@ -105,7 +101,8 @@ TEST_CASE("metadata entrypoints: valid and invalid") {
     const Case cases[] = {
         {"keys sorted, empty args dropped, command and args kept",
          doc(R"("entrypoints":{"zz":{"args":[]},"lsp":{"args":["--stdio","${installPath:posix}/etc"],"command":"mytool-lsp"},"a-1":{}})"),
-         "=" + doc(R"("entrypoints":{"a-1":{},"lsp":{"command":"mytool-lsp","args":["--stdio","${installPath:posix}/etc"]},"zz":{}})")},
+         "=" +
+             doc(R"("entrypoints":{"a-1":{},"lsp":{"command":"mytool-lsp","args":["--stdio","${installPath:posix}/etc"]},"zz":{}})")},
         {"name that is not a slug", doc(R"("entrypoints":{"My Tool":{}})"),
          R"(m.json:/entrypoints/My Tool: "My Tool" is not a valid entrypoint name: use lowercase letters, digits, '_' and '-', starting with a letter or digit)"},
         {"a '/' in a name is escaped in the path", doc(R"("entrypoints":{"bin/x":{}})"),
@@ -124,8 +121,7 @@ TEST_CASE("metadata entrypoints: valid and invalid") {
          R"(m.json:/entrypoints/x/comand: unknown key "comand"; did you mean "command"?)"},
         {"an entrypoint is an object", doc(R"("entrypoints":{"x":"mytool"})"),
          "m.json:/entrypoints/x: expected an object, got string"},
-        {"entrypoints is an object", doc(R"("entrypoints":["x"])"),
-         "m.json:/entrypoints: expected an object, got array"},
+        {"entrypoints is an object", doc(R"("entrypoints":["x"])"), "m.json:/entrypoints: expected an object, got array"},
     };
     for (const auto& c : cases) {
         const std::string name = c.name;
@@ -151,8 +147,7 @@ TEST_CASE("metadata integrations: valid and invalid") {
         {"string leaves are templates: foreign tokens refused",
          doc(R"("integrations":{"ns":{"folder":"${workspaceFolder}"}})"),
          R"(m.json:/integrations/ns/folder: unknown template "${workspaceFolder}"; expected ${installPath}, ${self.installPath}, ${self.env.KEY} or ${deps.NAME.installPath} (write $${ for a literal ${))"},
-        {"integrations is an object", doc(R"("integrations":[])"),
-         "m.json:/integrations: expected an object, got array"},
+        {"integrations is an object", doc(R"("integrations":[])"), "m.json:/integrations: expected an object, got array"},
     };
     for (const auto& c : cases) {
         const std::string name = c.name;
@@ -235,7 +230,8 @@ TEST_CASE("metadata load") {
         CHECK(r.error().kind == ErrorKind::data);
         const std::string f = (dir / "broken.json").string();
         CHECK(r.error().message ==
-              f + ":/platform: not allowed here: the platform belongs in the image index, not the metadata (give it "
+              f +
+                  ":/platform: not allowed here: the platform belongs in the image index, not the metadata (give it "
                   "with --platform or in the release matrix)\n" +
                   f + ":/env/0/visibilty: unknown key \"visibilty\"; did you mean \"visibility\"?\n" + f +
                   ":/binaries/0: \"bin/mytool\" is not a bare binary name: it contains '/' (a name, not a path)");

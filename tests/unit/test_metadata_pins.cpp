@@ -9,12 +9,14 @@ TEST_CASE("pins: find tag-only identifiers and write them pinned") {
     const std::string digest = "sha256:" + std::string(64, 'c');
     const std::string text = R"({"type":"bundle","version":1,"dependencies":[)"
                              R"({"identifier":"registry.example/acme/lib:1.2"},)"
-                             R"({"identifier":"registry.example/acme/other:2@)" + digest + R"("}]})";
+                             R"({"identifier":"registry.example/acme/other:2@)" +
+                             digest + R"("}]})";
     const auto ids = dependency_identifiers(text);
     CHECK(ids.unpinned == std::vector<std::string>{"registry.example/acme/lib:1.2"});
     CHECK(ids.pinned.size() == 1);
 
-    const std::string pinned = with_pins(text, {{"registry.example/acme/lib:1.2", "registry.example/acme/lib:1.2@" + digest}});
+    const std::string pinned =
+        with_pins(text, {{"registry.example/acme/lib:1.2", "registry.example/acme/lib:1.2@" + digest}});
     CHECK(dependency_identifiers(pinned).unpinned.empty());
     CHECK(pinned.find("\"registry.example/acme/lib:1.2@" + digest + "\"") != std::string::npos);
 

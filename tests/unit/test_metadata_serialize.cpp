@@ -17,8 +17,7 @@ namespace {
 // docs/wire-format.md §2, "Worked example": the metadata config blob and its digest (given fixture).
 constexpr std::string_view kWorkedExample =
     R"({"type":"bundle","version":1,"env":[{"key":"PATH","type":"path","required":true,"value":"${installPath}/bin","visibility":"public"}],"binaries":["mytool"]})";
-constexpr std::string_view kWorkedExampleDigest =
-    "sha256:38dad47a725d619d3a09873831534512e612098fa84c1914c6fa5ac1bc873dd3";
+constexpr std::string_view kWorkedExampleDigest = "sha256:38dad47a725d619d3a09873831534512e612098fa84c1914c6fa5ac1bc873dd3";
 
 metadata::Metadata worked_example_by_hand() {
     metadata::Metadata m;
@@ -84,20 +83,23 @@ TEST_CASE("metadata pretty sidecar") {
 TEST_CASE("metadata full document: canonical order and round trips") {
     const metadata::Metadata m = full();
     const std::string h1(64, '1'), h2(64, '2');
-    CHECK(metadata::to_compact(m) ==
-          R"({"type":"bundle","version":1,"strip_components":1,"env":[)"
-          R"({"key":"PATH","type":"path","required":true,"value":"${installPath}/bin","visibility":"public"},)"
-          R"({"key":"MYTOOL_HOME","type":"constant","value":"${self.installPath}","visibility":"private"},)"
-          R"({"key":"MYTOOL_PLUGINS","type":"list","separator":",","value":"${self.env.MYTOOL_HOME}/plugins","visibility":"interface"},)"
-          R"({"key":"PYTHONHOME","type":"constant","value":"${deps.python.installPath}","visibility":"private"}],)"
-          R"("dependencies":[{"identifier":"registry.example/acme/python:3.12@sha256:)" + h1 +
-              R"(","visibility":"private"},)"
-              R"({"identifier":"127.0.0.1:5000/acme/zlib@sha256:)" + h2 +
-              R"(","visibility":"sealed","name":"libz"}],)"
-              R"("entrypoints":{"lsp":{"command":"mytool-lsp","args":["--stdio","--root=${installPath}"]},"mytool":{}},)"
-              R"("binaries":["mytool","mytool-lsp"],)"
-              R"("integrations":{"com.example.ci":[1,true,null,"${deps.python.installPath:posix}"],)"
-              R"("org.example.vscode":{"extensions":["acme.mytool"],"settings":{"mytool.path":"${installPath}/bin/mytool","weight":5E-1}}}})");
+    CHECK(
+        metadata::to_compact(m) ==
+        R"({"type":"bundle","version":1,"strip_components":1,"env":[)"
+        R"({"key":"PATH","type":"path","required":true,"value":"${installPath}/bin","visibility":"public"},)"
+        R"({"key":"MYTOOL_HOME","type":"constant","value":"${self.installPath}","visibility":"private"},)"
+        R"({"key":"MYTOOL_PLUGINS","type":"list","separator":",","value":"${self.env.MYTOOL_HOME}/plugins","visibility":"interface"},)"
+        R"({"key":"PYTHONHOME","type":"constant","value":"${deps.python.installPath}","visibility":"private"}],)"
+        R"("dependencies":[{"identifier":"registry.example/acme/python:3.12@sha256:)" +
+            h1 +
+            R"(","visibility":"private"},)"
+            R"({"identifier":"127.0.0.1:5000/acme/zlib@sha256:)" +
+            h2 +
+            R"(","visibility":"sealed","name":"libz"}],)"
+            R"("entrypoints":{"lsp":{"command":"mytool-lsp","args":["--stdio","--root=${installPath}"]},"mytool":{}},)"
+            R"("binaries":["mytool","mytool-lsp"],)"
+            R"("integrations":{"com.example.ci":[1,true,null,"${deps.python.installPath:posix}"],)"
+            R"("org.example.vscode":{"extensions":["acme.mytool"],"settings":{"mytool.path":"${installPath}/bin/mytool","weight":5E-1}}}})");
 
     SUBCASE("parse(to_compact(m)) == m") {
         auto back = metadata::parse(metadata::to_compact(m), "blob");

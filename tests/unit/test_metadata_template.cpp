@@ -69,8 +69,8 @@ TEST_CASE("template errors name the token") {
     CHECK(show("x${HOME}") == "error: unknown template \"${HOME}\"" + expected_tokens + hint);
     CHECK(show("${self.installpath}") == "error: unknown template \"${self.installpath}\"" + expected_tokens +
                                              "; did you mean \"${self.installPath}\"?" + hint);
-    CHECK(show("${installPath.x}") == "error: unknown template \"${installPath.x}\"" + expected_tokens +
-                                          "; did you mean \"${installPath}\"?" + hint);
+    CHECK(show("${installPath.x}") ==
+          "error: unknown template \"${installPath.x}\"" + expected_tokens + "; did you mean \"${installPath}\"?" + hint);
     CHECK(show("${deps.cmake.version}") == "error: unknown template \"${deps.cmake.version}\"" + expected_tokens + hint);
     CHECK(show("${deps.CMake.installPath}") ==
           "error: unknown template \"${deps.CMake.installPath}\"" + expected_tokens + hint);

@@ -25,7 +25,8 @@ TEST_CASE("worked manifest example of docs/wire-format.md §2, byte for byte") {
     CHECK(bytes.size() == 452);
     CHECK(Digest::of(bytes).str() == "sha256:7ba556cd33cef8c872c8ce916fd10ce386877ce5815a93c37b42e34236962042");
     CHECK(bytes.find(' ') == std::string::npos);
-    CHECK(bytes.rfind(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType")", 0) == 0);
+    CHECK(bytes.rfind(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType")",
+                      0) == 0);
 
     auto back = ImageManifest::parse(bytes);
     REQUIRE(back.ok());
@@ -50,13 +51,15 @@ TEST_CASE("image index canonical form and round trip") {
     idx.manifests.push_back(e);
     idx.artifact_type = std::string(kPackageArtifact);
     std::string bytes = idx.serialize();
-    CHECK(bytes ==
-          R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
-              std::string(64, 'c') +
-              R"(","size":452,"platform":{"architecture":"amd64","os":"linux","os.features":["libc.musl"]}}],"artifactType":"application/vnd.sh.ocx.package.v1"})");
+    CHECK(
+        bytes ==
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
+            std::string(64, 'c') +
+            R"(","size":452,"platform":{"architecture":"amd64","os":"linux","os.features":["libc.musl"]}}],"artifactType":"application/vnd.sh.ocx.package.v1"})");
     idx.annotations["org.opencontainers.image.source"] = "https://example.invalid/acme/tool";
     bytes = idx.serialize();
-    const std::string tail = R"(,"artifactType":"application/vnd.sh.ocx.package.v1","annotations":{"org.opencontainers.image.source":"https://example.invalid/acme/tool"}})";
+    const std::string tail =
+        R"(,"artifactType":"application/vnd.sh.ocx.package.v1","annotations":{"org.opencontainers.image.source":"https://example.invalid/acme/tool"}})";
     CHECK(bytes.substr(bytes.size() - tail.size()) == tail);
     auto back = ImageIndex::parse(bytes);
     REQUIRE(back.ok());
@@ -66,8 +69,9 @@ TEST_CASE("image index canonical form and round trip") {
 
 TEST_CASE("foreign entry fields survive a parse/serialize round trip") {
     std::string d = "sha256:" + std::string(64, 'd');
-    std::string in = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
-                     d + R"(","size":10,"annotations":{"vnd.docker.reference.type":"attestation-manifest"},"artifactType":"x/y"}]})";
+    std::string in =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+        d + R"(","size":10,"annotations":{"vnd.docker.reference.type":"attestation-manifest"},"artifactType":"x/y"}]})";
     auto idx = ImageIndex::parse(in);
     REQUIRE(idx.ok());
     CHECK_FALSE(idx->manifests[0].platform.has_value());
@@ -76,7 +80,8 @@ TEST_CASE("foreign entry fields survive a parse/serialize round trip") {
 
 TEST_CASE("malformed documents are errors, not crashes") {
     CHECK(ImageIndex::parse("[]").error().message == "invalid index: not a JSON object");
-    CHECK(ImageIndex::parse(R"({"manifests":[{"mediaType":"x","digest":"sha256:zz","size":1}]})").error().kind == ErrorKind::data);
+    CHECK(ImageIndex::parse(R"({"manifests":[{"mediaType":"x","digest":"sha256:zz","size":1}]})").error().kind ==
+          ErrorKind::data);
     CHECK(ImageManifest::parse(R"({"layers":[]})").error().message == "invalid manifest: no \"config\" descriptor");
     CHECK(sniff_media_type(R"({"mediaType":"a/b"})") == "a/b");
     CHECK(sniff_media_type("nope").empty());

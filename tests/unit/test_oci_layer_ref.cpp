@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "oci/media_types.hpp"
 #include "oci/layer_ref.hpp"
+#include "oci/media_types.hpp"
 
 using namespace ocx;
 using namespace ocx::oci;
@@ -23,8 +23,10 @@ TEST_CASE("parse_layer_ref: files, digest references and the tail") {
         CHECK(layer_annotations(*r).empty());
     }
     SUBCASE("a digest reference, media type from the extension") {
-        for (const auto& [ext, type] : {std::pair{".tar.xz", oci::kLayerTarXz}, {".txz", oci::kLayerTarXz},
-                                        {".tgz", oci::kLayerTarGzip}, {".tar.zstd", oci::kLayerTarZstd}}) {
+        for (const auto& [ext, type] : {std::pair{".tar.xz", oci::kLayerTarXz},
+                                        {".txz", oci::kLayerTarXz},
+                                        {".tgz", oci::kLayerTarGzip},
+                                        {".tar.zstd", oci::kLayerTarZstd}}) {
             auto r = parse_layer_ref(kDigest + ext);
             REQUIRE(r);
             CHECK(r->kind == LayerRef::Kind::digest);
@@ -78,7 +80,8 @@ TEST_CASE("parse_layer_ref: files, digest references and the tail") {
         }
         auto unknown = parse_layer_ref("a.tar.xz:strp=1");
         REQUIRE_FALSE(unknown);
-        CHECK(unknown.error().message.find("unknown key \"strp\" in the tail; did you mean \"strip\"?") != std::string::npos);
+        CHECK(unknown.error().message.find("unknown key \"strp\" in the tail; did you mean \"strip\"?") !=
+              std::string::npos);
 
         auto twice = parse_layer_ref("a.tar.xz:strip=1,strip=2");
         REQUIRE_FALSE(twice);

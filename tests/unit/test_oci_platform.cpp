@@ -72,5 +72,6 @@ TEST_CASE("platform from registry JSON keeps foreign values") {
     REQUIRE(p.ok());
     CHECK(p->architecture == "ppc64le");
     CHECK(p->features == std::vector<std::string>{"a", "b"});
-    CHECK(json::compact(p->to_json()) == R"({"architecture":"ppc64le","os":"linux","os.version":"1","os.features":["a","b"]})");
+    CHECK(json::compact(p->to_json()) ==
+          R"({"architecture":"ppc64le","os":"linux","os.version":"1","os.features":["a","b"]})");
 }

@@ -44,8 +44,9 @@ TEST_CASE("default registry") {
     CHECK(r->str() == "127.0.0.1:5000/mytool:1.0.0");
     auto missing = Reference::parse("mytool:1.0.0", nullptr);
     REQUIRE_FALSE(missing.ok());
-    CHECK(missing.error().message ==
-          "invalid reference \"mytool:1.0.0\": no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
+    CHECK(
+        missing.error().message ==
+        "invalid reference \"mytool:1.0.0\": no registry host; write REGISTRY/REPOSITORY[:TAG] or set OCX_DEFAULT_REGISTRY");
     auto name = Reference::parse_name("mytool:1.0.0", nullptr);
     REQUIRE(name.ok());
     CHECK(name->registry.empty());
@@ -87,9 +88,11 @@ TEST_CASE("reference rejections") {
           "invalid reference \"reg.example/Acme/tool:1\": invalid repository name \"Acme/tool\": lowercase letters, "
           "digits and separators (. _ __ -) between path components");
     CHECK(msg("reg.example/tool:-x") ==
-          "invalid reference \"reg.example/tool:-x\": invalid tag \"-x\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' is read as '_')");
+          "invalid reference \"reg.example/tool:-x\": invalid tag \"-x\": expected [A-Za-z0-9_][A-Za-z0-9._-]{0,127} ('+' "
+          "is read as '_')");
     CHECK(msg("reg.example/tool@sha256:12") ==
-          "invalid reference \"reg.example/tool@sha256:12\": invalid digest \"sha256:12\": expected 64 lowercase hex digits after sha256:");
+          "invalid reference \"reg.example/tool@sha256:12\": invalid digest \"sha256:12\": expected 64 lowercase hex digits "
+          "after sha256:");
     CHECK_FALSE(Reference::parse("reg.example/a..b:1", nullptr).ok());
     CHECK_FALSE(Reference::parse("reg.example/a-:1", nullptr).ok());
     CHECK_FALSE(Reference::parse("reg.example/:1", nullptr).ok());
@@ -130,9 +133,14 @@ TEST_CASE("reserved tags: referrers and signature tags, and the error") {
         CAPTURE(tag);
         CHECK_FALSE(reserved_tag_reason(tag).empty());
     }
-    const std::vector<std::string> allowed{"sha256-" + hex64.substr(1), "sha256-" + hex64 + ".sbom",
-                                           "sha256-" + hex64 + "x", "sha256-" + hex64 + ".sig.sig", "sha256_" + hex64,
-                                           "sha1." + std::string(40, 'a'), "_ocx", "ocx.desc",
+    const std::vector<std::string> allowed{"sha256-" + hex64.substr(1),
+                                           "sha256-" + hex64 + ".sbom",
+                                           "sha256-" + hex64 + "x",
+                                           "sha256-" + hex64 + ".sig.sig",
+                                           "sha256_" + hex64,
+                                           "sha1." + std::string(40, 'a'),
+                                           "_ocx",
+                                           "ocx.desc",
                                            "sha256." + hex64 + "_20260101"};
     for (const std::string& tag : allowed) {
         CAPTURE(tag);

@@ -66,9 +66,7 @@ TEST_CASE("cascade: targets") {
     const auto targets = [](std::string_view tag) { return cascade_targets(version(tag)); };
     using Tags = std::vector<std::string>;
     SUBCASE("release: the parent chain, then latest") { CHECK(targets("1.2.3") == Tags{"1.2", "1", "latest"}); }
-    SUBCASE("build-tagged release: X.Y.Z first") {
-        CHECK(targets("1.2.3_20240101") == Tags{"1.2.3", "1.2", "1", "latest"});
-    }
+    SUBCASE("build-tagged release: X.Y.Z first") { CHECK(targets("1.2.3_20240101") == Tags{"1.2.3", "1.2", "1", "latest"}); }
     SUBCASE("'+' is read as '_'") { CHECK(targets("1.2.3+20240101") == Tags{"1.2.3", "1.2", "1", "latest"}); }
     SUBCASE("pre-release without build: none") { CHECK(targets("1.2.3-rc1").empty()); }
     SUBCASE("pre-release with build: only the build-less pre-release") {
@@ -91,12 +89,9 @@ TEST_CASE("cascade: a tag that is not a version cannot cascade") {
         CHECK(v.error().kind == ErrorKind::data);
         return v.error().message;
     };
-    CHECK(error("latest") ==
-          "cannot cascade \"latest\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
-    CHECK(error("v1.2.3") ==
-          "cannot cascade \"v1.2.3\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
-    CHECK(error("1.02.3") ==
-          "cannot cascade \"1.02.3\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
+    CHECK(error("latest") == "cannot cascade \"latest\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
+    CHECK(error("v1.2.3") == "cannot cascade \"v1.2.3\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
+    CHECK(error("1.02.3") == "cannot cascade \"1.02.3\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
     CHECK(error("1.0.0-rc.1") ==
           "cannot cascade \"1.0.0-rc.1\": not a version tag ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]])");
 }
@@ -129,17 +124,19 @@ TEST_CASE("cascade_start: versions cascade, other tags are published without rol
         auto s = start("1.4.0-rc.1");
         CHECK_FALSE(s.version);
         CHECK(s.skipped == std::vector<std::string>{"1.4", "1", "latest"});
-        CHECK(s.reason == "\"1.4.0-rc.1\" is a pre-release, and not an OCX version at all (a dotted pre-release is not in "
-                          "[VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]): OCX never cascades a pre-release; only "
-                          "\"1.4.0-rc.1\" is written");
+        CHECK(s.reason ==
+              "\"1.4.0-rc.1\" is a pre-release, and not an OCX version at all (a dotted pre-release is not in "
+              "[VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]): OCX never cascades a pre-release; only "
+              "\"1.4.0-rc.1\" is written");
         CHECK(start("slim-2.0.1-beta.2").skipped == std::vector<std::string>{"slim-2.0", "slim-2", "slim"});
     }
     SUBCASE("any other tag moves no rolling tag") {
         auto s = start("nightly");
         CHECK_FALSE(s.version);
         CHECK(s.skipped == std::vector<std::string>{"latest"});
-        CHECK(s.reason == "\"nightly\" is not an OCX version ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]): no rolling "
-                          "tag moves; only \"nightly\" is written");
+        CHECK(s.reason ==
+              "\"nightly\" is not an OCX version ([VARIANT-]MAJOR[.MINOR[.PATCH[-PRE][_BUILD]]]): no rolling "
+              "tag moves; only \"nightly\" is written");
         CHECK(start("latest").skipped.empty());
         CHECK(start("1.02.3").skipped == std::vector<std::string>{"latest"});
     }
@@ -170,8 +167,7 @@ TEST_CASE("cascade: blocking rules") {
     }
     SUBCASE("rolling tags of this release and older ones do not block; newer rolling ones do") {
         // 1.2, 1 and latest as left by the release of 1.2.2: all at or below the levels they would block.
-        CHECK(cascade("1.2.3", {{"1.2.2", kAmd64}, {"1.2", kAmd64}, {"1", kAmd64}, {"latest", kAmd64}}) ==
-              "1.2 1 latest");
+        CHECK(cascade("1.2.3", {{"1.2.2", kAmd64}, {"1.2", kAmd64}, {"1", kAmd64}, {"latest", kAmd64}}) == "1.2 1 latest");
         // 1.3 sorts between 1.2 and 1 (a shorter version sorts above its descendants).
         CHECK(cascade("1.2.3", {{"1.3", kAmd64}}) == "1.2 1:blocked(1.3) latest:skipped");
         CHECK(cascade("1.2.3", {{"2", kAmd64}}) == "1.2 1 latest:blocked(2)");
@@ -214,8 +210,7 @@ TEST_CASE("cascade: blocking rules") {
 }
 
 TEST_CASE("cascade: blocking is per platform") {
-    const Holdings existing{{"1.3.0", {"darwin/arm64"}},
-                            {"2.0.0", {"linux/amd64+libc.musl", "linux/arm64"}}};
+    const Holdings existing{{"1.3.0", {"darwin/arm64"}}, {"2.0.0", {"linux/amd64+libc.musl", "linux/arm64"}}};
     SUBCASE("a blocker lacking the platform does not block") {
         CHECK(cascade("1.2.3", existing, "linux/amd64") == "1.2 1 latest");
     }

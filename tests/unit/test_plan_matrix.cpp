@@ -122,7 +122,8 @@ TEST_CASE("--package overrides the matrix's package, validated the same way") {
 
     o.package = "other.example/acme/tool:1.0";
     CHECK(parse(kGood, o).problems ==
-          std::vector<std::string>{"--package: give the repository only (\"other.example/acme/tool\"); the tag goes in --tag"});
+          std::vector<std::string>{
+              "--package: give the repository only (\"other.example/acme/tool\"); the tag goes in --tag"});
     o.package = "oci:out/layout";  // relative to the working directory, not the matrix
     CHECK(parse(kGood, o).matrix.package.repository == "out/layout");
 
@@ -199,7 +200,8 @@ TEST_CASE("ten mistakes, all reported in one run with their JSON paths") {
         "linux/arm64, darwin/amd64, darwin/arm64, windows/amd64, windows/arm64, wasip1/wasm, wasip2/wasm, any",
         "/platforms/1: give either \"content\" or \"archive\", not both",
         "/platforms/2/platform: duplicate platform \"linux/arm64\" (also at /platforms/1)",
-        "/platforms/2/archive: \"d.zip\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd)",
+        "/platforms/2/archive: \"d.zip\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst, "
+        ".tar.zstd)",
         "/platforms/3/platfrom: unknown key \"platfrom\"; did you mean \"platform\"?",
         "/platforms/3/platform: required key is missing",
         "/metadata/platforms/windows~1amd64: metadata for \"windows/amd64\", which is not in /platforms",
@@ -211,9 +213,9 @@ TEST_CASE("structural problems") {
     CHECK(parse("[]").problems == std::vector<std::string>{"expected an object, got array"});
     CHECK(parse("{").problems.at(0).find("invalid JSON") != std::string::npos);
     auto p = parse(R"({"schema":1,"package":"reg.example/t:1.0","tag":"1","platforms":[]})");
-    CHECK(p.problems == std::vector<std::string>{
-                            "/package: give the repository only (\"reg.example/t\"); the tag goes in \"tag\"",
-                            "/platforms: expected a non-empty array of platforms"});
+    CHECK(p.problems ==
+          std::vector<std::string>{"/package: give the repository only (\"reg.example/t\"); the tag goes in \"tag\"",
+                                   "/platforms: expected a non-empty array of platforms"});
     auto dup = parse(R"({"schema":1,"package":"reg.example/t","tag":"1.0.0","aliases":["1.0.0","x","x"],
         "platforms":[{"platform":"any","content":"a"}]})");
     CHECK(dup.problems == std::vector<std::string>{"/aliases/0: alias \"1.0.0\" is the release tag itself",
@@ -221,7 +223,8 @@ TEST_CASE("structural problems") {
 }
 
 TEST_CASE("a layout package resolves against the matrix directory") {
-    auto p = parse(R"({"schema":1,"package":"oci:out/layout","tag":"1.0.0","platforms":[{"platform":"any","content":"a"}]})");
+    auto p =
+        parse(R"({"schema":1,"package":"oci:out/layout","tag":"1.0.0","platforms":[{"platform":"any","content":"a"}]})");
     REQUIRE(p.problems.empty());
     CHECK(p.matrix.package.is_layout());
     CHECK(p.matrix.package.repository == "ci/out/layout");
@@ -256,10 +259,10 @@ TEST_CASE("supply chain keys: top-level sbom and provenance, a platform's sbom t
         auto bad = parse(R"({"schema": 1, "package": "reg.example/acme/t", "tag": "1.0.0", "metadata": "m.json",
           "sbom": "x.json", "provenance": 1,
           "platforms": [{"platform": "linux/amd64", "content": "a", "sbom": 3}]})");
-        CHECK(bad.problems == std::vector<std::string>{
-                                  "/sbom: expected true or false (a file is given per platform)",
-                                  "/provenance: expected true or false",
-                                  "/platforms/0/sbom: expected true, false or the path of an SBOM file"});
+        CHECK(bad.problems ==
+              std::vector<std::string>{"/sbom: expected true or false (a file is given per platform)",
+                                       "/provenance: expected true or false",
+                                       "/platforms/0/sbom: expected true, false or the path of an SBOM file"});
     }
 }
 
@@ -292,5 +295,6 @@ TEST_CASE("parse_matrix: shared layers and the describe block") {
         "/describe/keywords/0: expected a non-empty keyword without ','",
         "/platforms/0/layers/0: no shared layer \"shar\" in /shared_layers",
         "/platforms/0/layers/1: expected the name of a shared layer (\"shared_layers\")"};
-    for (const auto& e : expected) CHECK_MESSAGE(std::find(bad.problems.begin(), bad.problems.end(), e) != bad.problems.end(), e);
+    for (const auto& e : expected)
+        CHECK_MESSAGE(std::find(bad.problems.begin(), bad.problems.end(), e) != bad.problems.end(), e);
 }

@@ -80,19 +80,41 @@ TEST_CASE("version: parse_version reads the §5 grammar") {
 }
 
 TEST_CASE("version: parse_version refuses non-versions") {
-    for (const char* tag : {"", "v1.2.3", "1.0.0-rc.1", "latest", "latest-1.2.3", "slim",
+    for (const char* tag : {"",
+                            "v1.2.3",
+                            "1.0.0-rc.1",
+                            "latest",
+                            "latest-1.2.3",
+                            "slim",
                             "sha256.7ba556cd33cef8c872c8ce916fd10ce386877ce5815a93c37b42e34236962042",
-                            "1.", "1.2.", "1..2", "1.2.3.4", "1.2-rc1", "1_b1", "1.2_b1", "1.2.3-", "1.2.3_",
-                            "1.2.3_b1-rc1", "1.2.3-rc1-2", "1.2.3_b.1", "Slim-1.2.3", "1slim-1.2.3",
-                            "slim_x-1.2.3", "slim-", "-1.2.3", "slim-v1", " 1.2.3", "1.2.3 "}) {
+                            "1.",
+                            "1.2.",
+                            "1..2",
+                            "1.2.3.4",
+                            "1.2-rc1",
+                            "1_b1",
+                            "1.2_b1",
+                            "1.2.3-",
+                            "1.2.3_",
+                            "1.2.3_b1-rc1",
+                            "1.2.3-rc1-2",
+                            "1.2.3_b.1",
+                            "Slim-1.2.3",
+                            "1slim-1.2.3",
+                            "slim_x-1.2.3",
+                            "slim-",
+                            "-1.2.3",
+                            "slim-v1",
+                            " 1.2.3",
+                            "1.2.3 "}) {
         CAPTURE(tag);
         CHECK_FALSE(parse_version(tag).has_value());
     }
 }
 
 TEST_CASE("version: to_tag round-trips parsed tags") {
-    for (const char* tag : {"0", "1.2", "1.2.3", "1.2.3-rc1", "1.2.3_20240101", "1.2.3-rc1_b2", "slim-1",
-                            "debian12.1-4.5.6-beta_x"}) {
+    for (const char* tag :
+         {"0", "1.2", "1.2.3", "1.2.3-rc1", "1.2.3_20240101", "1.2.3-rc1_b2", "slim-1", "debian12.1-4.5.6-beta_x"}) {
         CAPTURE(tag);
         CHECK(to_tag(v(tag)) == tag);
     }
@@ -152,23 +174,23 @@ TEST_CASE("version: version order") {
         CHECK_FALSE(same_track(v("slim-2"), v("2")));
     }
     SUBCASE("sorting one track gives the documented total order") {
-        std::vector<std::string> tags{"1.2.3", "1.2.3_b2", "1.2.3-b", "1.2.3-a", "1.2.3_b1", "1.2.3-a_b2",
-                                      "1.2.3-a_b1", "1.2", "1.3.0", "1.2.4", "1", "0.9"};
+        std::vector<std::string> tags{"1.2.3",      "1.2.3_b2", "1.2.3-b", "1.2.3-a", "1.2.3_b1", "1.2.3-a_b2",
+                                      "1.2.3-a_b1", "1.2",      "1.3.0",   "1.2.4",   "1",        "0.9"};
         std::vector<Version> versions;
         for (const auto& t : tags) versions.push_back(v(t));
         std::sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) { return a < b; });
         std::vector<std::string> sorted;
         for (const auto& x : versions) sorted.push_back(to_tag(x));
-        CHECK(sorted == std::vector<std::string>{"0.9", "1.2.3-a_b1", "1.2.3-a_b2", "1.2.3-a", "1.2.3-b",
-                                                 "1.2.3_b1", "1.2.3_b2", "1.2.3", "1.2.4", "1.2", "1.3.0", "1"});
+        CHECK(sorted == std::vector<std::string>{"0.9", "1.2.3-a_b1", "1.2.3-a_b2", "1.2.3-a", "1.2.3-b", "1.2.3_b1",
+                                                 "1.2.3_b2", "1.2.3", "1.2.4", "1.2", "1.3.0", "1"});
     }
 }
 
 TEST_CASE("names_a_release: one release's tag, not a rolling or moving one") {
-    for (const char* tag : {"1.2.3", "0.0.1", "slim-2.1.0", "1.4.0-rc1", "1.2.3_20240101", "1.4.0-rc.1", "1.4.0-beta.2.x", "1.4.0-rc1.x",
-                            "slim-1.4.0-rc.1"})
+    for (const char* tag : {"1.2.3", "0.0.1", "slim-2.1.0", "1.4.0-rc1", "1.2.3_20240101", "1.4.0-rc.1", "1.4.0-beta.2.x",
+                            "1.4.0-rc1.x", "slim-1.4.0-rc.1"})
         CHECK_MESSAGE(names_a_release(tag), tag);
-    for (const char* tag : {"1.2", "1", "latest", "slim", "nightly", "edge", "main", "1.4-rc.1", "v1.4.0", "1.4.0-",
-                            "x1.2.3-a.b"})
+    for (const char* tag :
+         {"1.2", "1", "latest", "slim", "nightly", "edge", "main", "1.4-rc.1", "v1.4.0", "1.4.0-", "x1.2.3-a.b"})
         CHECK_FALSE_MESSAGE(names_a_release(tag), tag);
 }

@@ -37,11 +37,12 @@ TEST_CASE("describe: keywords, logo types and the manifest") {
         const auto m = boost::json::parse(b.manifest.bytes).as_object();
         std::vector<std::string> keys;
         for (const auto& kv : m) keys.emplace_back(kv.key());
-        CHECK(keys == std::vector<std::string>{"schemaVersion", "mediaType", "artifactType", "config", "layers",
-                                               "annotations"});
-        CHECK(m.at("layers").as_array()[1].as_object().at("annotations").as_object().at(
-                  "org.opencontainers.image.title") == "logo.svg");
-        CHECK(b.manifest.bytes.find("\"annotations\":{\"org.opencontainers.image.title\":\"T\",\"sh.ocx.keywords\":\"a,b\"}}") !=
+        CHECK(keys ==
+              std::vector<std::string>{"schemaVersion", "mediaType", "artifactType", "config", "layers", "annotations"});
+        CHECK(m.at("layers").as_array()[1].as_object().at("annotations").as_object().at("org.opencontainers.image.title") ==
+              "logo.svg");
+        CHECK(b.manifest.bytes.find(
+                  "\"annotations\":{\"org.opencontainers.image.title\":\"T\",\"sh.ocx.keywords\":\"a,b\"}}") !=
               std::string::npos);
     }
 }

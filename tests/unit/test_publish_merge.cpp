@@ -51,10 +51,11 @@ TEST_CASE("merge: first push into a missing tag") {
     CHECK(layout(r.index) == "linux/amd64@a");
     CHECK(r.index.artifact_type == std::string{kPackageArtifact});
     CHECK(r.index.annotations == source);
-    CHECK(r.index.serialize() ==
-          R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
-              std::string(64, 'a') +
-              R"(","size":452,"platform":{"architecture":"amd64","os":"linux"}}],"artifactType":"application/vnd.sh.ocx.package.v1","annotations":{"org.opencontainers.image.source":"https://example.invalid/acme/tool"}})");
+    CHECK(
+        r.index.serialize() ==
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:)" +
+            std::string(64, 'a') +
+            R"(","size":452,"platform":{"architecture":"amd64","os":"linux"}}],"artifactType":"application/vnd.sh.ocx.package.v1","annotations":{"org.opencontainers.image.source":"https://example.invalid/acme/tool"}})");
 }
 
 TEST_CASE("merge: one platform into an existing index") {
@@ -87,7 +88,8 @@ TEST_CASE("merge: one platform into an existing index") {
         CHECK(r.index.manifests[1].extra_json.empty());
     }
     SUBCASE("two entries for the platform: both removed, one appended, even with the same digest") {
-        const ImageIndex doubled = index_of({entry("linux/amd64", 'a'), entry("linux/arm64", 'b'), entry("linux/amd64", 'e')});
+        const ImageIndex doubled =
+            index_of({entry("linux/amd64", 'a'), entry("linux/arm64", 'b'), entry("linux/amd64", 'e')});
         const MergeResult r = merge_platform(doubled, entry("linux/amd64", 'a'), kNone);
         CHECK(r.changed);
         CHECK(layout(r.index) == "linux/arm64@b linux/amd64@a");

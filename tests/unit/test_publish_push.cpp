@@ -27,13 +27,17 @@ struct Archive {
 Archive make_archive(const std::string& name, const std::string& bytes) {
     auto path = archive_dir() / (name + ".tar.xz");
     std::ofstream(path, std::ios::binary) << bytes;
-    return {path, Layer{path, Digest::of(bytes), bytes.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}}};
+    return {path,
+            Layer{path, Digest::of(bytes), bytes.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}}};
 }
 
 PlatformContent content_for(const std::string& platform, const std::string& payload) {
     PlatformContent c;
     c.platform = *oci::Platform::parse(platform);
-    c.layers.push_back(make_archive(platform.substr(0, platform.find('/')) + "_" + std::to_string(payload.size()) + payload.substr(0, 3), payload).layer);
+    c.layers.push_back(
+        make_archive(platform.substr(0, platform.find('/')) + "_" + std::to_string(payload.size()) + payload.substr(0, 3),
+                     payload)
+            .layer);
     c.config = R"({"type":"bundle","version":1})";
     return c;
 }
@@ -137,8 +141,9 @@ TEST_CASE("cascading a v-prefixed version is refused before any write") {
     CHECK(r.status == report::Status::failed);
     REQUIRE(r.errors.size() == 1);
     CHECK(r.errors[0].kind == "data");
-    CHECK(r.errors[0].message == "tag \"v1.2.3\" is not an OCX version (OCX versions have no \"v\"): use --tag 1.2.3, or "
-                                 "${GITHUB_REF_NAME#v} in a GitHub workflow");
+    CHECK(r.errors[0].message ==
+          "tag \"v1.2.3\" is not an OCX version (OCX versions have no \"v\"): use --tag 1.2.3, or "
+          "${GITHUB_REF_NAME#v} in a GitHub workflow");
     CHECK(t.puts == 0);
     CHECK(t.uploads == 0);
 }
@@ -210,8 +215,9 @@ struct RefusingTarget : testing::FakeTarget {
     std::string refuse;
     int refusals = 0;
     int refused = 0;
-    std::string body = "DIGEST_INVALID: provided digest did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob "
-                       "unknown to registry";
+    std::string body =
+        "DIGEST_INVALID: provided digest did not match uploaded content; MANIFEST_BLOB_UNKNOWN: blob "
+        "unknown to registry";
     Status put_manifest(std::string_view ref, const store::Manifest& m) override {
         if (ref == refuse && refused < refusals) {
             ++refused;
@@ -258,8 +264,10 @@ struct FailsOnceTarget : testing::FakeTarget {
         if (ref != tag) return FakeTarget::put_manifest(ref, m);
         sent.push_back(m.digest.str());
         if (sent.size() > 1) return FakeTarget::put_manifest(ref, m);
-        if (lands) REQUIRE(FakeTarget::put_manifest(ref, m).ok());
-        else ++puts;
+        if (lands)
+            REQUIRE(FakeTarget::put_manifest(ref, m).ok());
+        else
+            ++puts;
         if (!theirs.empty()) tags[tag] = theirs;
         return make_error(ErrorKind::transient, "PUT manifest fake/repo:" + tag + ": HTTP 503 Service Unavailable");
     }

@@ -68,7 +68,8 @@ TEST_CASE("expected_rolling: a build moves its own version's rolling tags, never
 }
 
 TEST_CASE("expected_rolling: variant tracks roll to their own tags") {
-    const auto got = sources(expected_rolling({published("slim-1.0.0", {"linux/amd64"}), published("2.0.0", {"linux/amd64"})}));
+    const auto got =
+        sources(expected_rolling({published("slim-1.0.0", {"linux/amd64"}), published("2.0.0", {"linux/amd64"})}));
     CHECK(got.at("slim").at("linux/amd64") == "slim-1.0.0");
     CHECK(got.at("slim-1").at("linux/amd64") == "slim-1.0.0");
     CHECK(got.at("latest").at("linux/amd64") == "2.0.0");
@@ -87,7 +88,8 @@ TEST_CASE("find_drift lists what differs, by tag then platform") {
     };
 
     SUBCASE("consistent: nothing") {
-        inv.rolling = {rolling("1.2", {{"linux/amd64", amd12}, {"linux/arm64", arm12}}), rolling("1.3", {{"linux/amd64", amd13}}),
+        inv.rolling = {rolling("1.2", {{"linux/amd64", amd12}, {"linux/arm64", arm12}}),
+                       rolling("1.3", {{"linux/amd64", amd13}}),
                        rolling("1", {{"linux/amd64", amd13}, {"linux/arm64", arm12}}),
                        rolling("latest", {{"linux/amd64", amd13}, {"linux/arm64", arm12}})};
         CHECK(find_drift(inv).empty());

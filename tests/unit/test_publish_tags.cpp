@@ -16,8 +16,11 @@ using namespace ocx::publish;
 namespace {
 
 oci::IndexEntry entry(const std::string& platform, const std::string& manifest_bytes) {
-    return oci::IndexEntry{std::string(oci::kImageManifest), Digest::of(manifest_bytes), manifest_bytes.size(),
-                           *oci::Platform::parse(platform), {}};
+    return oci::IndexEntry{std::string(oci::kImageManifest),
+                           Digest::of(manifest_bytes),
+                           manifest_bytes.size(),
+                           *oci::Platform::parse(platform),
+                           {}};
 }
 
 store::Manifest index_of(const std::vector<oci::IndexEntry>& entries) {
@@ -108,7 +111,8 @@ TEST_CASE("plan_tags with --cascade: the levels plan_cascade gives, most specifi
         auto plans = plan_tags(t, "1.2.3", entries, options);
         REQUIRE(plans.ok());
         std::vector<std::string> expected{"1.2.3"};
-        for (const auto& level : plan::plan_cascade(*plan::cascade_version("1.2.3"), {}).levels) expected.push_back(level.tag);
+        for (const auto& level : plan::plan_cascade(*plan::cascade_version("1.2.3"), {}).levels)
+            expected.push_back(level.tag);
         CHECK(tag_names(*plans) == expected);
         for (std::size_t i = 1; i < plans->size(); ++i) {
             CHECK((*plans)[i].kind == report::TagKind::cascade);

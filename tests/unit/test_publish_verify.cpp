@@ -25,12 +25,14 @@ PlatformContent content_for(const std::string& platform, const std::string& payl
     std::ofstream(path, std::ios::binary) << payload;
     PlatformContent c;
     c.platform = *oci::Platform::parse(platform);
-    c.layers.push_back(Layer{path, Digest::of(payload), payload.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
+    c.layers.push_back(
+        Layer{path, Digest::of(payload), payload.size(), std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
     c.config = R"({"type":"bundle","version":1})";
     return c;
 }
 
-report::Report push(testing::FakeTarget& t, const std::string& tag, const std::string& platform, const std::string& payload) {
+report::Report push(testing::FakeTarget& t, const std::string& tag, const std::string& platform,
+                    const std::string& payload) {
     PushOptions o;
     o.tag = tag;
     o.cascade = true;
@@ -72,7 +74,7 @@ TEST_CASE("verify: a rolling tag moved by an older version or by hand is a probl
     testing::FakeTarget t;
     const auto old = push(t, "1.2.3", "linux/amd64", "v123");
     push(t, "1.2.2", "linux/amd64", "v122");  // older: does not move 1.2, 1, latest
-    t.tags["1.2"] = t.tags.at("1.2.2");        // ... but someone pointed 1.2 there
+    t.tags["1.2"] = t.tags.at("1.2.2");       // ... but someone pointed 1.2 there
     auto r = verify_report(t, old);
     REQUIRE(r.ok());
     REQUIRE(r->problems.size() == 1);
@@ -81,8 +83,8 @@ TEST_CASE("verify: a rolling tag moved by an older version or by hand is a probl
     CHECK(p.platform.empty());
     CHECK(p.expected == old.tags[1].after->str());
     CHECK(p.found == t.tags.at("1.2.2"));
-    CHECK(p.message == "tag 1.2: 1.2 is " + p.found + ", report says " + p.expected +
-                           " (and no newer version moved it there)");
+    CHECK(p.message ==
+          "tag 1.2: 1.2 is " + p.found + ", report says " + p.expected + " (and no newer version moved it there)");
 }
 
 TEST_CASE("verify: a changed primary tag never ages") {

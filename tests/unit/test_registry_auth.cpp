@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "registry/auth.hpp"
 #include "digest/base64.hpp"
-#include "util/percent.hpp"
+#include "registry/auth.hpp"
 #include "registry/url.hpp"
+#include "util/percent.hpp"
 
 using namespace ocx;
 using namespace ocx::registry;
@@ -38,8 +38,8 @@ struct TokenServer {
             HttpResponse r;
             r.status = status;
             if (status == 200)
-                r.body = R"({"token":"tok-)" + std::to_string(++issued) + R"(","expires_in":)" +
-                         std::to_string(expires_in) + "}";
+                r.body =
+                    R"({"token":"tok-)" + std::to_string(++issued) + R"(","expires_in":)" + std::to_string(expires_in) + "}";
             else
                 r.body = R"({"errors":[{"code":"UNAUTHORIZED","message":"bad password"}]})";
             return r;
@@ -55,7 +55,8 @@ struct Clock {
 };
 
 Credentials basic(std::string user, std::string password) {
-    return Credentials{Credentials::Kind::basic, std::move(user), std::move(password), "OCX_AUTH_registry_example_* variables"};
+    return Credentials{Credentials::Kind::basic, std::move(user), std::move(password),
+                       "OCX_AUTH_registry_example_* variables"};
 }
 
 const char* const kBearer =
@@ -83,8 +84,8 @@ TEST_CASE("merge_scopes joins the actions of one resource and keeps the others, 
 TEST_CASE("Basic: credentials after the first 401, sent up front from then on, not retried when refused") {
     TokenServer server;
     Clock clock;
-    Authenticator auth("registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; },
-                       clock.seam());
+    Authenticator auth(
+        "registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; }, clock.seam());
     const std::string expected = "Basic " + base64_encode("ci:s3cret");
 
     REQUIRE(auth.authorization({"repository:acme/tool:pull"}).ok());
@@ -112,8 +113,8 @@ TEST_CASE("Basic: credentials after the first 401, sent up front from then on, n
 TEST_CASE("Bearer: a token per scope set from the realm, cached until it nearly expires") {
     TokenServer server;
     Clock clock;
-    Authenticator auth("registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; },
-                       clock.seam());
+    Authenticator auth(
+        "registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; }, clock.seam());
     const std::vector<std::string> scopes{"repository:acme/tool:pull,push"};
 
     auto retry = auth.on_unauthorized(challenge(401, kBearer), scopes, "");
@@ -146,8 +147,8 @@ TEST_CASE("Bearer: a token per scope set from the realm, cached until it nearly 
 TEST_CASE("Bearer: a refused token is dropped; refused for lack of scope, it is not asked for again") {
     TokenServer server;
     Clock clock;
-    Authenticator auth("registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; },
-                       clock.seam());
+    Authenticator auth(
+        "registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; }, clock.seam());
     const std::vector<std::string> scopes{"repository:acme/tool:pull"};
     REQUIRE(auth.on_unauthorized(challenge(401, kBearer), scopes, "").ok());
     const std::string insufficient =
@@ -191,8 +192,8 @@ TEST_CASE("Bearer: credentials never go to a plain-HTTP realm the user did not a
     CHECK(server.requests.empty());
 
     SUBCASE("anonymous: nothing to protect, the token is fetched") {
-        Authenticator anonymous("registry.example", Credentials{}, server.send(), [](std::string_view) { return false; },
-                                clock.seam());
+        Authenticator anonymous(
+            "registry.example", Credentials{}, server.send(), [](std::string_view) { return false; }, clock.seam());
         auto t = anonymous.on_unauthorized(challenge(401, plain), {"repository:acme/tool:pull"}, "");
         REQUIRE(t.ok());
         CHECK(**t == "Bearer tok-1");
@@ -205,8 +206,8 @@ TEST_CASE("Bearer: a token server that refuses is an auth error naming where the
     TokenServer server;
     server.status = 401;
     Clock clock;
-    Authenticator auth("registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; },
-                       clock.seam());
+    Authenticator auth(
+        "registry.example", basic("ci", "s3cret"), server.send(), [](std::string_view) { return false; }, clock.seam());
     auto r = auth.on_unauthorized(challenge(401, kBearer), {"repository:acme/tool:pull"}, "");
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::auth);
@@ -220,8 +221,8 @@ TEST_CASE("an identity token is exchanged with a refresh_token POST") {
     TokenServer server;
     Clock clock;
     const Credentials identity{Credentials::Kind::identity_token, "", "refresh&me=1", "the Docker config"};
-    Authenticator auth("registry.example", identity, server.send(), [](std::string_view) { return false; },
-                       clock.seam());
+    Authenticator auth(
+        "registry.example", identity, server.send(), [](std::string_view) { return false; }, clock.seam());
     auto r = auth.on_unauthorized(challenge(401, kBearer), {"repository:acme/tool:pull"}, "");
     REQUIRE(r.ok());
     CHECK(**r == "Bearer tok-1");
@@ -231,16 +232,17 @@ TEST_CASE("an identity token is exchanged with a refresh_token POST") {
     CHECK(req.url == "https://auth.registry.example/token");
     CHECK(header_value(req, "Content-Type") == "application/x-www-form-urlencoded");
     REQUIRE(req.body);
-    CHECK(req.body->bytes == "grant_type=refresh_token&client_id=ocx-release&refresh_token=" +
-                                 percent_encode_unreserved("refresh&me=1") + "&service=registry.example&scope=" +
-                                 percent_encode_unreserved("repository:acme/tool:pull"));
+    CHECK(req.body->bytes ==
+          "grant_type=refresh_token&client_id=ocx-release&refresh_token=" + percent_encode_unreserved("refresh&me=1") +
+              "&service=registry.example&scope=" + percent_encode_unreserved("repository:acme/tool:pull"));
 }
 
 TEST_CASE("a ready token is sent from the first request and never renewed") {
     TokenServer server;
     Clock clock;
     const Credentials ready{Credentials::Kind::bearer, "", "ready-token", "OCX_AUTH_registry_example_* variables"};
-    Authenticator auth("registry.example", ready, server.send(), [](std::string_view) { return false; }, clock.seam());
+    Authenticator auth(
+        "registry.example", ready, server.send(), [](std::string_view) { return false; }, clock.seam());
     CHECK(*auth.authorization({"repository:acme/tool:pull"}) == "Bearer ready-token");
     CHECK(auth.uses_bearer_tokens());
     auto r = auth.on_unauthorized(challenge(401, kBearer), {"repository:acme/tool:pull"}, "Bearer ready-token");

@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
-#include <atomic>
 
 #include "digest/base64.hpp"
 #include "registry/client.hpp"
@@ -152,8 +152,9 @@ TEST_CASE("scheme choice") {
         auto r = c.exchange(get("/v2/acme/tool/blobs/uploads/"));
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::transient);
-        CHECK(r.error().message == "GET https://registry.example/v2/acme/tool/blobs/uploads/: Couldn't connect to server; "
-                                   "is a registry listening at registry.example?");
+        CHECK(r.error().message ==
+              "GET https://registry.example/v2/acme/tool/blobs/uploads/: Couldn't connect to server; "
+              "is a registry listening at registry.example?");
     }
     SUBCASE("a public host that does not resolve: its https URL, unavailable") {
         transport->handler = [](const HttpRequest& r) -> Result<HttpResponse> {
@@ -161,8 +162,9 @@ TEST_CASE("scheme choice") {
         };
         Client c("nonexistent.invalid:5000", "acme/tool", {}, transport, {}, clock.fn());
         auto r = c.exchange(get("/v2/x"));
-        CHECK(r.error().message == "GET https://nonexistent.invalid:5000/v2/x: Couldn't resolve host name; is a registry "
-                                   "listening at nonexistent.invalid:5000?");
+        CHECK(r.error().message ==
+              "GET https://nonexistent.invalid:5000/v2/x: Couldn't resolve host name; is a registry "
+              "listening at nonexistent.invalid:5000?");
         CHECK(r.error().kind == ErrorKind::unavailable);
         CHECK(transport->seen.size() == 1);
     }
@@ -171,7 +173,8 @@ TEST_CASE("scheme choice") {
 TEST_CASE("unreachable_error") {
     const Error e = unreachable_error("POST", "http://[::1]:5000/v2/a/blobs/uploads/", "Connection refused");
     CHECK(e.kind == ErrorKind::unavailable);
-    CHECK(e.message == "POST http://[::1]:5000/v2/a/blobs/uploads/: Connection refused; is a registry listening at [::1]:5000?");
+    CHECK(e.message ==
+          "POST http://[::1]:5000/v2/a/blobs/uploads/: Connection refused; is a registry listening at [::1]:5000?");
     CHECK(is_unreachable(e));
     CHECK_FALSE(is_unreachable(make_error(ErrorKind::unavailable, "GET https://x/v2/: SSL peer certificate was not OK")));
     CHECK_FALSE(is_unreachable(make_error(ErrorKind::transient, e.message)));
@@ -294,9 +297,10 @@ TEST_CASE("Bearer token auth") {
         if (r.url.rfind("https://auth.example/token", 0) == 0) {
             if (token_status != 200) return respond(token_status, {}, R"({"details":"incorrect username or password"})");
             ++tokens_issued;
-            return respond(200, {}, token_answer.empty()
-                                        ? R"({"token":"tok-)" + std::to_string(tokens_issued) + R"(","expires_in":300})"
-                                        : token_answer);
+            return respond(200, {},
+                           token_answer.empty()
+                               ? R"({"token":"tok-)" + std::to_string(tokens_issued) + R"(","expires_in":300})"
+                               : token_answer);
         }
         for (const auto& h : r.headers)
             if (h.name == "Authorization" && h.value == "Bearer tok-" + std::to_string(tokens_issued) && tokens_issued > 0)
@@ -330,7 +334,8 @@ TEST_CASE("Bearer token auth") {
         Client c("registry.example", "acme/tool", {}, transport, {}, clock.fn());
         REQUIRE(c.exchange(get("/v2/a"))->status == 200);
         CHECK(transport->auth_of(1).empty());
-        CHECK(transport->seen[1].url == "https://auth.example/token?service=registry.example&scope=repository%3Aacme%2Ftool%3Apull%2Cpush");
+        CHECK(transport->seen[1].url ==
+              "https://auth.example/token?service=registry.example&scope=repository%3Aacme%2Ftool%3Apull%2Cpush");
     }
     SUBCASE("extra scopes of a request (mount source) are requested too") {
         Client c("registry.example", "acme/tool", basic("ci", "pw-123456"), transport, {}, clock.fn());
@@ -387,8 +392,11 @@ TEST_CASE("insufficient scope is a permission error") {
     Clock clock;
     transport->handler = [&](const HttpRequest& r) -> Result<HttpResponse> {
         if (r.url.rfind("https://auth.example/", 0) == 0) return respond(200, {}, R"({"token":"pull-only"})");
-        return respond(401, {{"www-authenticate", R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:acme/tool:pull,push",error="insufficient_scope")"}},
-                       R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})");
+        return respond(
+            401,
+            {{"www-authenticate",
+              R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:acme/tool:pull,push",error="insufficient_scope")"}},
+            R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})");
     };
     Client c("registry.example", "acme/tool", basic("ci", "pw-123456"), transport, {}, clock.fn());
     auto first = c.exchange(get("/v2/a"));
@@ -476,8 +484,9 @@ TEST_CASE("secrets never reach stderr, even at debug level") {
     });
     CHECK(out.find("debug: > GET https://registry.example/v2/acme/tool/manifests/1.0") != std::string::npos);
     CHECK(out.find("debug: < 200 GET https://registry.example/v2/acme/tool/manifests/1.0") != std::string::npos);
-    for (const std::string& secret : std::vector<std::string>{"hunter2-password", base64_encode("ci:hunter2-password"), std::string("issued-token-777"),
-                                     std::string("refresh-token-888")}) {
+    for (const std::string& secret :
+         std::vector<std::string>{"hunter2-password", base64_encode("ci:hunter2-password"), std::string("issued-token-777"),
+                                  std::string("refresh-token-888")}) {
         CHECK(out.find(secret) == std::string::npos);
         CHECK(errors.find(secret) == std::string::npos);
     }
@@ -511,7 +520,7 @@ TEST_CASE("concurrent requests share one token fetch") {
     Client c("registry.example", "acme/tool", basic("ci", "pw-123456"), std::make_shared<Locked>(transport, m), {},
              clock.fn());
     REQUIRE(c.exchange(get("/v2/first"))->status == 200);  // learn the challenge, get a first token
-    clock.t += std::chrono::seconds(61);                    // it expires: every thread wants a new one
+    clock.t += std::chrono::seconds(61);                   // it expires: every thread wants a new one
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
     for (int i = 0; i < 8; ++i)

@@ -6,8 +6,8 @@
 #include <map>
 
 #include "registry/credentials.hpp"
-#include "util/log.hpp"
 #include "temp_dir.hpp"
+#include "util/log.hpp"
 #include "util/redact.hpp"
 
 using namespace ocx;
@@ -43,8 +43,7 @@ struct QuietLog {
 // and records what it was asked on stdin.
 std::string helper_script(const std::string& log_file, const std::string& host, const std::string& json) {
     return "#!/bin/sh\nread host\necho \"$1 $host\" >> '" + log_file + "'\nif [ \"$host\" = '" + host +
-           "' ]; then printf '%s' '" + json +
-           "'; exit 0; fi\necho 'credentials not found in native keychain'\nexit 1\n";
+           "' ]; then printf '%s' '" + json + "'; exit 0; fi\necho 'credentials not found in native keychain'\nexit 1\n";
 }
 
 }  // namespace
@@ -104,7 +103,8 @@ TEST_CASE("OCX_AUTH_<HOST>_* variables") {
     SUBCASE("unknown TYPE") {
         env.vars = {{p + "TYPE", "kerberos"}};
         CHECK(get().error().message ==
-              "OCX_AUTH_127_0_0_1_5000_TYPE: unknown authentication type \"kerberos\"; expected anonymous, basic, token or bearer");
+              "OCX_AUTH_127_0_0_1_5000_TYPE: unknown authentication type \"kerberos\"; expected anonymous, basic, token or "
+              "bearer");
     }
     SUBCASE("the token is registered as a secret as soon as it is read") {
         env.vars = {{p + "TOKEN", "env-secret-value-42"}};
@@ -203,11 +203,14 @@ TEST_CASE("Docker config resolution order") {
     const std::string calls = (dir.path() / "calls.log").string();
     const std::string host = "127.0.0.1:5000";
     // "user:from-auths" and "user:from-auths-2"
-    const std::string auths = R"("auths":{"https://127.0.0.1:5000/v1/":{"auth":"dXNlcjpmcm9tLWF1dGhz"},"other.example":{"auth":"eDp5"}})";
+    const std::string auths =
+        R"("auths":{"https://127.0.0.1:5000/v1/":{"auth":"dXNlcjpmcm9tLWF1dGhz"},"other.example":{"auth":"eDp5"}})";
     write_helper(dir, "bin/docker-credential-pass",
-                 helper_script(calls, host, R"({"ServerURL":"127.0.0.1:5000","Username":"helper-user","Secret":"from-helper-1"})"));
+                 helper_script(calls, host,
+                               R"({"ServerURL":"127.0.0.1:5000","Username":"helper-user","Secret":"from-helper-1"})"));
     write_helper(dir, "bin/docker-credential-store",
-                 helper_script(calls, host, R"({"ServerURL":"127.0.0.1:5000","Username":"store-user","Secret":"from-store-1"})"));
+                 helper_script(calls, host,
+                               R"({"ServerURL":"127.0.0.1:5000","Username":"store-user","Secret":"from-store-1"})"));
     write_helper(dir, "bin/docker-credential-tokenstore",
                  helper_script(calls, host, R"({"Username":"<token>","Secret":"identity-tok-1"})"));
     write_helper(dir, "bin/docker-credential-broken", "#!/bin/sh\nexit 3\n");
@@ -263,7 +266,8 @@ TEST_CASE("Docker config resolution order") {
         CHECK(redact("pw=from-auths") == "pw=***");
     }
     SUBCASE("auths: identitytoken") {
-        dir.write("docker/config.json", R"({"auths":{"127.0.0.1:5000":{"auth":"dXNlcjpmcm9tLWF1dGhz","identitytoken":"id-token-xyz"}}})");
+        dir.write("docker/config.json",
+                  R"({"auths":{"127.0.0.1:5000":{"auth":"dXNlcjpmcm9tLWF1dGhz","identitytoken":"id-token-xyz"}}})");
         auto c = resolve();
         REQUIRE(c);
         CHECK(c->kind == Credentials::Kind::identity_token);
@@ -278,7 +282,8 @@ TEST_CASE("Docker config resolution order") {
         CHECK(c->secret == "identity-tok-1");
     }
     SUBCASE("a failing or missing helper is skipped") {
-        dir.write("docker/config.json", R"({"credHelpers":{"127.0.0.1:5000":"broken"},"credsStore":"absent",)" + auths + "}");
+        dir.write("docker/config.json",
+                  R"({"credHelpers":{"127.0.0.1:5000":"broken"},"credsStore":"absent",)" + auths + "}");
         auto c = resolve();
         REQUIRE(c);
         CHECK(c->secret == "from-auths");

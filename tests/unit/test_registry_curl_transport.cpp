@@ -153,8 +153,8 @@ TEST_CASE("curl transport: request bodies from bytes and from a file range, sent
     testing::TempDir tmp;
     const std::string content = "0123456789abcdef";
     const auto file = tmp.write("blob", content);
-    LoopbackServer server({response("202 Accepted", "Location: /v2/x/blobs/uploads/1\r\n", ""),
-                           response("201 Created", "", "")});
+    LoopbackServer server(
+        {response("202 Accepted", "Location: /v2/x/blobs/uploads/1\r\n", ""), response("201 Created", "", "")});
     auto t = transport();
 
     HttpRequest bytes;
@@ -214,7 +214,8 @@ TEST_CASE("curl transport: a 2xx body goes to the sink, an error body to the res
 
 TEST_CASE("curl transport: a response body over the cap is an error naming the request") {
     const std::size_t cap = 1024 * 1024;
-    LoopbackServer server({response("200 OK", "", std::string(cap + 1, 'x')), response("200 OK", "", std::string(cap, 'x'))});
+    LoopbackServer server(
+        {response("200 OK", "", std::string(cap + 1, 'x')), response("200 OK", "", std::string(cap, 'x'))});
     auto t = transport(cap);
     HttpRequest req;
     req.method = "GET";

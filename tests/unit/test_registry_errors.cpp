@@ -7,9 +7,10 @@ using namespace ocx::registry;
 
 TEST_CASE("error bodies become one line") {
     SUBCASE("distribution errors, several joined") {
-        CHECK(describe_error_body(
-                  R"({"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid","detail":{}},{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})") ==
-              "MANIFEST_INVALID: manifest invalid; BLOB_UNKNOWN: blob unknown to registry");
+        CHECK(
+            describe_error_body(
+                R"({"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid","detail":{}},{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})") ==
+            "MANIFEST_INVALID: manifest invalid; BLOB_UNKNOWN: blob unknown to registry");
     }
     SUBCASE("code or message alone") {
         CHECK(describe_error_body(R"({"errors":[{"code":"DENIED"}]})") == "DENIED");
@@ -58,7 +59,8 @@ TEST_CASE("http_error names action, status, registry code and message") {
     r.body = R"({"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]})";
     Error e = http_error("PUT manifest 127.0.0.1:5000/acme/tool:1.0", r);
     CHECK(e.kind == ErrorKind::unavailable);
-    CHECK(e.message == "PUT manifest 127.0.0.1:5000/acme/tool:1.0: HTTP 400 Bad Request: MANIFEST_INVALID: manifest invalid");
+    CHECK(e.message ==
+          "PUT manifest 127.0.0.1:5000/acme/tool:1.0: HTTP 400 Bad Request: MANIFEST_INVALID: manifest invalid");
 
     HttpResponse empty;
     empty.status = 599;

@@ -68,7 +68,8 @@ TEST_CASE("Retry-After") {
 }
 
 TEST_CASE("media_type_of drops parameters") {
-    CHECK(media_type_of("application/vnd.oci.image.index.v1+json; charset=utf-8") == "application/vnd.oci.image.index.v1+json");
+    CHECK(media_type_of("application/vnd.oci.image.index.v1+json; charset=utf-8") ==
+          "application/vnd.oci.image.index.v1+json");
     CHECK(media_type_of(" application/json ") == "application/json");
     CHECK(media_type_of("").empty());
 }

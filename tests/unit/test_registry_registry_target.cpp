@@ -142,7 +142,9 @@ struct FakeRegistry : Transport {
                 uploads["u" + std::to_string(id)] = "";
                 return respond(202, {{"location", location(repo, id)}});
             }
-            if (!uploads.count(rest)) return respond(404, {}, R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown to registry"}]})");
+            if (!uploads.count(rest))
+                return respond(404, {},
+                               R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown to registry"}]})");
             std::string& data = uploads[rest];
             const int id = std::stoi(rest.substr(1));
             if (r.method == "DELETE") {
@@ -151,7 +153,8 @@ struct FakeRegistry : Transport {
             }
             const std::string body = body_of(r);
             if (r.method == "PATCH") {
-                const std::string expected = std::to_string(data.size()) + "-" + std::to_string(data.size() + body.size() - 1);
+                const std::string expected =
+                    std::to_string(data.size()) + "-" + std::to_string(data.size() + body.size() - 1);
                 if (header_of(r, "Content-Range") != expected) return respond(416);
                 data += body;
                 return respond(202, {{"location", location(repo, id)}, {"range", "0-" + std::to_string(data.size() - 1)}});
@@ -160,7 +163,9 @@ struct FakeRegistry : Transport {
                 data += body;
                 const std::string digest = Digest::of(data).str();
                 if (query.count("digest") == 0 || query.at("digest") != digest)
-                    return respond(400, {}, R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})");
+                    return respond(
+                        400, {},
+                        R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})");
                 blobs[repo][digest] = data;
                 uploads.erase(rest);
                 return respond(201, {{"docker-content-digest", forced_digest_header.empty() ? digest : forced_digest_header},
@@ -168,8 +173,13 @@ struct FakeRegistry : Transport {
             }
         }
         if (split("/blobs/", repo, rest)) {
-            if (!blobs[repo].count(rest)) return respond(r.method == "HEAD" ? 404 : 404, {}, r.method == "HEAD" ? "" : R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
-            if (redirect_blobs && r.method == "GET") return respond(307, {{"location", "https://storage.example/b/" + rest}});
+            if (!blobs[repo].count(rest))
+                return respond(r.method == "HEAD" ? 404 : 404, {},
+                               r.method == "HEAD"
+                                   ? ""
+                                   : R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})");
+            if (redirect_blobs && r.method == "GET")
+                return respond(307, {{"location", "https://storage.example/b/" + rest}});
             return deliver(r, respond(200, {{"docker-content-digest", rest}}, r.method == "GET" ? blobs[repo][rest] : ""));
         }
         if (split("/manifests/", repo, rest)) {
@@ -178,23 +188,29 @@ struct FakeRegistry : Transport {
                 const std::string digest = Digest::of(doc.bytes).str();
                 manifests[repo][rest] = doc;
                 manifests[repo][digest] = doc;
-                return respond(201, {{"docker-content-digest", forced_digest_header.empty() ? digest : forced_digest_header}});
+                return respond(201,
+                               {{"docker-content-digest", forced_digest_header.empty() ? digest : forced_digest_header}});
             }
-            if (!manifests[repo].count(rest)) return respond(404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})");
+            if (!manifests[repo].count(rest))
+                return respond(404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})");
             const Stored& doc = manifests[repo][rest];
             return respond(200, {{"content-type", doc.media_type}, {"docker-content-digest", Digest::of(doc.bytes).str()}},
                            r.method == "GET" ? doc.bytes : "");
         }
         if (split("/tags/list", repo, rest)) {
-            if (manifests[repo].empty()) return respond(404, {}, R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})");
+            if (manifests[repo].empty())
+                return respond(404, {},
+                               R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})");
             std::vector<std::string> tags;
             for (const auto& [ref, doc] : manifests[repo])
-                if (ref.find(':') == std::string::npos && (!query.count("last") || ref > query.at("last"))) tags.push_back(ref);
+                if (ref.find(':') == std::string::npos && (!query.count("last") || ref > query.at("last")))
+                    tags.push_back(ref);
             const std::size_t n = std::min<std::size_t>(tag_page, query.count("n") ? std::stoul(query.at("n")) : 100);
             std::vector<Header> headers;
             if (tags.size() > n) {
                 tags.resize(n);
-                headers.push_back({"link", "</v2/" + repo + "/tags/list?last=" + tags.back() + "&n=" + std::to_string(n) + ">; rel=\"next\""});
+                headers.push_back({"link", "</v2/" + repo + "/tags/list?last=" + tags.back() + "&n=" + std::to_string(n) +
+                                               ">; rel=\"next\""});
             }
             std::string body = R"({"name":")" + repo + R"(","tags":[)";
             for (std::size_t i = 0; i < tags.size(); ++i) body += (i ? ",\"" : "\"") + tags[i] + "\"";
@@ -320,8 +336,9 @@ TEST_CASE("check_access: the fail-fast check before a release") {
         auto s = t->check_access(store::Target::Access::push);
         REQUIRE_FALSE(s.ok());
         CHECK(s.error().kind == ErrorKind::unavailable);
-        CHECK(s.error().message == "POST blob upload registry.example/acme/tool (push access check): HTTP 405 Method "
-                                   "Not Allowed: UNSUPPORTED: read-only");
+        CHECK(s.error().message ==
+              "POST blob upload registry.example/acme/tool (push access check): HTTP 405 Method "
+              "Not Allowed: UNSUPPORTED: read-only");
         CHECK(fx.clock.sleeps.empty());
     }
     SUBCASE("a 503 on the upload session is retried like any transient answer") {
@@ -342,8 +359,9 @@ TEST_CASE("check_access: the fail-fast check before a release") {
         auto s = t->check_access(store::Target::Access::read);
         REQUIRE_FALSE(s.ok());
         CHECK(s.error().kind == ErrorKind::unavailable);
-        CHECK(s.error().message == "GET /v2/ of registry.example/acme/tool: HTTP 404 Not Found: <html>nothing here</html> "
-                                   "(is registry.example an OCI distribution registry?)");
+        CHECK(s.error().message ==
+              "GET /v2/ of registry.example/acme/tool: HTTP 404 Not Found: <html>nothing here</html> "
+              "(is registry.example an OCI distribution registry?)");
     }
 }
 
@@ -377,12 +395,12 @@ TEST_CASE("upload_blob") {
         auto t = fx.open();
         REQUIRE(t->upload_blob(file_blob(file, content)).ok());
         CHECK(fx.fake->blobs["acme/tool"][digest] == content);
-        CHECK(fx.fake->log == std::vector<std::string>{
-                                  "POST /v2/acme/tool/blobs/uploads/",
-                                  "PATCH /v2/acme/tool/blobs/uploads/u1?_state=s0",
-                                  "PATCH /v2/acme/tool/blobs/uploads/u1?_state=s4",
-                                  "PATCH /v2/acme/tool/blobs/uploads/u1?_state=s8",
-                                  "PUT /v2/acme/tool/blobs/uploads/u1?_state=s10&digest=sha256%3A" + Digest::of(content).hex()});
+        CHECK(fx.fake->log == std::vector<std::string>{"POST /v2/acme/tool/blobs/uploads/",
+                                                       "PATCH /v2/acme/tool/blobs/uploads/u1?_state=s0",
+                                                       "PATCH /v2/acme/tool/blobs/uploads/u1?_state=s4",
+                                                       "PATCH /v2/acme/tool/blobs/uploads/u1?_state=s8",
+                                                       "PUT /v2/acme/tool/blobs/uploads/u1?_state=s10&digest=sha256%3A" +
+                                                           Digest::of(content).hex()});
         CHECK(header_of(fx.fake->requests[1], "Content-Range") == "0-3");
         CHECK(header_of(fx.fake->requests[3], "Content-Range") == "8-9");
         CHECK(fx.fake->requests[3].body->offset == 8);
@@ -436,8 +454,9 @@ TEST_CASE("upload_blob") {
         auto r = t->upload_blob(file_blob(file, content));
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::transient);
-        CHECK(r.error().message == "PUT blob registry.example/acme/tool@" + digest +
-                                       ": HTTP 500 Internal Server Error: UNKNOWN: unknown error (gave up after 5 attempts)");
+        CHECK(r.error().message ==
+              "PUT blob registry.example/acme/tool@" + digest +
+                  ": HTTP 500 Internal Server Error: UNKNOWN: unknown error (gave up after 5 attempts)");
         CHECK(fx.fake->count("POST") == 5);
         CHECK(t->stats().blobs_uploaded == 0);
     }
@@ -449,8 +468,9 @@ TEST_CASE("upload_blob") {
         auto r = t->upload_blob(wrong);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::unavailable);
-        CHECK(r.error().message == "PUT blob registry.example/acme/tool@" + wrong.digest.str() +
-                                       ": HTTP 400 Bad Request: DIGEST_INVALID: provided digest did not match uploaded content");
+        CHECK(r.error().message ==
+              "PUT blob registry.example/acme/tool@" + wrong.digest.str() +
+                  ": HTTP 400 Bad Request: DIGEST_INVALID: provided digest did not match uploaded content");
         CHECK(fx.fake->count("POST") == 1);
     }
     SUBCASE("a Docker-Content-Digest that differs is a data error, not retried") {
@@ -524,7 +544,8 @@ TEST_CASE("manifests") {
         CHECK((*got)->media_type == m.media_type);
         CHECK(header_of(fx.fake->requests[1], "Accept") ==
               "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
-              "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json");
+              "application/vnd.docker.distribution.manifest.list.v2+json, "
+              "application/vnd.docker.distribution.manifest.v2+json");
         auto by_digest = t->get_manifest(m.digest.str());
         REQUIRE(by_digest->has_value());
         CHECK(fx.fake->log.back() == "GET /v2/acme/tool/manifests/" + m.digest.str());
@@ -575,15 +596,13 @@ TEST_CASE("manifests") {
             R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},)"
             R"({"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:ab"}]})";
         for (int i = 0; i < 2; ++i)
-            fx.fake->faults.push_back([body](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
-                return respond(400, {}, body);
-            });
+            fx.fake->faults.push_back(
+                [body](const HttpRequest&) -> std::optional<Result<HttpResponse>> { return respond(400, {}, body); });
         REQUIRE(t->put_manifest("1.0", m).ok());
         CHECK(fx.clock.sleeps.size() == 2);
         for (int i = 0; i < 5; ++i)
-            fx.fake->faults.push_back([body](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
-                return respond(400, {}, body);
-            });
+            fx.fake->faults.push_back(
+                [body](const HttpRequest&) -> std::optional<Result<HttpResponse>> { return respond(400, {}, body); });
         auto r = t->put_manifest("1.1", m);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().kind == ErrorKind::transient);
@@ -615,7 +634,8 @@ TEST_CASE("manifests") {
     }
     SUBCASE("403 is a permission error") {
         fx.fake->faults.push_back([](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
-            return respond(403, {}, R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})");
+            return respond(403, {},
+                           R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})");
         });
         auto r = t->put_manifest("1.0", m);
         CHECK(r.error().kind == ErrorKind::permission);
@@ -656,7 +676,8 @@ TEST_CASE("list_tags") {
         CHECK_FALSE(r->has_value());
     }
     SUBCASE("pages followed through Link rel=next") {
-        for (std::string tag : {"1.0", "1.1", "2.0", "latest", "sha256.abc"}) fx.fake->manifests["acme/tool"][tag] = {"x", "{}"};
+        for (std::string tag : {"1.0", "1.1", "2.0", "latest", "sha256.abc"})
+            fx.fake->manifests["acme/tool"][tag] = {"x", "{}"};
         auto r = t->list_tags();
         REQUIRE(r.ok());
         REQUIRE(r->has_value());
@@ -689,7 +710,9 @@ TEST_CASE("list_tags") {
         many += "]}";
         for (int page = 0; page <= 100; ++page)
             fx.fake->faults.push_back([many, page](const HttpRequest&) -> std::optional<Result<HttpResponse>> {
-                return respond(200, {{"link", "</v2/acme/tool/tags/list?page=" + std::to_string(page + 1) + ">; rel=\"next\""}}, many);
+                return respond(200,
+                               {{"link", "</v2/acme/tool/tags/list?page=" + std::to_string(page + 1) + ">; rel=\"next\""}},
+                               many);
             });
         auto too_many = t->list_tags();
         REQUIRE_FALSE(too_many.ok());

@@ -25,7 +25,13 @@ Report sample() {
     p.pushed = true;
     r.platforms.push_back(p);
     r.tags.push_back({"1.2.3", TagKind::primary, std::nullopt, d('1'), TagAction::created, {}, {}, ""});
-    r.tags.push_back({"latest", TagKind::cascade, d('5'), d('5'), TagAction::blocked, {"2.0.0"}, {"linux/amd64+libc.glibc"},
+    r.tags.push_back({"latest",
+                      TagKind::cascade,
+                      d('5'),
+                      d('5'),
+                      TagAction::blocked,
+                      {"2.0.0"},
+                      {"linux/amd64+libc.glibc"},
                       "blocked by 2.0.0"});
     return r;
 }
@@ -64,7 +70,9 @@ TEST_CASE("a tag kind is primary, cascade or alias (canonical tags are in platfo
 }
 
 TEST_CASE("malformed reports name the file and path") {
-    auto bad = parse(R"({"schema":1,"status":"done","dry_run":false,"package":"p","tag":"t","platforms":[{"platform":"x"}]})", "r.json");
+    auto bad =
+        parse(R"({"schema":1,"status":"done","dry_run":false,"package":"p","tag":"t","platforms":[{"platform":"x"}]})",
+              "r.json");
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().message ==
           "r.json:/status: unknown status \"done\"\n"
@@ -108,10 +116,10 @@ TEST_CASE("a GitLab dotenv value with a line break is refused, not changed") {
 TEST_CASE("attachments: written after errors, read back, absent when none") {
     Report r = sample();
     CHECK(to_json(r).find("attachments") == std::string::npos);
-    r.attachments.push_back({"sbom", "application/vnd.cyclonedx+json", d('6'), d('4'), "linux/amd64+libc.glibc", false,
-                             "attached"});
-    r.attachments.push_back({"signature", "application/vnd.dev.sigstore.bundle.v0.3+json", std::nullopt, d('1'), "", true,
-                             "planned"});
+    r.attachments.push_back(
+        {"sbom", "application/vnd.cyclonedx+json", d('6'), d('4'), "linux/amd64+libc.glibc", false, "attached"});
+    r.attachments.push_back(
+        {"signature", "application/vnd.dev.sigstore.bundle.v0.3+json", std::nullopt, d('1'), "", true, "planned"});
     const std::string text = to_json(r);
     CHECK(text.find("\"errors\"") < text.find("\"attachments\""));
     CHECK(text.find("\"platform\": null") != std::string::npos);

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "util/atomic_file.hpp"
 #include "test_bundle_support.hpp"
+#include "util/atomic_file.hpp"
 
 using namespace ocx;
 using namespace ocx::bundle;

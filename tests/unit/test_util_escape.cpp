@@ -32,10 +32,12 @@ TEST_CASE("escape_text: one safe line out of outside text") {
     // UTF-8 is kept; invalid bytes, C1 controls and bidi overrides are not.
     CHECK(escape_text("caf\xc3\xa9 \xe2\x9c\x93") == "caf\xc3\xa9 \xe2\x9c\x93");
     CHECK(escape_text("bad\xff\xc3") == "bad\\xff\\xc3");
-    CHECK(escape_text("\xc2\x9b" "31m") == "\\u{9b}31m");
-    CHECK(escape_text("\xe2\x80\xae" "cod") == "\\u{202e}cod");
+    CHECK(escape_text("\xc2\x9b"
+                      "31m") == "\\u{9b}31m");
+    CHECK(escape_text("\xe2\x80\xae"
+                      "cod") == "\\u{202e}cod");
     CHECK(escape_text("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a UTF-16 surrogate is not UTF-8
-    CHECK(escape_text("\xc0\xaf") == "\\xc0\\xaf");          // nor is an overlong form
+    CHECK(escape_text("\xc0\xaf") == "\\xc0\\xaf");           // nor is an overlong form
     // Text that would start a workflow command on its own line.
     CHECK(escape_text("::error::forged") == "\\x3a:error::forged");
     CHECK(escape_text("  ::warning::x") == "  \\x3a:warning::x");

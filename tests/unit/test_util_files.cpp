@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,11 +18,7 @@ using ocx::testing::slurp;
 using ocx::testing::TempDir;
 namespace fs = std::filesystem;
 
-namespace {
-
-
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("write_file_atomic and read_file") {
     TempDir tmp;

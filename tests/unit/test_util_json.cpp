@@ -45,7 +45,6 @@ TEST_CASE("a key from the document is shown escaped, in its path and in the mess
     json::ObjectReader r(*doc, "", diag);
     const std::string_view known[] = {"ok"};
     r.reject_unknown(known);
-    CHECK(diag.items() == std::vector<std::string>{
-                              "/bad\\n::error::x\\x1b[0m: unknown key \"bad\\n::error::x\\x1b[0m\""});
+    CHECK(diag.items() == std::vector<std::string>{"/bad\\n::error::x\\x1b[0m: unknown key \"bad\\n::error::x\\x1b[0m\""});
     CHECK(json::child_path("/a", "x/y~z") == "/a/x~1y~0z");
 }

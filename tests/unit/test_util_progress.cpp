@@ -87,7 +87,10 @@ TEST_CASE("parse_mode") {
 
 TEST_CASE("tasks from several threads add up; none mode records nothing") {
     start(Mode::none);
-    { Task t("x", Phase::bundle, 10); t.update(5); }
+    {
+        Task t("x", Phase::bundle, 10);
+        t.update(5);
+    }
     stop();
     start(Mode::plain, std::chrono::hours(1));  // no ticker line during the test
     expect("a", Phase::bundle, 100);

@@ -54,8 +54,8 @@ TEST_CASE("backoff grows exponentially with full jitter, capped") {
     SUBCASE("the ceiling doubles until the cap") {
         std::vector<milliseconds> delays;
         for (int i = 0; i < 6; ++i) delays.push_back(*backoff.next({}));
-        CHECK(delays == std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(400),
-                                                  milliseconds(800), milliseconds(1000), milliseconds(1000)});
+        CHECK(delays == std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(400), milliseconds(800),
+                                                  milliseconds(1000), milliseconds(1000)});
     }
     SUBCASE("the delay is a uniform fraction of the ceiling (full jitter)") {
         fake.jitter = 0.25;
@@ -188,7 +188,8 @@ TEST_CASE("log_retry names the operation once") {
     REQUIRE(tmp != nullptr);
     const int saved_fd = ::dup(2);
     ::dup2(::fileno(tmp), 2);
-    log_retry("PUT manifest r/x:1", make_error(ErrorKind::transient, "PUT manifest r/x:1: HTTP 503"), milliseconds(1500), 2, 5);
+    log_retry("PUT manifest r/x:1", make_error(ErrorKind::transient, "PUT manifest r/x:1: HTTP 503"), milliseconds(1500), 2,
+              5);
     log_retry("upload blob b", make_error(ErrorKind::transient, "PATCH u: Connection reset"), milliseconds(20), 3, 5);
     std::fflush(stderr);
     ::dup2(saved_fd, 2);
