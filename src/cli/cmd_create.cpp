@@ -97,6 +97,23 @@ std::string created_json(const fs::path& archive, const bundle::BundleResult& re
     o["receipt"] = receipt_out.string();
     return json::pretty(o);
 }
+
+/// -p: a platform, or none when not given.
+Result<std::optional<oci::Platform>> read_platform(const std::string& text) {
+    if (text.empty()) return std::optional<oci::Platform>{};
+    auto p = oci::Platform::parse(text);
+    if (!p) return std::move(p).error().context("-p");
+    return std::optional<oci::Platform>(*p);
+}
+
+/// The bundle's sidecars: the metadata (with -m), then the receipt.
+Status write_sidecars(const fs::path& metadata_out, const fs::path& receipt_out,
+                      const std::optional<metadata::Metadata>& meta, const std::optional<oci::Platform>& platform,
+                      const oci::Reference& ref) {
+    if (meta)
+        if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return s;
+    return write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref.str()));
+}
 }  // namespace
 
 int cmd_create(const Args& args) {
@@ -140,12 +157,9 @@ int cmd_create(const Args& args) {
     auto ref = oci::Reference::parse_name(identifier, std::getenv("OCX_DEFAULT_REGISTRY"));
     if (!ref) return fail(ref.error().context("-i"));
     if (ref->tag.empty()) return fail(make_error(ErrorKind::usage, "create: \"" + identifier + "\" has no tag (REPO:TAG)"));
-    std::optional<oci::Platform> platform;
-    if (!platform_text.empty()) {
-        auto p = oci::Platform::parse(platform_text);
-        if (!p) return fail(p.error().context("-p"));
-        platform = *p;
-    }
+    auto parsed_platform = read_platform(platform_text);
+    if (!parsed_platform) return fail(parsed_platform.error());
+    const std::optional<oci::Platform>& platform = *parsed_platform;
 
     // Everything is validated before anything is written.
     auto loaded = load_metadata(metadata_path, platform);
@@ -170,11 +184,7 @@ int cmd_create(const Args& args) {
     if (!result) return fail(result.error());
     bundle::remember_bundle(*result);
 
-    if (meta) {
-        if (auto s = write_file_atomic(metadata_out, metadata::to_pretty(*meta)); !s) return fail(s.error());
-    }
-    if (auto s = write_file_atomic(receipt_out, receipt_json(platform ? platform->str() : "", ref->str())); !s)
-        return fail(s.error());
+    if (auto s = write_sidecars(metadata_out, receipt_out, meta, platform, *ref); !s) return fail(s.error());
 
     log::info("created " + archive.string() + " (" + std::to_string(result->size) + " bytes, " + result->digest.str() + ")");
     if (common.format == Format::json)
