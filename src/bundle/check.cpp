@@ -288,6 +288,23 @@ void add_hardlink_hash(const PathParts& parts, const ArchiveMember& member, std:
         }
 }
 
+// Admits a member (its components `parts`, not empty) to `tree`, placed by `set`'s placement
+// (`prefix` split) when the archive is one of a set, as install places it: a member stripped away
+// is not installed and adds nothing. The reason it is refused, or "".
+std::string admit_member(MemberTree& tree, const PathParts& parts, const ArchiveMember& member, const LayerSet* set,
+                         const PathParts& prefix) {
+    const unsigned strip = set != nullptr ? set->placement.strip_components : 0;
+    auto at = place(parts, strip, prefix);
+    if (!at || at->empty()) return {};
+    std::optional<PathParts> hardlink_to;
+    if (member.type == MemberType::hardlink) {
+        hardlink_to = place(*member_path(member.link), strip, prefix);
+        if (!hardlink_to || hardlink_to->empty())
+            return "hardlink to " + quote_name(member.link) + ", which is not a regular file extracted before it";
+    }
+    return tree.admit(*at, member.type, member.link, hardlink_to);
+}
+
 // The walk itself, over whatever `reader.source` gives: `file` names the archive in messages,
 // `compressed` is its size (for the default unpack limit).
 Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
@@ -319,6 +336,12 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     ArchiveCheck out;
     MemberTree own_tree;
     MemberTree& tree = set != nullptr ? set->tree : own_tree;
+    PathParts prefix;
+    if (set != nullptr && !set->placement.prefix.empty()) {
+        auto parts = member_path(set->placement.prefix);
+        if (!parts) return bad("prefix " + quote_name(set->placement.prefix) + ": " + parts.error().message);
+        prefix = std::move(*parts);
+    }
     bool first = true;
     for (;;) {
         struct archive_entry* entry = nullptr;
@@ -342,9 +365,7 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
         if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
         auto parts = member_path(member.name);
         if (!parts->empty()) {  // "./", the package root itself, adds nothing
-            std::optional<PathParts> hardlink_to;
-            if (member.type == MemberType::hardlink) hardlink_to = *member_path(member.link);
-            if (auto why = tree.admit(*parts, member.type, member.link, hardlink_to); !why.empty()) return refuse(why);
+            if (auto why = admit_member(tree, *parts, member, set, prefix); !why.empty()) return refuse(why);
             if (visit) visit(listed_member(*parts, member));
         }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.

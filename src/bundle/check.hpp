@@ -48,6 +48,7 @@ using MemberVisitor = std::function<void(const ListedMember&)>;
 /// (the same path in two layers, a link chain through another layer, the limits over the sum).
 struct LayerSet {
     std::uint64_t compressed = 0;  // every archive's size, for the default byte limit
+    Placement placement;           // where the archive checked next installs: set before each check_archive
     MemberTree tree;
     std::uint64_t entries = 0;
     std::uint64_t unpacked = 0;

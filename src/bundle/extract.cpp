@@ -44,15 +44,6 @@ struct EntryFree {
     void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
 
-// Applies strip_components, then the prefix; nullopt when nothing remains after stripping.
-std::optional<PathParts> place(const PathParts& parts, const Placement& placement, const PathParts& prefix) {
-    auto kept = strip_leading(parts, placement.strip_components);
-    if (!kept) return std::nullopt;
-    PathParts out = prefix;
-    out.insert(out.end(), kept->begin(), kept->end());
-    return out;
-}
-
 class Extraction {
 public:
     Extraction(fs::path root, const UnpackLimits& limits, std::uint64_t compressed)
@@ -176,14 +167,14 @@ private:
         if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
         auto parts = member_path(member.name);
         if (parts->empty()) return {};  // the package root itself ("./")
-        auto placed = place(*parts, layer.placement, prefix);
+        auto placed = place(*parts, layer.placement.strip_components, prefix);
         if (!placed || placed->empty()) {
             ++stats.skipped;  // stripped away
             return {};
         }
         std::optional<PathParts> hardlink_to;
         if (member.type == MemberType::hardlink) {
-            hardlink_to = place(*member_path(member.link), layer.placement, prefix);
+            hardlink_to = place(*member_path(member.link), layer.placement.strip_components, prefix);
             if (!hardlink_to || hardlink_to->empty())  // stripped away, so never extracted
                 return refuse("hardlink to " + quote_name(member.link) +
                               ", which is not a regular file extracted before it");

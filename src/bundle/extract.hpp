@@ -18,15 +18,10 @@
 #include <vector>
 
 #include "bundle/limits.hpp"
+#include "bundle/member_rules.hpp"
 #include "util/result.hpp"
 
 namespace ocx::bundle {
-
-/// Where one layer's members go (sh.ocx.layer.strip-components / sh.ocx.layer.prefix).
-struct Placement {
-    unsigned strip_components = 0;
-    std::string prefix;  // relative, '/'-separated; "" for the package root
-};
 
 struct LayerFile {
     std::filesystem::path path;  // the downloaded, verified archive

@@ -61,6 +61,14 @@ std::optional<PathParts> strip_leading(const PathParts& parts, std::uint64_t cou
     return PathParts(parts.begin() + static_cast<std::ptrdiff_t>(count), parts.end());
 }
 
+std::optional<PathParts> place(const PathParts& parts, unsigned strip_components, const PathParts& prefix) {
+    auto kept = strip_leading(parts, strip_components);
+    if (!kept) return std::nullopt;
+    PathParts out = prefix;
+    out.insert(out.end(), kept->begin(), kept->end());
+    return out;
+}
+
 std::string join_path(const PathParts& parts) {
     std::string out;
     for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;

@@ -51,6 +51,17 @@ std::string join_path(const PathParts& parts);
 /// strip_components); nullopt when nothing is left: install skips such a member.
 std::optional<PathParts> strip_leading(const PathParts& parts, std::uint64_t count);
 
+/// Where one layer's members go (sh.ocx.layer.strip-components / sh.ocx.layer.prefix).
+struct Placement {
+    unsigned strip_components = 0;
+    std::string prefix;  // relative, '/'-separated; "" for the package root
+};
+
+/// A member's components placed as install places them: `strip_components` dropped, then
+/// `prefix` (the placement's prefix, split by member_path) put in front; nullopt when nothing
+/// is left after stripping (install skips such a member).
+std::optional<PathParts> place(const PathParts& parts, unsigned strip_components, const PathParts& prefix);
+
 /// The checks on a member alone (see the file comment): the reason it is refused, or "".
 std::string member_problem(const Member& member);
 

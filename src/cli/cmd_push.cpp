@@ -103,6 +103,7 @@ Result<LayerArgs> read_layer_args(const std::vector<std::string>& args, const bu
             out.layers.emplace_back();
             continue;
         }
+        if (set) set->placement = {r.strip.value_or(0), r.prefix.value_or("")};  // where install puts its members
         auto layer = publish::layer_from_archive(r.path, limits, set ? &*set : nullptr, publish::CheckTiming::beside_upload);
         if (!layer) return std::move(layer).error();
         layer->annotations = oci::layer_annotations(r);
