@@ -93,6 +93,7 @@ Result<std::string> Client::base_url() {
     auto secure = send_raw(ping);
     if (secure) {
         auth_.observe_ping(*secure);
+        ping_status_ = secure->status;
         base_url_ = https;
         return base_url_;
     }
@@ -106,8 +107,14 @@ Result<std::string> Client::base_url() {
     if (!plain) return std::move(plain).error();
     log::debug(registry_ + " speaks plain HTTP (allowed: loopback or insecure registry)");
     auth_.observe_ping(*plain);
+    ping_status_ = plain->status;
     base_url_ = "http://" + registry_;
     return base_url_;
+}
+
+bool Client::ping_answered_ok() {
+    std::lock_guard lock(base_mutex_);
+    return ping_status_ == 200;
 }
 
 Result<HttpResponse> Client::exchange(const RegistryRequest& request) {

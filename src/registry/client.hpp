@@ -59,6 +59,11 @@ public:
         return auth_.unauthorized_error(action, response);
     }
 
+    /// True when deciding the base URL pinged GET /v2/ and the registry answered 200: it answers
+    /// and asks for no credentials, which is all the fail-fast read check would learn from a
+    /// second ping (registry/preflight.cpp).
+    bool ping_answered_ok();
+
     /// True once the registry has challenged with Bearer (tokens are scoped per repository).
     bool uses_bearer_tokens() const { return auth_.uses_bearer_tokens(); }
 
@@ -80,6 +85,7 @@ private:
 
     std::mutex base_mutex_;
     std::string base_url_;
+    long ping_status_ = 0;  // the base URL ping's HTTP status (0: no ping was made)
 };
 
 }  // namespace ocx::registry

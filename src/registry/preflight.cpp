@@ -1,7 +1,9 @@
 // The fail-fast check of RegistryTarget (docs/cli.md "Fail fast"): before a release compresses
 // anything, find out whether the registry answers and takes our credentials, so a typo in a
 // password costs seconds, not a whole bundling run.
-//   GET /v2/                         -> 200: the registry answers; a 401 is answered as usual:
+//   GET /v2/                         -> 200: the registry answers (not sent again when choosing
+//                                       between https and http already pinged it and had a 200);
+//                                       a 401 is answered as usual:
 //                                       Bearer -> a token for repository:<repo>:pull,push
 //                                       (a refused token request is ErrorKind::auth), Basic ->
 //                                       the password (a second 401 is ErrorKind::auth)
@@ -22,6 +24,9 @@ namespace ocx::registry {
 Status RegistryTarget::check_access(Access access) {
     const std::string ping_action = "GET /v2/ of " + describe();
     Status answered = with_retry<void>(ping_action, [&](RetryHint& hint) -> Status {
+        // Choosing between https and http pings GET /v2/ already; a 200 there needs no second ping.
+        if (auto base = client_->base_url(); !base) return std::move(base).error();
+        if (client_->ping_answered_ok()) return {};
         RegistryRequest req;
         req.method = "GET";
         req.target = "/v2/";
