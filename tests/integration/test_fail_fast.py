@@ -131,6 +131,33 @@ class TestFailFast(unittest.TestCase):
                           if e.method in ("PUT", "PATCH") or (e.method == "POST" and e.status < 400)], [])
 
 
+class TestOpenRegistry(unittest.TestCase):
+    """A registry that asks for no credentials: choosing http over https pings GET /v2/ once, and
+    its 200 is all the check needs, so no second ping follows (issue 19, item 4)."""
+
+    def test_one_get_v2_per_push_and_release(self):
+        with Registry() as reg:
+            work = Path(scratch())
+            self.addCleanup(shutil.rmtree, work, True)
+            tree = make_tree(work / "tree", {"bin": {"hello": File("#!/bin/sh\n", 0o755)}})
+            (work / "metadata.json").write_text(json.dumps(METADATA))
+            run(["create", tree, "-i", "hello:1.0.0", "-p", "linux/amd64", "-m", work / "metadata.json", "-o", work,
+                 "-f"], check=True)
+            mark = reg.mark()
+            r = run(["push", "-n", "-i", "%s/open/push:1.0.0" % reg.host, "-p", "linux/amd64",
+                     work / "hello-1.0.0-linux-amd64.tar.xz"])
+            self.assertEqual(r.returncode, 0, str(r))
+            self.assertEqual(reg.count("GET", "^/v2/$", since=mark), 1)
+            # The push access check still ran: its upload session opened and cancelled.
+            self.assertEqual([(e.method, e.status) for e in reg.requests(since=mark)
+                              if e.method in ("POST", "DELETE")][:2], [("POST", 202), ("DELETE", 204)])
+            small = big_project(work / "small", "%s/open/release" % reg.host, megabytes_per_platform=1)
+            mark = reg.mark()
+            r = run(["release", small])
+            self.assertEqual(r.returncode, 0, str(r))
+            self.assertEqual(reg.count("GET", "^/v2/$", since=mark), 1)
+
+
 class TestUnreachable(unittest.TestCase):
     def setUp(self):
         self.work = Path(scratch())
