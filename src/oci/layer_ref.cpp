@@ -11,7 +11,6 @@ namespace ocx::oci {
 
 namespace {
 constexpr std::array<std::string_view, 3> kTailKeys{"strip", "prefix", "from"};
-constexpr std::string_view kExtensions = ".tar.xz, .txz, .tar.gz, .tgz, .tar.zst, .tzst or .tar.zstd";
 
 Error bad(std::string_view text, const std::string& why) {
     return make_error(ErrorKind::usage, "layer \"" + escape_text(text) + "\": " + why);
@@ -118,7 +117,7 @@ Result<LayerRef> parse_layer_ref(std::string_view text) {
         if (digest) {
             if (!media_type)
                 return bad(text, "a bare layer digest; append the archive extension to declare the media type (" +
-                                     std::string(kExtensions) + "), e.g. \"" + digest->str() + ".tar.xz\"");
+                                     oci::archive_extensions() + "), e.g. \"" + digest->str() + ".tar.xz\"");
             ref.kind = LayerRef::Kind::digest;
             ref.digest = *digest;
             ref.media_type = std::string(*media_type);
@@ -128,7 +127,7 @@ Result<LayerRef> parse_layer_ref(std::string_view text) {
     }
     if (!media_type)
         return make_error(ErrorKind::data,
-                          escape_text(body) + ": not a supported archive (expected " + std::string(kExtensions) + ")");
+                          escape_text(body) + ": not a supported archive (expected " + oci::archive_extensions() + ")");
     ref.kind = LayerRef::Kind::file;
     ref.path = std::filesystem::path(std::string(body));
     ref.media_type = std::string(*media_type);

@@ -108,6 +108,24 @@ std::optional<DescribeSpec> read_describe_block(const bj::value* v, const fs::pa
     }
     return spec;
 }
+// "strip"?: 0-255 and "prefix"?: P of a layer object: its sh.ocx.layer.* annotations.
+void read_placement(json::ObjectReader& rd, const std::string& path, std::optional<unsigned>& strip,
+                    std::optional<std::string>& prefix, json::Diagnostics& diag) {
+    if (auto n = rd.integer("strip", false)) {
+        if (*n < 0 || *n > 255)
+            diag.add(path + "/strip", "expected 0 to 255");
+        else
+            strip = static_cast<unsigned>(*n);
+    }
+    if (auto p = rd.string("prefix", false)) {
+        if (!oci::is_valid_layer_prefix(*p))
+            diag.add(path + "/prefix", "\"" + escape_text(*p) +
+                                           "\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'");
+        else
+            prefix = *p;
+    }
+}
+
 // "shared_layers": {"NAME": {"content": DIR, "strip"?: 0-255, "prefix"?: P}}
 std::vector<SharedLayerSpec> read_shared_layers(const bj::value* v, const fs::path& base, json::Diagnostics& diag) {
     std::vector<SharedLayerSpec> out;
@@ -127,51 +145,103 @@ std::vector<SharedLayerSpec> read_shared_layers(const bj::value* v, const fs::pa
         if (!rd.valid()) continue;
         rd.reject_unknown(kSharedKeys);
         if (auto content = rd.string("content", true)) spec.content = resolve(base, *content);
-        if (auto strip = rd.integer("strip", false)) {
-            if (*strip < 0 || *strip > 255)
-                diag.add(path + "/strip", "expected 0 to 255");
-            else
-                spec.strip = static_cast<unsigned>(*strip);
-        }
-        if (auto prefix = rd.string("prefix", false)) {
-            if (!oci::is_valid_layer_prefix(*prefix))
-                diag.add(path + "/prefix",
-                         "\"" + escape_text(*prefix) +
-                             "\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'");
-            else
-                spec.prefix = *prefix;
-        }
+        read_placement(rd, path, spec.strip, spec.prefix, diag);
         out.push_back(std::move(spec));
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return out;
 }
 
-// A platform's "layers": names of top-level shared layers, each once.
-std::vector<std::string> read_platform_layers(const bj::value* v, const std::string& platform_path,
-                                              const std::vector<SharedLayerSpec>& shared, json::Diagnostics& diag) {
-    std::vector<std::string> out;
+// One string of a platform's "layers": a shared layer's name, else a layer reference (a prebuilt
+// archive, relative to the matrix, or a digest reference), each with an optional :TAIL.
+std::optional<PlatformLayer> read_layer_string(const std::string& text, const std::string& path, const fs::path& base,
+                                               const std::vector<SharedLayerSpec>& shared, json::Diagnostics& diag) {
+    PlatformLayer layer;
+    if (std::any_of(shared.begin(), shared.end(), [&](const auto& s) { return s.name == text; })) {
+        layer.shared = text;
+        return layer;
+    }
+    if (!oci::looks_like_layer(text)) {
+        diag.add(path, "\"" + escape_text(text) + "\" is neither a shared layer (/shared_layers) nor a layer archive (" +
+                           oci::archive_extensions() + ") or digest reference (sha256:<hex>.tar.xz)");
+        return std::nullopt;
+    }
+    auto ref = oci::parse_layer_ref(text);
+    if (!ref) {
+        diag.add(path, ref.error().message);
+        return std::nullopt;
+    }
+    layer.kind = PlatformLayer::Kind::reference;
+    layer.ref = std::move(*ref);
+    if (layer.ref.kind == oci::LayerRef::Kind::file) layer.ref.path = resolve(base, layer.ref.path.string());
+    return layer;
+}
+
+// One object of a platform's "layers": {"content": DIR | "archive": FILE, "strip"?: N, "prefix"?: P}.
+std::optional<PlatformLayer> read_layer_object(const bj::value& v, const std::string& path, const fs::path& base,
+                                               json::Diagnostics& diag) {
+    constexpr std::array<std::string_view, 4> kLayerKeys{"content", "archive", "strip", "prefix"};
+    json::ObjectReader rd(v, path, diag);
+    rd.reject_unknown(kLayerKeys);
+    PlatformLayer layer;
+    read_placement(rd, path, layer.ref.strip, layer.ref.prefix, diag);
+    auto content = rd.string("content", false);
+    auto archive = rd.string("archive", false);
+    if (content.has_value() == archive.has_value()) {
+        diag.add(path, "give one of \"content\" (a directory to bundle) or \"archive\" (a prebuilt archive)");
+        return std::nullopt;
+    }
+    if (content) {
+        layer.kind = PlatformLayer::Kind::content;
+        layer.content = resolve(base, *content);
+        layer.ref.text = *content;
+        return layer;
+    }
+    const auto media_type = oci::layer_media_type(*archive);
+    if (!media_type) {
+        diag.add(path + "/archive",
+                 "\"" + escape_text(*archive) + "\" is not a supported archive (" + oci::archive_extensions() + ")");
+        return std::nullopt;
+    }
+    layer.kind = PlatformLayer::Kind::reference;
+    layer.ref.kind = oci::LayerRef::Kind::file;
+    layer.ref.path = resolve(base, *archive);
+    layer.ref.media_type = std::string(*media_type);
+    layer.ref.text = *archive;
+    return layer;
+}
+
+// A platform's "layers" (see PlatformLayer), each once.
+std::vector<PlatformLayer> read_platform_layers(const bj::value* v, const std::string& platform_path, const fs::path& base,
+                                                const std::vector<SharedLayerSpec>& shared, json::Diagnostics& diag) {
+    std::vector<PlatformLayer> out;
     if (v == nullptr) return out;
     const std::string path = platform_path + "/layers";
     if (!v->is_array()) {
-        diag.add(path, "expected an array of shared layer names");
+        diag.add(path, "expected an array of layers (shared layer names, archives, digest references, {\"content\": DIR})");
         return out;
     }
+    std::vector<std::string> seen;  // each entry's serialized JSON: an entry listed twice is refused
     std::size_t i = 0;
     for (const auto& item : v->get_array()) {
-        const std::string item_path = json::child_path(path, i++);
-        if (!item.is_string()) {
-            diag.add(item_path, "expected the name of a shared layer (\"shared_layers\")");
-            continue;
-        }
-        const std::string name(item.get_string());
-        const bool known = std::any_of(shared.begin(), shared.end(), [&](const auto& s) { return s.name == name; });
-        if (!known)
-            diag.add(item_path, "no shared layer \"" + escape_text(name) + "\" in /shared_layers");
-        else if (std::find(out.begin(), out.end(), name) != out.end())
-            diag.add(item_path, "\"" + escape_text(name) + "\" listed twice");
+        const std::string item_path = json::child_path(path, i);
+        std::optional<PlatformLayer> layer;
+        if (item.is_string())
+            layer = read_layer_string(std::string(item.get_string()), item_path, base, shared, diag);
+        else if (item.is_object())
+            layer = read_layer_object(item, item_path, base, diag);
         else
-            out.push_back(name);
+            diag.add(item_path, "expected a shared layer name, an archive, a digest reference or {\"content\": DIR}");
+        std::string text = bj::serialize(item);
+        if (layer && std::find(seen.begin(), seen.end(), text) != seen.end()) {
+            diag.add(item_path, "listed twice in this platform's layers");
+        } else if (layer) {
+            layer->json_path = item_path;
+            layer->index = i;
+            out.push_back(std::move(*layer));
+        }
+        seen.push_back(std::move(text));
+        ++i;
     }
     return out;
 }
@@ -376,7 +446,7 @@ std::optional<PlatformSpec> read_platform(const boost::json::value& pv, const st
                      "\"" + escape_text(*archive) + "\" is not a supported archive (" + oci::archive_extensions() + ")");
     }
     if (auto meta = pr.string("metadata", false)) spec.metadata = resolve(base, *meta);
-    spec.shared_layers = read_platform_layers(pr.get("layers"), path, shared, diag);
+    spec.layers = read_platform_layers(pr.get("layers"), path, base, shared, diag);
     if (!spec.metadata) {
         auto it = platform_ok ? block.per_platform.find(spec.platform.str()) : block.per_platform.end();
         if (it != block.per_platform.end())

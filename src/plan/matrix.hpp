@@ -13,6 +13,7 @@
 
 #include "bundle/bundle.hpp"
 #include "oci/descriptor.hpp"
+#include "oci/layer_ref.hpp"
 #include "oci/platform.hpp"
 #include "oci/reference.hpp"
 #include "util/json.hpp"
@@ -20,6 +21,24 @@
 namespace ocx::plan {
 
 enum class BuildTimestamp { none, date, datetime };
+
+/// One entry of a platform's "layers" (docs/cli.md "Release matrix (input)"). The entries come
+/// first in the platform's manifest, in this order; its own content or archive is the last layer.
+struct PlatformLayer {
+    enum class Kind {
+        shared,     // "NAME": a top-level shared layer
+        reference,  // "FILE[:TAIL]" or {"archive": FILE, …}: a prebuilt archive; "sha256:<hex>.<ext>[:TAIL]": a blob in the
+                    // target
+        content,  // {"content": DIR, …}: a tree bundled by this release as <bundle_stem>-layer<N>.tar.xz
+    };
+    Kind kind = Kind::shared;
+    std::string json_path;          // "/platforms/0/layers/1", for messages
+    std::string shared;             // Kind::shared: the name in Matrix::shared_layers
+    oci::LayerRef ref;              // reference: the file (resolved against the matrix) or digest, with its tail;
+                                    // content: strip and prefix only
+    std::filesystem::path content;  // Kind::content
+    std::size_t index = 0;          // position in "layers" (names a content layer's bundle)
+};
 
 struct PlatformSpec {
     oci::Platform platform;
@@ -30,7 +49,7 @@ struct PlatformSpec {
     std::string bundle_stem;                         // archive name stem when bundling content
     bool sbom = false;                               // attach an SBOM (generated, or sbom_file as is)
     std::optional<std::filesystem::path> sbom_file;  // "sbom": "path.json": the user's SBOM
-    std::vector<std::string> shared_layers;          // "layers": names of top-level shared layers, listed first
+    std::vector<PlatformLayer> layers;               // "layers": listed before the content or archive, in order
 };
 
 /// A top-level shared layer ("shared_layers": {"NAME": {"content": DIR, "strip"?: N, "prefix"?: P}}):

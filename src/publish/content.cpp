@@ -59,12 +59,17 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
     return layer;
 }
 
-Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& ref, std::string_view mount_from) {
+Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& ref, std::string_view mount_from,
+                                  Mounting mounting) {
     const std::string what = "layer \"" + escape_text(ref.text) + "\"";
     Layer layer{{}, ref.digest, 0, ref.media_type, oci::layer_annotations(ref), Layer::Origin::present, ref.from, {}};
     auto size = target.blob_size(ref.digest);
     if (!size) return std::move(size).error().context(what);
     const std::string from = ref.from.empty() ? std::string(mount_from) : ref.from;
+    if (!*size && !from.empty() && mounting == Mounting::refused)
+        return make_error(ErrorKind::not_found, what + ": blob " + ref.digest.str() + " is not in " + target.describe() +
+                                                    " yet; a dry run writes nothing, so it does not mount it from " +
+                                                    escape_text(from) + " as a release would");
     if (!*size && !from.empty()) {
         auto mounted = target.mount_blob(ref.digest, from);
         if (!mounted) return std::move(mounted).error().context(what);

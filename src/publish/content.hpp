@@ -65,11 +65,17 @@ struct BuiltManifest {
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits = {},
                                  bundle::LayerSet* set = nullptr, CheckTiming timing = CheckTiming::now);
 
+/// Whether layer_from_registry may mount a blob that is not in the target (a dry run may not).
+enum class Mounting { allowed, refused };
+
 /// A digest reference (oci::LayerRef::Kind::digest) as a layer: its size from the target (HEAD); when
 /// absent, mounted from the reference's `from=` (else `mount_from`) and looked up again. Still
 /// absent: ErrorKind::not_found naming the reference and the target. Writes nothing else, so a
 /// caller resolves every reference before any manifest or tag is written. Annotations from the tail.
-Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& ref, std::string_view mount_from);
+/// With Mounting::refused nothing at all is written: an absent blob is not_found, naming the
+/// repository a real run would mount it from.
+Result<Layer> layer_from_registry(store::Target& target, const oci::LayerRef& ref, std::string_view mount_from,
+                                  Mounting mounting = Mounting::allowed);
 
 /// Serializes the manifest once; the digest is over exactly those bytes (pure).
 BuiltManifest build_manifest(const PlatformContent& content);

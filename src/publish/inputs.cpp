@@ -25,6 +25,20 @@ void add_lines(json::Diagnostics& diag, const std::string& path, const std::stri
     }
 }
 
+// The trees and archives of a platform's "layers": a tree that cannot be bundled or an archive
+// that is not there is a problem at the entry's JSON path. Digest references are looked up in
+// the target by the release (publish/platform_layers.hpp).
+void check_layers(const plan::PlatformSpec& spec, json::Diagnostics& diag) {
+    std::error_code ec;
+    for (const auto& l : spec.layers) {
+        if (l.kind == plan::PlatformLayer::Kind::content) {
+            if (auto scanned = bundle::scan(l.content); !scanned) add_lines(diag, l.json_path, scanned.error().message);
+        } else if (l.kind == plan::PlatformLayer::Kind::reference && l.ref.kind == oci::LayerRef::Kind::file) {
+            if (!fs::is_regular_file(l.ref.path, ec)) diag.add(l.json_path, "no such file: " + l.ref.path.string());
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnostics& diag, const InputScope& scope) {
@@ -48,6 +62,7 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
             else
                 tree = std::move(*scanned);
         }
+        if (in.needed) check_layers(spec, diag);
         if (spec.archive && in.needed && oci::layer_media_type(spec.archive->filename().string())) {
             archive_present = fs::is_regular_file(*spec.archive, ec);
             if (!archive_present) diag.add(spec.json_path + "/archive", "no such file: " + spec.archive->string());

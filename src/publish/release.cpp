@@ -12,6 +12,7 @@
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
 #include "plan/version.hpp"
+#include "publish/platform_layers.hpp"
 #include "publish/shared_layers.hpp"
 #include "util/files.hpp"
 #include "util/json.hpp"
@@ -37,10 +38,13 @@ struct PlatformWork {
     bool prepared = false;            // bundled or hashed, manifest built
     bool ok = false;                  // pushed (in a dry run: prepared)
     std::optional<std::string> sbom;  // the SBOM to attach ("sbom" in the matrix)
+    /// The platform's "layers", in order: shared layers and digest references are set before
+    /// any platform is prepared, the trees and archives by prepare_platform.
+    std::vector<std::optional<PreparedLayer>> leading;
 };
 
 // The platform's SBOM (docs/cli.md "Supply chain"): the user's file as is (it must be JSON), or
-// generated from the file digests the bundle or the archive check produced.
+// generated from the file digests its bundles or archive checks produced.
 Result<std::string> platform_sbom(const plan::Matrix& matrix, const plan::PlatformSpec& spec,
                                   std::vector<bundle::FileHash> files) {
     if (spec.sbom_file) {
@@ -56,6 +60,65 @@ Result<std::string> platform_sbom(const plan::Matrix& matrix, const plan::Platfo
     list.reserve(files.size());
     for (auto& f : files) list.push_back({std::move(f.name), f.digest});
     return attest::cyclonedx_sbom({matrix.package.repository_str(), matrix.tag, spec.platform.str()}, std::move(list));
+}
+
+bool is_archive_file(const plan::PlatformLayer& l) {
+    return l.kind == plan::PlatformLayer::Kind::reference && l.ref.kind == oci::LayerRef::Kind::file;
+}
+
+// True when preparing the platform compresses: its content, or a tree in its "layers".
+bool bundles_here(const plan::PlatformSpec& spec) {
+    return spec.content.has_value() || std::any_of(spec.layers.begin(), spec.layers.end(), [](const auto& l) {
+               return l.kind == plan::PlatformLayer::Kind::content;
+           });
+}
+
+// Install extracts a platform's layers into one tree, so when it has two or more prebuilt
+// archives (its "archive" and the archives in its "layers") they are checked together, now.
+std::optional<bundle::LayerSet> archives_together(const plan::PlatformSpec& spec) {
+    std::vector<fs::path> files;
+    for (const auto& l : spec.layers)
+        if (is_archive_file(l)) files.push_back(l.ref.path);
+    if (spec.archive) files.push_back(*spec.archive);
+    if (files.size() < 2) return std::nullopt;
+    bundle::LayerSet set;
+    for (const auto& f : files) {
+        std::error_code ec;
+        const auto size = fs::file_size(f, ec);
+        set.compressed += ec ? 0 : size;  // a missing archive is reported by its check
+    }
+    return set;
+}
+
+// A prebuilt archive as a layer placed by `placement`: with the platform's other archives in
+// `set`, walked now; else hashed, and walked now in a dry run or beside its upload. With
+// `list_files`, its files for the SBOM (from the set's walk, else from a walk of their own).
+Result<PreparedLayer> archive_layer(const fs::path& path, const oci::LayerRef& placement, const ReleaseOptions& options,
+                                    bundle::LayerSet* set, bool list_files) {
+    PreparedLayer out;
+    if (set != nullptr) {
+        set->placement = {placement.strip.value_or(0), placement.prefix.value_or("")};
+        const auto media_type = oci::layer_media_type(path.filename().string());
+        if (!media_type)
+            return make_error(ErrorKind::data,
+                              path.string() + ": not a supported archive (expected " + oci::archive_extensions() + ")");
+        auto checked = bundle::check_archive(path, *media_type, options.limits, set, {}, list_files ? &out.files : nullptr);
+        if (!checked) return std::move(checked).error();
+        out.layer = Layer{path, checked->digest, checked->size, std::string(*media_type), {}, Layer::Origin::file, {}, {}};
+    } else {
+        auto layer = layer_from_archive(path, options.limits, nullptr,
+                                        options.dry_run ? CheckTiming::now : CheckTiming::beside_upload);
+        if (!layer) return std::move(layer).error();
+        out.layer = std::move(*layer);
+        if (list_files) {
+            auto listed = bundle::check_archive(path, out.layer.media_type, options.limits, nullptr, {}, &out.files);
+            if (!listed) return std::move(listed).error();
+        }
+    }
+    out.layer.annotations = oci::layer_annotations(placement);
+    out.layer.mount_from = placement.from;
+    out.files = placed_files(std::move(out.files), placement);
+    return out;
 }
 
 // Shares the compression threads out between the bundles running at once. A bundle gets its fair
@@ -94,6 +157,84 @@ private:
     unsigned in_use_ = 0;      // their threads
 };
 
+// The compression threads and the progress line of one platform's bundles (its layer trees, then
+// its content), held from the first bundle to the last.
+class BundleRun {
+public:
+    BundleRun(ThreadBudget& budget, const std::string& name) : budget_(budget), name_(name) {}
+    ~BundleRun() {
+        if (task_) budget_.release(threads_);
+    }
+    BundleRun(const BundleRun&) = delete;
+    BundleRun& operator=(const BundleRun&) = delete;
+
+    /// How the next tree is bundled: the threads (taken at the first bundle) and the progress.
+    LayerBundling next(const plan::Matrix& matrix, const ReleaseOptions& options, bool file_digests) {
+        if (!task_) {
+            task_.emplace(name_, progress::Phase::bundle);
+            threads_ = budget_.acquire();
+            log::verbose("[" + name_ + "] bundling with " + std::to_string(threads_) + " compression thread(s)");
+        }
+        done_ += last_;
+        last_ = 0;
+        return {matrix.level, threads_, options.limits, file_digests, [this](std::uint64_t in) {
+                    last_ = in;
+                    task_->update(done_ + in);
+                }};
+    }
+
+private:
+    ThreadBudget& budget_;
+    std::string name_;
+    std::optional<progress::Task> task_;
+    unsigned threads_ = 0;
+    std::uint64_t done_ = 0, last_ = 0;
+};
+
+// The platform's "layers" that preparation makes: trees bundled as <bundle_stem>-layer<N>.tar.xz,
+// and prebuilt archives (checked with the platform's other archives in `set`).
+Status prepare_leading(const plan::Matrix& matrix, const ReleaseOptions& options, BundleRun& bundles, PlatformWork& work,
+                       bundle::LayerSet* set) {
+    const auto& spec = *work.input->spec;
+    const bool list_files = spec.sbom && !spec.sbom_file;
+    for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+        const auto& l = spec.layers[i];
+        if (work.leading[i]) continue;  // a shared layer or a digest reference, in place already
+        Result<PreparedLayer> layer = make_error(ErrorKind::internal, l.json_path + ": not prepared");
+        if (l.kind == plan::PlatformLayer::Kind::content) {
+            const auto out = options.bundle_dir / (spec.bundle_stem + "-layer" + std::to_string(l.index) + ".tar.xz");
+            layer = bundle_layer(l.content, out, l.ref, bundles.next(matrix, options, list_files), l.json_path);
+            if (layer)
+                log::info("[" + spec.platform.str() + "] bundled layer " + out.filename().string() + " (" +
+                          human_bytes(layer->layer.size) + ", " + layer->layer.digest.str() + ")");
+        } else if (is_archive_file(l)) {
+            layer = archive_layer(l.ref.path, l.ref, options, set, list_files);
+            if (!layer) layer = std::move(layer).error().context(l.json_path);
+        }
+        if (!layer) return std::move(layer).error();
+        work.leading[i] = std::move(*layer);
+    }
+    return {};
+}
+
+// The platform's own content (bundled, with its sidecar) or archive: its last layer.
+Result<PreparedLayer> prepare_own(const plan::Matrix& matrix, const ReleaseOptions& options, BundleRun& bundles,
+                                  const PlatformWork& work, bundle::LayerSet* set) {
+    const auto& spec = *work.input->spec;
+    const bool list_files = spec.sbom && !spec.sbom_file;
+    if (!spec.content) return archive_layer(*spec.archive, {}, options, set, list_files);
+    const fs::path out = options.bundle_dir / (spec.bundle_stem + ".tar.xz");
+    auto made = bundle_layer(*spec.content, out, {}, bundles.next(matrix, options, list_files), out.filename().string());
+    if (!made) return made;
+    // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
+    if (auto s = write_file_atomic(options.bundle_dir / (spec.bundle_stem + "-metadata.json"), work.input->metadata_pretty);
+        !s)
+        return std::move(s).error();
+    log::info("[" + spec.platform.str() + "] bundled " + out.filename().string() + " (" + human_bytes(made->layer.size) +
+              ", " + made->layer.digest.str() + ")");
+    return made;
+}
+
 // Bundles (or digests) one platform and builds its manifest: the CPU-bound half of a platform.
 // Returns true when its content is ready to push (or, in a dry run, done).
 bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options, ThreadBudget& budget, PlatformWork& work,
@@ -103,62 +244,35 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
     work.result.platform = name;
     work.content.platform = spec.platform;
     work.content.config = work.input->config;
-    auto fail = [&](std::string step, const Error& e) {
-        add_error(rep, rep_mutex, std::move(step), e);
+    const std::string step = (spec.content ? "bundle " : "archive ") + name;
+    auto fail = [&](const std::string& at, const Error& e) {
+        add_error(rep, rep_mutex, at, e);
         return false;
     };
-    if (spec.content) {
-        fs::path out = options.bundle_dir / (spec.bundle_stem + ".tar.xz");
-        bundle::BundleOptions bo;
-        bo.source = *spec.content;
-        bo.output = out;
-        bo.level = matrix.level;
-        bo.file_digests = spec.sbom && !spec.sbom_file;
-        bo.overwrite = true;  // bundles are deterministic: the same inputs give the same bytes
-        auto made = [&] {
-            progress::Task task(name, progress::Phase::bundle);
-            bo.progress = [&task](std::uint64_t in, std::uint64_t) { task.update(in); };
-            bo.threads = budget.acquire();
-            log::verbose("[" + name + "] bundling with " + std::to_string(bo.threads) + " compression thread(s)");
-            auto result = bundle::create(bo);
-            budget.release(bo.threads);
-            return result;
-        }();
-        if (!made) return fail("bundle " + name, made.error());
-        // What install will accept: a tree of zeros bundles to little and unpacks to much.
-        if (auto s = bundle::check_totals(options.limits, made->size, made->entries, made->input_bytes); !s)
-            return fail("bundle " + name, std::move(s).error().context(out.filename().string()));
-        bundle::remember_bundle(*made);
-        work.content.layers.push_back(
-            {out, made->digest, made->size, std::string(oci::kLayerTarXz), {}, Layer::Origin::file, {}, {}});
-        work.result.archives.push_back({out.string(), made->digest, made->size, true});
-        // The sidecar next to the bundle, so the bundle can be pushed again with `push` alone.
-        auto sidecar = options.bundle_dir / (spec.bundle_stem + "-metadata.json");
-        if (auto s = write_file_atomic(sidecar, work.input->metadata_pretty); !s) return fail("bundle " + name, s.error());
-        log::info("[" + name + "] bundled " + out.filename().string() + " (" + human_bytes(made->size) + ", " +
-                  made->digest.str() + ")");
-        if (spec.sbom) {
-            auto sbom = platform_sbom(matrix, spec, std::move(made->files));
-            if (!sbom) return fail("sbom " + name, sbom.error());
-            work.sbom = std::move(*sbom);
-        }
-    } else {
-        // Walked beside its upload (push_content), while other platforms compress; a dry run walks it now.
-        auto layer = layer_from_archive(*spec.archive, options.limits, nullptr,
-                                        options.dry_run ? CheckTiming::now : CheckTiming::beside_upload);
-        if (!layer) return fail("archive " + name, layer.error());
-        if (spec.sbom) {
-            std::vector<bundle::FileHash> files;
-            if (!spec.sbom_file) {
-                auto listed = bundle::check_archive(*spec.archive, layer->media_type, options.limits, nullptr, {}, &files);
-                if (!listed) return fail("sbom " + name, listed.error());
-            }
-            auto sbom = platform_sbom(matrix, spec, std::move(files));
-            if (!sbom) return fail("sbom " + name, sbom.error());
-            work.sbom = std::move(*sbom);
-        }
-        work.result.archives.push_back({spec.archive->string(), layer->digest, layer->size, false});
-        work.content.layers.push_back(std::move(*layer));
+    std::optional<bundle::LayerSet> set = archives_together(spec);
+    bundle::LayerSet* together = set ? &*set : nullptr;
+    std::optional<PreparedLayer> own;
+    {
+        BundleRun bundles(budget, name);
+        if (auto s = prepare_leading(matrix, options, bundles, work, together); !s) return fail(step, s.error());
+        auto made = prepare_own(matrix, options, bundles, work, together);
+        if (!made) return fail(step, made.error());
+        own = std::move(*made);
+    }
+    if (set)
+        if (auto s = bundle::finish_layers(*set); !s) return fail(step, s.error());
+    std::vector<bundle::FileHash> files;
+    auto add = [&](PreparedLayer& l) {
+        work.result.archives.push_back({l.layer.path.string(), l.layer.digest, l.layer.size, l.created});
+        work.content.layers.push_back(std::move(l.layer));
+        std::move(l.files.begin(), l.files.end(), std::back_inserter(files));
+    };
+    for (auto& l : work.leading) add(*l);
+    add(*own);
+    if (spec.sbom) {
+        auto sbom = platform_sbom(matrix, spec, std::move(files));
+        if (!sbom) return fail("sbom " + name, sbom.error());
+        work.sbom = std::move(*sbom);
     }
     work.built = build_manifest(work.content);
     work.result.config = {work.built.config.digest, work.built.config.size};
@@ -193,19 +307,24 @@ void push_prepared(store::Target& target, const ReleaseOptions& options, Platfor
               human_bytes(counts->bytes_uploaded) + ")");
 }
 
-// Bytes a platform's preparation reads: the content tree's file sizes (what compression costs),
-// or 0 for a prebuilt archive (hashing it is cheap next to compressing). Errors count as 0: the
-// bundler reports them.
-std::uint64_t preparation_cost(const PlatformInput& in) {
-    if (!in.spec->content) return 0;
+// Bytes a tree holds (what compressing it costs); errors count as 0: the bundler reports them.
+std::uint64_t tree_bytes(const fs::path& root) {
     std::error_code ec;
-    const fs::path& root = *in.spec->content;
     if (fs::is_regular_file(root, ec)) return fs::file_size(root, ec);
     std::uint64_t total = 0;
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
         std::error_code fec;
         if (it->is_regular_file(fec) && !it->is_symlink(fec)) total += it->file_size(fec);
     }
+    return total;
+}
+
+// Bytes a platform's preparation compresses: its content tree and the trees in its "layers"; 0
+// for prebuilt archives only (hashing them is cheap next to compressing).
+std::uint64_t preparation_cost(const PlatformInput& in) {
+    std::uint64_t total = in.spec->content ? tree_bytes(*in.spec->content) : 0;
+    for (const auto& l : in.spec->layers)
+        if (l.kind == plan::PlatformLayer::Kind::content) total += tree_bytes(l.content);
     return total;
 }
 
@@ -217,7 +336,7 @@ std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work
     std::vector<std::size_t> order(work.size());
     for (std::size_t i = 0; i < work.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        const bool archive_a = !work[a].input->spec->content, archive_b = !work[b].input->spec->content;
+        const bool archive_a = !bundles_here(*work[a].input->spec), archive_b = !bundles_here(*work[b].input->spec);
         if (archive_a != archive_b) return archive_a;
         return cost[a] > cost[b];
     });
@@ -225,14 +344,22 @@ std::vector<std::size_t> preparation_order(const std::vector<PlatformWork>& work
 }
 
 // Tells the progress display what is ahead, so its totals cover the whole release: the bytes a
-// platform bundles, and (until its bundle exists and says) as many again to upload.
+// platform bundles, and (until its bundles exist and say) as many again to upload, with its
+// prebuilt archives.
 void announce_progress(const PlatformInput& in, std::uint64_t cost, bool pushing) {
     const std::string name = in.spec->platform.str();
-    if (in.spec->content) progress::expect(name, progress::Phase::bundle, cost);
+    if (bundles_here(*in.spec)) progress::expect(name, progress::Phase::bundle, cost);
     if (!pushing) return;
-    std::error_code ec;
-    const std::uint64_t upload = in.spec->content ? cost : std::filesystem::file_size(*in.spec->archive, ec);
-    progress::expect(name, progress::Phase::upload, ec ? 0 : upload);
+    std::uint64_t upload = cost;
+    auto add_file = [&upload](const fs::path& p) {
+        std::error_code ec;
+        const auto size = fs::file_size(p, ec);
+        upload += ec ? 0 : size;
+    };
+    if (in.spec->archive) add_file(*in.spec->archive);
+    for (const auto& l : in.spec->layers)
+        if (is_archive_file(l)) add_file(l.ref.path);
+    progress::expect(name, progress::Phase::upload, upload);
 }
 
 // Prepared platforms waiting for an uploader. Closed once every preparer is done.
@@ -287,7 +414,7 @@ void prepare_and_push(store::Target* target, const plan::Matrix& matrix, const R
     const unsigned total_threads = matrix.threads != 0 ? matrix.threads : cores();
     const unsigned jobs = job_count(options, work.size());
     const auto bundles = static_cast<std::size_t>(
-        std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return w.input->spec->content.has_value(); }));
+        std::count_if(work.begin(), work.end(), [](const PlatformWork& w) { return bundles_here(*w.input->spec); }));
     ThreadBudget budget(total_threads, jobs, bundles);
     // The display counts upload bytes whenever the release pushes, now or after the replace check.
     const bool will_upload = !options.dry_run;
@@ -417,23 +544,36 @@ void record_platforms(const std::vector<PlatformWork>& work, report::Report& rep
     for (const auto& w : work) rep.platforms.push_back(w.result);
 }
 
-// Shared layers (shared_layers.hpp): bundled and pushed once, first in every platform naming them.
-// False when they are not in place (the error is in the report).
-bool add_shared_layers(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
-                       std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
-    if (matrix.shared_layers.empty()) return true;
-    auto shared = prepare_shared_layers(target, matrix, options);
-    if (!shared) {
-        add_error(rep, rep_mutex, "shared layers", shared.error());
+// The layers in place before any platform is prepared (each platform's `leading`): its digest
+// references, found in the target (a missing one stops the release before any write), then the
+// shared layers (shared_layers.hpp), bundled and pushed once. False when they are not in place
+// (the error is in the report).
+bool add_layers_in_place(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
+                         std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
+    auto stop = [&](std::string step, const Error& e) {
+        add_error(rep, rep_mutex, std::move(step), e);
         record_platforms(work, rep);
         return false;
-    }
-    for (auto& w : work)
-        for (const auto& name : w.input->spec->shared_layers) {
-            const Layer& l = shared->at(name);
-            w.content.layers.push_back(l);
-            w.result.archives.push_back({l.path.string(), l.digest, l.size, true});
+    };
+    for (auto& w : work) {
+        const auto& layers = w.input->spec->layers;
+        w.leading.resize(layers.size());
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            if (layers[i].kind != plan::PlatformLayer::Kind::reference || layers[i].ref.kind != oci::LayerRef::Kind::digest)
+                continue;
+            auto layer = reference_layer(target, layers[i], options.mount_from, options.dry_run);
+            if (!layer) return stop("layer " + w.input->spec->platform.str(), layer.error());
+            w.leading[i] = std::move(*layer);
         }
+    }
+    if (matrix.shared_layers.empty()) return true;
+    auto shared = prepare_shared_layers(target, matrix, options);
+    if (!shared) return stop("shared layers", shared.error());
+    for (auto& w : work) {
+        const auto& layers = w.input->spec->layers;
+        for (std::size_t i = 0; i < layers.size(); ++i)
+            if (layers[i].kind == plan::PlatformLayer::Kind::shared) w.leading[i] = shared->at(layers[i].shared);
+    }
     return true;
 }
 
@@ -525,8 +665,8 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard)
-            work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}});
-    if (!add_shared_layers(target, matrix, options, work, rep, rep_mutex)) return rep;
+            work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}, {}});
+    if (!add_layers_in_place(target, matrix, options, work, rep, rep_mutex)) return rep;
     if (!prepare_and_push_checked(target, matrix, options, work, rep, rep_mutex)) return rep;
 
     bool all_ok = std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.ok; });

@@ -7,15 +7,16 @@
 #include <string>
 
 #include "plan/matrix.hpp"
-#include "publish/content.hpp"
+#include "publish/platform_layers.hpp"
 #include "publish/release.hpp"
 
 namespace ocx::publish {
 
 /// Bundles the shared layers that the platforms of this run name (into options.bundle_dir), and
 /// unless a dry run pushes each once (HEAD first) to `target`. Returns them by name as layers
-/// already in place (Layer::Origin::present), for push_content to count and never send again.
-Result<std::map<std::string, Layer>> prepare_shared_layers(store::Target* target, const plan::Matrix& matrix,
-                                                           const ReleaseOptions& options);
+/// already in place (Layer::Origin::present), for push_content to count and never send again,
+/// with their files listed when a platform naming them has a generated SBOM.
+Result<std::map<std::string, PreparedLayer>> prepare_shared_layers(store::Target* target, const plan::Matrix& matrix,
+                                                                   const ReleaseOptions& options);
 
 }  // namespace ocx::publish

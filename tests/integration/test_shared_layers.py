@@ -1,20 +1,27 @@
-"""Shared layers in a release matrix against a real docker-registry (issue 16 item 1;
-docs/cli.md "Release matrix (input)", `shared_layers`).
+"""Shared layers and a platform's other layers in a release matrix against a real docker-registry
+(issue 16 item 1; docs/cli.md "Release matrix (input)", `shared_layers` and a platform's `layers`).
 
 A three-platform release naming one shared `share/` tree bundles it once and uploads it once (the
 access log holds one finishing PUT for its digest), and every platform manifest lists it first,
 with the annotations its prefix asks for; the report gives its digest for every platform and an
 install of one platform holds both trees.
+
+A platform's `layers` may also hold prebuilt archives, digest references (mounted, never
+uploaded) and trees bundled by the release: the manifest lists them in the matrix's order, each
+descriptor byte for byte as OCX writes it (skopeo reads it back), the SBOM names their files where
+install puts them, and install merges them all. A missing digest stops the release with 79 and
+two archives that collide stop it with 65, before any write.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 import unittest
 from pathlib import Path
 
-from fixtures import File, make_tree, run
+from fixtures import File, make_tree, run, skopeo_inspect_raw
 from test_push import AMD, ARM, MAC, RegistryHarness, sha256
 
 XZ = "application/vnd.oci.image.layer.v1.tar+xz"
@@ -77,9 +84,148 @@ class TestSharedLayers(RegistryHarness):
         matrix.write_text(json.dumps(data))
         result = run(["release", matrix, "--dry-run"])
         self.assertEqual(result.returncode, 65, str(result))
-        self.assertIn("/platforms/1/layers/0: no shared layer \"shar\" in /shared_layers", result.stderr)
+        self.assertIn("/platforms/1/layers/0: \"shar\" is neither a shared layer (/shared_layers) nor a layer "
+                      "archive", result.stderr)
         self.assertIn("/shared_layers/share/prefix: \"../up\" is not a relative path", result.stderr)
         self.assertEqual(self.store.tag_list("shared/bad"), [])
+
+
+GZ = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class TestPlatformLayers(RegistryHarness):
+    """Every kind of entry of a platform's `layers`."""
+
+    def setUp(self):
+        self.root = Path(self._tmp, self.id().rsplit(".", 1)[-1])
+        make_tree(self.root, {
+            "build": {"bin": {"tool": File("#!/bin/sh\necho tool\n", 0o755)}},
+            "share": {"doc": {"readme.txt": "shared documentation\n"}},
+            "extra": {"notes.txt": "bundled as a layer of its own\n"},
+            "lib": {"libfoo.so": "not really a library\n"},
+            "meta.json": json.dumps({"type": "bundle", "version": 1})})
+        # A prebuilt .tar.gz from another tool, and the base layer pushed to another repository.
+        self.prebuilt = self.root / "lib.tar.gz"
+        subprocess.run(["tar", "-czf", self.prebuilt, "-C", self.root, "lib"], check=True)
+
+    def base_blob(self, repo: str) -> tuple[str, int]:
+        """Pushes a base archive to `repo`; returns its digest and size (a blob the release mounts)."""
+        archive = self.work.archive(ARM, "base")
+        self.push(repo, "1.0.0", ARM, "base", "-n", flavor="base")
+        return sha256(archive.read_bytes()), archive.stat().st_size
+
+    def write_matrix(self, repo: str, layers: list, **extra) -> Path:
+        path = self.root / "release.json"
+        path.write_text(json.dumps({
+            "schema": 1, "package": "%s/%s" % (self.reg.host, repo), "tag": "1.0.0", "metadata": "meta.json",
+            "output_dir": "dist", "shared_layers": {"share": {"content": "share", "prefix": "share"}},
+            "platforms": [{"platform": AMD, "content": "build", "layers": layers}], **extra}))
+        return path
+
+    def test_every_kind_in_order_byte_exact_mounted_and_installed(self):
+        base, base_size = self.base_blob("layers/base")
+        repo = "layers/tool"
+        matrix = self.write_matrix(repo, [
+            "share", base + ".tar.xz:from=layers/base,strip=1,prefix=opt",
+            {"content": "extra", "prefix": "share/extra"}, "lib.tar.gz:prefix=usr"], sbom=True)
+        mark = self.reg.mark()
+        result = run(["release", matrix, "--report", self.root / "report.json"])
+        self.assertEqual(result.returncode, 0, str(result))
+        dist = self.root / "dist"
+        (shared,) = dist.glob("*-share.tar.xz")
+        (tree,) = dist.glob("*-layer2.tar.xz")
+        (own,) = [p for p in dist.glob("*.tar.xz") if p not in (shared, tree)]
+
+        def descriptor(media_type, data_or_digest, size=None, **annotations):
+            digest = data_or_digest if isinstance(data_or_digest, str) else sha256(data_or_digest)
+            d = {"mediaType": media_type, "digest": digest,
+                 "size": size if size is not None else len(data_or_digest)}
+            if annotations:
+                d["annotations"] = annotations
+            return d
+        expected = [
+            descriptor(XZ, shared.read_bytes(), **{"sh.ocx.layer.prefix": "share"}),
+            descriptor(XZ, base, base_size, **{"sh.ocx.layer.prefix": "opt", "sh.ocx.layer.strip-components": "1"}),
+            descriptor(XZ, tree.read_bytes(), **{"sh.ocx.layer.prefix": "share/extra"}),
+            descriptor(GZ, self.prebuilt.read_bytes(), **{"sh.ocx.layer.prefix": "usr"}),
+            descriptor(XZ, own.read_bytes())]
+        report = json.loads((self.root / "report.json").read_text())
+        (platform,) = report["platforms"]
+        digest = platform["manifest"]["digest"]
+        # skopeo reads back exactly the bytes the registry stores; the layers are OCX's descriptors.
+        raw = skopeo_inspect_raw("%s/%s@%s" % (self.reg.host, repo, digest))
+        self.assertEqual(sha256(raw), digest)
+        self.assertIn(b'"layers":' + compact(expected).encode(), raw)
+        self.assertEqual([(l["digest"], l["path"] is None) for l in platform["layers"]],
+                         [(d["digest"], d["digest"] == base) for d in expected])
+        # The base blob was mounted from layers/base, never sent: no upload session for it.
+        mounts = [e for e in self.reg.requests(since=mark)
+                  if e.method == "POST" and "mount=" + base.replace(":", "%3A") in e.path.replace(":", "%3A")]
+        self.assertEqual(len(mounts), 1, mounts)
+        self.assertFalse([e for e in self.reg.requests(since=mark) if e.method in ("PUT", "PATCH")
+                          and base.split(":")[1] in e.path], "the base layer was uploaded")
+        self.assertEqual(self.store.blob(repo, base), self.store.blob("layers/base", base))
+        # The SBOM names the files where install puts them; the digest reference's are not read.
+        sbom_names = self.sbom_files(report, repo)
+        self.assertIn("share/doc/readme.txt", sbom_names)
+        self.assertIn("share/extra/notes.txt", sbom_names)
+        self.assertIn("usr/lib/libfoo.so", sbom_names)
+        self.assertIn("bin/tool", sbom_names)
+        self.assertFalse([n for n in sbom_names if n.startswith("opt/")], sbom_names)
+        # Install merges the five layers into one tree.
+        out = Path(self._tmp, "layers-install")
+        run(["install", self.store.ref(repo, "1.0.0"), "-p", AMD, "-o", out], check=True)
+        content = out / "content"
+        self.assertEqual((content / "share" / "doc" / "readme.txt").read_text(), "shared documentation\n")
+        self.assertEqual((content / "share" / "extra" / "notes.txt").read_text(), "bundled as a layer of its own\n")
+        self.assertEqual((content / "usr" / "lib" / "libfoo.so").read_text(), "not really a library\n")
+        self.assertIn("tool linux/arm64 base", (content / "opt" / "tool").read_text())  # strip=1 dropped bin/
+        self.assertTrue((content / "bin" / "tool").is_file())
+
+    def sbom_files(self, report: dict, repo: str) -> list:
+        (sbom,) = [a for a in report["attachments"] if a["kind"] == "sbom"]
+        manifest = json.loads(self.store.manifest(repo, sbom["digest"]))
+        doc = json.loads(self.store.blob(repo, manifest["layers"][0]["digest"]))
+        return [c["name"] for c in doc["components"] if c.get("type") == "file"]
+
+    def test_missing_digest_is_79_before_any_write(self):
+        repo = "layers/missing"
+        absent = sha256(b"never pushed")
+        matrix = self.write_matrix(repo, ["share", absent + ".tar.xz"])
+        mark = self.reg.mark()
+        result = run(["release", matrix])
+        self.assertEqual(result.returncode, 79, str(result))
+        self.assertIn("/platforms/0/layers/1: layer \"%s.tar.xz\": blob %s is not in" % (absent, absent), result.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+        self.assertEqual(self.store.tag_list(repo), [])
+        # --offline cannot know its size: refused as usage.
+        offline = run(["release", matrix, "--dry-run", "--offline"])
+        self.assertEqual(offline.returncode, 64, str(offline))
+        self.assertIn("--offline does not read", offline.stderr)
+
+    def test_colliding_archives_are_checked_together_before_any_write(self):
+        repo = "layers/collide"
+        # The platform's own archive and a layer both hold lib/libfoo.so: install would refuse it.
+        own = self.root / "own.tar.gz"
+        subprocess.run(["tar", "-czf", own, "-C", self.root, "lib", "build"], check=True)
+        path = self.root / "release.json"
+        path.write_text(json.dumps({
+            "schema": 1, "package": "%s/%s" % (self.reg.host, repo), "tag": "1.0.0", "metadata": "meta.json",
+            "platforms": [{"platform": AMD, "archive": "own.tar.gz", "layers": ["lib.tar.gz"]}]}))
+        mark = self.reg.mark()
+        result = run(["release", path])
+        self.assertEqual(result.returncode, 65, str(result))
+        self.assertIn("lib/libfoo.so", result.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+        # Apart (a prefix), the same two archives publish.
+        data = json.loads(path.read_text())
+        data["platforms"][0]["layers"] = [{"archive": "lib.tar.gz", "prefix": "extra"}]
+        path.write_text(json.dumps(data))
+        self.assertEqual(run(["release", path]).returncode, 0)
 
 
 if __name__ == "__main__":

@@ -278,8 +278,10 @@ TEST_CASE("parse_matrix: shared layers and the describe block") {
     CHECK(ok.matrix.shared_layers[0].content == std::filesystem::path("ci/share"));
     CHECK(ok.matrix.shared_layers[0].strip == 1u);
     CHECK(ok.matrix.shared_layers[0].prefix == "share/doc");
-    CHECK(ok.matrix.platforms[0].shared_layers == std::vector<std::string>{"share"});
-    CHECK(ok.matrix.platforms[1].shared_layers.empty());
+    REQUIRE(ok.matrix.platforms[0].layers.size() == 1);
+    CHECK(ok.matrix.platforms[0].layers[0].kind == plan::PlatformLayer::Kind::shared);
+    CHECK(ok.matrix.platforms[0].layers[0].shared == "share");
+    CHECK(ok.matrix.platforms[1].layers.empty());
     REQUIRE(ok.matrix.describe);
     CHECK(ok.matrix.describe->readme == std::filesystem::path("ci/README.md"));
     CHECK(ok.matrix.describe->keywords == std::vector<std::string>{"cli", "build"});
@@ -293,8 +295,67 @@ TEST_CASE("parse_matrix: shared layers and the describe block") {
         "/shared_layers/share/prefix: \"/abs\" is not a relative path of lowercase letters, digits, '.', '_', '-' and '/'",
         "/describe/readme: required key is missing",
         "/describe/keywords/0: expected a non-empty keyword without ','",
-        "/platforms/0/layers/0: no shared layer \"shar\" in /shared_layers",
-        "/platforms/0/layers/1: expected the name of a shared layer (\"shared_layers\")"};
+        "/platforms/0/layers/0: \"shar\" is neither a shared layer (/shared_layers) nor a layer archive (.tar.xz, "
+        ".txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd) or digest reference (sha256:<hex>.tar.xz)",
+        "/platforms/0/layers/1: expected a shared layer name, an archive, a digest reference or {\"content\": DIR}"};
     for (const auto& e : expected)
         CHECK_MESSAGE(std::find(bad.problems.begin(), bad.problems.end(), e) != bad.problems.end(), e);
+}
+
+TEST_CASE("parse_matrix: a platform's layers: shared names, archives, digest references and trees, in order") {
+    const std::string hex(64, 'a');
+    auto ok = parse(R"({"schema": 1, "package": "reg.example/acme/mytool", "tag": "1.0.0",
+      "shared_layers": {"share": {"content": "share"}},
+      "platforms": [{"platform": "linux/amd64", "content": "a", "layers": [
+        "share", "base.tar.gz:strip=1,prefix=opt", "sha256:)" +
+                    hex + R"(.tar.xz:from=acme/base",
+        {"content": "extra", "prefix": "share/x"}, {"archive": "/abs/b.tar.zst", "strip": 2}, "./share"]}]})");
+    // "./share" names no shared layer ("./" makes it a file), and no archive either.
+    REQUIRE(ok.problems.size() == 1);
+    CHECK(ok.problems[0] ==
+          "/platforms/0/layers/5: \"./share\" is neither a shared layer (/shared_layers) nor a layer archive (.tar.xz, "
+          ".txz, .tar.gz, .tgz, .tar.zst, .tzst, .tar.zstd) or digest reference (sha256:<hex>.tar.xz)");
+    const auto& layers = ok.matrix.platforms[0].layers;
+    REQUIRE(layers.size() == 5);
+    using Kind = plan::PlatformLayer::Kind;
+    CHECK(layers[0].kind == Kind::shared);
+    CHECK(layers[1].kind == Kind::reference);
+    CHECK(layers[1].ref.kind == oci::LayerRef::Kind::file);
+    CHECK(layers[1].ref.path == std::filesystem::path("ci/base.tar.gz"));  // relative to the matrix
+    CHECK(layers[1].ref.media_type == "application/vnd.oci.image.layer.v1.tar+gzip");
+    CHECK(layers[1].ref.strip == 1u);
+    CHECK(layers[1].ref.prefix == "opt");
+    CHECK(layers[2].ref.kind == oci::LayerRef::Kind::digest);
+    CHECK(layers[2].ref.digest.str() == "sha256:" + hex);
+    CHECK(layers[2].ref.from == "acme/base");
+    CHECK(layers[3].kind == Kind::content);
+    CHECK(layers[3].content == std::filesystem::path("ci/extra"));
+    CHECK(layers[3].ref.prefix == "share/x");
+    CHECK(layers[3].index == 3);
+    CHECK(layers[3].json_path == "/platforms/0/layers/3");
+    CHECK(layers[4].ref.kind == oci::LayerRef::Kind::file);
+    CHECK(layers[4].ref.path == std::filesystem::path("/abs/b.tar.zst"));
+    CHECK(layers[4].ref.strip == 2u);
+
+    auto bad = parse(R"({"schema": 1, "package": "reg.example/acme/mytool", "tag": "1.0.0",
+      "platforms": [{"platform": "linux/amd64", "content": "a", "layers": [
+        "sha256:)" + hex +
+                     R"(", {"content": "x", "archive": "y.tar.xz"}, {"archive": "y.zip"},
+        {"content": "d", "strip": 300, "mode": 1}, "x.tar.xz:strip=1", "x.tar.xz:strip=1", "x.tar.xz:depth=1"]}]})");
+    const std::vector<std::string> expected{
+        "/platforms/0/layers/0: layer \"sha256:" + hex +
+            "\": a bare layer digest; append the archive extension to declare the media type (.tar.xz, .txz, .tar.gz, "
+            ".tgz, .tar.zst, .tzst, .tar.zstd), e.g. \"sha256:" +
+            hex + ".tar.xz\"",
+        "/platforms/0/layers/1: give one of \"content\" (a directory to bundle) or \"archive\" (a prebuilt archive)",
+        "/platforms/0/layers/2/archive: \"y.zip\" is not a supported archive (.tar.xz, .txz, .tar.gz, .tgz, .tar.zst, "
+        ".tzst, .tar.zstd)",
+        "/platforms/0/layers/3/strip: expected 0 to 255",
+        "/platforms/0/layers/5: listed twice in this platform's layers",
+        "/platforms/0/layers/6: layer \"x.tar.xz:depth=1\": unknown key \"depth\" in the tail (keys: strip, prefix, from)"};
+    for (const auto& e : expected)
+        CHECK_MESSAGE(std::find(bad.problems.begin(), bad.problems.end(), e) != bad.problems.end(), e);
+    CHECK(std::any_of(bad.problems.begin(), bad.problems.end(), [](const std::string& p) {
+        return p.starts_with("/platforms/0/layers/3/mode: unknown key \"mode\"");
+    }));
 }
