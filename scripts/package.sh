@@ -12,7 +12,10 @@
 # 2.35 (Ubuntu 22.04); anything else is refused (exit 65) and nothing is written to dist/.
 # Build it on the oldest system it should run on (the release workflow uses Debian 12).
 #
-#   OCX_PACKAGE_BUILD_DIR   build directory (default build-dist; kept, so a rebuild is incremental)
+#   OCX_PACKAGE_BUILD_DIR   build directory (default build-dist; kept, so a rebuild is incremental).
+#                           One configured already as a Release build with OCX_PORTABLE=ON (the
+#                           test suite's build/, scripts/test.sh) is used as it is configured:
+#                           only the ocx-release target is brought up to date
 #   OCX_PACKAGE_OUT         output directory (default dist)
 #   OCX_RELEASE_COMMIT      the commit `--version` names when the source is not a git checkout
 #   SOURCE_DATE_EPOCH       file times in the archive (default: the last commit's time, else 0)
@@ -55,7 +58,13 @@ if [ "$os" = darwin ]; then
   cmake_args+=("-DCMAKE_PREFIX_PATH=$prefixes")
 fi
 say "building $asset in $build_dir"
-cmake "${cmake_args[@]}" >/dev/null
+cache=$build_dir/CMakeCache.txt
+if [ -f "$cache" ] && grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$cache" && grep -qx 'OCX_PORTABLE:BOOL=ON' "$cache" &&
+  grep -qx 'OCX_WERROR:BOOL=ON' "$cache" && ! grep -qx 'OCX_SANITIZE:BOOL=ON' "$cache"; then
+  say "$build_dir is configured for release packages already: building it as it is"
+else
+  cmake "${cmake_args[@]}" >/dev/null
+fi
 cmake --build "$build_dir" --target ocx-release >&2
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/ocx-package.XXXXXX")
