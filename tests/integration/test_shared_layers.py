@@ -22,6 +22,7 @@ import unittest
 from pathlib import Path
 
 from fixtures import File, make_tree, run, skopeo_inspect_raw
+from schemas import matrix_errors, validate_matrix, validate_report
 from test_push import AMD, ARM, MAC, RegistryHarness, sha256
 
 XZ = "application/vnd.oci.image.layer.v1.tar+xz"
@@ -153,7 +154,8 @@ class TestPlatformLayers(RegistryHarness):
             descriptor(XZ, tree.read_bytes(), **{"sh.ocx.layer.prefix": "share/extra"}),
             descriptor(GZ, self.prebuilt.read_bytes(), **{"sh.ocx.layer.prefix": "usr"}),
             descriptor(XZ, own.read_bytes())]
-        report = json.loads((self.root / "report.json").read_text())
+        report = validate_report(json.loads((self.root / "report.json").read_text()))
+        validate_matrix(json.loads(matrix.read_text()))
         (platform,) = report["platforms"]
         digest = platform["manifest"]["digest"]
         # skopeo reads back exactly the bytes the registry stores; the layers are OCX's descriptors.
@@ -202,6 +204,11 @@ class TestPlatformLayers(RegistryHarness):
         self.assertIn("/platforms/0/layers/1: layer \"%s.tar.xz\": blob %s is not in" % (absent, absent), result.stderr)
         self.assertEqual(self.writes_since(mark), [])
         self.assertEqual(self.store.tag_list(repo), [])
+        # The schema takes the same entries, and refuses what the tool refuses.
+        data = json.loads(matrix.read_text())
+        self.assertEqual(matrix_errors(data), [])
+        data["platforms"][0]["layers"] = [{"content": "extra", "archive": "lib.tar.gz"}, {"archive": "lib.zip"}]
+        self.assertNotEqual(matrix_errors(data), [])
         # --offline cannot know its size: refused as usage.
         offline = run(["release", matrix, "--dry-run", "--offline"])
         self.assertEqual(offline.returncode, 64, str(offline))
