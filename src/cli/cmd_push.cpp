@@ -342,8 +342,11 @@ int publish_push(const PushArgs& a, PushRequest& r, PushReportShape shape) {
         if (auto v = plan::cascade_start(r.ref.tag); !v) return fail_early(a, r, shape, "plan tags", v.error());
     auto target = open_target(r.ref, a.target_options);
     if (!target) return fail(target.error());
-    // Fail fast: an unreachable registry or refused credentials before any upload.
-    if (auto s = (*target)->check_access(store::Target::Access::push); !s)
+    // Fail fast: an unreachable registry or refused credentials before any upload. Read access
+    // only: the archives are hashed already, so a push has nothing costly left before its first
+    // write, and that write (a mount, an upload or the manifest, all before any tag) fails as the
+    // write check would; the check's upload session would cost two requests on every push.
+    if (auto s = (*target)->check_access(store::Target::Access::read); !s)
         return fail_early(a, r, shape, "check target", s.error());
     // Every digest reference is in place (or mounted) before the first upload or tag write.
     auto layers = resolve_references(**target, r.layer_args, a.target_options.mount_from);

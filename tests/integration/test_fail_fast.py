@@ -85,7 +85,8 @@ class TestFailFast(unittest.TestCase):
         # A dry run writes nothing, not even an upload session.
         self.assertEqual([e for e in self.reg.requests(since=mark) if e.method in ("PUT", "POST", "PATCH", "DELETE")],
                          [])
-        # A push checks push access: an upload session opened and cancelled, nothing stored.
+        # A push checks read access only: no upload session is opened and cancelled; its first
+        # write shows whether it may push (test_read_only_token_…).
         work = self.work / "push"
         tree = make_tree(work / "tree", {"bin": {"hello": File("#!/bin/sh\n", 0o755)}})
         (work / "metadata.json").write_text(json.dumps(METADATA))
@@ -95,9 +96,8 @@ class TestFailFast(unittest.TestCase):
         r = run(["push", "-n", "-i", "%s/fail/push:1.0.0" % self.reg.host, "-p", "linux/amd64", "-v",
                  work / "hello-1.0.0-linux-amd64.tar.xz"], env=self.creds("Pw-7qZ!x-ocx-secret"))
         self.assertEqual(r.returncode, 0, str(r))
-        self.assertIn("accepts pushes with these credentials", r.stderr)
-        first = [(e.method, e.status) for e in self.reg.requests(since=mark) if e.method in ("POST", "DELETE")][:2]
-        self.assertEqual(first, [("POST", 202), ("DELETE", 204)])
+        self.assertIn("the registry answers and accepts the credentials", r.stderr)
+        self.assertEqual([e for e in self.reg.requests(since=mark) if e.method == "DELETE"], [])
 
     def test_read_only_token_fails_the_check_before_any_bundle(self):
         # A token server grants what the user may have without an error: a read-only user gets
@@ -115,6 +115,21 @@ class TestFailFast(unittest.TestCase):
                 self.assertFalse((matrix.parent / "out" / "bundles").exists())
                 self.assertEqual([(e.method, e.path) for e in reg.requests(since=mark) if e.method in ("PUT", "PATCH")],
                                  [])
+                # push finds it at its first write, an upload session, before anything is stored.
+                work = self.work / "readonly-push"
+                tree = make_tree(work / "tree", {"bin": {"hello": File("#!/bin/sh\n", 0o755)}})
+                (work / "metadata.json").write_text(json.dumps(METADATA))
+                run(["create", tree, "-i", "hello:1.0.0", "-p", "linux/amd64", "-m", work / "metadata.json", "-o",
+                     work, "-f"], check=True)
+                mark = reg.mark()
+                r = run(["push", "-n", "-i", "%s/fail/readonly:1.0.0" % reg.host, "-p", "linux/amd64",
+                         work / "hello-1.0.0-linux-amd64.tar.xz"],
+                        env={"OCX_AUTH_%s_USER" % host_slug(reg.host): "reader",
+                             "OCX_AUTH_%s_TOKEN" % host_slug(reg.host): "R3ad-0nly-ocx-secret"})
+                self.assertIn(r.returncode, (77, 80), str(r))
+                self.assertIn("POST blob upload", r.stderr)
+                self.assertEqual([(e.method, e.path) for e in reg.requests(since=mark)
+                                  if e.method in ("PUT", "PATCH") or (e.method == "POST" and e.status < 400)], [])
         finally:
             ts.stop()
 
@@ -148,14 +163,14 @@ class TestOpenRegistry(unittest.TestCase):
                      work / "hello-1.0.0-linux-amd64.tar.xz"])
             self.assertEqual(r.returncode, 0, str(r))
             self.assertEqual(reg.count("GET", "^/v2/$", since=mark), 1)
-            # The push access check still ran: its upload session opened and cancelled.
-            self.assertEqual([(e.method, e.status) for e in reg.requests(since=mark)
-                              if e.method in ("POST", "DELETE")][:2], [("POST", 202), ("DELETE", 204)])
             small = big_project(work / "small", "%s/open/release" % reg.host, megabytes_per_platform=1)
             mark = reg.mark()
             r = run(["release", small])
             self.assertEqual(r.returncode, 0, str(r))
             self.assertEqual(reg.count("GET", "^/v2/$", since=mark), 1)
+            # release's push access check still ran: its upload session opened and cancelled.
+            self.assertEqual([(e.method, e.status) for e in reg.requests(since=mark)
+                              if e.method in ("POST", "DELETE")][:2], [("POST", 202), ("DELETE", 204)])
 
 
 class TestUnreachable(unittest.TestCase):

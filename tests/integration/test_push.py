@@ -717,10 +717,11 @@ class TestPushInputs(RegistryHarness):
             self.assertEqual(result.returncode, 69, str(result))  # the registry said no: do not retry
             report = result.json()
             self.assertEqual(report["status"], "failed")
-            # Found by the fail-fast check (an upload session), before any blob is offered.
-            self.assertIn("POST blob upload %s/inputs/ro (push access check): HTTP 405 Method Not Allowed" % ro.host,
-                          result.stderr)
-            self.assertEqual([e["step"] for e in report["errors"]], ["check target"])
+            # Found at the first write, the first blob's upload session, before anything is stored.
+            self.assertIn("error: push linux/amd64: layer %s: POST blob upload %s/inputs/ro@%s: HTTP 405 Method Not "
+                          "Allowed" % (archive, ro.host, sha256(archive.read_bytes())), result.stderr)
+            self.assertEqual([e["step"] for e in report["errors"]], ["push linux/amd64"])
+            self.assertEqual(report["tags"], [])
             self.assertIn("HTTP 405 Method Not Allowed", result.stderr)
             self.assertEqual([e for e in ro.requests() if e.method in ("PUT", "POST", "PATCH") and e.status < 400], [])
 
