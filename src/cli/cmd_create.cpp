@@ -48,12 +48,13 @@ Status check_required(const std::string& source, const std::string& identifier, 
 /// The metadata file of -m, validated; nullopt without -m.
 /// Tag-only dependencies are pinned for this platform first (docs/cli.md "Dependency pins").
 Result<std::optional<metadata::Metadata>> load_metadata(const std::string& metadata_path,
-                                                        const std::optional<oci::Platform>& platform) {
+                                                        const std::optional<oci::Platform>& platform,
+                                                        const TargetOptions& connection) {
     if (metadata_path.empty()) return std::optional<metadata::Metadata>{};
     auto text = read_file(metadata_path);
     if (!text) return std::move(text).error();
     if (!*text) return make_error(ErrorKind::not_found, metadata_path + ": metadata file not found");
-    auto pinned = pin_dependencies(**text, *platform, TargetOptions{}, metadata_path);
+    auto pinned = pin_dependencies(**text, *platform, connection, metadata_path);
     if (!pinned) return std::move(pinned).error();
     auto m = metadata::parse(*pinned, metadata_path);
     if (!m) return std::move(m).error();
@@ -136,6 +137,8 @@ int cmd_create(const Args& args) {
                                                                         "directory or file to bundle");
     std::string progress_mode = "auto";
     add_progress_option(desc, progress_mode);
+    TargetOptions connection;  // for the registries dependency pins are read from
+    add_connection_options(desc, connection);
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("path", 1);
@@ -162,7 +165,7 @@ int cmd_create(const Args& args) {
     const std::optional<oci::Platform>& platform = *parsed_platform;
 
     // Everything is validated before anything is written.
-    auto loaded = load_metadata(metadata_path, platform);
+    auto loaded = load_metadata(metadata_path, platform, connection);
     if (!loaded) return fail(loaded.error());
     const std::optional<metadata::Metadata>& meta = *loaded;
     auto archive_path = bundle_path(output, *ref, platform);

@@ -23,7 +23,7 @@ Result<PreparedLayer> bundle_layer(const std::filesystem::path& source, const st
     if (!made) return std::move(made).error().context(who);
     // What install will accept: a tree of zeros bundles to little and unpacks to much.
     if (auto s = bundle::check_totals(how.limits, made->size, made->entries, made->input_bytes); !s)
-        return std::move(s).error().context(who + ": " + out.filename().string());
+        return std::move(s).error().context(who);
     bundle::remember_bundle(*made);
     PreparedLayer prepared{Layer{out,
                                  made->digest,

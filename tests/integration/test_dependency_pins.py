@@ -123,5 +123,33 @@ class TestDependencyPins(RegistryHarness):
         self.assertEqual([e["step"] for e in report["errors"]], ["check dependencies"])
 
 
+class TestPinsOverTls(RegistryHarness):
+    """`create` reads pins with the connection options: a registry whose certificate only
+    --ca-file vouches for is read with it, and refused without it."""
+
+    registry_kwargs = {"tls": True}
+
+    def test_create_takes_ca_file_for_its_pins(self):
+        ca = self.reg.ca_file
+        run(["push", "-n", "-i", self.store.ref("deps/tls", "1.0.0"), "-p", AMD, "-m", self.work.metadata("tls"),
+             "--ca-file", ca, self.work.archive(AMD)], check=True)
+        meta = Path(self._tmp, "tls-meta.json")
+        meta.write_text(json.dumps({"type": "bundle", "version": 1,
+                                    "dependencies": [{"identifier": "%s/deps/tls:1.0.0" % self.reg.host}]}))
+        tree = make_tree(Path(self._tmp, "tls-tree"), {"bin": {"app": File("#!/bin/sh\n", 0o755)}})
+        out = Path(self._tmp, "tls-out")
+        refused = run(["create", tree, "-i", "app:1.0.0", "-p", AMD, "-m", meta, "-o", out])
+        self.assertNotEqual(refused.returncode, 0, str(refused))
+        self.assertIn("certificate", refused.stderr)
+        self.assertFalse(out.exists())
+        result = run(["create", tree, "-i", "app:1.0.0", "-p", AMD, "-m", meta, "-o", out, "--ca-file", ca])
+        self.assertEqual(result.returncode, 0, str(result))
+        (sidecar,) = out.glob("*-metadata.json")
+        index = json.loads(self.store.manifest("deps/tls", "1.0.0"))
+        (entry,) = index["manifests"]
+        self.assertEqual(json.loads(sidecar.read_text())["dependencies"][0]["identifier"],
+                         "%s/deps/tls:1.0.0@%s" % (self.reg.host, entry["digest"]))
+
+
 if __name__ == "__main__":
     unittest.main()
