@@ -423,6 +423,33 @@ Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const fs::path& path, 
     return checked;
 }
 
+Status admit_tree(const std::vector<Entry>& entries, const UnpackLimits& limits, LayerSet& set, const std::string& what) {
+    PathParts prefix;
+    if (!set.placement.prefix.empty()) {
+        auto parts = member_path(set.placement.prefix);
+        if (!parts)
+            return make_error(ErrorKind::data,
+                              what + ": prefix " + quote_name(set.placement.prefix) + ": " + parts.error().message);
+        prefix = std::move(*parts);
+    }
+    for (const auto& e : entries) {
+        auto refuse = [&](const std::string& why) {
+            return make_error(ErrorKind::data, what + ": " + quote_name(e.name) + ": " + why);
+        };
+        if (Status s = count_member(limits, set.compressed, e.size, set.entries, set.unpacked); !s)
+            return refuse(s.error().message);
+        auto parts = member_path(e.name);
+        if (!parts) return refuse(parts.error().message);
+        auto at = place(*parts, set.placement.strip_components, prefix);
+        if (!at || at->empty()) continue;  // stripped away: install skips it
+        const MemberType type = e.type == EntryType::directory ? MemberType::directory
+                                : e.type == EntryType::symlink ? MemberType::symlink
+                                                               : MemberType::file;
+        if (auto why = set.tree.admit(*at, type, e.link_target); !why.empty()) return refuse(why);
+    }
+    return {};
+}
+
 Status finish_layers(const LayerSet& set) {
     if (auto problem = set.tree.finish())
         return make_error(ErrorKind::data, "the layers together: " + quote_name(problem->path) + ": " + problem->reason);

@@ -73,6 +73,12 @@ class ArchiveFeed;  // bundle/archive_feed.hpp
 Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const std::filesystem::path& path, std::uint64_t size,
                                        std::string_view media_type, const UnpackLimits& limits = {});
 
+/// A tree a release bundles itself, as one layer of `set`: its members (bundle::scan's entries,
+/// what create writes) placed by `set.placement` and counted against `limits` over the whole set,
+/// as check_archive counts an archive's. `set.compressed` must already hold every layer's size.
+/// Problems are ErrorKind::data naming `what` and the member.
+Status admit_tree(const std::vector<Entry>& entries, const UnpackLimits& limits, LayerSet& set, const std::string& what);
+
 /// After the last archive of `set`: every symlink resolved through all the layers stays inside.
 /// ErrorKind::data naming the link.
 Status finish_layers(const LayerSet& set);

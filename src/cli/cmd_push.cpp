@@ -1,4 +1,5 @@
 // `ocx-release push` (docs/cli.md "Commands"): one platform with OCX `package push` semantics.
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -87,9 +88,13 @@ Result<LayerArgs> read_layer_args(const std::vector<std::string>& args, const bu
         if (ref->kind == oci::LayerRef::Kind::file) ++files;
         out.refs.push_back(std::move(*ref));
     }
-    // Several archives are one tree to install: checked together, as it extracts them.
+    // Several archives are one tree to install: checked together, as it extracts them. So is one
+    // with a strip or prefix, placed as install places it (strip=1 can make two paths one).
+    const bool placed = std::any_of(out.refs.begin(), out.refs.end(), [](const oci::LayerRef& r) {
+        return r.kind == oci::LayerRef::Kind::file && (r.strip || r.prefix);
+    });
     std::optional<bundle::LayerSet> set;
-    if (files > 1) {
+    if (files > 1 || placed) {
         set.emplace();
         for (const auto& r : out.refs) {
             if (r.kind != oci::LayerRef::Kind::file) continue;
