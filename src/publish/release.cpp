@@ -41,6 +41,7 @@ struct PlatformWork {
     /// The platform's "layers", in order: shared layers and digest references are set before
     /// any platform is prepared, the trees and archives by prepare_platform.
     std::vector<std::optional<PreparedLayer>> leading;
+    SharedUploads* shared = nullptr;  // uploads the shared layers it names, once for all platforms
 };
 
 // The platform's SBOM (docs/cli.md "Supply chain"): the user's file as is (it must be JSON), or
@@ -73,21 +74,11 @@ bool bundles_here(const plan::PlatformSpec& spec) {
            });
 }
 
-// Install extracts a platform's layers into one tree, so when it has two or more prebuilt
-// archives (its "archive" and the archives in its "layers") they are checked together, now.
-std::optional<bundle::LayerSet> archives_together(const plan::PlatformSpec& spec) {
-    std::vector<fs::path> files;
-    for (const auto& l : spec.layers)
-        if (is_archive_file(l)) files.push_back(l.ref.path);
-    if (spec.archive) files.push_back(*spec.archive);
-    if (files.size() < 2) return std::nullopt;
-    bundle::LayerSet set;
-    for (const auto& f : files) {
-        std::error_code ec;
-        const auto size = fs::file_size(f, ec);
-        set.compressed += ec ? 0 : size;  // a missing archive is reported by its check
-    }
-    return set;
+// A file's size, 0 when it cannot be read (its check reports that).
+std::uint64_t size_of(const fs::path& file) {
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    return ec ? 0 : size;
 }
 
 // A prebuilt archive as a layer placed by `placement`: with the platform's other archives in
@@ -192,9 +183,9 @@ private:
 };
 
 // The platform's "layers" that preparation makes: trees bundled as <bundle_stem>-layer<N>.tar.xz,
-// and prebuilt archives (checked with the platform's other archives in `set`).
+// and (unless they are checked together later, check_together) prebuilt archives.
 Status prepare_leading(const plan::Matrix& matrix, const ReleaseOptions& options, BundleRun& bundles, PlatformWork& work,
-                       bundle::LayerSet* set) {
+                       bool together) {
     const auto& spec = *work.input->spec;
     const bool list_files = spec.sbom && !spec.sbom_file;
     for (std::size_t i = 0; i < spec.layers.size(); ++i) {
@@ -208,7 +199,8 @@ Status prepare_leading(const plan::Matrix& matrix, const ReleaseOptions& options
                 log::info("[" + spec.platform.str() + "] bundled layer " + out.filename().string() + " (" +
                           human_bytes(layer->layer.size) + ", " + layer->layer.digest.str() + ")");
         } else if (is_archive_file(l)) {
-            layer = archive_layer(l.ref.path, l.ref, options, set, list_files);
+            if (together) continue;
+            layer = archive_layer(l.ref.path, l.ref, options, nullptr, list_files);
             if (!layer) layer = std::move(layer).error().context(l.json_path);
         }
         if (!layer) return std::move(layer).error();
@@ -219,10 +211,10 @@ Status prepare_leading(const plan::Matrix& matrix, const ReleaseOptions& options
 
 // The platform's own content (bundled, with its sidecar) or archive: its last layer.
 Result<PreparedLayer> prepare_own(const plan::Matrix& matrix, const ReleaseOptions& options, BundleRun& bundles,
-                                  const PlatformWork& work, bundle::LayerSet* set) {
+                                  const PlatformWork& work) {
     const auto& spec = *work.input->spec;
     const bool list_files = spec.sbom && !spec.sbom_file;
-    if (!spec.content) return archive_layer(*spec.archive, {}, options, set, list_files);
+    if (!spec.content) return archive_layer(*spec.archive, {}, options, nullptr, list_files);
     const fs::path out = options.bundle_dir / (spec.bundle_stem + ".tar.xz");
     auto made = bundle_layer(*spec.content, out, {}, bundles.next(matrix, options, list_files), out.filename().string());
     if (!made) return made;
@@ -233,6 +225,56 @@ Result<PreparedLayer> prepare_own(const plan::Matrix& matrix, const ReleaseOptio
     log::info("[" + spec.platform.str() + "] bundled " + out.filename().string() + " (" + human_bytes(made->layer.size) +
               ", " + made->layer.digest.str() + ")");
     return made;
+}
+
+// A tree of this release as one layer of `set`, placed by `strip`/`prefix` (scanned again: the
+// bundle holds exactly what the scan finds).
+Status admit_tree(const fs::path& tree, const std::optional<unsigned>& strip, const std::optional<std::string>& prefix,
+                  const ReleaseOptions& options, bundle::LayerSet& set, const std::string& what) {
+    auto entries = bundle::scan(tree);
+    if (!entries) return std::move(entries).error().context(what);
+    set.placement = {strip.value_or(0), prefix.value_or("")};
+    return bundle::admit_tree(*entries, options.limits, set, what);
+}
+
+// A platform with several layers is one tree once installed, so all of them are checked
+// together, as install extracts them (bundle::LayerSet): a path in two layers, a link through
+// another layer, the limits over their sum, each layer placed by its strip and prefix. Trees are
+// admitted from their scans, prebuilt archives walked now (and made into layers here); a
+// digest reference's blob is not read. `own` is the platform's bundle, or set here for its archive.
+Status check_together(const plan::Matrix& matrix, const ReleaseOptions& options, PlatformWork& work,
+                      std::optional<PreparedLayer>& own) {
+    const auto& spec = *work.input->spec;
+    const bool list_files = spec.sbom && !spec.sbom_file;
+    bundle::LayerSet set;
+    for (std::size_t i = 0; i < spec.layers.size(); ++i)
+        set.compressed += work.leading[i] ? work.leading[i]->layer.size
+                                          : (is_archive_file(spec.layers[i]) ? size_of(spec.layers[i].ref.path) : 0);
+    set.compressed += own ? own->layer.size : size_of(*spec.archive);
+    for (std::size_t i = 0; i < spec.layers.size(); ++i) {
+        const auto& l = spec.layers[i];
+        Status s;
+        if (l.kind == plan::PlatformLayer::Kind::shared) {
+            const auto it = std::find_if(matrix.shared_layers.begin(), matrix.shared_layers.end(),
+                                         [&](const auto& shared) { return shared.name == l.shared; });
+            s = admit_tree(it->content, it->strip, it->prefix, options, set, l.json_path + " (\"" + l.shared + "\")");
+        } else if (l.kind == plan::PlatformLayer::Kind::content) {
+            s = admit_tree(l.content, l.ref.strip, l.ref.prefix, options, set, l.json_path);
+        } else if (is_archive_file(l)) {
+            auto layer = archive_layer(l.ref.path, l.ref, options, &set, list_files);
+            if (!layer) return std::move(layer).error().context(l.json_path);
+            work.leading[i] = std::move(*layer);
+        }
+        if (!s) return s;
+    }
+    if (spec.content) {
+        if (auto s = admit_tree(*spec.content, {}, {}, options, set, spec.json_path + "/content"); !s) return s;
+    } else {
+        auto layer = archive_layer(*spec.archive, {}, options, &set, list_files);
+        if (!layer) return std::move(layer).error();
+        own = std::move(*layer);
+    }
+    return bundle::finish_layers(set);
 }
 
 // Bundles (or digests) one platform and builds its manifest: the CPU-bound half of a platform.
@@ -249,18 +291,19 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
         add_error(rep, rep_mutex, at, e);
         return false;
     };
-    std::optional<bundle::LayerSet> set = archives_together(spec);
-    bundle::LayerSet* together = set ? &*set : nullptr;
+    const bool together = !spec.layers.empty();
     std::optional<PreparedLayer> own;
     {
         BundleRun bundles(budget, name);
         if (auto s = prepare_leading(matrix, options, bundles, work, together); !s) return fail(step, s.error());
-        auto made = prepare_own(matrix, options, bundles, work, together);
-        if (!made) return fail(step, made.error());
-        own = std::move(*made);
+        if (spec.content || !together) {
+            auto made = prepare_own(matrix, options, bundles, work);
+            if (!made) return fail(step, made.error());
+            own = std::move(*made);
+        }
     }
-    if (set)
-        if (auto s = bundle::finish_layers(*set); !s) return fail(step, s.error());
+    if (together)
+        if (auto s = check_together(matrix, options, work, own); !s) return fail(step, s.error());
     std::vector<bundle::FileHash> files;
     auto add = [&](PreparedLayer& l) {
         work.result.archives.push_back({l.layer.path.string(), l.layer.digest, l.layer.size, l.created});
@@ -282,10 +325,15 @@ bool prepare_platform(const plan::Matrix& matrix, const ReleaseOptions& options,
     return true;
 }
 
-// Pushes a prepared platform's blobs and manifest: the I/O-bound half.
+// Pushes a prepared platform's blobs and manifest: the I/O-bound half. Its shared layers first
+// (uploaded by the first platform that needs them).
 void push_prepared(store::Target& target, const ReleaseOptions& options, PlatformWork& work, report::Report& rep,
                    std::mutex& rep_mutex) {
     const std::string& name = work.result.platform;
+    for (const auto& l : work.input->spec->layers)
+        if (l.kind == plan::PlatformLayer::Kind::shared)
+            if (auto s = work.shared->ensure(target, l.shared); !s)
+                return add_error(rep, rep_mutex, "push " + name, s.error());
     std::uint64_t total = 0;
     for (const auto& l : work.content.layers) total += l.size;
     std::vector<report::Blob> uploaded;
@@ -541,15 +589,19 @@ void write_release_tags(store::Target* target, const plan::Matrix& matrix, const
 namespace {
 // The work's results in the report, in the matrix's order (after a failure that stops the release).
 void record_platforms(const std::vector<PlatformWork>& work, report::Report& rep) {
-    for (const auto& w : work) rep.platforms.push_back(w.result);
+    for (const auto& w : work)
+        if (!w.result.platform.empty()) rep.platforms.push_back(w.result);  // preparation began: it has a result
 }
 
-// The layers in place before any platform is prepared (each platform's `leading`): its digest
-// references, found in the target (a missing one stops the release before any write), then the
-// shared layers (shared_layers.hpp), bundled and pushed once. False when they are not in place
+// The layers known before any platform is prepared (each platform's `leading`): its digest
+// references, found in the target (a missing one stops the release; one mounted from its from=
+// is the only blob written before the platforms are checked), then the shared layers
+// (shared_layers.hpp), bundled here and uploaded with the first platform pushed that names
+// them (`uploads`). False when they are not in place
 // (the error is in the report).
 bool add_layers_in_place(store::Target* target, const plan::Matrix& matrix, const ReleaseOptions& options,
-                         std::vector<PlatformWork>& work, report::Report& rep, std::mutex& rep_mutex) {
+                         std::vector<PlatformWork>& work, std::unique_ptr<SharedUploads>& uploads, report::Report& rep,
+                         std::mutex& rep_mutex) {
     auto stop = [&](std::string step, const Error& e) {
         add_error(rep, rep_mutex, std::move(step), e);
         record_platforms(work, rep);
@@ -567,9 +619,11 @@ bool add_layers_in_place(store::Target* target, const plan::Matrix& matrix, cons
         }
     }
     if (matrix.shared_layers.empty()) return true;
-    auto shared = prepare_shared_layers(target, matrix, options);
+    auto shared = prepare_shared_layers(matrix, options);
     if (!shared) return stop("shared layers", shared.error());
+    uploads = std::make_unique<SharedUploads>(*shared);
     for (auto& w : work) {
+        w.shared = uploads.get();
         const auto& layers = w.input->spec->layers;
         for (std::size_t i = 0; i < layers.size(); ++i)
             if (layers[i].kind == plan::PlatformLayer::Kind::shared) w.leading[i] = shared->at(layers[i].shared);
@@ -665,8 +719,9 @@ report::Report run_release(store::Target* target, const plan::Matrix& matrix, co
     std::vector<PlatformWork> work;
     for (const auto& in : inputs)
         if (!options.shard || in.spec->platform.str() == *options.shard)
-            work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}, {}});
-    if (!add_layers_in_place(target, matrix, options, work, rep, rep_mutex)) return rep;
+            work.push_back(PlatformWork{&in, {}, {}, {}, false, false, {}, {}, nullptr});
+    std::unique_ptr<SharedUploads> shared_uploads;  // outlives every push
+    if (!add_layers_in_place(target, matrix, options, work, shared_uploads, rep, rep_mutex)) return rep;
     if (!prepare_and_push_checked(target, matrix, options, work, rep, rep_mutex)) return rep;
 
     bool all_ok = std::all_of(work.begin(), work.end(), [](const PlatformWork& w) { return w.ok; });

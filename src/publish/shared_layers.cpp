@@ -23,7 +23,7 @@ Status push_shared(store::Target& target, const std::string& name, const Layer& 
 }
 }  // namespace
 
-Result<std::map<std::string, PreparedLayer>> prepare_shared_layers(store::Target* target, const plan::Matrix& matrix,
+Result<std::map<std::string, PreparedLayer>> prepare_shared_layers(const plan::Matrix& matrix,
                                                                    const ReleaseOptions& options) {
     std::set<std::string> named, listed;  // named by a platform of this run; and by one with a generated SBOM
     for (const auto& p : matrix.platforms) {
@@ -48,12 +48,28 @@ Result<std::map<std::string, PreparedLayer>> prepare_shared_layers(store::Target
         if (!layer) return std::move(layer).error();
         log::info("[" + spec.name + "] bundled shared layer " + file.filename().string() + " (" +
                   human_bytes(layer->layer.size) + ", " + layer->layer.digest.str() + ")");
-        if (!options.dry_run && target != nullptr)
-            if (auto s = push_shared(*target, spec.name, layer->layer); !s) return std::move(s).error().context(what);
         layer->layer.origin = Layer::Origin::present;
         out.emplace(spec.name, std::move(*layer));
     }
     return out;
+}
+
+SharedUploads::SharedUploads(const std::map<std::string, PreparedLayer>& layers) {
+    for (const auto& [name, prepared] : layers) {
+        auto upload = std::make_unique<Upload>();
+        upload->layer = prepared.layer;
+        uploads_.emplace(name, std::move(upload));
+    }
+}
+
+Status SharedUploads::ensure(store::Target& target, const std::string& name) {
+    Upload& upload = *uploads_.at(name);
+    std::lock_guard lock(upload.mutex);
+    if (upload.done) return {};
+    if (auto s = push_shared(target, name, upload.layer); !s)
+        return std::move(s).error().context("shared layer \"" + name + "\"");
+    upload.done = true;
+    return {};
 }
 
 }  // namespace ocx::publish

@@ -199,8 +199,11 @@ class TestPlatformLayers(RegistryHarness):
         absent = sha256(b"never pushed")
         matrix = self.write_matrix(repo, ["share", absent + ".tar.xz"])
         mark = self.reg.mark()
-        result = run(["release", matrix])
+        report_path = self.root / "missing-report.json"
+        result = run(["release", matrix, "--report", report_path])
         self.assertEqual(result.returncode, 79, str(result))
+        report = validate_report(json.loads(report_path.read_text()))
+        self.assertEqual((report["status"], report["platforms"], report["tags"]), ("failed", [], []))
         self.assertIn("/platforms/0/layers/1: layer \"%s.tar.xz\": blob %s is not in" % (absent, absent), result.stderr)
         self.assertEqual(self.writes_since(mark), [])
         self.assertEqual(self.store.tag_list(repo), [])
@@ -233,6 +236,47 @@ class TestPlatformLayers(RegistryHarness):
         data["platforms"][0]["layers"] = [{"archive": "lib.tar.gz", "prefix": "extra"}]
         path.write_text(json.dumps(data))
         self.assertEqual(run(["release", path]).returncode, 0)
+
+    def test_every_layer_is_checked_with_the_others_as_install_merges_them(self):
+        repo = "layers/merge"
+        # The shared tree and the platform's own content both hold LICENSE: install would refuse it.
+        (self.root / "share" / "LICENSE").write_text("shared\n")
+        (self.root / "build" / "LICENSE").write_text("own\n")
+        data = json.loads(self.write_matrix(repo, ["share"]).read_text())
+        data["shared_layers"]["share"].pop("prefix")
+        matrix = self.root / "release.json"
+        matrix.write_text(json.dumps(data))
+        mark = self.reg.mark()
+        result = run(["release", matrix])
+        self.assertEqual(result.returncode, 65, str(result))
+        self.assertIn("/platforms/0/content: \"LICENSE\"", result.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+        # The same tree listed twice, in two spellings.
+        (self.root / "build" / "LICENSE").unlink()
+        matrix = self.write_matrix(repo, [{"content": "extra"}, {"content": "./extra"}])
+        result = run(["release", matrix])
+        self.assertEqual(result.returncode, 65, str(result))
+        self.assertIn("/platforms/0/layers/1: \"notes.txt\"", result.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+
+    def test_strip_is_applied_before_the_check_for_one_archive_too(self):
+        # v1/bin/x and v2/bin/x are one path, bin/x, once strip=1 drops the first component.
+        make_tree(self.root / "versions", {"v1": {"bin": {"x": "one\n"}}, "v2": {"bin": {"x": "two\n"}}})
+        subprocess.run(["tar", "-czf", self.root / "versions.tar.gz", "-C", self.root / "versions", "v1", "v2"],
+                       check=True)
+        matrix = self.write_matrix("layers/strip", ["versions.tar.gz:strip=1"])
+        mark = self.reg.mark()
+        result = run(["release", matrix])
+        self.assertEqual(result.returncode, 65, str(result))
+        self.assertIn("bin/x", result.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+        pushed = run(["push", "-i", self.store.ref("layers/strip", "1.0.0"), "-p", AMD, "-m", self.root / "meta.json",
+                      "-n", str(self.root / "versions.tar.gz") + ":strip=1"])
+        self.assertEqual(pushed.returncode, 65, str(pushed))
+        self.assertIn("bin/x", pushed.stderr)
+        self.assertEqual(self.writes_since(mark), [])
+        # Without the strip the two paths differ, and it publishes.
+        self.assertEqual(run(["release", self.write_matrix("layers/strip", ["versions.tar.gz"])]).returncode, 0)
 
 
 if __name__ == "__main__":
