@@ -479,6 +479,22 @@ void read_platforms(json::ObjectReader& rd, const fs::path& base, const Metadata
     }
 }
 
+// A shared layer's bundle (<package>-<tag>-NAME.tar.xz) must not be a file a platform writes too.
+void check_bundle_names(const Matrix& m, json::Diagnostics& diag) {
+    const std::string base = bundle::bundle_stem(m.package.with_tag(m.tag), nullptr) + "-";
+    for (const auto& shared : m.shared_layers)
+        for (const auto& p : m.platforms) {
+            bool clash = base + shared.name == p.bundle_stem;
+            for (const auto& l : p.layers)
+                clash = clash || (l.kind == PlatformLayer::Kind::content &&
+                                  base + shared.name == p.bundle_stem + "-layer" + std::to_string(l.index));
+            if (clash)
+                diag.add(json::child_path("/shared_layers", shared.name), "its bundle " + base + shared.name +
+                                                                              ".tar.xz would be the name of a bundle of " +
+                                                                              p.json_path + "; choose another name");
+        }
+}
+
 void name_bundles(Matrix& m) {
     // Bundle names: os/arch[/variant]; features are added where two platforms would collide.
     std::map<std::string, int> stems;
@@ -528,6 +544,7 @@ Matrix parse_matrix(std::string_view text, const fs::path& file, const MatrixOve
     read_platforms(rd, base, block, m, diag);
     read_supply_chain(*root, base, m, diag);
     name_bundles(m);
+    check_bundle_names(m, diag);
     return m;
 }
 

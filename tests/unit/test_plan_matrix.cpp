@@ -359,3 +359,16 @@ TEST_CASE("parse_matrix: a platform's layers: shared names, archives, digest ref
         return p.starts_with("/platforms/0/layers/3/mode: unknown key \"mode\"");
     }));
 }
+
+TEST_CASE("parse_matrix: a shared layer's bundle may not take a platform's bundle name") {
+    auto bad = parse(R"({"schema": 1, "package": "reg.example/acme/mytool", "tag": "1.0.0",
+      "shared_layers": {"linux-amd64": {"content": "share"}, "linux-arm64-layer0": {"content": "share"}},
+      "platforms": [{"platform": "linux/amd64", "content": "a", "layers": ["linux-amd64"]},
+                    {"platform": "linux/arm64", "content": "b", "layers": [{"content": "c"}]}]})");
+    const std::vector<std::string> expected{
+        "/shared_layers/linux-amd64: its bundle mytool-1.0.0-linux-amd64.tar.xz would be the name of a bundle of "
+        "/platforms/0; choose another name",
+        "/shared_layers/linux-arm64-layer0: its bundle mytool-1.0.0-linux-arm64-layer0.tar.xz would be the name of a "
+        "bundle of /platforms/1; choose another name"};
+    CHECK(bad.problems == expected);
+}
