@@ -38,14 +38,23 @@ fi
 
 # Stage 2 runs beside the tests: they wait on registries and child processes for over half their
 # time (55% of 2 cores idle, measured), which clang-tidy fills. Its report follows theirs.
+# Niced, so the tests' own processes (registries, timeouts) come first.
 lint_log=$(mktemp)
-trap 'rm -f "$lint_log"' EXIT
-bash scripts/lint.sh "$build_dir" >"$lint_log" 2>&1 &
+lint_pid=
+stop_lint() { # a cancelled run (Ctrl-C, a CI timeout) leaves no clang-tidy behind: its whole group
+  if [ -n "$lint_pid" ]; then kill -TERM -- "-$lint_pid" 2>/dev/null || true; fi
+}
+trap 'stop_lint; rm -f "$lint_log"' EXIT
+trap 'exit 130' INT TERM
+set -m # job control: the background job gets a process group of its own
+nice -n 10 bash scripts/lint.sh "$build_dir" >"$lint_log" 2>&1 &
 lint_pid=$!
+set +m
 ctest_status=0
 ctest --test-dir "$build_dir" --output-on-failure -j 2 || ctest_status=$?
 lint_status=0
 wait "$lint_pid" || lint_status=$?
+lint_pid=
 echo "== style: clang-format and clang-tidy (scripts/lint.sh), run beside the tests" >&2
 cat "$lint_log" >&2
 [ "$lint_status" = 0 ] && echo "lint: clean" >&2
