@@ -59,11 +59,28 @@ if [ "$os" = darwin ]; then
 fi
 say "building $asset in $build_dir"
 cache=$build_dir/CMakeCache.txt
-if [ -f "$cache" ] && grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$cache" && grep -qx 'OCX_PORTABLE:BOOL=ON' "$cache" &&
-  grep -qx 'OCX_WERROR:BOOL=ON' "$cache" && ! grep -qx 'OCX_SANITIZE:BOOL=ON' "$cache"; then
+cache_value() { sed -n "s/^$1:[A-Z]*=//p" "$cache" | head -n 1; }
+cache_on() { # CMake's truth: ON, 1, TRUE, YES, Y in any case
+  case $(cache_value "$1" | tr '[:lower:]' '[:upper:]') in ON | 1 | TRUE | YES | Y) return 0 ;; *) return 1 ;; esac
+}
+if [ -f "$cache" ] && [ "$(cache_value CMAKE_HOME_DIRECTORY)" = "$root" ] && [ "$(cache_value CMAKE_BUILD_TYPE)" = Release ] &&
+  cache_on OCX_PORTABLE && cache_on OCX_WERROR && ! cache_on OCX_SANITIZE && ! cache_on OCX_FUZZ; then
+  # Configured for release packages already (the test suite's build/): configured again only to
+  # pick up OCX_RELEASE_COMMIT, with its own settings kept (its tests too).
   say "$build_dir is configured for release packages already: building it as it is"
+  cmake -S "$root" -B "$build_dir" >/dev/null
+  if [ "$(cache_value CMAKE_GENERATOR)" = Ninja ] && [ -n "${OCX_PACKAGE_BUILD_DIR:-}" ] &&
+    ! cmake --build "$build_dir" --target ocx-release -- -n 2>/dev/null | grep -q 'no work to do'; then
+    # Tests may be running that binary now: pack only what they ran.
+    die "$build_dir is out of date: build it first (cmake --build $build_dir)" 65
+  fi
+elif [ -f "$cache" ] && [ -n "${OCX_PACKAGE_BUILD_DIR:-}" ] && [ "$(cache_value CMAKE_HOME_DIRECTORY)" != "$root" ]; then
+  die "$build_dir was configured from $(cache_value CMAKE_HOME_DIRECTORY), not $root" 64
+elif [ -f "$cache" ] && [ -n "${OCX_PACKAGE_BUILD_DIR:-}" ] && cache_on OCX_BUILD_TESTS; then
+  # Reconfiguring a test build for a package would turn its tests off.
+  die "$build_dir is a test build configured differently (Release, OCX_PORTABLE, OCX_WERROR on; sanitizers and fuzzing off): configure it so, or choose another OCX_PACKAGE_BUILD_DIR" 64
 else
-  cmake "${cmake_args[@]}" >/dev/null
+  cmake "${cmake_args[@]}" -DOCX_SANITIZE=OFF -DOCX_FUZZ=OFF >/dev/null
 fi
 cmake --build "$build_dir" --target ocx-release >&2
 
