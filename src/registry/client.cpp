@@ -113,6 +113,9 @@ Result<std::string> Client::base_url() {
 }
 
 bool Client::ping_answered_ok() {
+    // A ready token is sent with every request but the ping: only a ping carrying it says
+    // whether the registry takes it.
+    if (auth_.credentials().kind == Credentials::Kind::bearer) return false;
     std::lock_guard lock(base_mutex_);
     return ping_status_ == 200;
 }

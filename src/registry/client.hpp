@@ -61,7 +61,8 @@ public:
 
     /// True when deciding the base URL pinged GET /v2/ and the registry answered 200: it answers
     /// and asks for no credentials, which is all the fail-fast read check would learn from a
-    /// second ping (registry/preflight.cpp).
+    /// second ping (registry/preflight.cpp). Never with a ready bearer token, which that ping
+    /// did not carry.
     bool ping_answered_ok();
 
     /// True once the registry has challenged with Bearer (tokens are scoped per repository).
