@@ -69,11 +69,6 @@ if [ -f "$cache" ] && [ "$(cache_value CMAKE_HOME_DIRECTORY)" = "$root" ] && [ "
   # pick up OCX_RELEASE_COMMIT, with its own settings kept (its tests too).
   say "$build_dir is configured for release packages already: building it as it is"
   cmake -S "$root" -B "$build_dir" >/dev/null
-  if [ "$(cache_value CMAKE_GENERATOR)" = Ninja ] && [ -n "${OCX_PACKAGE_BUILD_DIR:-}" ] &&
-    ! cmake --build "$build_dir" --target ocx-release -- -n 2>/dev/null | grep -q 'no work to do'; then
-    # Tests may be running that binary now: pack only what they ran.
-    die "$build_dir is out of date: build it first (cmake --build $build_dir)" 65
-  fi
 elif [ -f "$cache" ] && [ -n "${OCX_PACKAGE_BUILD_DIR:-}" ] && [ "$(cache_value CMAKE_HOME_DIRECTORY)" != "$root" ]; then
   die "$build_dir was configured from $(cache_value CMAKE_HOME_DIRECTORY), not $root" 64
 elif [ -f "$cache" ] && [ -n "${OCX_PACKAGE_BUILD_DIR:-}" ] && cache_on OCX_BUILD_TESTS; then
