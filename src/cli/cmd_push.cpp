@@ -20,6 +20,7 @@
 #include "oci/layer_ref.hpp"
 #include "oci/media_types.hpp"
 #include "plan/cascade.hpp"
+#include "publish/platform_layers.hpp"
 #include "publish/push.hpp"
 #include "report/ocx_push.hpp"
 #include "util/files.hpp"
@@ -48,8 +49,10 @@ Result<oci::Annotations> parse_annotations(const std::vector<std::string>& items
 }
 
 // push --sbom (docs/cli.md "Supply chain"): "auto" generates the SBOM from the archives' regular
-// files (hashed while the archive check reads them), anything else is a file attached as is.
-Result<std::string> push_sbom(const std::string& choice, const std::vector<std::string>& archives, const oci::Reference& ref,
+// files (hashed while the archive check reads them), named where install puts them (a layer's
+// strip and prefix applied); a digest reference's blob is not read, so its files are not listed.
+// Anything else is a file attached as is.
+Result<std::string> push_sbom(const std::string& choice, const std::vector<oci::LayerRef>& layers, const oci::Reference& ref,
                               const oci::Platform& platform, const bundle::UnpackLimits& limits) {
     if (choice != "auto") {
         auto text = read_file(choice);
@@ -59,13 +62,12 @@ Result<std::string> push_sbom(const std::string& choice, const std::vector<std::
         return std::move(**text);
     }
     std::vector<attest::SbomFile> files;
-    for (const auto& a : archives) {
+    for (const auto& layer : layers) {
+        if (layer.kind != oci::LayerRef::Kind::file) continue;
         std::vector<bundle::FileHash> listed;
-        const auto media_type = oci::layer_media_type(a);
-        if (!media_type) return make_error(ErrorKind::usage, a + ": not a supported archive");
-        auto check = bundle::check_archive(a, *media_type, limits, nullptr, {}, &listed);
+        auto check = bundle::check_archive(layer.path, layer.media_type, limits, nullptr, {}, &listed);
         if (!check) return std::move(check).error();
-        for (auto& f : listed) files.push_back({std::move(f.name), f.digest});
+        for (auto& f : publish::placed_files(std::move(listed), layer)) files.push_back({std::move(f.name), f.digest});
     }
     return attest::cyclonedx_sbom({ref.repository_str(), ref.tag, platform.str()}, std::move(files));
 }
@@ -243,14 +245,14 @@ Status read_inputs(const PushArgs& a, PushRequest& r) {
     auto supply = load_supply_chain(a.sign_options, false);
     if (!supply) return supply.error();
     r.supply = std::move(*supply);
-    if (!a.sbom_choice.empty()) {
-        auto made = push_sbom(a.sbom_choice, a.positional_args, r.ref, r.content.platform, r.limits);
-        if (!made) return made.error();
-        r.sbom = std::move(*made);
-    }
     auto layer_args = read_layer_args(a.positional_args, r.limits);
     if (!layer_args) return layer_args.error();
     r.layer_args = std::move(*layer_args);
+    if (!a.sbom_choice.empty()) {
+        auto made = push_sbom(a.sbom_choice, r.layer_args.refs, r.ref, r.content.platform, r.limits);
+        if (!made) return made.error();
+        r.sbom = std::move(*made);
+    }
     return {};
 }
 

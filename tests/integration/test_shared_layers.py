@@ -278,6 +278,15 @@ class TestPlatformLayers(RegistryHarness):
         # Without the strip the two paths differ, and it publishes.
         self.assertEqual(run(["release", self.write_matrix("layers/strip", ["versions.tar.gz"])]).returncode, 0)
 
+    def test_push_sbom_auto_names_files_where_install_puts_them(self):
+        base, _ = self.base_blob("layers/sbom")
+        result = run(["push", "-i", self.store.ref("layers/sbom", "2.0.0"), "-p", AMD, "-m", self.root / "meta.json",
+                      "--sbom", "auto", "--format", "json", base + ".tar.xz:strip=1",
+                      str(self.prebuilt) + ":prefix=usr"])
+        self.assertEqual(result.returncode, 0, str(result))
+        # The prebuilt archive's file under its prefix; the digest reference's blob is not read.
+        self.assertEqual(self.sbom_files(result.json(), "layers/sbom"), ["usr/lib/libfoo.so"])
+
 
 if __name__ == "__main__":
     unittest.main()
