@@ -4,6 +4,7 @@
 
 #include "bundle/bundle.hpp"
 #include "bundle/file_names.hpp"
+#include "bundle/member_rules.hpp"
 #include "metadata/metadata.hpp"
 #include "oci/media_types.hpp"
 #include "publish/gate.hpp"
@@ -25,18 +26,75 @@ void add_lines(json::Diagnostics& diag, const std::string& path, const std::stri
     }
 }
 
+// `entries` renamed as install places them under a layer's strip and prefix; members stripped
+// away entirely are dropped.
+std::vector<bundle::Entry> placed_entries(std::vector<bundle::Entry> entries, const std::optional<unsigned>& strip,
+                                          const std::optional<std::string>& prefix) {
+    if (!strip && !prefix) return entries;
+    bundle::PathParts prefix_parts;
+    if (prefix)
+        if (auto parts = bundle::member_path(*prefix)) prefix_parts = std::move(*parts);  // checked by the matrix
+    std::vector<bundle::Entry> out;
+    for (auto& e : entries) {
+        auto parts = bundle::member_path(e.name);
+        if (!parts) continue;
+        auto at = bundle::place(*parts, strip.value_or(0), prefix_parts);
+        if (!at || at->empty()) continue;
+        e.name = bundle::join_path(*at);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
 // The trees and archives of a platform's "layers": a tree that cannot be bundled or an archive
-// that is not there is a problem at the entry's JSON path. Digest references are looked up in
-// the target by the release (publish/platform_layers.hpp).
-void check_layers(const plan::PlatformSpec& spec, json::Diagnostics& diag) {
+// that is not there is a problem at the entry's JSON path. Returns the trees' entries as one
+// listing, placed, for the package gate; nullopt when a layer cannot be listed here (a prebuilt
+// archive only by a walk, a digest reference not at all: the release looks those up later).
+std::optional<std::vector<bundle::Entry>> check_layers(const plan::Matrix& matrix, const plan::PlatformSpec& spec,
+                                                       json::Diagnostics& diag) {
     std::error_code ec;
+    std::vector<bundle::Entry> listing;
+    bool listable = true;
+    auto add_tree = [&](const fs::path& tree, const std::optional<unsigned>& strip, const std::optional<std::string>& prefix,
+                        const std::string& path) {
+        auto scanned = bundle::scan(tree);
+        if (!scanned) return add_lines(diag, path, scanned.error().message);
+        for (auto& e : placed_entries(std::move(*scanned), strip, prefix)) listing.push_back(std::move(e));
+    };
     for (const auto& l : spec.layers) {
         if (l.kind == plan::PlatformLayer::Kind::content) {
-            if (auto scanned = bundle::scan(l.content); !scanned) add_lines(diag, l.json_path, scanned.error().message);
-        } else if (l.kind == plan::PlatformLayer::Kind::reference && l.ref.kind == oci::LayerRef::Kind::file) {
-            if (!fs::is_regular_file(l.ref.path, ec)) diag.add(l.json_path, "no such file: " + l.ref.path.string());
+            add_tree(l.content, l.ref.strip, l.ref.prefix, l.json_path);
+        } else if (l.kind == plan::PlatformLayer::Kind::shared) {
+            for (const auto& shared : matrix.shared_layers)
+                if (shared.name == l.shared) add_tree(shared.content, shared.strip, shared.prefix, l.json_path);
+        } else {
+            listable = false;
+            if (l.ref.kind == oci::LayerRef::Kind::file && !fs::is_regular_file(l.ref.path, ec))
+                diag.add(l.json_path, "no such file: " + l.ref.path.string());
         }
     }
+    if (!listable) return std::nullopt;
+    return listing;
+}
+
+// The package gate (gate.hpp) for one platform: its content tree (with the trees of its layers,
+// placed, when it has layers: one tree once installed) or its archive. Where a layer cannot be
+// listed here, declared binaries are not looked up: they may be in that layer.
+void gate_platform(const plan::Matrix& matrix, const plan::PlatformSpec& spec,
+                   std::optional<std::vector<bundle::Entry>> tree, bool archive_present,
+                   const std::optional<std::vector<bundle::Entry>>& layers, const metadata::Metadata* declared,
+                   const bundle::UnpackLimits& limits, json::Diagnostics& diag) {
+    const bool all_listed = spec.layers.empty() || layers.has_value();
+    if (tree && all_listed) {
+        if (layers) tree->insert(tree->end(), layers->begin(), layers->end());
+        for (const auto& problem : gate_tree(*tree, declared, spec.platform)) diag.add(spec.json_path + "/content", problem);
+    }
+    // (An oci: layout's directory names no package: only a registry package is compared.)
+    const std::string name = matrix.package.is_layout() ? std::string{} : package_name(matrix.package.repository);
+    if (archive_present)
+        for (const auto& problem :
+             gate_archive(*spec.archive, spec.platform, name, spec.layers.empty() ? declared : nullptr, limits))
+            diag.add(spec.json_path + "/archive", problem);
 }
 
 }  // namespace
@@ -62,7 +120,8 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
             else
                 tree = std::move(*scanned);
         }
-        if (in.needed) check_layers(spec, diag);
+        std::optional<std::vector<bundle::Entry>> layers;  // the layers' trees, placed (check_layers)
+        if (in.needed && !spec.layers.empty()) layers = check_layers(matrix, spec, diag);
         if (spec.archive && in.needed && oci::layer_media_type(spec.archive->filename().string())) {
             archive_present = fs::is_regular_file(*spec.archive, ec);
             if (!archive_present) diag.add(spec.json_path + "/archive", "no such file: " + spec.archive->string());
@@ -102,14 +161,7 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
         const metadata::Metadata* declared = nullptr;
         if (meta)
             if (auto it = cache.find(*meta); it != cache.end() && it->second.meta) declared = &*it->second.meta;
-        if (tree)
-            for (const auto& problem : gate_tree(*tree, declared, spec.platform))
-                diag.add(spec.json_path + "/content", problem);
-        // (An oci: layout's directory names no package: only a registry package is compared.)
-        const std::string name = matrix.package.is_layout() ? std::string{} : package_name(matrix.package.repository);
-        if (archive_present)
-            for (const auto& problem : gate_archive(*spec.archive, spec.platform, name, declared, scope.limits))
-                diag.add(spec.json_path + "/archive", problem);
+        gate_platform(matrix, spec, std::move(tree), archive_present, layers, declared, scope.limits, diag);
         inputs.push_back(std::move(in));
     }
     if (matrix.output_dir && fs::exists(*matrix.output_dir, ec) && !fs::is_directory(*matrix.output_dir, ec))

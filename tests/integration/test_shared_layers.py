@@ -287,6 +287,26 @@ class TestPlatformLayers(RegistryHarness):
         # The prebuilt archive's file under its prefix; the digest reference's blob is not read.
         self.assertEqual(self.sbom_files(result.json(), "layers/sbom"), ["usr/lib/libfoo.so"])
 
+    def test_the_gate_looks_for_declared_binaries_in_every_layer(self):
+        (self.root / "meta.json").write_text(json.dumps({
+            "type": "bundle", "version": 1, "binaries": ["tool"],
+            "env": [{"key": "PATH", "type": "path", "required": True, "value": "${installPath}/bin"}]}))
+        # The binary is in a tree layer, the platform's own content is documentation only.
+        path = self.root / "release.json"
+        path.write_text(json.dumps({
+            "schema": 1, "package": "%s/layers/gate" % self.reg.host, "tag": "1.0.0", "metadata": "meta.json",
+            "platforms": [{"platform": AMD, "content": "extra", "layers": [{"content": "build"}]}]}))
+        ok = run(["release", path, "--dry-run"])
+        self.assertEqual(ok.returncode, 0, str(ok))
+        # Without it, the gate refuses, naming the platform.
+        data = json.loads(path.read_text())
+        data["platforms"][0]["layers"] = [{"content": "lib"}]
+        path.write_text(json.dumps(data))
+        refused = run(["release", path, "--dry-run"])
+        self.assertEqual(refused.returncode, 65, str(refused))
+        self.assertIn('/platforms/0/content: binary "tool" is declared but not in the package\'s PATH (bin)',
+                      refused.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
