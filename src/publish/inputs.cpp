@@ -155,6 +155,7 @@ std::vector<PlatformInput> load_inputs(const plan::Matrix& matrix, json::Diagnos
             if (it->second.meta) {
                 in.config = it->second.compact;
                 in.metadata_pretty = it->second.pretty;
+                in.strip_components = static_cast<unsigned>(it->second.meta->strip_components.value_or(0));
             }
         }
         // The package gate (gate.hpp): what would make the published package unusable.

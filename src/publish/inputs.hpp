@@ -22,6 +22,7 @@ struct PlatformInput {
     std::string config;                        // compact published metadata: the config blob
     std::string metadata_pretty;               // sidecar form, written next to created bundles
     bool needed = true;                        // this run publishes the platform's content
+    unsigned strip_components = 0;             // the metadata's: install's strip for a layer without its own
 };
 
 enum class InputChecks {

@@ -85,10 +85,10 @@ std::uint64_t size_of(const fs::path& file) {
 // `set`, walked now; else hashed, and walked now in a dry run or beside its upload. With
 // `list_files`, its files for the SBOM (from the set's walk, else from a walk of their own).
 Result<PreparedLayer> archive_layer(const fs::path& path, const oci::LayerRef& placement, const ReleaseOptions& options,
-                                    bundle::LayerSet* set, bool list_files) {
+                                    bundle::LayerSet* set, bool list_files, unsigned default_strip = 0) {
     PreparedLayer out;
     if (set != nullptr) {
-        set->placement = {placement.strip.value_or(0), placement.prefix.value_or("")};
+        set->placement = {placement.strip.value_or(default_strip), placement.prefix.value_or("")};
         const auto media_type = oci::layer_media_type(path.filename().string());
         if (!media_type)
             return make_error(ErrorKind::data,
@@ -227,13 +227,14 @@ Result<PreparedLayer> prepare_own(const plan::Matrix& matrix, const ReleaseOptio
     return made;
 }
 
-// A tree of this release as one layer of `set`, placed by `strip`/`prefix` (scanned again: the
-// bundle holds exactly what the scan finds).
+// A tree of this release as one layer of `set`, placed by `strip` (else the metadata's
+// strip_components, as install places it) and `prefix` (scanned again: the bundle holds exactly
+// what the scan finds).
 Status admit_tree(const fs::path& tree, const std::optional<unsigned>& strip, const std::optional<std::string>& prefix,
-                  const ReleaseOptions& options, bundle::LayerSet& set, const std::string& what) {
+                  unsigned default_strip, const ReleaseOptions& options, bundle::LayerSet& set, const std::string& what) {
     auto entries = bundle::scan(tree);
     if (!entries) return std::move(entries).error().context(what);
-    set.placement = {strip.value_or(0), prefix.value_or("")};
+    set.placement = {strip.value_or(default_strip), prefix.value_or("")};
     return bundle::admit_tree(*entries, options.limits, set, what);
 }
 
@@ -246,6 +247,7 @@ Status check_together(const plan::Matrix& matrix, const ReleaseOptions& options,
                       std::optional<PreparedLayer>& own) {
     const auto& spec = *work.input->spec;
     const bool list_files = spec.sbom && !spec.sbom_file;
+    const unsigned strip = work.input->strip_components;  // install's strip for a layer without its own
     bundle::LayerSet set;
     for (std::size_t i = 0; i < spec.layers.size(); ++i)
         set.compressed += work.leading[i] ? work.leading[i]->layer.size
@@ -257,20 +259,20 @@ Status check_together(const plan::Matrix& matrix, const ReleaseOptions& options,
         if (l.kind == plan::PlatformLayer::Kind::shared) {
             const auto it = std::find_if(matrix.shared_layers.begin(), matrix.shared_layers.end(),
                                          [&](const auto& shared) { return shared.name == l.shared; });
-            s = admit_tree(it->content, it->strip, it->prefix, options, set, l.json_path + " (\"" + l.shared + "\")");
+            s = admit_tree(it->content, it->strip, it->prefix, strip, options, set, l.json_path + " (\"" + l.shared + "\")");
         } else if (l.kind == plan::PlatformLayer::Kind::content) {
-            s = admit_tree(l.content, l.ref.strip, l.ref.prefix, options, set, l.json_path);
+            s = admit_tree(l.content, l.ref.strip, l.ref.prefix, strip, options, set, l.json_path);
         } else if (is_archive_file(l)) {
-            auto layer = archive_layer(l.ref.path, l.ref, options, &set, list_files);
+            auto layer = archive_layer(l.ref.path, l.ref, options, &set, list_files, strip);
             if (!layer) return std::move(layer).error().context(l.json_path);
             work.leading[i] = std::move(*layer);
         }
         if (!s) return s;
     }
     if (spec.content) {
-        if (auto s = admit_tree(*spec.content, {}, {}, options, set, spec.json_path + "/content"); !s) return s;
+        if (auto s = admit_tree(*spec.content, {}, {}, strip, options, set, spec.json_path + "/content"); !s) return s;
     } else {
-        auto layer = archive_layer(*spec.archive, {}, options, &set, list_files);
+        auto layer = archive_layer(*spec.archive, {}, options, &set, list_files, strip);
         if (!layer) return std::move(layer).error();
         own = std::move(*layer);
     }

@@ -307,6 +307,24 @@ class TestPlatformLayers(RegistryHarness):
         self.assertIn('/platforms/0/content: binary "tool" is declared but not in the package\'s PATH (bin)',
                       refused.stderr)
 
+    def test_the_metadata_strip_places_layers_without_their_own(self):
+        # With strip_components 1 install puts a/bin/x and b/bin/x both at bin/x.
+        make_tree(self.root / "stripped", {"one": {"a": {"bin": {"x": "one\n"}}},
+                                           "two": {"b": {"bin": {"x": "two\n"}}}})
+        (self.root / "meta.json").write_text(json.dumps({"type": "bundle", "version": 1, "strip_components": 1}))
+        path = self.root / "release.json"
+        path.write_text(json.dumps({
+            "schema": 1, "package": "%s/layers/mstrip" % self.reg.host, "tag": "1.0.0", "metadata": "meta.json",
+            "platforms": [{"platform": AMD, "content": "stripped/two", "layers": [{"content": "stripped/one"}]}]}))
+        refused = run(["release", path, "--dry-run"])
+        self.assertEqual(refused.returncode, 65, str(refused))
+        self.assertIn('/platforms/0/content: "b/bin/x"', refused.stderr)
+        # A layer's own strip wins over the metadata's: strip=0 keeps a/bin/x apart.
+        data = json.loads(path.read_text())
+        data["platforms"][0]["layers"] = [{"content": "stripped/one", "strip": 0}]
+        path.write_text(json.dumps(data))
+        self.assertEqual(run(["release", path, "--dry-run"]).returncode, 0)
+
 
 if __name__ == "__main__":
     unittest.main()
