@@ -119,12 +119,12 @@ class TestPlatformLayers(RegistryHarness):
         self.push(repo, "1.0.0", ARM, "base", "-n", flavor="base")
         return sha256(archive.read_bytes()), archive.stat().st_size
 
-    def write_matrix(self, repo: str, layers: list, **extra) -> Path:
+    def write_matrix(self, repo: str, layers: list, content: str = "build", **extra) -> Path:
         path = self.root / "release.json"
         path.write_text(json.dumps({
             "schema": 1, "package": "%s/%s" % (self.reg.host, repo), "tag": "1.0.0", "metadata": "meta.json",
             "output_dir": "dist", "shared_layers": {"share": {"content": "share", "prefix": "share"}},
-            "platforms": [{"platform": AMD, "content": "build", "layers": layers}], **extra}))
+            "platforms": [{"platform": AMD, "content": content, "layers": layers}], **extra}))
         return path
 
     def test_every_kind_in_order_byte_exact_mounted_and_installed(self):
@@ -292,17 +292,10 @@ class TestPlatformLayers(RegistryHarness):
             "type": "bundle", "version": 1, "binaries": ["tool"],
             "env": [{"key": "PATH", "type": "path", "required": True, "value": "${installPath}/bin"}]}))
         # The binary is in a tree layer, the platform's own content is documentation only.
-        path = self.root / "release.json"
-        path.write_text(json.dumps({
-            "schema": 1, "package": "%s/layers/gate" % self.reg.host, "tag": "1.0.0", "metadata": "meta.json",
-            "platforms": [{"platform": AMD, "content": "extra", "layers": [{"content": "build"}]}]}))
-        ok = run(["release", path, "--dry-run"])
+        ok = run(["release", self.write_matrix("layers/gate", [{"content": "build"}], content="extra"), "--dry-run"])
         self.assertEqual(ok.returncode, 0, str(ok))
         # Without it, the gate refuses, naming the platform.
-        data = json.loads(path.read_text())
-        data["platforms"][0]["layers"] = [{"content": "lib"}]
-        path.write_text(json.dumps(data))
-        refused = run(["release", path, "--dry-run"])
+        refused = run(["release", self.write_matrix("layers/gate", [{"content": "lib"}], content="extra"), "--dry-run"])
         self.assertEqual(refused.returncode, 65, str(refused))
         self.assertIn('/platforms/0/content: binary "tool" is declared but not in the package\'s PATH (bin)',
                       refused.stderr)
@@ -312,17 +305,12 @@ class TestPlatformLayers(RegistryHarness):
         make_tree(self.root / "stripped", {"one": {"a": {"bin": {"x": "one\n"}}},
                                            "two": {"b": {"bin": {"x": "two\n"}}}})
         (self.root / "meta.json").write_text(json.dumps({"type": "bundle", "version": 1, "strip_components": 1}))
-        path = self.root / "release.json"
-        path.write_text(json.dumps({
-            "schema": 1, "package": "%s/layers/mstrip" % self.reg.host, "tag": "1.0.0", "metadata": "meta.json",
-            "platforms": [{"platform": AMD, "content": "stripped/two", "layers": [{"content": "stripped/one"}]}]}))
+        path = self.write_matrix("layers/mstrip", [{"content": "stripped/one"}], content="stripped/two")
         refused = run(["release", path, "--dry-run"])
         self.assertEqual(refused.returncode, 65, str(refused))
         self.assertIn('/platforms/0/content: "b/bin/x"', refused.stderr)
         # A layer's own strip wins over the metadata's: strip=0 keeps a/bin/x apart.
-        data = json.loads(path.read_text())
-        data["platforms"][0]["layers"] = [{"content": "stripped/one", "strip": 0}]
-        path.write_text(json.dumps(data))
+        path = self.write_matrix("layers/mstrip", [{"content": "stripped/one", "strip": 0}], content="stripped/two")
         self.assertEqual(run(["release", path, "--dry-run"]).returncode, 0)
 
 
