@@ -55,11 +55,7 @@ int cmd_cascade(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("action", 1).add("repositories", -1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("cascade", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("cascade", args, desc, &pos, common)) return *done;
     if (action != "check" && action != "repair")
         return fail(make_error(ErrorKind::usage,
                                action.empty() ? "cascade: missing check or repair"

@@ -36,11 +36,7 @@ int cmd_copy(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("source", 1).add("destination", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("copy", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("copy", args, desc, &pos, common)) return *done;
     if (source_text.empty() || destination_text.empty())
         return fail(make_error(ErrorKind::usage, "copy: expected SRC and DST (REGISTRY/REPO:TAG or oci:DIR:TAG)"));
     ProgressScope progress_display;

@@ -142,11 +142,7 @@ int cmd_create(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("path", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("create", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("create", args, desc, &pos, common)) return *done;
     ProgressScope progress_display;
     if (auto s = progress_display.start(progress_mode, common); !s) return fail(s.error());
     if (auto s = check_required(source, identifier, metadata_path, platform_text); !s) return fail(s.error());

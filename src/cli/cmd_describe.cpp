@@ -33,11 +33,7 @@ int cmd_describe(const Args& args) {
     po::positional_options_description pos;
     pos.add("repository", 1);
     po::variables_map vm;
-    if (auto s = parse_args(args, desc, &pos, common, &vm); !s) return fail(s.error());
-    if (common.help) {
-        print_help("describe", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("describe", args, desc, &pos, common, &vm)) return *done;
     if (repository.empty()) return fail(make_error(ErrorKind::usage, "describe: missing REPO (REGISTRY/REPO or oci:DIR)"));
     if (readme_path.empty()) return fail(make_error(ErrorKind::usage, "describe: missing --readme FILE"));
     auto ref = parse_reference(repository);

@@ -23,11 +23,7 @@ int cmd_env(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("dir", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("env", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("env", args, desc, &pos, common)) return *done;
     if (dir_text.empty()) return fail(make_error(ErrorKind::usage, "env: missing DIR (an install directory)"));
 
     std::error_code ec;

@@ -47,11 +47,7 @@ int cmd_exec(const Args& all_args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("reference", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("exec", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("exec", args, desc, &pos, common)) return *done;
     if (reference.empty()) return fail(make_error(ErrorKind::usage, "exec: missing REF (the package to run in)"));
     if (command.empty()) return fail(make_error(ErrorKind::usage, "exec: missing `-- CMD [ARG...]` (the command to run)"));
 

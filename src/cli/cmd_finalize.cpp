@@ -246,11 +246,7 @@ int cmd_finalize(const Args& args) {
     add_finalize_options(desc, a);
     po::positional_options_description pos;
     pos.add("files", -1);
-    if (auto s = parse_args(args, desc, &pos, a.common); !s) return fail(s.error());
-    if (a.common.help) {
-        print_help("finalize", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("finalize", args, desc, &pos, a.common)) return *done;
     ProgressScope progress_display;
     if (auto s = progress_display.start(a.progress_mode, a.common); !s) return fail(s.error());
     a.outputs.json_stdout = a.common.format == Format::json;

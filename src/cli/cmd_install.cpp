@@ -35,11 +35,7 @@ int cmd_install(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("reference", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("install", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("install", args, desc, &pos, common)) return *done;
     if (reference.empty()) return fail(make_error(ErrorKind::usage, "install: missing REF (the package to install)"));
     if (output.empty()) return fail(make_error(ErrorKind::usage, "install: missing -o DIR"));
 

@@ -114,11 +114,7 @@ int cmd_ls(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("repository", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("ls", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("ls", args, desc, &pos, common)) return *done;
     if (repository.empty()) return fail(make_error(ErrorKind::usage, "ls: missing REPO (REGISTRY/REPO or oci:DIR)"));
     auto ref = parse_reference(repository);
     if (!ref) return fail(ref.error());

@@ -377,11 +377,7 @@ int push_main(const Args& args, PushReportShape shape) {
     add_push_options(desc, a);
     po::positional_options_description pos;
     pos.add("archives", -1);
-    if (auto s = parse_args(args, desc, &pos, a.common); !s) return fail(s.error());
-    if (a.common.help) {
-        print_help("push", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("push", args, desc, &pos, a.common)) return *done;
     ProgressScope progress_display;
     if (auto s = progress_display.start(a.progress_mode, a.common); !s) return fail(s.error());
     auto request = read_push_request(a);

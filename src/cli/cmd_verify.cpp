@@ -105,11 +105,7 @@ int cmd_verify(const Args& args) {
     add_common_options(desc, common);
     po::positional_options_description pos;
     pos.add("report", 1);
-    if (auto s = parse_args(args, desc, &pos, common); !s) return fail(s.error());
-    if (common.help) {
-        print_help("verify", desc, &pos);
-        return 0;
-    }
+    if (auto done = parse_or_help("verify", args, desc, &pos, common)) return *done;
     if (report_path.empty()) return fail(make_error(ErrorKind::usage, "verify: missing REPORT.json"));
     const auto limits = unpack_limits(limit_options);  // --deep's, checked before anything is read
     if (!limits) return fail(limits.error());

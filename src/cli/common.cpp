@@ -138,6 +138,15 @@ Status ProgressScope::start(const std::string& mode, const CommonOptions& common
     return {};
 }
 
+std::optional<int> parse_or_help(std::string_view command, const Args& args, const po::options_description& desc,
+                                 const po::positional_options_description* positional, CommonOptions& common,
+                                 po::variables_map* vm_out) {
+    if (auto s = parse_args(args, desc, positional, common, vm_out); !s) return fail(s.error());
+    if (!common.help) return std::nullopt;
+    print_help(command, desc, positional);
+    return 0;
+}
+
 int fail(const Error& error) {
     log::error(error.message);
     return exit_code(error.kind);

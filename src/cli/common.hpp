@@ -38,6 +38,13 @@ Status parse_args(const Args& args, const boost::program_options::options_descri
 void print_help(std::string_view command, const boost::program_options::options_description& desc,
                 const boost::program_options::positional_options_description* positional);
 
+/// Every command's start: parse_args, then --help. The exit code when the command ends here (a
+/// usage error reported, or the help printed), else nullopt and the command goes on.
+std::optional<int> parse_or_help(std::string_view command, const Args& args,
+                                 const boost::program_options::options_description& desc,
+                                 const boost::program_options::positional_options_description* positional,
+                                 CommonOptions& common, boost::program_options::variables_map* vm_out = nullptr);
+
 /// A count flag (--jobs, -j): a whole number from 0 to `max`, else a usage error naming the flag.
 /// (program_options reads "-1" into an unsigned as 4294967295, so counts are parsed here.)
 Result<unsigned> parse_count(const std::string& text, std::string_view flag, unsigned max = 1024);
