@@ -62,6 +62,12 @@ struct Placement {
 /// is left after stripping (install skips such a member).
 std::optional<PathParts> place(const PathParts& parts, unsigned strip_components, const PathParts& prefix);
 
+/// `items` (anything with a `name` holding a stored member name: listed files, scanned entries)
+/// renamed as install places them under a layer's `strip_components` and `prefix`; items that
+/// strip removes entirely are dropped. Names are kept as they are when there is nothing to place.
+template <typename Item>
+std::vector<Item> placed_names(std::vector<Item> items, unsigned strip_components, const std::optional<std::string>& prefix);
+
 /// The checks on a member alone (see the file comment): the reason it is refused, or "".
 std::string member_problem(const Member& member);
 
@@ -96,5 +102,25 @@ private:
 
     std::map<std::string, Node> nodes_;
 };
+
+template <typename Item>
+std::vector<Item> placed_names(std::vector<Item> items, unsigned strip_components,
+                               const std::optional<std::string>& prefix) {
+    if (strip_components == 0 && !prefix) return items;
+    PathParts prefix_parts;
+    if (prefix)
+        if (auto parts = member_path(*prefix)) prefix_parts = std::move(*parts);  // the caller checked it
+    std::vector<Item> out;
+    out.reserve(items.size());
+    for (auto& item : items) {
+        auto parts = member_path(item.name);
+        if (!parts) continue;  // the check refuses such a member
+        auto at = place(*parts, strip_components, prefix_parts);
+        if (!at || at->empty()) continue;  // stripped away: not installed
+        item.name = join_path(*at);
+        out.push_back(std::move(item));
+    }
+    return out;
+}
 
 }  // namespace ocx::bundle

@@ -26,26 +26,6 @@ void add_lines(json::Diagnostics& diag, const std::string& path, const std::stri
     }
 }
 
-// `entries` renamed as install places them under a layer's strip and prefix; members stripped
-// away entirely are dropped.
-std::vector<bundle::Entry> placed_entries(std::vector<bundle::Entry> entries, const std::optional<unsigned>& strip,
-                                          const std::optional<std::string>& prefix) {
-    if (!strip && !prefix) return entries;
-    bundle::PathParts prefix_parts;
-    if (prefix)
-        if (auto parts = bundle::member_path(*prefix)) prefix_parts = std::move(*parts);  // checked by the matrix
-    std::vector<bundle::Entry> out;
-    for (auto& e : entries) {
-        auto parts = bundle::member_path(e.name);
-        if (!parts) continue;
-        auto at = bundle::place(*parts, strip.value_or(0), prefix_parts);
-        if (!at || at->empty()) continue;
-        e.name = bundle::join_path(*at);
-        out.push_back(std::move(e));
-    }
-    return out;
-}
-
 // The trees and archives of a platform's "layers": a tree that cannot be bundled or an archive
 // that is not there is a problem at the entry's JSON path. Returns the trees' entries as one
 // listing, placed, for the package gate; nullopt when a layer cannot be listed here (a prebuilt
@@ -59,7 +39,7 @@ std::optional<std::vector<bundle::Entry>> check_layers(const plan::Matrix& matri
                         const std::string& path) {
         auto scanned = bundle::scan(tree);
         if (!scanned) return add_lines(diag, path, scanned.error().message);
-        for (auto& e : placed_entries(std::move(*scanned), strip, prefix)) listing.push_back(std::move(e));
+        for (auto& e : bundle::placed_names(std::move(*scanned), strip.value_or(0), prefix)) listing.push_back(std::move(e));
     };
     for (const auto& l : spec.layers) {
         if (l.kind == plan::PlatformLayer::Kind::content) {

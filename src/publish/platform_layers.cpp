@@ -52,20 +52,7 @@ Result<PreparedLayer> reference_layer(store::Target* target, const plan::Platfor
 }
 
 std::vector<bundle::FileHash> placed_files(std::vector<bundle::FileHash> files, const oci::LayerRef& placement) {
-    if (!placement.strip && !placement.prefix) return files;
-    bundle::PathParts prefix;
-    if (placement.prefix)
-        if (auto parts = bundle::member_path(*placement.prefix)) prefix = std::move(*parts);  // parse_layer_ref checked it
-    std::vector<bundle::FileHash> out;
-    out.reserve(files.size());
-    for (auto& f : files) {
-        auto parts = bundle::member_path(f.name);
-        if (!parts) continue;  // the check refuses such a member; it never reaches an SBOM
-        auto at = bundle::place(*parts, placement.strip.value_or(0), prefix);
-        if (!at || at->empty()) continue;  // stripped away: not installed
-        out.push_back({bundle::join_path(*at), f.digest});
-    }
-    return out;
+    return bundle::placed_names(std::move(files), placement.strip.value_or(0), placement.prefix);
 }
 
 }  // namespace ocx::publish

@@ -401,14 +401,9 @@ void announce_progress(const PlatformInput& in, std::uint64_t cost, bool pushing
     if (bundles_here(*in.spec)) progress::expect(name, progress::Phase::bundle, cost);
     if (!pushing) return;
     std::uint64_t upload = cost;
-    auto add_file = [&upload](const fs::path& p) {
-        std::error_code ec;
-        const auto size = fs::file_size(p, ec);
-        upload += ec ? 0 : size;
-    };
-    if (in.spec->archive) add_file(*in.spec->archive);
+    if (in.spec->archive) upload += size_of(*in.spec->archive);
     for (const auto& l : in.spec->layers)
-        if (is_archive_file(l)) add_file(l.ref.path);
+        if (is_archive_file(l)) upload += size_of(l.ref.path);
     progress::expect(name, progress::Phase::upload, upload);
 }
 
