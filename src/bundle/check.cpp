@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "bundle/archive_feed.hpp"
 #include "bundle/archive_member.hpp"
 #include "bundle/names.hpp"
 #include "oci/media_types.hpp"
@@ -58,7 +57,7 @@ std::uint64_t per_thread_memory(const char* data, std::size_t n) {
     return block.compressed_size + block.uncompressed_size + filter_memory;
 }
 
-// The archive's bytes come through `source` only (the file, or the upload's ArchiveFeed), so every
+// The archive's bytes come through `source` only (the file, read on the check's own), so every
 // byte libarchive sees is hashed once. An .xz file is decompressed here, with liblzma's
 // multi-threaded decoder (libarchive's own xz filter uses one core), and libarchive reads the
 // plain tar.
@@ -410,16 +409,22 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
     return walk(reader, file, static_cast<std::uint64_t>(st.st_size), media_type, limits, set, visit, files);
 }
 
-Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const fs::path& path, std::uint64_t size,
-                                       std::string_view media_type, const UnpackLimits& limits) {
+Result<ArchiveCheck> check_archive_beside(const fs::path& path, std::uint64_t size, std::string_view media_type,
+                                          const UnpackLimits& limits, const std::atomic<bool>& cancelled) {
+    const std::string file = path.string();
+    std::unique_ptr<std::FILE, FileCloser> in(std::fopen(path.c_str(), "rb"));
+    if (!in) return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
     Reader reader;
-    reader.source = [&feed](char* buf, std::size_t cap) { return static_cast<la_ssize_t>(feed.read(buf, cap)); };
-    auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {}, nullptr);
+    reader.source = [&cancelled, f = in.get()](char* buf, std::size_t cap) -> la_ssize_t {
+        if (cancelled.load(std::memory_order_relaxed)) return -1;
+        const std::size_t n = std::fread(buf, 1, cap, f);
+        if (n == 0 && std::ferror(f) != 0) return -1;
+        return static_cast<la_ssize_t>(n);
+    };
+    auto checked = walk(reader, file, size, media_type, limits, nullptr, {}, nullptr);
     if (checked && checked->size != size)
-        checked =
-            make_error(ErrorKind::io, path.string() + " changed while it was being read: " + std::to_string(checked->size) +
-                                          " bytes, expected " + std::to_string(size));
-    feed.finish(checked.ok());
+        checked = make_error(ErrorKind::io, file + " changed while it was being read: " + std::to_string(checked->size) +
+                                                " bytes, expected " + std::to_string(size));
     return checked;
 }
 

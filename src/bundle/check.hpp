@@ -8,6 +8,7 @@
 //    exactly what install accepts;
 //  * the members must stay within the unpack limits (bundle/limits.hpp) install applies.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -64,14 +65,14 @@ Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::strin
                                    const UnpackLimits& limits = {}, LayerSet* set = nullptr, const MemberVisitor& visit = {},
                                    std::vector<FileHash>* files = nullptr);
 
-class ArchiveFeed;  // bundle/archive_feed.hpp
-
-/// check_archive over bytes arriving through `feed` (the upload of `path`, which is `size` bytes)
-/// instead of reading the file: run on its own thread beside the upload. Ends with feed.finish(),
-/// so an upload waiting on the feed goes on (or stops, when the check failed). ErrorKind::io when
-/// fewer or more than `size` bytes arrived.
-Result<ArchiveCheck> check_archive_fed(ArchiveFeed& feed, const std::filesystem::path& path, std::uint64_t size,
-                                       std::string_view media_type, const UnpackLimits& limits = {});
+/// check_archive of `path` (hashed before: `size` bytes), for a caller that runs it on a thread of
+/// its own beside the upload of the same file (docs/cli.md "Archives checked while they upload"):
+/// it reads the file itself, so a slow upload never holds it. Once `cancelled` is set (the upload
+/// failed: nobody waits for the check) it stops at its next read, with an error. ErrorKind::io
+/// when the file is no longer `size` bytes.
+Result<ArchiveCheck> check_archive_beside(const std::filesystem::path& path, std::uint64_t size,
+                                          std::string_view media_type, const UnpackLimits& limits,
+                                          const std::atomic<bool>& cancelled);
 
 /// A tree a release bundles itself, as one layer of `set`: its members (bundle::scan's entries,
 /// what create writes) placed by `set.placement` and counted against `limits` over the whole set,
@@ -103,7 +104,7 @@ void remember_bundle(const BundleResult& bundle);
 
 /// The first half of check_archive_remembered: hashes `path` (one fast read) and looks for a record
 /// that these bytes passed within `limits`. Without one, `from_record` is false and only `digest`
-/// and `size` are set: the caller still owes the walk (check_archive or check_archive_fed), and
+/// and `size` are set: the caller still owes the walk (check_archive or check_archive_beside), and
 /// remember_checked() after it passes.
 Result<ArchiveCheck> look_up_check(const std::filesystem::path& path, std::string_view media_type,
                                    const std::optional<std::filesystem::path>& records, const UnpackLimits& limits = {});

@@ -1,8 +1,9 @@
 #include "publish/content.hpp"
 
+#include <atomic>
+#include <optional>
 #include <thread>
 
-#include "bundle/archive_feed.hpp"
 #include "bundle/check.hpp"
 #include "oci/media_types.hpp"
 #include "util/escape.hpp"
@@ -14,11 +15,9 @@ namespace ocx::publish {
 namespace fs = std::filesystem;
 
 namespace {
-// Bytes the upload of an archive may run ahead of its check (bundle::ArchiveFeed): what a push
-// holds in memory for it beside the decoder's buffers (docs/performance.md "Memory"). Archives
-// no larger are walked before their upload: overlapping them would save milliseconds, and a
-// refused one then leaves nothing in the registry.
-constexpr std::size_t kFeedCapacity = 4u << 20;
+// Archives no larger are walked before their upload, not beside it: overlapping them would save
+// milliseconds, and a refused one then leaves nothing in the registry.
+constexpr std::uint64_t kWalkedBeside = 4u << 20;
 }  // namespace
 
 Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle::UnpackLimits& limits,
@@ -47,7 +46,7 @@ Result<Layer> layer_from_archive(const std::filesystem::path& path, const bundle
                      "); not walked again");
         return layer;
     }
-    if (timing == CheckTiming::beside_upload && layer.size > kFeedCapacity) {
+    if (timing == CheckTiming::beside_upload && layer.size > kWalkedBeside) {
         layer.pending_check = limits;
         return layer;
     }
@@ -134,33 +133,53 @@ Status push_blob(store::Target& target, const store::BlobSource& blob, std::stri
     return {};
 }
 
-// A layer whose archive check is owed (Layer::pending_check): the check runs on its own thread
-// and reads the pieces of the file the upload reads (BlobSource::tap), so the file is read once
-// for both and the push takes as long as the slower of the two, not their sum. The pieces the
-// upload does not read (a blob the registry has, or mounts; a target that copies the file
-// itself) are read for the check alone. A check that fails stops the upload (see
-// bundle::ArchiveFeed::offer) and is the error; nothing refers to a blob that went up.
-Status push_checked_layer(store::Target& target, const Layer& layer, store::BlobSource src, std::string_view mount_from,
-                          report::BlobCounts& counts, const std::string& who, std::vector<report::Blob>* uploaded) {
-    bundle::ArchiveFeed feed(layer.size, kFeedCapacity);
-    Result<bundle::ArchiveCheck> checked = make_error(ErrorKind::internal, "archive check did not run");
-    std::thread walker(
-        [&] { checked = bundle::check_archive_fed(feed, layer.path, layer.size, layer.media_type, *layer.pending_check); });
-    src.tap = [&feed](std::uint64_t offset, const char* data, std::size_t n) { return feed.offer(offset, data, n); };
-    Status pushed = push_blob(target, src, mount_from, counts, who, uploaded);
-    Status rest = pushed ? feed.offer_rest_of(layer.path) : Status{};
-    // An upload that failed on its own ends the check too; one the failed check stopped reports the check.
-    const bool check_failed_first = !pushed && feed.abandon();
-    walker.join();
-    if (!pushed && !check_failed_first) return pushed;
-    if (!rest) return rest;  // the check then saw a short input: the read error is the cause
-    if (!checked) return std::move(checked).error();
-    if (checked->digest != layer.digest)
-        return make_error(ErrorKind::io, layer.path.string() + " changed while it was being read");
-    if (auto records = bundle::check_records_dir()) bundle::remember_checked(*records, layer.media_type, *checked);
-    log::verbose(who + layer.path.string() + ": archive checked beside its upload");
-    return {};
-}
+// The check a layer still owes (Layer::pending_check), run on a thread of its own from the moment
+// the layer's push starts: it reads the file itself, while the upload reads and sends it, so the
+// push takes about as long as the slower of the two and a link that holds the uploads does not
+// hold the check. A failed check stops an upload still under way (stop_upload() is its tap); an
+// upload that fails on its own stops the check (the destructor, or cancel()).
+class BesideCheck {
+public:
+    BesideCheck(const Layer& layer, std::string who) : layer_(layer), who_(std::move(who)), thread_([this] { run(); }) {}
+    ~BesideCheck() {
+        cancel();
+        if (thread_.joinable()) thread_.join();
+    }
+    BesideCheck(const BesideCheck&) = delete;
+    BesideCheck& operator=(const BesideCheck&) = delete;
+
+    bool failed() const { return failed_.load(); }
+    void cancel() { cancelled_ = true; }
+    /// Waits for the check; its error, or nothing when it passed.
+    Status wait() {
+        if (thread_.joinable()) thread_.join();
+        if (!result_) return result_;
+        return {};
+    }
+
+private:
+    void run() {
+        auto checked = bundle::check_archive_beside(layer_.path, layer_.size, layer_.media_type, *layer_.pending_check,
+                                                    cancelled_);
+        if (checked && checked->digest != layer_.digest)
+            checked = make_error(ErrorKind::io, layer_.path.string() + " changed while it was being read");
+        if (!checked) {
+            result_ = std::move(checked).error();
+            failed_ = true;
+            return;
+        }
+        if (auto records = bundle::check_records_dir()) bundle::remember_checked(*records, layer_.media_type, *checked);
+        log::verbose(who_ + layer_.path.string() + ": archive checked beside its upload (" +
+                     std::to_string(checked->entries) + " members)");
+    }
+
+    const Layer& layer_;
+    const std::string who_;
+    std::atomic<bool> cancelled_{false};
+    std::atomic<bool> failed_{false};
+    Status result_;
+    std::thread thread_;  // last: started once everything it reads is in place
+};
 }  // namespace
 
 Status put_manifest_retrying(store::Target& target, std::string_view reference, const store::Manifest& manifest,
@@ -185,6 +204,15 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
                                         std::vector<report::Blob>* uploaded) {
     report::BlobCounts counts;
     const std::string who = "[" + content.platform.str() + "] ";
+    // At most one check runs beside the uploads (its decoder's memory is budgeted for one); a
+    // second layer that owes one waits for the first's verdict before its push starts.
+    std::optional<BesideCheck> check;
+    fs::path check_path;
+    auto check_verdict = [&]() -> Status {
+        Status s = check ? check->wait() : Status{};
+        if (!s) return std::move(s).error().context("layer " + check_path.string());
+        return {};
+    };
     std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
     for (const auto& layer : content.layers) {
         if (layer.origin != Layer::Origin::file) {  // a digest reference, already in place
@@ -195,18 +223,30 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
         }
         store::BlobSource src{layer.digest, layer.size, layer.path, {}, {}, {}};
         if (on_bytes) src.progress = [&on_bytes, before](std::uint64_t sent) { on_bytes(before + sent); };
+        if (layer.pending_check) {
+            if (auto s = check_verdict(); !s) return std::move(s).error();
+            check.reset();
+            check_path = layer.path;
+            check.emplace(layer, who);
+            src.tap = [&c = *check](std::uint64_t, const char*, std::size_t) { return !c.failed(); };
+        }
         const std::string_view from = layer.mount_from.empty() ? mount_from : std::string_view(layer.mount_from);
-        if (auto s = layer.pending_check ? push_checked_layer(target, layer, src, from, counts, who, uploaded)
-                                         : push_blob(target, src, from, counts, who, uploaded);
-            !s)
+        if (auto s = push_blob(target, src, from, counts, who, uploaded); !s) {
+            // An upload the failed check stopped reports the check.
+            if (check && check->failed()) return check_verdict().error();
             return std::move(s).error().context("layer " + layer.path.string());
+        }
         before += layer.size;
         if (on_bytes) on_bytes(before);
     }
     if (layer_counts) *layer_counts = counts;
+    // The config blob goes up while a check may still run; not once one has failed.
+    if (check && check->failed()) return check_verdict().error();
     store::BlobSource config{built.config.digest, built.config.size, {}, content.config, {}, {}};
     if (auto s = push_blob(target, config, {}, counts, who, uploaded); !s)
         return std::move(s).error().context("config blob");
+    // The manifest, so everything that refers to the layers, only after every check passed.
+    if (auto s = check_verdict(); !s) return std::move(s).error();
     if (auto s = put_manifest_retrying(target, built.manifest.digest.str(), built.manifest, policy, clock); !s)
         return std::move(s).error().context("manifest " + built.manifest.digest.str());
     return counts;

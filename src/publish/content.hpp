@@ -104,9 +104,9 @@ std::string canonical_tag_step(std::string_view tag);
 /// uploaded/skipped. `on_bytes`, when set, hears the layer bytes sent so far (all layers together;
 /// it may go back when an upload is retried). Layers resolved by layer_from_registry are counted
 /// (skipped or mounted), not sent. `layer_counts`, when set, receives the layers' counts alone.
-/// A layer with a pending check is walked from the same reads of the file as its upload, and the
-/// manifest is written only when it passes (an archive that fails its check leaves its blob
-/// behind, unreferenced; nothing points at it). `uploaded`, when given, hears every blob uploaded,
+/// A layer with a pending check is walked on a thread of its own while it and the blobs after it
+/// upload, and the manifest is written only when it passes (an archive that fails its check may
+/// leave blobs behind, unreferenced; nothing points at them). `uploaded`, when given, hears every blob uploaded,
 /// also when the push then fails, so the report can name them.
 Result<report::BlobCounts> push_content(store::Target& target, const PlatformContent& content, const BuiltManifest& built,
                                         std::string_view mount_from = {}, const RetryPolicy& policy = {},

@@ -9,6 +9,7 @@ URLs point back at the proxy). Rules inject faults into chosen requests:
         proxy.inject(respond(429, {"Retry-After": "1"}), path=r"/blobs/uploads/")
         proxy.inject(reset(after_bytes=4096), method="PATCH")   # connection reset mid-upload
         proxy.inject(stall(5), method="HEAD")                   # client timeout (bounded sleep)
+        proxy.inject(throttle(4 << 20), method="PUT")           # a slow link: body read at 4 MiB/s
         proxy.inject(truncate(10), method="GET", path=r"/blobs/sha256:")
         proxy.inject(wrong_digest(), method="PUT", path=r"/manifests/")
         proxy.inject(held(event, 503), method="PUT", path=r"/manifests/1\.0$")  # 503 once event is set
@@ -46,7 +47,7 @@ _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriz
 
 
 class Action:
-    """What a fired rule does; build with respond()/reset()/stall()/truncate()/wrong_digest()."""
+    """What a fired rule does; build with respond()/reset()/stall()/throttle()/truncate()/wrong_digest()."""
 
     def __init__(self, kind: str, **params):
         self.kind = kind
@@ -73,6 +74,14 @@ def stall(seconds: float, then: str = "forward") -> Action:
     if then not in ("forward", "close"):
         raise ValueError("then must be 'forward' or 'close'")
     return Action("stall", seconds=min(float(seconds), MAX_STALL_SECONDS), then=then)
+
+
+def throttle(bytes_per_second: int) -> Action:
+    """Read the request body no faster than `bytes_per_second` (a slow link: the client's sends
+    block while the proxy is not reading; at most MAX_STALL_SECONDS in all), then forward it."""
+    if bytes_per_second <= 0:
+        raise ValueError("bytes_per_second must be positive")
+    return Action("throttle", rate=int(bytes_per_second))
 
 
 def held(release: threading.Event, status: int) -> Action:
@@ -222,6 +231,24 @@ class FaultProxy:
             handler.rfile.readline()
         return bytes(out if limit is None else out[:limit])
 
+    def _read_body_slowly(self, handler, rate: int) -> bytes | None:
+        """A Content-Length body read in 64 KiB pieces at `rate` bytes per second; None when the
+        client closed before sending all of it or the proxy stops."""
+        n = int(handler.headers.get("Content-Length") or 0)
+        out = bytearray()
+        start = time.monotonic()
+        while len(out) < n:
+            piece = handler.rfile.read(min(64 << 10, n - len(out)))
+            if not piece:
+                return None
+            out += piece
+            due = start + len(out) / rate - time.monotonic()
+            if due > 0 and self._stopping.wait(min(due, MAX_STALL_SECONDS)):
+                return None
+            if time.monotonic() - start > MAX_STALL_SECONDS:
+                return None
+        return bytes(out)
+
     @staticmethod
     def _reset(handler) -> None:
         sock = handler.connection
@@ -272,7 +299,13 @@ class FaultProxy:
             record["status"] = "reset"
             self._reset(handler)
             return
-        body = self._read_body(handler)
+        if action is not None and action.kind == "throttle":
+            body = self._read_body_slowly(handler, action.params["rate"])
+            if body is None:  # the client went away, or the proxy is stopping
+                record["status"] = "client gone"
+                return
+        else:
+            body = self._read_body(handler)
         if action is not None and action.kind == "respond":
             p = action.params
             record["status"] = p["status"]

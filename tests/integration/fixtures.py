@@ -6,7 +6,7 @@ Everything here runs real processes on 127.0.0.1 only:
                 storage and log files; variants: htpasswd Basic auth, TLS (throwaway CA), token
                 auth (with token_server.TokenServer), read-only storage. A missing binary raises.
 * TokenServer   (token_server.py) issues JWTs the registry accepts.
-* FaultProxy    (fault_proxy.py) injects 5xx/429/resets/stalls/held answers/truncation/wrong digests.
+* FaultProxy    (fault_proxy.py) injects 5xx/429/resets/stalls/slow bodies/held answers/truncation/wrong digests.
 * run()         runs $OCX_RELEASE_BIN with captured output in a hermetic environment.
 * skopeo_*()    an independent reader: inspect --raw, copy --all into an OCI layout; skopeo_copy
                 and write_image_layout seed a registry with foreign (non-OCX) images.
@@ -40,7 +40,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fault_proxy import FaultProxy, held, reset, respond, stall, truncate, wrong_digest  # noqa: F401 (re-exported)
+from fault_proxy import FaultProxy, held, reset, respond, stall, throttle, truncate, wrong_digest  # noqa: F401 (re-exported)
 from token_server import TokenServer  # noqa: F401 (re-exported)
 
 REGISTRY_BIN = os.environ.get("OCX_REGISTRY_BIN", "/usr/bin/docker-registry")
@@ -629,7 +629,7 @@ def make_tree(root, spec: dict) -> Path:
 
 
 __all__ = [
-    "Registry", "TokenServer", "FaultProxy", "respond", "reset", "stall", "truncate", "wrong_digest",
+    "Registry", "TokenServer", "FaultProxy", "respond", "reset", "stall", "throttle", "truncate", "wrong_digest",
     "AccessEntry", "Response", "RunResult", "File", "Symlink", "free_port", "tls_material", "registry_get",
     "run", "release_bin", "hermetic_env", "skopeo_inspect_raw", "skopeo_copy_all", "skopeo_copy",
     "write_image_layout", "make_tree",
