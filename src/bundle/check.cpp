@@ -3,7 +3,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <lzma.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +19,7 @@
 
 #include "bundle/archive_member.hpp"
 #include "bundle/names.hpp"
+#include "bundle/xz_decoder.hpp"
 #include "oci/media_types.hpp"
 #include "util/files.hpp"
 
@@ -26,118 +29,66 @@ namespace fs = std::filesystem;
 
 namespace {
 // The archive check's memory budget (docs/performance.md "Memory"): a push that walks an archive
-// stays within 64 MiB of peak RSS. The rest of the process (code, libraries, the upload's buffers,
-// the 4 MiB feed between upload and check, this reader's two 1 MiB buffers) takes 25–30 MiB
-// (measured below with the plain decoder), so the xz decoder may use 32 MiB.
-constexpr std::uint64_t kDecoderBudget = 32ull << 20;
+// stays within 64 MiB of peak RSS. The rest of the process (code, libraries, the upload's
+// buffers, this reader's and the decoder's 1 MiB buffers) takes about 20 MiB, measured; the two
+// xz decoders may hold 36 MiB together (bundle/xz_decoder.hpp): the dictionary of the block this
+// thread decodes, and the block the helper decodes ahead, compressed and decompressed, with its
+// dictionary. `create`'s default level (16 MiB blocks, 4 MiB dictionary) fits; xz -6 (24 MiB
+// blocks, 8 MiB dictionary) does not, and decodes on this thread alone.
+constexpr std::uint64_t kHelperBudget = 36ull << 20;
 
-// What liblzma's multi-threaded decoder holds per thread for a block like the first one of the
-// stream: the block whole, compressed and decompressed, plus the filters' own memory (the LZMA2
-// dictionary). 0 when the header does not say (xz's single-threaded encoder writes no sizes: such
-// a stream can only be decoded on one thread anyway).
-std::uint64_t per_thread_memory(const char* data, std::size_t n) {
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
-    lzma_stream_flags flags{};
-    if (n <= LZMA_STREAM_HEADER_SIZE || lzma_stream_header_decode(&flags, bytes) != LZMA_OK) return 0;
-    const std::uint8_t* header = bytes + LZMA_STREAM_HEADER_SIZE;
-    if (header[0] == 0x00) return 0;  // no block: the index follows at once
-    lzma_filter filters[LZMA_FILTERS_MAX + 1];
-    lzma_block block{};
-    block.version = 1;
-    block.check = flags.check;
-    block.filters = filters;
-    block.header_size = lzma_block_header_size_decode(header[0]);
-    if (n < LZMA_STREAM_HEADER_SIZE + block.header_size || lzma_block_header_decode(&block, nullptr, header) != LZMA_OK)
-        return 0;
-    const std::uint64_t filter_memory = lzma_raw_decoder_memusage(filters);
-    for (std::size_t i = 0; filters[i].id != LZMA_VLI_UNKNOWN; ++i) std::free(filters[i].options);
-    if (block.compressed_size == LZMA_VLI_UNKNOWN || block.uncompressed_size == LZMA_VLI_UNKNOWN ||
-        filter_memory == UINT64_MAX)
-        return 0;
-    return block.compressed_size + block.uncompressed_size + filter_memory;
-}
-
-// The archive's bytes come through `source` only (the file, read on the check's own), so every
-// byte libarchive sees is hashed once. An .xz file is decompressed here, with liblzma's
-// multi-threaded decoder (libarchive's own xz filter uses one core), and libarchive reads the
+// The archive's bytes are read from the file only here (positional reads, so the xz decoder's
+// helper can read ahead), and every byte libarchive sees is hashed once, in order. An .xz file is
+// decompressed by XzDecoder (libarchive's own xz filter uses one core), and libarchive reads the
 // plain tar.
 struct Reader {
-    std::function<la_ssize_t(char* buf, std::size_t cap)> source;  // bytes read, 0 at the end, -1 on error
+    int fd = -1;
+    const std::atomic<bool>* cancelled = nullptr;  // set: every read fails (the caller gave up)
     Sha256 hash;
-    std::uint64_t size = 0;
+    std::uint64_t size = 0;  // bytes hashed: the next offset of a plain read
     std::vector<char> buf = std::vector<char>(1 << 20);
     bool io_error = false;
-    std::size_t peeked = 0;  // bytes in buf read by peek() and not handed on yet
-    bool has_peek = false;
-
-    // xz mode
-    bool xz = false;
-    lzma_stream stream = LZMA_STREAM_INIT;
-    std::vector<char> plain;
-    bool input_done = false;
-    bool stream_done = false;
+    std::unique_ptr<XzDecoder> xz;
     std::string xz_error;  // why decoding failed
 
-    ~Reader() { lzma_end(&stream); }
-
-    // Threads as many as the cores and kDecoderBudget allow, judged by the first block (peeked);
-    // where fewer than two fit, the plain decoder, which holds its dictionary and no block. Measured
-    // pushing 72 MiB of gcc 12's files never seen here (2 cores, walked beside the upload, peak RSS):
-    //   xz -3 --block-size=16MiB (create's default level): two threads (64 MiB allowed, as before)
-    //   74.0 MiB; the plain decoder 28.3 MiB. xz -6 (24 MiB blocks): 67.1 MiB; plain 32.3 MiB.
-    //   xz -1 (3 MiB blocks): two threads within the budget, 39.1 MiB.
-    //   xz -9: 88.3 MiB, the plain decoder's 64 MiB dictionary (the format's; nothing smaller decodes it).
-    // The plain decoder takes one core where two threads take two: the price of the bound.
-    bool start_xz() {
-        const std::uint64_t per_thread = per_thread_memory(buf.data(), peeked);
-        const std::uint64_t fit = per_thread == 0 ? 0 : kDecoderBudget / per_thread;
-        const auto threads = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::max(1u, lzma_cputhreads()), fit));
-        if (threads >= 2) {
-            lzma_mt mt{};
-            mt.flags = LZMA_CONCATENATED;
-            mt.threads = threads;
-            mt.memlimit_threading = kDecoderBudget;
-            mt.memlimit_stop = UINT64_MAX;
-            if (lzma_stream_decoder_mt(&stream, &mt) != LZMA_OK) return false;
-        } else if (lzma_stream_decoder(&stream, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
-            return false;
+    std::ptrdiff_t read_at(std::uint64_t offset, char* out, std::size_t n) const {
+        std::size_t done = 0;
+        while (done < n) {
+            if (cancelled != nullptr && cancelled->load(std::memory_order_relaxed)) return -1;
+            const ssize_t got = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+            if (got < 0 && errno == EINTR) continue;
+            if (got < 0) return -1;
+            if (got == 0) break;
+            done += static_cast<std::size_t>(got);
         }
-        xz = true;
-        plain.resize(1 << 20);
-        return true;
+        return static_cast<std::ptrdiff_t>(done);
     }
 
-    // Reads (and hashes) the first bytes, at least `want` unless the input is shorter; the next
-    // read_file() hands them on. False on a read error.
-    bool peek(std::size_t want) {
-        while (peeked < want) {
-            const la_ssize_t n = source(buf.data() + peeked, buf.size() - peeked);
-            if (n < 0) {
-                io_error = true;
-                return false;
-            }
-            if (n == 0) break;
-            peeked += static_cast<std::size_t>(n);
-        }
-        hash.update(buf.data(), peeked);
-        size += peeked;
-        has_peek = true;
-        return true;
-    }
-
-    // True when the peeked bytes start with the xz magic bytes.
-    bool peeked_xz() const {
+    // Whether the file starts with the xz magic bytes (read, not hashed: the walk reads them again).
+    // False on a read error too (io_error).
+    bool starts_xz() {
         static constexpr unsigned char magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
-        return peeked >= sizeof magic && std::memcmp(buf.data(), magic, sizeof magic) == 0;
+        char head[sizeof magic];
+        const std::ptrdiff_t n = read_at(0, head, sizeof head);
+        if (n < 0) io_error = true;
+        return n == static_cast<std::ptrdiff_t>(sizeof magic) && std::memcmp(head, magic, sizeof magic) == 0;
     }
 
-    // The next chunk of the input, hashed; 0 at the end, -1 on a read error.
+    // A helper thread only where there is a second core to run it.
+    void start_xz() {
+        const std::uint64_t budget = lzma_cputhreads() >= 2 ? kHelperBudget : 0;
+        xz = std::make_unique<XzDecoder>(
+            [this](std::uint64_t offset, char* out, std::size_t n) { return read_at(offset, out, n); },
+            [this](const char* data, std::size_t n) {
+                hash.update(data, n);
+                size += n;
+            },
+            budget);
+    }
+
+    // The next chunk of the file, hashed; 0 at the end, -1 on a read error.
     la_ssize_t read_file() {
-        if (has_peek) {
-            has_peek = false;
-            return static_cast<la_ssize_t>(peeked);
-        }
-        const la_ssize_t n = source(buf.data(), buf.size());
+        const std::ptrdiff_t n = read_at(size, buf.data(), buf.size());
         if (n < 0) {
             io_error = true;
             return -1;
@@ -153,32 +104,17 @@ struct Reader {
             *out = buf.data();
             return n;
         }
-        *out = plain.data();
-        while (!stream_done) {
-            if (stream.avail_in == 0 && !input_done) {
-                la_ssize_t n = read_file();
-                if (n < 0) return -1;
-                input_done = n == 0;
-                stream.next_in = reinterpret_cast<const std::uint8_t*>(buf.data());
-                stream.avail_in = static_cast<std::size_t>(n);
-            }
-            stream.next_out = reinterpret_cast<std::uint8_t*>(plain.data());
-            stream.avail_out = plain.size();
-            const lzma_ret ret = lzma_code(&stream, input_done ? LZMA_FINISH : LZMA_RUN);
-            const std::size_t produced = plain.size() - stream.avail_out;
-            if (ret == LZMA_STREAM_END)
-                stream_done = true;
-            else if (ret != LZMA_OK) {
-                xz_error = ret == LZMA_BUF_ERROR       ? "the xz stream is truncated"
-                           : ret == LZMA_MEM_ERROR     ? "out of memory decompressing xz"
-                           : ret == LZMA_FORMAT_ERROR  ? "not xz data"
-                           : ret == LZMA_OPTIONS_ERROR ? "unsupported xz options"
-                                                       : "the xz data is corrupt";
-                return -1;
-            }
-            if (produced > 0) return static_cast<la_ssize_t>(produced);
+        const char* plain = nullptr;
+        const std::ptrdiff_t n = xz->next(&plain);
+        if (n < 0) {
+            if (xz->read_failed())
+                io_error = true;
+            else
+                xz_error = xz->error();
+            return -1;
         }
-        return 0;
+        *out = plain;
+        return n;
     }
 
     // Reads whatever libarchive did not need (tar's end-of-archive padding; in xz mode the rest of
@@ -219,9 +155,6 @@ std::string_view filter_name(int code) {
 }  // namespace
 
 namespace {
-struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-};
 
 // Counts a member against the unpack limits: this archive's own, or the layer set's together
 // (the archive's own count then only says what it holds).
@@ -304,7 +237,7 @@ std::string admit_member(MemberTree& tree, const PathParts& parts, const Archive
     return tree.admit(*at, member.type, member.link, hardlink_to);
 }
 
-// The walk itself, over whatever `reader.source` gives: `file` names the archive in messages,
+// The walk itself, over what `reader` reads: `file` names the archive in messages,
 // `compressed` is its size (for the default unpack limit).
 Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
                           const UnpackLimits& limits, LayerSet* set, const MemberVisitor& visit,
@@ -313,11 +246,8 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     Utf8Locale locale;  // names convert as extract() converts them
 
     const int want = expected_filter(media_type);
-    // Enough for the xz magic, and for start_xz the stream header and the first block's header.
-    if (!reader.peek(LZMA_STREAM_HEADER_SIZE + LZMA_BLOCK_HEADER_SIZE_MAX))
-        return make_error(ErrorKind::io, file + ": read error");
-    if (want == ARCHIVE_FILTER_XZ && reader.peeked_xz() && !reader.start_xz())
-        return make_error(ErrorKind::internal, file + ": cannot start the xz decoder");
+    if (want == ARCHIVE_FILTER_XZ && reader.starts_xz()) reader.start_xz();
+    if (reader.io_error) return make_error(ErrorKind::io, file + ": read error");
     // What went wrong, preferring the decoder's own words to libarchive's.
     auto damaged = [&](const std::string& where, struct archive* a) {
         if (reader.io_error) return make_error(ErrorKind::io, file + ": read error");
@@ -392,39 +322,54 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
 
 }  // namespace
 
+namespace {
+// An open archive, for Reader::fd.
+struct Fd {
+    int fd = -1;
+    explicit Fd(int f) : fd(f) {}
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+};
+
+// Opens `path` for the walk: a regular file, its size in `size`.
+Result<std::unique_ptr<Fd>> open_archive(const fs::path& path, std::uint64_t& size) {
+    const std::string file = path.string();
+    auto in = std::make_unique<Fd>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in->fd < 0)
+        return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(in->fd, &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::data, file + ": not a regular file");
+    size = static_cast<std::uint64_t>(st.st_size);
+    return in;
+}
+}  // namespace
+
 Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_type, const UnpackLimits& limits,
                                    LayerSet* set, const MemberVisitor& visit, std::vector<FileHash>* files) {
-    const std::string file = path.string();
-    std::unique_ptr<std::FILE, FileCloser> in(std::fopen(path.c_str(), "rb"));
-    if (!in) return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(::fileno(in.get()), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::data, file + ": not a regular file");
+    std::uint64_t size = 0;
+    auto in = open_archive(path, size);
+    if (!in) return std::move(in).error();
     Reader reader;
-    reader.source = [f = in.get()](char* buf, std::size_t cap) -> la_ssize_t {
-        const std::size_t n = std::fread(buf, 1, cap, f);
-        if (n == 0 && std::ferror(f) != 0) return -1;
-        return static_cast<la_ssize_t>(n);
-    };
-    return walk(reader, file, static_cast<std::uint64_t>(st.st_size), media_type, limits, set, visit, files);
+    reader.fd = (*in)->fd;
+    return walk(reader, path.string(), size, media_type, limits, set, visit, files);
 }
 
 Result<ArchiveCheck> check_archive_beside(const fs::path& path, std::uint64_t size, std::string_view media_type,
                                           const UnpackLimits& limits, const std::atomic<bool>& cancelled) {
-    const std::string file = path.string();
-    std::unique_ptr<std::FILE, FileCloser> in(std::fopen(path.c_str(), "rb"));
-    if (!in) return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
+    std::uint64_t now = 0;
+    auto in = open_archive(path, now);
+    if (!in) return std::move(in).error();
     Reader reader;
-    reader.source = [&cancelled, f = in.get()](char* buf, std::size_t cap) -> la_ssize_t {
-        if (cancelled.load(std::memory_order_relaxed)) return -1;
-        const std::size_t n = std::fread(buf, 1, cap, f);
-        if (n == 0 && std::ferror(f) != 0) return -1;
-        return static_cast<la_ssize_t>(n);
-    };
-    auto checked = walk(reader, file, size, media_type, limits, nullptr, {}, nullptr);
+    reader.fd = (*in)->fd;
+    reader.cancelled = &cancelled;
+    auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {}, nullptr);
     if (checked && checked->size != size)
-        checked = make_error(ErrorKind::io, file + " changed while it was being read: " + std::to_string(checked->size) +
-                                                " bytes, expected " + std::to_string(size));
+        checked = make_error(ErrorKind::io, path.string() + " changed while it was being read: " +
+                                                std::to_string(checked->size) + " bytes, expected " + std::to_string(size));
     return checked;
 }
 

@@ -74,8 +74,9 @@ class MemoryTest(unittest.TestCase):
         # 40 MiB of text-like bytes (compressible about 3:1, like binaries) bundled at level
         # default (xz -3, 16 MiB blocks), pushed from a cache that has never seen it: the archive
         # is walked beside its upload. Two threads of liblzma's threaded decoder would hold a whole
-        # block each, compressed and not (over 64 MiB in all); the memory budget picks the plain
-        # decoder (bundle/check.cpp kDecoderBudget).
+        # block each, compressed and not (over 64 MiB in all); ours decodes one block streaming and
+        # lets a helper hold the next within its budget (bundle/xz_decoder.hpp, check.cpp
+        # kHelperBudget).
         work = scratch()
         self.addCleanup(shutil.rmtree, work, True)
         rng = random.Random(SEED)
