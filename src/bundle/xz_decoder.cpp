@@ -6,6 +6,9 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <new>
+#include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -55,13 +58,13 @@ struct Job {
     enum class State { idle, queued, done } state = State::idle;
     std::uint64_t offset = 0;  // where the block, its header first, starts in the file
     lzma_check check = LZMA_CHECK_NONE;
-    std::uint64_t beside = 0;  // what this thread's own decoder holds meanwhile
-    bool declined = false;           // not decoded: this thread decodes the block itself
-    std::vector<std::uint8_t> in;    // the block's bytes as the helper read them
-    std::vector<std::uint8_t> out;   // decompressed
-    lzma_vli unpadded = 0;           // for the index
+    std::uint64_t beside = 0;       // what this thread's own decoder holds meanwhile
+    bool declined = false;          // not decoded: this thread decodes the block itself
+    std::vector<std::uint8_t> in;   // the block's bytes as the helper read them
+    std::vector<std::uint8_t> out;  // decompressed
+    lzma_vli unpadded = 0;          // for the index
     lzma_vli uncompressed = 0;
-    lzma_ret failure = LZMA_OK;      // the block is damaged: the error, reported when this thread gets there
+    lzma_ret failure = LZMA_OK;  // the block is damaged: the error, reported when this thread gets there
     bool read_failed = false;
 };
 
@@ -70,7 +73,7 @@ struct Job {
 struct XzDecoder::Impl {
     ReadAt read_at;
     Consume consume;
-    const std::uint64_t budget;
+    std::uint64_t budget;
 
     // --- this thread's reading: inbuf[in_pos, in_len) is read and consumed, not yet decoded ---
     std::vector<std::uint8_t> inbuf = std::vector<std::uint8_t>(1 << 20);
@@ -99,7 +102,12 @@ struct XzDecoder::Impl {
     std::thread helper;
 
     Impl(ReadAt r, Consume c, std::uint64_t b) : read_at(std::move(r)), consume(std::move(c)), budget(b) {
-        if (budget > 0) helper = std::thread([this] { help(); });
+        if (budget == 0) return;
+        try {
+            helper = std::thread([this] { help(); });
+        } catch (const std::system_error&) {  // no thread to be had: this one decodes every block
+            budget = 0;
+        }
     }
     ~Impl() {
         {
@@ -169,11 +177,28 @@ struct XzDecoder::Impl {
     }
 
     // Reads and decodes the block at `offset` into job (the lock is not held: this thread does not
-    // touch the job until it is done).
+    // touch the job until it is done). Whatever the helper cannot do (no sizes in the header, over
+    // the budget, short of memory, not a block at all) it declines, and this thread decodes the
+    // block itself; only damage found in the block's bytes is the helper's verdict.
     void decode_job(std::uint64_t offset, lzma_check check, std::uint64_t beside) {
         job.declined = true;
         job.failure = LZMA_OK;
         job.read_failed = false;
+        try {
+            decode_block(offset, check, beside);
+        } catch (const std::bad_alloc&) {
+            job.declined = true;
+            job.failure = LZMA_OK;
+        }
+        if (job.declined) free_buffers();  // this thread decodes the block: hold nothing beside it
+    }
+
+    void free_buffers() {
+        std::vector<std::uint8_t>().swap(job.in);
+        std::vector<std::uint8_t>().swap(job.out);
+    }
+
+    void decode_block(std::uint64_t offset, lzma_check check, std::uint64_t beside) {
         std::uint8_t header[LZMA_BLOCK_HEADER_SIZE_MAX];
         std::ptrdiff_t got = read_at(offset, reinterpret_cast<char*>(header), 1);
         if (got != 1 || header[0] == 0x00) return;  // the index, the end, or a read error: this thread sees to it
@@ -185,23 +210,27 @@ struct XzDecoder::Impl {
         if (decode_header(b, filters, check, header) != LZMA_OK) return;
         const std::uint64_t memory = lzma_raw_decoder_memusage(filters.list);
         const lzma_vli total = lzma_block_total_size(&b);
+        // Each term at most the budget before they are added: no sum can overflow.
         if (b.compressed_size == LZMA_VLI_UNKNOWN || b.uncompressed_size == LZMA_VLI_UNKNOWN || total == 0 ||
-            memory == UINT64_MAX || total > budget || b.uncompressed_size > budget || memory > budget ||
+            total == LZMA_VLI_UNKNOWN || b.uncompressed_size == 0 || memory == UINT64_MAX || total > budget ||
+            b.uncompressed_size > budget || memory > budget || beside > budget ||
             total + b.uncompressed_size + memory + beside > budget)
             return;
-        job.declined = false;
+        // The buffers kept from the block before count as held: past the budget, freed first.
+        if (std::max<std::uint64_t>(job.in.capacity(), total) +
+                std::max<std::uint64_t>(job.out.capacity(), b.uncompressed_size) + memory + beside >
+            budget)
+            free_buffers();
         job.in.resize(static_cast<std::size_t>(total));
         std::memcpy(job.in.data(), header, header_size);
         const std::size_t rest = static_cast<std::size_t>(total) - header_size;
         got = read_at(offset + header_size, reinterpret_cast<char*>(job.in.data() + header_size), rest);
         if (got < 0) {
             job.read_failed = true;
+            job.declined = false;
             return;
         }
-        if (static_cast<std::size_t>(got) < rest) {  // this thread will find the file truncated too
-            job.declined = true;
-            return;
-        }
+        if (static_cast<std::size_t>(got) < rest) return;  // this thread will find the file truncated too
         job.out.resize(static_cast<std::size_t>(b.uncompressed_size));
         Stream d;
         lzma_ret ret = lzma_block_decoder(&d.s, &b);
@@ -213,6 +242,8 @@ struct XzDecoder::Impl {
             ret = lzma_code(&d.s, LZMA_FINISH);
             if (ret == LZMA_STREAM_END && (d.s.avail_in != 0 || d.s.avail_out != 0)) ret = LZMA_DATA_ERROR;
         }
+        if (ret == LZMA_MEM_ERROR) return;  // this thread may manage it
+        job.declined = false;
         if (ret != LZMA_STREAM_END) {
             job.failure = ret == LZMA_OK ? LZMA_DATA_ERROR : ret;
             return;
@@ -247,138 +278,157 @@ struct XzDecoder::Impl {
         job.state = Job::State::idle;
     }
 
-    // --- this thread ---
+    // --- this thread: one step of the walk per state; a value is next()'s answer, none goes on ---
+    using Step = std::optional<std::ptrdiff_t>;
+
     std::ptrdiff_t next(const char** out) {
         for (;;) {
+            Step answer;
             switch (seq) {
-                case Seq::stream_header: {
-                    if (!ensure(LZMA_STREAM_HEADER_SIZE)) return short_input();
-                    const lzma_ret ret = lzma_stream_header_decode(&flags, inbuf.data() + in_pos);
-                    if (ret != LZMA_OK) return fail(ret == LZMA_FORMAT_ERROR && !first_stream ? LZMA_DATA_ERROR : ret);
-                    in_pos += LZMA_STREAM_HEADER_SIZE;
-                    first_stream = false;
-                    index_hash = lzma_index_hash_init(index_hash, nullptr);
-                    if (index_hash == nullptr) return fail(LZMA_MEM_ERROR);
-                    seq = Seq::block_header;
-                    break;
-                }
-                case Seq::block_header: {
-                    const std::uint64_t at = logical();
-                    if (helper_has(at)) {
-                        if (job.read_failed) return fail_read();
-                        if (job.failure != LZMA_OK) return fail(job.failure);
-                        if (!job.declined) {
-                            seq = Seq::helped;
-                            break;
-                        }
-                        release_job();
-                    }
-                    if (!ensure(1)) return short_input();
-                    if (inbuf[in_pos] == 0x00) {
-                        seq = Seq::index;
-                        break;
-                    }
-                    const std::uint32_t header_size = lzma_block_header_size_decode(inbuf[in_pos]);
-                    if (!ensure(header_size)) return short_input();
-                    Filters filters;
-                    lzma_ret ret = decode_header(block, filters, flags.check, inbuf.data() + in_pos);
-                    const std::uint64_t memory = ret == LZMA_OK ? lzma_raw_decoder_memusage(filters.list) : 0;
-                    if (memory == UINT64_MAX) ret = LZMA_OPTIONS_ERROR;
-                    if (ret == LZMA_OK) ret = lzma_block_decoder(&decoder.s, &block);
-                    if (ret != LZMA_OK) return fail(ret);
-                    in_pos += header_size;
-                    // The next block's place is known when this one's sizes are: the helper may start on it.
-                    // (Unknown without sizes in the header; 0 for sizes that cannot be.)
-                    if (const lzma_vli total = lzma_block_total_size(&block); total != 0 && total != LZMA_VLI_UNKNOWN)
-                        offer_to_helper(at + total, memory);
-                    seq = Seq::block_run;
-                    break;
-                }
-                case Seq::block_run: {
-                    if (in_pos == in_len && !eof && !ensure(1) && io_error) return fail_read();
-                    decoder.s.next_in = inbuf.data() + in_pos;
-                    decoder.s.avail_in = in_len - in_pos;
-                    decoder.s.next_out = plain.data();
-                    decoder.s.avail_out = plain.size();
-                    const lzma_ret ret = lzma_code(&decoder.s, eof && in_pos == in_len ? LZMA_FINISH : LZMA_RUN);
-                    in_pos = in_len - decoder.s.avail_in;
-                    const std::size_t produced = plain.size() - decoder.s.avail_out;
-                    if (ret == LZMA_STREAM_END) {
-                        if (lzma_index_hash_append(index_hash, lzma_block_unpadded_size(&block), block.uncompressed_size) !=
-                            LZMA_OK)
-                            return fail(LZMA_DATA_ERROR);
-                        seq = Seq::block_header;
-                    } else if (ret != LZMA_OK) {
-                        return fail(ret);
-                    }
-                    if (produced > 0) {
-                        *out = reinterpret_cast<const char*>(plain.data());
-                        return static_cast<std::ptrdiff_t>(produced);
-                    }
-                    break;
-                }
-                case Seq::helped: {
-                    // The bytes this thread read past the block's start already must be the helper's.
-                    const std::size_t overlap = std::min(in_len - in_pos, job.in.size());
-                    if (std::memcmp(inbuf.data() + in_pos, job.in.data(), overlap) != 0) {
-                        error = "the file changed while it was being read";
-                        seq = Seq::failed;
-                        return -1;
-                    }
-                    consume(reinterpret_cast<const char*>(job.in.data() + overlap), job.in.size() - overlap);
-                    in_pos += overlap;
-                    file_pos += job.in.size() - overlap;
-                    if (lzma_index_hash_append(index_hash, job.unpadded, job.uncompressed) != LZMA_OK)
-                        return fail(LZMA_DATA_ERROR);
-                    ++helped;
-                    seq = Seq::block_header;
-                    // The job is released at the next call: libarchive reads the bytes until then.
-                    job_handed = true;
-                    *out = reinterpret_cast<const char*>(job.out.data());
-                    return static_cast<std::ptrdiff_t>(job.out.size());
-                }
-                case Seq::index: {
-                    if (!ensure(1)) return short_input();
-                    std::size_t pos = in_pos;
-                    const lzma_ret ret = lzma_index_hash_decode(index_hash, inbuf.data(), &pos, in_len);
-                    in_pos = pos;
-                    if (ret == LZMA_STREAM_END)
-                        seq = Seq::footer;
-                    else if (ret != LZMA_OK)
-                        return fail(ret);
-                    break;
-                }
-                case Seq::footer: {
-                    if (!ensure(LZMA_STREAM_HEADER_SIZE)) return short_input();
-                    lzma_stream_flags footer{};
-                    lzma_ret ret = lzma_stream_footer_decode(&footer, inbuf.data() + in_pos);
-                    in_pos += LZMA_STREAM_HEADER_SIZE;
-                    if (ret != LZMA_OK) return fail(ret == LZMA_FORMAT_ERROR ? LZMA_DATA_ERROR : ret);
-                    if (lzma_index_hash_size(index_hash) != footer.backward_size) return fail(LZMA_DATA_ERROR);
-                    if ((ret = lzma_stream_flags_compare(&flags, &footer)) != LZMA_OK) return fail(ret);
-                    seq = Seq::padding;
-                    break;
-                }
-                case Seq::padding: {
-                    // Zero bytes in fours, then the end of the file or another stream.
-                    if (!ensure(1)) {
-                        if (io_error) return fail_read();
-                        seq = Seq::end;
-                        break;
-                    }
-                    if (inbuf[in_pos] != 0x00) {
-                        seq = Seq::stream_header;
-                        break;
-                    }
-                    if (!ensure(4)) return io_error ? fail_read() : fail(LZMA_DATA_ERROR);
-                    if (std::memcmp(inbuf.data() + in_pos, "\0\0\0\0", 4) != 0) return fail(LZMA_DATA_ERROR);
-                    in_pos += 4;
-                    break;
-                }
+                case Seq::stream_header: answer = stream_header_step(); break;
+                case Seq::block_header: answer = block_header_step(); break;
+                case Seq::block_run: answer = block_run_step(out); break;
+                case Seq::helped: answer = helped_step(out); break;
+                case Seq::index: answer = index_step(); break;
+                case Seq::footer: answer = footer_step(); break;
+                case Seq::padding: answer = padding_step(); break;
                 case Seq::end: return 0;
                 case Seq::failed: return -1;
             }
+            if (answer) return *answer;
         }
+    }
+
+    Step stream_header_step() {
+        if (!ensure(LZMA_STREAM_HEADER_SIZE)) return short_input();
+        const lzma_ret ret = lzma_stream_header_decode(&flags, inbuf.data() + in_pos);
+        if (ret != LZMA_OK) return fail(ret == LZMA_FORMAT_ERROR && !first_stream ? LZMA_DATA_ERROR : ret);
+        in_pos += LZMA_STREAM_HEADER_SIZE;
+        first_stream = false;
+        index_hash = lzma_index_hash_init(index_hash, nullptr);
+        if (index_hash == nullptr) return fail(LZMA_MEM_ERROR);
+        seq = Seq::block_header;
+        return std::nullopt;
+    }
+
+    // A block this thread decodes, or the helper's, or the index.
+    Step block_header_step() {
+        const std::uint64_t at = logical();
+        if (helper_has(at)) {
+            if (job.read_failed) return fail_read();
+            if (job.failure != LZMA_OK) return fail(job.failure);
+            if (!job.declined) {
+                seq = Seq::helped;
+                return std::nullopt;
+            }
+            release_job();
+        }
+        if (!ensure(1)) return short_input();
+        if (inbuf[in_pos] == 0x00) {
+            seq = Seq::index;
+            return std::nullopt;
+        }
+        const std::uint32_t header_size = lzma_block_header_size_decode(inbuf[in_pos]);
+        if (!ensure(header_size)) return short_input();
+        Filters filters;
+        lzma_ret ret = decode_header(block, filters, flags.check, inbuf.data() + in_pos);
+        const std::uint64_t memory = ret == LZMA_OK ? lzma_raw_decoder_memusage(filters.list) : 0;
+        if (memory == UINT64_MAX) ret = LZMA_OPTIONS_ERROR;
+        if (ret == LZMA_OK) ret = lzma_block_decoder(&decoder.s, &block);
+        block.filters = nullptr;  // freed with `filters`; the decoder has its own copy
+        if (ret != LZMA_OK) return fail(ret);
+        in_pos += header_size;
+        // The next block's place is known when this one's sizes are: the helper may start on it.
+        // (Unknown without sizes in the header; 0 for sizes that cannot be.)
+        if (const lzma_vli total = lzma_block_total_size(&block); total != 0 && total != LZMA_VLI_UNKNOWN)
+            offer_to_helper(at + total, memory);
+        seq = Seq::block_run;
+        return std::nullopt;
+    }
+
+    Step block_run_step(const char** out) {
+        if (in_pos == in_len && !eof && !ensure(1) && io_error) return fail_read();
+        decoder.s.next_in = inbuf.data() + in_pos;
+        decoder.s.avail_in = in_len - in_pos;
+        decoder.s.next_out = plain.data();
+        decoder.s.avail_out = plain.size();
+        const lzma_ret ret = lzma_code(&decoder.s, eof && in_pos == in_len ? LZMA_FINISH : LZMA_RUN);
+        in_pos = in_len - decoder.s.avail_in;
+        const std::size_t produced = plain.size() - decoder.s.avail_out;
+        if (ret == LZMA_STREAM_END) {
+            if (lzma_index_hash_append(index_hash, lzma_block_unpadded_size(&block), block.uncompressed_size) != LZMA_OK)
+                return fail(LZMA_DATA_ERROR);
+            seq = Seq::block_header;
+        } else if (ret != LZMA_OK) {
+            return fail(ret);
+        }
+        if (produced > 0) {
+            *out = reinterpret_cast<const char*>(plain.data());
+            return static_cast<std::ptrdiff_t>(produced);
+        }
+        return std::nullopt;
+    }
+
+    // Hands on the block the helper decoded.
+    Step helped_step(const char** out) {
+        // The bytes this thread read past the block's start already must be the helper's.
+        const std::size_t overlap = std::min(in_len - in_pos, job.in.size());
+        if (std::memcmp(inbuf.data() + in_pos, job.in.data(), overlap) != 0) {
+            error = "the file changed while it was being read";
+            seq = Seq::failed;
+            return -1;
+        }
+        consume(reinterpret_cast<const char*>(job.in.data() + overlap), job.in.size() - overlap);
+        in_pos += overlap;
+        file_pos += job.in.size() - overlap;
+        if (lzma_index_hash_append(index_hash, job.unpadded, job.uncompressed) != LZMA_OK) return fail(LZMA_DATA_ERROR);
+        ++helped;
+        seq = Seq::block_header;
+        // The job is released at the next call: libarchive reads the bytes until then.
+        job_handed = true;
+        *out = reinterpret_cast<const char*>(job.out.data());
+        return static_cast<std::ptrdiff_t>(job.out.size());  // never 0: empty blocks are declined
+    }
+
+    Step index_step() {
+        if (!ensure(1)) return short_input();
+        std::size_t pos = in_pos;
+        const lzma_ret ret = lzma_index_hash_decode(index_hash, inbuf.data(), &pos, in_len);
+        in_pos = pos;
+        if (ret == LZMA_STREAM_END)
+            seq = Seq::footer;
+        else if (ret != LZMA_OK)
+            return fail(ret);
+        return std::nullopt;
+    }
+
+    Step footer_step() {
+        if (!ensure(LZMA_STREAM_HEADER_SIZE)) return short_input();
+        lzma_stream_flags footer{};
+        lzma_ret ret = lzma_stream_footer_decode(&footer, inbuf.data() + in_pos);
+        in_pos += LZMA_STREAM_HEADER_SIZE;
+        if (ret != LZMA_OK) return fail(ret == LZMA_FORMAT_ERROR ? LZMA_DATA_ERROR : ret);
+        if (lzma_index_hash_size(index_hash) != footer.backward_size) return fail(LZMA_DATA_ERROR);
+        if ((ret = lzma_stream_flags_compare(&flags, &footer)) != LZMA_OK) return fail(ret);
+        seq = Seq::padding;
+        return std::nullopt;
+    }
+
+    // Zero bytes in fours, then the end of the file or another stream.
+    Step padding_step() {
+        if (!ensure(1)) {
+            if (io_error) return fail_read();
+            seq = Seq::end;
+            return std::nullopt;
+        }
+        if (inbuf[in_pos] != 0x00) {
+            seq = Seq::stream_header;
+            return std::nullopt;
+        }
+        if (!ensure(4)) return io_error ? fail_read() : fail(LZMA_DATA_ERROR);
+        if (std::memcmp(inbuf.data() + in_pos, "\0\0\0\0", 4) != 0) return fail(LZMA_DATA_ERROR);
+        in_pos += 4;
+        return std::nullopt;
     }
 
     bool job_handed = false;

@@ -194,6 +194,92 @@ TEST_CASE("XzDecoder refuses what liblzma refuses: every damaged header, index a
 }
 
 namespace {
+// A stream of exactly these blocks (sizes in every header), CRC64: for block layouts no encoder
+// writes on its own, such as an empty block between two others.
+Bytes xz_of_blocks(const std::vector<Bytes>& pieces) {
+    lzma_options_lzma options;
+    REQUIRE_FALSE(lzma_lzma_preset(&options, 0));
+    lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+    lzma_stream_flags flags{};
+    flags.check = LZMA_CHECK_CRC64;
+    Bytes out(LZMA_STREAM_HEADER_SIZE);
+    REQUIRE(lzma_stream_header_encode(&flags, out.data()) == LZMA_OK);
+    lzma_index* index = lzma_index_init(nullptr);
+    for (const Bytes& piece : pieces) {
+        lzma_block b{};
+        b.check = LZMA_CHECK_CRC64;
+        b.filters = filters;
+        Bytes block(lzma_block_buffer_bound(piece.size()));
+        std::size_t n = 0;
+        REQUIRE(lzma_block_buffer_encode(&b, nullptr, piece.data(), piece.size(), block.data(), &n, block.size()) ==
+                LZMA_OK);
+        out.insert(out.end(), block.begin(), block.begin() + static_cast<std::ptrdiff_t>(n));
+        REQUIRE(lzma_index_append(index, nullptr, lzma_block_unpadded_size(&b), b.uncompressed_size) == LZMA_OK);
+    }
+    Bytes tail(lzma_index_size(index) + LZMA_STREAM_HEADER_SIZE);
+    std::size_t n = 0;
+    REQUIRE(lzma_index_buffer_encode(index, tail.data(), &n, tail.size()) == LZMA_OK);
+    flags.backward_size = lzma_index_size(index);
+    REQUIRE(lzma_stream_footer_encode(&flags, tail.data() + n) == LZMA_OK);
+    lzma_index_end(index, nullptr);
+    out.insert(out.end(), tail.begin(), tail.end());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("XzDecoder: empty blocks, files larger than a read, read errors") {
+    SUBCASE("an empty block between two others is no end of the data") {
+        const Bytes a = sample(40'000, 5), b = sample(30'000, 6);
+        const Bytes file = xz_of_blocks({a, {}, b, {}, a});
+        agrees(file, "blocks a, empty, b, empty, a");
+        const Ours got = ours(file, 64 << 20);
+        Bytes want = a;
+        want.insert(want.end(), b.begin(), b.end());
+        want.insert(want.end(), a.begin(), a.end());
+        CHECK(got.outcome.out == want);
+        CHECK(got.helped >= 1);
+    }
+    SUBCASE("a file of several reads: the helper's blocks run past what this thread read") {
+        std::mt19937 rng(7);
+        Bytes noise(3 << 20);
+        for (auto& byte : noise) byte = static_cast<std::uint8_t>(rng());  // stored: the file stays 3 MiB
+        const Bytes file = xz_blocks(noise, 256 << 10);
+        REQUIRE(file.size() > (2u << 20));
+        const Ours got = ours(file, 64 << 20);
+        REQUIRE(got.outcome.ok);
+        CHECK(got.outcome.out == noise);
+        CHECK(got.consumed == file);
+        CHECK(got.helped >= 4);
+    }
+    SUBCASE("a read error on either thread is a read error, not damage") {
+        std::mt19937 rng(8);
+        Bytes noise(3 << 20);
+        for (auto& byte : noise) byte = static_cast<std::uint8_t>(rng());
+        const Bytes file = xz_blocks(noise, 256 << 10);
+        for (std::uint64_t fail_at : {std::uint64_t{0}, std::uint64_t{300} << 10, std::uint64_t{1} << 20,
+                                      std::uint64_t{5} << 19, static_cast<std::uint64_t>(file.size() - 10)}) {
+            XzDecoder d(
+                [&](std::uint64_t offset, char* buf, std::size_t n) -> std::ptrdiff_t {
+                    if (offset <= fail_at && fail_at < offset + n) return -1;
+                    if (offset >= file.size()) return 0;
+                    const std::size_t k = std::min<std::size_t>(n, file.size() - static_cast<std::size_t>(offset));
+                    std::memcpy(buf, file.data() + offset, k);
+                    return static_cast<std::ptrdiff_t>(k);
+                },
+                [](const char*, std::size_t) {}, 64 << 20);
+            const char* p = nullptr;
+            std::ptrdiff_t n;
+            while ((n = d.next(&p)) > 0) {
+            }
+            INFO("failing at " << fail_at);
+            CHECK(n == -1);
+            CHECK(d.read_failed());
+            CHECK(d.error().empty());
+        }
+    }
+}
+
+namespace {
 // The size of the block whose header starts at file[at] (header, data, padding, check).
 std::size_t block_total(const Bytes& file, std::size_t at) {
     lzma_filter filters[LZMA_FILTERS_MAX + 1];
