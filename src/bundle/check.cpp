@@ -2,8 +2,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <lzma.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,13 +77,13 @@ struct Reader {
     // A helper thread only where there is a second core to run it.
     void start_xz() {
         const std::uint64_t budget = lzma_cputhreads() >= 2 ? kHelperBudget : 0;
-        xz = std::make_unique<XzDecoder>(
-            [this](std::uint64_t offset, char* out, std::size_t n) { return read_at(offset, out, n); },
-            [this](const char* data, std::size_t n) {
-                hash.update(data, n);
-                size += n;
-            },
-            budget);
+        xz = std::make_unique<XzDecoder>([this](std::uint64_t offset, char* out,
+                                                std::size_t n) { return read_at(offset, out, n); },
+                                         [this](const char* data, std::size_t n) {
+                                             hash.update(data, n);
+                                             size += n;
+                                         },
+                                         budget);
     }
 
     // The next chunk of the file, hashed; 0 at the end, -1 on a read error.
@@ -317,6 +317,7 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     if (!reader.drain()) return damaged("damaged archive after its last member", a.get());
     out.digest = reader.hash.finish();
     out.size = reader.size;
+    out.blocks_ahead = reader.xz ? reader.xz->helped_blocks() : 0;
     return out;
 }
 
@@ -368,8 +369,9 @@ Result<ArchiveCheck> check_archive_beside(const fs::path& path, std::uint64_t si
     reader.cancelled = &cancelled;
     auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {}, nullptr);
     if (checked && checked->size != size)
-        checked = make_error(ErrorKind::io, path.string() + " changed while it was being read: " +
-                                                std::to_string(checked->size) + " bytes, expected " + std::to_string(size));
+        checked =
+            make_error(ErrorKind::io, path.string() + " changed while it was being read: " + std::to_string(checked->size) +
+                                          " bytes, expected " + std::to_string(size));
     return checked;
 }
 

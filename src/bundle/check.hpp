@@ -26,11 +26,12 @@
 namespace ocx::bundle {
 
 struct ArchiveCheck {
-    Digest digest;               // SHA-256 of the whole file
-    std::uint64_t size = 0;      // file size in bytes
-    std::uint64_t entries = 0;   // tar members
-    std::uint64_t unpacked = 0;  // bytes of regular file content, as the headers declare
-    bool from_record = false;    // check_archive_remembered: not walked, a record vouched for these bytes
+    Digest digest;                   // SHA-256 of the whole file
+    std::uint64_t size = 0;          // file size in bytes
+    std::uint64_t entries = 0;       // tar members
+    std::uint64_t unpacked = 0;      // bytes of regular file content, as the headers declare
+    bool from_record = false;        // check_archive_remembered: not walked, a record vouched for these bytes
+    std::uint64_t blocks_ahead = 0;  // xz blocks a second thread decoded (bundle/xz_decoder.hpp): for -v
 };
 
 /// A member as check_archive walks it, for a caller that looks at the listing too (the package
@@ -70,9 +71,8 @@ Result<ArchiveCheck> check_archive(const std::filesystem::path& path, std::strin
 /// it reads the file itself, so a slow upload never holds it. Once `cancelled` is set (the upload
 /// failed: nobody waits for the check) it stops at its next read, with an error. ErrorKind::io
 /// when the file is no longer `size` bytes.
-Result<ArchiveCheck> check_archive_beside(const std::filesystem::path& path, std::uint64_t size,
-                                          std::string_view media_type, const UnpackLimits& limits,
-                                          const std::atomic<bool>& cancelled);
+Result<ArchiveCheck> check_archive_beside(const std::filesystem::path& path, std::uint64_t size, std::string_view media_type,
+                                          const UnpackLimits& limits, const std::atomic<bool>& cancelled);
 
 /// A tree a release bundles itself, as one layer of `set`: its members (bundle::scan's entries,
 /// what create writes) placed by `set.placement` and counted against `limits` over the whole set,

@@ -1,6 +1,7 @@
 #include "publish/content.hpp"
 
 #include <atomic>
+#include <exception>
 #include <optional>
 #include <thread>
 
@@ -136,8 +137,8 @@ Status push_blob(store::Target& target, const store::BlobSource& blob, std::stri
 // The check a layer still owes (Layer::pending_check), run on a thread of its own from the moment
 // the layer's push starts: it reads the file itself, while the upload reads and sends it, so the
 // push takes about as long as the slower of the two and a link that holds the uploads does not
-// hold the check. A failed check stops an upload still under way (stop_upload() is its tap); an
-// upload that fails on its own stops the check (the destructor, or cancel()).
+// hold the check. A failed check stops an upload still under way (tap() is the upload's
+// BlobSource::tap); an upload that fails on its own stops the check (the destructor, or cancel()).
 class BesideCheck {
 public:
     BesideCheck(const Layer& layer, std::string who) : layer_(layer), who_(std::move(who)), thread_([this] { run(); }) {}
@@ -150,6 +151,16 @@ public:
 
     bool failed() const { return failed_.load(); }
     void cancel() { cancelled_ = true; }
+    /// For the upload's BlobSource::tap: false, so the upload stops, once the check has failed.
+    std::function<bool(std::uint64_t, const char*, std::size_t)> tap() {
+        return [this](std::uint64_t, const char*, std::size_t) {
+            if (!failed_.load()) return true;
+            stopped_upload_ = true;
+            return false;
+        };
+    }
+    /// Whether tap() stopped an upload: its failure is then the check's.
+    bool stopped_upload() const { return stopped_upload_.load(); }
     /// Waits for the check; its error, or nothing when it passed.
     Status wait() {
         if (thread_.joinable()) thread_.join();
@@ -159,8 +170,17 @@ public:
 
 private:
     void run() {
-        auto checked = bundle::check_archive_beside(layer_.path, layer_.size, layer_.media_type, *layer_.pending_check,
-                                                    cancelled_);
+        try {
+            check();
+        } catch (const std::exception& e) {  // out of memory: a verdict all the same, never a crash
+            result_ = make_error(ErrorKind::internal, layer_.path.string() + ": archive check: " + e.what());
+            failed_ = true;
+        }
+    }
+
+    void check() {
+        auto checked =
+            bundle::check_archive_beside(layer_.path, layer_.size, layer_.media_type, *layer_.pending_check, cancelled_);
         if (checked && checked->digest != layer_.digest)
             checked = make_error(ErrorKind::io, layer_.path.string() + " changed while it was being read");
         if (!checked) {
@@ -169,14 +189,16 @@ private:
             return;
         }
         if (auto records = bundle::check_records_dir()) bundle::remember_checked(*records, layer_.media_type, *checked);
-        log::verbose(who_ + layer_.path.string() + ": archive checked beside its upload (" +
-                     std::to_string(checked->entries) + " members)");
+        log::verbose(who_ + layer_.path.string() +
+                     ": archive checked beside its upload (members: " + std::to_string(checked->entries) +
+                     ", xz blocks decoded ahead on a second thread: " + std::to_string(checked->blocks_ahead) + ")");
     }
 
     const Layer& layer_;
     const std::string who_;
     std::atomic<bool> cancelled_{false};
     std::atomic<bool> failed_{false};
+    std::atomic<bool> stopped_upload_{false};
     Status result_;
     std::thread thread_;  // last: started once everything it reads is in place
 };
@@ -228,12 +250,12 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
             check.reset();
             check_path = layer.path;
             check.emplace(layer, who);
-            src.tap = [&c = *check](std::uint64_t, const char*, std::size_t) { return !c.failed(); };
+            src.tap = check->tap();
         }
         const std::string_view from = layer.mount_from.empty() ? mount_from : std::string_view(layer.mount_from);
         if (auto s = push_blob(target, src, from, counts, who, uploaded); !s) {
             // An upload the failed check stopped reports the check.
-            if (check && check->failed()) return check_verdict().error();
+            if (check && check->stopped_upload()) return check_verdict().error();
             return std::move(s).error().context("layer " + layer.path.string());
         }
         before += layer.size;

@@ -10,7 +10,9 @@ written only after the check passes. Checked against a real docker-registry:
   the link, fails while the upload runs and stops it: no blob, no config, no manifest, no
   `uploaded_blobs` (a check fed by the upload could only fail after the upload had sent it all);
 * `release` with such an archive next to a content platform: no tag, the report names the blob;
-* a good archive: published, read back with skopeo, recorded so the next push only hashes it;
+* a good archive, in 1 MiB xz blocks with their sizes in the headers as `xz -T` writes them:
+  published, read back with skopeo, recorded so the next push only hashes it, and some of its
+  blocks decoded ahead on a second thread (bundle/xz_decoder.hpp);
 * a good archive through a link that reads 8 MiB/s: the check is not held by it, it passes before
   the upload ends (the -v lines in that order);
 * a connection reset half-way through the upload: the retry reads the file from its start again,
@@ -23,7 +25,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
 import tarfile
 import tempfile
 import unittest
@@ -53,17 +57,23 @@ class Zeros(io.RawIOBase):
         return k
 
 
-def archive(path: Path, bad: str | None, zeros: int = 0) -> Path:
+def archive(path: Path, bad: str | None, zeros: int = 0, blocks: bool = False) -> Path:
     """A .tar.xz holding 12 MiB of random bytes (stored by xz as they are, so it stays 12 MiB),
     then `zeros` zero bytes (a few KiB of xz that take the check seconds to decompress), with an
-    absolute-path member first (bad="first"), last (bad="last") or none."""
+    absolute-path member first (bad="first"), last (bad="last") or none. Python writes one xz block
+    without sizes in its header; with `blocks`, xz -T2 writes 1 MiB blocks with sizes."""
+    if blocks:
+        tar = path.with_suffix("")
+        archive(tar, bad, zeros)
+        subprocess.run(["xz", "-T2", "-0", "--block-size=1MiB", "-f", tar], check=True)
+        return path
     def bad_member(t):
         info = tarfile.TarInfo("/etc/passwd")
         data = b"root::0:0::/:/bin/sh\n"
         info.size = len(data)
         t.addfile(info, io.BytesIO(data))
 
-    with tarfile.open(path, "w:xz", preset=0) as t:
+    with (tarfile.open(path, "w") if path.suffix == ".tar" else tarfile.open(path, "w:xz", preset=0)) as t:
         if bad == "first":
             bad_member(t)
         info = tarfile.TarInfo("data/random.bin")
@@ -193,11 +203,14 @@ class TestCheckWhileUploading(unittest.TestCase):
         self.assertEqual(rep["tags"][0]["action"], "skipped")
 
     def test_a_good_archive_is_published_checked_and_recorded(self):
-        good = archive(self.tmp / "good-1.0.0-linux-amd64.tar.xz", None)
+        good = archive(self.tmp / "good-1.0.0-linux-amd64.tar.xz", None, blocks=True)
         cache = self.tmp / "cache-good"
         r = self.push(good, "beside/good", cache)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("archive checked beside its upload", r.stderr)
+        ahead = re.search(r"archive checked beside its upload \(members: 1, xz blocks decoded ahead on a second "
+                          r"thread: (\d+)\)", r.stderr)
+        self.assertIsNotNone(ahead, r.stderr)
+        self.assertGreaterEqual(int(ahead.group(1)), 3, r.stderr)  # 13 blocks: the helper takes about every other
         [platform] = r.json()["platforms"]
         self.assertTrue(platform["pushed"])
         self.assertNotIn("uploaded_blobs", platform)
@@ -212,7 +225,7 @@ class TestCheckWhileUploading(unittest.TestCase):
         self.assertIn("passed the archive check before", again.stderr)
         self.assertNotIn("archive checked beside its upload", again.stderr)
 
-    def test_an_upload_retried_half_way_feeds_the_check_each_byte_once(self):
+    def test_an_upload_retried_half_way_is_published_and_checked_once(self):
         good = archive(self.tmp / "retried-1.0.0-linux-amd64.tar.xz", None)
         with FaultProxy(self.reg.host) as proxy:
             rule = proxy.inject(reset(after_bytes=6 * MIB), method="PUT", path=r"/blobs/uploads/.*digest=", nth=1)
