@@ -7,7 +7,7 @@
 # tests/fuzz/corpus/<name> are only read); crashes to build-fuzz/tests/fuzz/artifacts/. To keep
 # an interesting input as a seed, copy it into tests/fuzz/corpus/<name>/ (or run with -m, which
 # merges the work corpus into the seeds, minimized).
-# Targets: platform reference version index merge metadata matrix.
+# Targets: platform reference version index merge metadata matrix member_rules xz_decoder.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -25,7 +25,7 @@ while getopts "t:j:mh" opt; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(platform reference version index merge metadata matrix)
+[ ${#targets[@]} -eq 0 ] && targets=(platform reference version index merge metadata matrix member_rules xz_decoder)
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 69; }
 build=${OCX_FUZZ_BUILD_DIR:-build-fuzz}
