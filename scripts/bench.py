@@ -77,17 +77,6 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _hwm_kib(pid: int) -> int:
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def measure(cmd: list[str], cwd: str | None = None, env: dict | None = None, check: bool = True,
             stdout_file: str | None = None) -> Sample:
     """Runs cmd; wall, cpu (wait4) and peak RSS (see the module comment)."""
@@ -104,7 +93,7 @@ def measure(cmd: list[str], cwd: str | None = None, env: dict | None = None, che
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid != 0:
             break
-        peak = max(peak, sum(_hwm_kib(p) for p in _tree(proc.pid)))
+        peak = max(peak, sum(fixtures.vm_hwm_kib(p) for p in _tree(proc.pid)))
         time.sleep(0.01)
     wall = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -431,6 +431,19 @@ class RunResult:
             " ".join(map(str, self.args)), self.returncode, self.stdout, self.stderr)
 
 
+def vm_hwm_kib(pid: int) -> int:
+    """A running process's own peak RSS so far (VmHWM, KiB); 0 once it is gone. Unlike wait4's
+    ru_maxrss it does not start from the parent's RSS at fork/exec."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def release_bin() -> str:
     """$OCX_RELEASE_BIN, else <source>/build/ocx-release; raises when neither exists."""
     path = os.environ.get("OCX_RELEASE_BIN")
@@ -629,6 +642,7 @@ def make_tree(root, spec: dict) -> Path:
 
 
 __all__ = [
+    "vm_hwm_kib",
     "Registry", "TokenServer", "FaultProxy", "respond", "reset", "stall", "throttle", "truncate", "wrong_digest",
     "AccessEntry", "Response", "RunResult", "File", "Symlink", "free_port", "tls_material", "registry_get",
     "run", "release_bin", "hermetic_env", "skopeo_inspect_raw", "skopeo_copy_all", "skopeo_copy",

@@ -26,24 +26,12 @@ import unittest
 from pathlib import Path
 
 from fault_proxy import FaultProxy, stall
-from fixtures import File, Registry, hermetic_env, make_tree, release_bin, run
+from fixtures import File, Registry, hermetic_env, make_tree, release_bin, run, vm_hwm_kib
 from release_helpers import big_layer, METADATA, make_project, scratch
 
 MIB = 1 << 20
 RSS_LIMIT_MIB = 64
 SEED = int(os.environ.get("OCX_RESOURCES_SEED", "4242"))
-
-
-def vm_hwm_kib(pid: int) -> int:
-    """The process's peak RSS so far (VmHWM), 0 once it is gone."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def run_measured(args: list, env: dict | None = None, timeout: float = 600) -> tuple[int, int, str]:
