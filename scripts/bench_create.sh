@@ -51,8 +51,11 @@ preset_of() { case $1 in fast) echo 0 ;; default) echo 3 ;; best) echo 9 ;; *) e
 # processes of each one's VmHWM, sampled every 10 ms: wait4's ru_maxrss cannot be used because a child
 # forked from Python reports Python's own resident size as its floor.
 measure() {
-  python3 - "$repeat" "$@" <<'PY'
+  OCX_SOURCE_ROOT=$root python3 - "$repeat" "$@" <<'PY'
 import hashlib, os, subprocess, sys, time
+
+sys.path.insert(0, os.path.join(os.environ["OCX_SOURCE_ROOT"], "tests", "integration"))
+from fixtures import vm_hwm_kib as hwm_kib  # noqa: E402
 
 def descendants(root):
     parent = {}
@@ -70,16 +73,6 @@ def descendants(root):
         found.add(pid)
         todo.extend(child for child, ppid in parent.items() if ppid == pid and child not in found)
     return found
-
-def hwm_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 repeat, output, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 best = None
