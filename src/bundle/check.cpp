@@ -118,11 +118,19 @@ struct Reader {
     }
 
     // Reads whatever libarchive did not need (tar's end-of-archive padding; in xz mode the rest of
-    // the stream, so its integrity checks run and the whole file is hashed).
-    bool drain() {
+    // the stream, so its integrity checks run and the whole file is hashed). At most `allowance`
+    // bytes of it: what follows the last member counts against the unpack limit as members do, or
+    // a few KiB of xz could keep the check decompressing zeros for minutes. Sets `over` past it.
+    bool drain(std::uint64_t allowance, bool& over) {
         const void* unused = nullptr;
         la_ssize_t n;
+        std::uint64_t drained = 0;
         while ((n = next(&unused)) > 0) {
+            drained += static_cast<std::uint64_t>(n);
+            if (drained > allowance) {
+                over = true;
+                return false;
+            }
         }
         return n == 0;
     }
@@ -314,7 +322,16 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     if (set == nullptr) {
         if (auto problem = tree.finish()) return bad(quote_name(problem->path) + ": " + problem->reason);
     }
-    if (!reader.drain()) return damaged("damaged archive after its last member", a.get());
+    const std::uint64_t limit = max_unpacked_bytes(limits, set != nullptr ? set->compressed : compressed);
+    const std::uint64_t used = set != nullptr ? set->unpacked : out.unpacked;
+    bool over = false;
+    if (!reader.drain(limit - std::min(limit, used), over)) {
+        if (over)
+            return bad("the data after the last member unpacks past " + size_text(limit) +
+                       " with the members, the unpack limit (raise it with --max-unpacked-size or "
+                       "OCX_RELEASE_MAX_UNPACKED)");
+        return damaged("damaged archive after its last member", a.get());
+    }
     out.digest = reader.hash.finish();
     out.size = reader.size;
     out.blocks_ahead = reader.xz ? reader.xz->helped_blocks() : 0;

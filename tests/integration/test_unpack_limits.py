@@ -121,6 +121,24 @@ class UnpackLimitsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 65, str(r))
         self.assertIn('"b": more than 1 members', r.stderr)
 
+    def test_push_counts_what_follows_the_last_member(self):
+        # One small member, then 64 MiB of zeros in the same xz stream: tar reads them as padding
+        # and stops, but the check decompresses the stream to its end, so they count.
+        tar = io.BytesIO()
+        with tarfile.open(fileobj=tar, mode="w", format=tarfile.PAX_FORMAT) as t:
+            info = tarfile.TarInfo("bin/tool")
+            info.size, info.mode, info.mtime = 5, 0o755, 0
+            t.addfile(info, io.BytesIO(b"hello"))
+        archive = self.dir / "padded.tar.xz"
+        archive.write_bytes(lzma.compress(tar.getvalue() + bytes(64 * MIB), preset=6))
+        args = ["push", archive, "-i", "oci:%s:1.0.0" % (self.dir / "padded"), "-p", "linux/amd64", "-m", self.meta]
+        r = run(args + ["--max-unpacked-size", "32M"])
+        self.assertEqual(r.returncode, 65, str(r))
+        self.assertIn("%s: the data after the last member unpacks past 32 MiB with the members, the unpack limit "
+                      "(raise it with --max-unpacked-size" % archive, r.stderr)
+        self.assertFalse((self.dir / "padded").exists())
+        self.assertEqual(run(args + ["--max-unpacked-size", "80M"]).returncode, 0)
+
     def test_bad_limit_values_are_usage_errors(self):
         archive = zeros_archive(self.dir / "tool.tar.xz", [("a", 1)])
         ref = self.publish("ok", archive)
