@@ -245,6 +245,20 @@ std::string admit_member(MemberTree& tree, const PathParts& parts, const Archive
     return tree.admit(*at, member.type, member.link, hardlink_to);
 }
 
+// The components of the prefix the archive checked next in `set` is placed under (none without a set).
+Result<PathParts> placement_prefix(const LayerSet* set) {
+    if (set == nullptr || set->placement.prefix.empty()) return PathParts{};
+    auto parts = member_path(set->placement.prefix);
+    if (!parts) return make_error(ErrorKind::data, "prefix " + quote_name(set->placement.prefix) + ": " + parts.error().message);
+    return parts;
+}
+
+// Why the data after the last member is refused: with the members it unpacks past `limit`.
+std::string past_the_limit_after_the_members(std::uint64_t limit) {
+    return "the data after the last member unpacks past " + size_text(limit) +
+           " with the members, the unpack limit (raise it with --max-unpacked-size or OCX_RELEASE_MAX_UNPACKED)";
+}
+
 // The walk itself, over what `reader` reads: `file` names the archive in messages,
 // `compressed` is its size (for the default unpack limit).
 Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t compressed, std::string_view media_type,
@@ -273,12 +287,8 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     ArchiveCheck out;
     MemberTree own_tree;
     MemberTree& tree = set != nullptr ? set->tree : own_tree;
-    PathParts prefix;
-    if (set != nullptr && !set->placement.prefix.empty()) {
-        auto parts = member_path(set->placement.prefix);
-        if (!parts) return bad("prefix " + quote_name(set->placement.prefix) + ": " + parts.error().message);
-        prefix = std::move(*parts);
-    }
+    auto prefix = placement_prefix(set);
+    if (!prefix) return bad(prefix.error().message);
     bool first = true;
     for (;;) {
         struct archive_entry* entry = nullptr;
@@ -302,7 +312,7 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
         if (auto why = member_problem(member.view()); !why.empty()) return refuse(why);
         auto parts = member_path(member.name);
         if (!parts->empty()) {  // "./", the package root itself, adds nothing
-            if (auto why = admit_member(tree, *parts, member, set, prefix); !why.empty()) return refuse(why);
+            if (auto why = admit_member(tree, *parts, member, set, *prefix); !why.empty()) return refuse(why);
             if (visit) visit(listed_member(*parts, member));
         }
         // Reading the data (not skipping) makes the decompressor verify the whole stream.
@@ -323,15 +333,9 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
         if (auto problem = tree.finish()) return bad(quote_name(problem->path) + ": " + problem->reason);
     }
     const std::uint64_t limit = max_unpacked_bytes(limits, set != nullptr ? set->compressed : compressed);
-    const std::uint64_t used = set != nullptr ? set->unpacked : out.unpacked;
     bool over = false;
-    if (!reader.drain(limit - std::min(limit, used), over)) {
-        if (over)
-            return bad("the data after the last member unpacks past " + size_text(limit) +
-                       " with the members, the unpack limit (raise it with --max-unpacked-size or "
-                       "OCX_RELEASE_MAX_UNPACKED)");
-        return damaged("damaged archive after its last member", a.get());
-    }
+    if (!reader.drain(limit - std::min(limit, set != nullptr ? set->unpacked : out.unpacked), over))
+        return over ? bad(past_the_limit_after_the_members(limit)) : damaged("damaged archive after its last member", a.get());
     out.digest = reader.hash.finish();
     out.size = reader.size;
     out.blocks_ahead = reader.xz ? reader.xz->helped_blocks() : 0;
@@ -393,14 +397,8 @@ Result<ArchiveCheck> check_archive_beside(const fs::path& path, std::uint64_t si
 }
 
 Status admit_tree(const std::vector<Entry>& entries, const UnpackLimits& limits, LayerSet& set, const std::string& what) {
-    PathParts prefix;
-    if (!set.placement.prefix.empty()) {
-        auto parts = member_path(set.placement.prefix);
-        if (!parts)
-            return make_error(ErrorKind::data,
-                              what + ": prefix " + quote_name(set.placement.prefix) + ": " + parts.error().message);
-        prefix = std::move(*parts);
-    }
+    auto prefix = placement_prefix(&set);
+    if (!prefix) return make_error(ErrorKind::data, what + ": " + prefix.error().message);
     for (const auto& e : entries) {
         auto refuse = [&](const std::string& why) {
             return make_error(ErrorKind::data, what + ": " + quote_name(e.name) + ": " + why);
@@ -409,7 +407,7 @@ Status admit_tree(const std::vector<Entry>& entries, const UnpackLimits& limits,
             return refuse(s.error().message);
         auto parts = member_path(e.name);
         if (!parts) return refuse(parts.error().message);
-        auto at = place(*parts, set.placement.strip_components, prefix);
+        auto at = place(*parts, set.placement.strip_components, *prefix);
         if (!at || at->empty()) continue;  // stripped away: install skips it
         const MemberType type = e.type == EntryType::directory ? MemberType::directory
                                 : e.type == EntryType::symlink ? MemberType::symlink
