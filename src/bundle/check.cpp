@@ -249,7 +249,8 @@ std::string admit_member(MemberTree& tree, const PathParts& parts, const Archive
 Result<PathParts> placement_prefix(const LayerSet* set) {
     if (set == nullptr || set->placement.prefix.empty()) return PathParts{};
     auto parts = member_path(set->placement.prefix);
-    if (!parts) return make_error(ErrorKind::data, "prefix " + quote_name(set->placement.prefix) + ": " + parts.error().message);
+    if (!parts)
+        return make_error(ErrorKind::data, "prefix " + quote_name(set->placement.prefix) + ": " + parts.error().message);
     return parts;
 }
 
@@ -335,7 +336,8 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
     const std::uint64_t limit = max_unpacked_bytes(limits, set != nullptr ? set->compressed : compressed);
     bool over = false;
     if (!reader.drain(limit - std::min(limit, set != nullptr ? set->unpacked : out.unpacked), over))
-        return over ? bad(past_the_limit_after_the_members(limit)) : damaged("damaged archive after its last member", a.get());
+        return over ? bad(past_the_limit_after_the_members(limit))
+                    : damaged("damaged archive after its last member", a.get());
     out.digest = reader.hash.finish();
     out.size = reader.size;
     out.blocks_ahead = reader.xz ? reader.xz->helped_blocks() : 0;
