@@ -347,25 +347,14 @@ Result<ArchiveCheck> walk(Reader& reader, const std::string& file, std::uint64_t
 }  // namespace
 
 namespace {
-// An open archive, for Reader::fd.
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-};
-
 // Opens `path` for the walk: a regular file, its size in `size`.
-Result<std::unique_ptr<Fd>> open_archive(const fs::path& path, std::uint64_t& size) {
+Result<UniqueFd> open_archive(const fs::path& path, std::uint64_t& size) {
     const std::string file = path.string();
-    auto in = std::make_unique<Fd>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (in->fd < 0)
+    UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.get() < 0)
         return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, file + ": " + std::strerror(errno));
     struct stat st {};
-    if (::fstat(in->fd, &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
+    if (::fstat(in.get(), &st) != 0) return make_error(ErrorKind::io, file + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::data, file + ": not a regular file");
     size = static_cast<std::uint64_t>(st.st_size);
     return in;
@@ -378,7 +367,7 @@ Result<ArchiveCheck> check_archive(const fs::path& path, std::string_view media_
     auto in = open_archive(path, size);
     if (!in) return std::move(in).error();
     Reader reader;
-    reader.fd = (*in)->fd;
+    reader.fd = in->get();
     return walk(reader, path.string(), size, media_type, limits, set, visit, files);
 }
 
@@ -388,7 +377,7 @@ Result<ArchiveCheck> check_archive_beside(const fs::path& path, std::uint64_t si
     auto in = open_archive(path, now);
     if (!in) return std::move(in).error();
     Reader reader;
-    reader.fd = (*in)->fd;
+    reader.fd = in->get();
     reader.cancelled = &cancelled;
     auto checked = walk(reader, path.string(), size, media_type, limits, nullptr, {}, nullptr);
     if (checked && checked->size != size)

@@ -24,6 +24,7 @@
 #include "bundle/bundle.hpp"
 #include "bundle/member_rules.hpp"
 #include "bundle/names.hpp"
+#include "util/files.hpp"
 
 namespace ocx::bundle {
 namespace {
@@ -33,21 +34,6 @@ namespace fs = std::filesystem;
 struct Problem {
     std::size_t order;  // position in archive order, so problems are listed as the tree is
     std::string text;
-};
-
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
 };
 
 std::uint32_t archive_mode(mode_t st_mode) { return (st_mode & 0111) != 0 ? 0755u : 0644u; }
@@ -113,7 +99,7 @@ public:
             entries.push_back(Entry{rel, disk, EntryType::directory, 0755, 0, {}});
             walk(fd, disk, rel);
         } else if (S_ISREG(st.st_mode)) {
-            FileDescriptor fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+            UniqueFd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
             if (fd.get() < 0) {
                 add_problem(quote_name(rel) + " is not readable: " + std::strerror(errno));
                 return;
@@ -198,7 +184,7 @@ Result<std::vector<Entry>> scan(const fs::path& source) {
         if (!S_ISREG(st.st_mode))
             return make_error(ErrorKind::data, quote_name(name) + " is " + std::string(type_name(st.st_mode)) +
                                                    "; only files, directories and symlinks can be bundled");
-        FileDescriptor fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+        UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
         if (fd.get() < 0) return make_error(ErrorKind::data, quote_name(name) + " is not readable: " + std::strerror(errno));
         walker.entries.push_back(
             Entry{name, source, EntryType::file, archive_mode(st.st_mode), static_cast<std::uint64_t>(st.st_size), {}});

@@ -22,28 +22,19 @@ Error sys_error(std::string_view what, const fs::path& path, int err) {
     return make_error(ErrorKind::io, std::string(what) + " " + path.string() + ": " + std::system_category().message(err));
 }
 
-/// Closes a file descriptor on scope exit unless released.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    /// close(2) with its error reported (a failing close can mean lost writes on NFS).
-    int close() {
-        int rc = ::close(fd_);
-        fd_ = -1;
-        return rc;
-    }
-
-private:
-    int fd_;
-};
-
 }  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+UniqueFd::~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+}
 
 Result<FileLock> FileLock::acquire(const fs::path& path) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -89,7 +80,7 @@ std::string size_text(std::uint64_t bytes) {
 Result<std::optional<std::string>> read_file(const fs::path& path, std::uint64_t max_bytes) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below like any
     // non-regular file. Reads from a regular file ignore the flag.
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::optional<std::string>{};
         return sys_error("cannot open", path, errno);

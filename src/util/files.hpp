@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "util/result.hpp"
 
@@ -17,6 +18,21 @@ namespace ocx {
 /// $XDG_CACHE_HOME/ocx-release, else $HOME/.cache/ocx-release; made absolute. ErrorKind::usage
 /// when none of the variables is set. Nothing is created.
 Result<std::filesystem::path> cache_dir(std::string_view part);
+
+/// A file descriptor, closed when this is destroyed. Move-only; -1 holds none.
+class UniqueFd {
+public:
+    explicit UniqueFd(int fd = -1) : fd_(fd) {}
+    UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& other) noexcept;
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd();
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
 
 /// An exclusive flock(2) on a lock file, held until destruction. Move-only.
 class FileLock {
