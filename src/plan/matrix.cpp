@@ -481,18 +481,18 @@ void read_platforms(json::ObjectReader& rd, const fs::path& base, const Metadata
 
 // A shared layer's bundle (<package>-<tag>-NAME.tar.xz) must not be a file a platform writes too.
 void check_bundle_names(const Matrix& m, json::Diagnostics& diag) {
-    const std::string base = bundle::bundle_stem(m.package.with_tag(m.tag), nullptr) + "-";
-    for (const auto& shared : m.shared_layers)
+    for (const auto& shared : m.shared_layers) {
+        const std::string stem = shared_layer_stem(m, shared.name);
         for (const auto& p : m.platforms) {
-            bool clash = base + shared.name == p.bundle_stem;
+            bool clash = stem == p.bundle_stem;
             for (const auto& l : p.layers)
-                clash = clash || (l.kind == PlatformLayer::Kind::content &&
-                                  base + shared.name == p.bundle_stem + "-layer" + std::to_string(l.index));
+                clash = clash || (l.kind == PlatformLayer::Kind::content && stem == tree_layer_stem(p, l));
             if (clash)
-                diag.add(json::child_path("/shared_layers", shared.name), "its bundle " + base + shared.name +
+                diag.add(json::child_path("/shared_layers", shared.name), "its bundle " + stem +
                                                                               ".tar.xz would be the name of a bundle of " +
                                                                               p.json_path + "; choose another name");
         }
+    }
 }
 
 void name_bundles(Matrix& m) {
@@ -552,6 +552,20 @@ const PlatformSpec* find_platform(const Matrix& matrix, std::string_view platfor
     for (const auto& p : matrix.platforms)
         if (p.platform.str() == platform) return &p;
     return nullptr;
+}
+
+const SharedLayerSpec* find_shared_layer(const Matrix& matrix, std::string_view name) {
+    for (const auto& l : matrix.shared_layers)
+        if (l.name == name) return &l;
+    return nullptr;
+}
+
+std::string shared_layer_stem(const Matrix& matrix, std::string_view name) {
+    return bundle::bundle_stem(matrix.package.with_tag(matrix.tag), nullptr) + "-" + std::string(name);
+}
+
+std::string tree_layer_stem(const PlatformSpec& platform, const PlatformLayer& layer) {
+    return platform.bundle_stem + "-layer" + std::to_string(layer.index);
 }
 
 }  // namespace ocx::plan

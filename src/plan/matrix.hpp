@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bundle/bundle.hpp"
@@ -106,5 +107,13 @@ Matrix parse_matrix(std::string_view text, const std::filesystem::path& file, co
 
 /// Platform spec lookup by canonical platform string; nullptr when absent.
 const PlatformSpec* find_platform(const Matrix& matrix, std::string_view platform);
+
+/// Shared layer lookup by name; nullptr when absent (a parsed matrix's platforms name no other).
+const SharedLayerSpec* find_shared_layer(const Matrix& matrix, std::string_view name);
+
+/// The bundle stems a release writes beside the platforms' own (<stem>.tar.xz): a shared layer's,
+/// <package>-<tag>-NAME, and a platform's tree layer's, <platform stem>-layer<N>.
+std::string shared_layer_stem(const Matrix& matrix, std::string_view name);
+std::string tree_layer_stem(const PlatformSpec& platform, const PlatformLayer& layer);
 
 }  // namespace ocx::plan

@@ -161,10 +161,10 @@ public:
     }
     /// Whether tap() stopped an upload: its failure is then the check's.
     bool stopped_upload() const { return stopped_upload_.load(); }
-    /// Waits for the check; its error, or nothing when it passed.
+    /// Waits for the check; its error in the context of the layer, or nothing when it passed.
     Status wait() {
         if (thread_.joinable()) thread_.join();
-        if (!result_) return result_;
+        if (!result_) return result_.error().context("layer " + layer_.path.string());
         return {};
     }
 
@@ -229,12 +229,7 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
     // At most one check runs beside the uploads (its decoder's memory is budgeted for one); a
     // second layer that owes one waits for the first's verdict before its push starts.
     std::optional<BesideCheck> check;
-    fs::path check_path;
-    auto check_verdict = [&]() -> Status {
-        Status s = check ? check->wait() : Status{};
-        if (!s) return std::move(s).error().context("layer " + check_path.string());
-        return {};
-    };
+    auto check_verdict = [&]() -> Status { return check ? check->wait() : Status{}; };
     std::uint64_t before = 0;  // bytes of the layers already pushed (or found present)
     for (const auto& layer : content.layers) {
         if (layer.origin != Layer::Origin::file) {  // a digest reference, already in place
@@ -248,7 +243,6 @@ Result<report::BlobCounts> push_content(store::Target& target, const PlatformCon
         if (layer.pending_check) {
             if (auto s = check_verdict(); !s) return std::move(s).error();
             check.reset();
-            check_path = layer.path;
             check.emplace(layer, who);
             src.tap = check->tap();
         }

@@ -45,8 +45,8 @@ std::optional<std::vector<bundle::Entry>> check_layers(const plan::Matrix& matri
         if (l.kind == plan::PlatformLayer::Kind::content) {
             add_tree(l.content, l.ref.strip, l.ref.prefix, l.json_path);
         } else if (l.kind == plan::PlatformLayer::Kind::shared) {
-            for (const auto& shared : matrix.shared_layers)
-                if (shared.name == l.shared) add_tree(shared.content, shared.strip, shared.prefix, l.json_path);
+            if (const auto* shared = plan::find_shared_layer(matrix, l.shared))
+                add_tree(shared->content, shared->strip, shared->prefix, l.json_path);
         } else {
             listable = false;
             if (l.ref.kind == oci::LayerRef::Kind::file && !fs::is_regular_file(l.ref.path, ec))

@@ -193,7 +193,7 @@ Status prepare_leading(const plan::Matrix& matrix, const ReleaseOptions& options
         if (work.leading[i]) continue;  // a shared layer or a digest reference, in place already
         Result<PreparedLayer> layer = make_error(ErrorKind::internal, l.json_path + ": not prepared");
         if (l.kind == plan::PlatformLayer::Kind::content) {
-            const auto out = options.bundle_dir / (spec.bundle_stem + "-layer" + std::to_string(l.index) + ".tar.xz");
+            const auto out = options.bundle_dir / (plan::tree_layer_stem(spec, l) + ".tar.xz");
             layer = bundle_layer(l.content, out, l.ref, bundles.next(matrix, options, list_files), l.json_path);
             if (layer)
                 log::info("[" + spec.platform.str() + "] bundled layer " + out.filename().string() + " (" +
@@ -257,9 +257,9 @@ Status check_together(const plan::Matrix& matrix, const ReleaseOptions& options,
         const auto& l = spec.layers[i];
         Status s;
         if (l.kind == plan::PlatformLayer::Kind::shared) {
-            const auto it = std::find_if(matrix.shared_layers.begin(), matrix.shared_layers.end(),
-                                         [&](const auto& shared) { return shared.name == l.shared; });
-            s = admit_tree(it->content, it->strip, it->prefix, strip, options, set, l.json_path + " (\"" + l.shared + "\")");
+            const auto* shared = plan::find_shared_layer(matrix, l.shared);  // the matrix check found it
+            s = admit_tree(shared->content, shared->strip, shared->prefix, strip, options, set,
+                           l.json_path + " (\"" + l.shared + "\")");
         } else if (l.kind == plan::PlatformLayer::Kind::content) {
             s = admit_tree(l.content, l.ref.strip, l.ref.prefix, strip, options, set, l.json_path);
         } else if (is_archive_file(l)) {

@@ -38,8 +38,7 @@ Result<std::map<std::string, PreparedLayer>> prepare_shared_layers(const plan::M
     for (const auto& spec : matrix.shared_layers) {
         if (named.count(spec.name) == 0) continue;
         const std::string what = "shared layer \"" + spec.name + "\"";
-        const auto file = options.bundle_dir /
-                          (bundle::bundle_stem(matrix.package.with_tag(matrix.tag), nullptr) + "-" + spec.name + ".tar.xz");
+        const auto file = options.bundle_dir / (plan::shared_layer_stem(matrix, spec.name) + ".tar.xz");
         oci::LayerRef placement;
         placement.strip = spec.strip;
         placement.prefix = spec.prefix;
